@@ -1,0 +1,69 @@
+//===- CKKSDialect.td - CKKS dialect definition -----------*- tablegen -*-===//
+//
+// The ckks dialect models RNS-CKKS evaluation on ciphertexts and plaintexts
+// whose types carry the invariants of the scheme: level, log2 of the scale,
+// slot count and (for ciphertexts) the number of polynomials.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AEGIS_DIALECT_CKKS_IR_CKKSDIALECT_TD
+#define AEGIS_DIALECT_CKKS_IR_CKKSDIALECT_TD
+
+include "mlir/IR/OpBase.td"
+
+def CKKS_Dialect : Dialect {
+  let name = "ckks";
+  let cppNamespace = "::mlir::aegis::ckks";
+  let summary = "Encrypt-free RNS-CKKS evaluation with typed levels and scales";
+  let description = [{
+    The `ckks` dialect is the level at which aegis manages levels, scales and
+    key switching. Values are ciphertexts (`!ckks.ct`) and plaintexts
+    (`!ckks.pt`). Every type carries:
+
+    * `slots`: the number of packed complex slots (a power of two, at most
+      N/2 for ring degree N);
+    * `level`: the index of the top RNS prime still present; a value at level
+      `l` has `l + 1` limbs `q_0 .. q_l`;
+    * `logScale`: log2 of the CKKS scaling factor (nominal; the runtime
+      tracks the exact scale);
+    * `size` (ciphertexts only): the number of polynomials, 2 for a
+      canonical ciphertext and 3 after a ciphertext-ciphertext product that
+      has not been relinearized yet.
+
+    Operations never encrypt or decrypt: the secret key stays with the client.
+    A module may carry the encryption parameters as
+    `ckks.params = #ckks.params<...>`; verifiers then also check levels against
+    the modulus chain, slots against the ring degree and the exact scale drop
+    of every rescale.
+
+    ```mlir
+    module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40, 40], logP = [61], dnum = 1>} {
+      func.func @square(%x: !ckks.ct<slots = 4096, level = 2, logScale = 40>)
+          -> !ckks.ct<slots = 4096, level = 1, logScale = 40> {
+        %0 = ckks.mul %x, %x : (!ckks.ct<slots = 4096, level = 2, logScale = 40>, !ckks.ct<slots = 4096, level = 2, logScale = 40>) -> !ckks.ct<slots = 4096, level = 2, logScale = 80, size = 3>
+        %1 = ckks.relinearize %0 : !ckks.ct<slots = 4096, level = 2, logScale = 80, size = 3> -> !ckks.ct<slots = 4096, level = 2, logScale = 80>
+        %2 = ckks.rescale %1 : !ckks.ct<slots = 4096, level = 2, logScale = 80> -> !ckks.ct<slots = 4096, level = 1, logScale = 40>
+        return %2 : !ckks.ct<slots = 4096, level = 1, logScale = 40>
+      }
+    }
+    ```
+  }];
+  let useDefaultTypePrinterParser = 1;
+  let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
+  let hasConstantMaterializer = 0;
+  let extraClassDeclaration = [{
+    /// Name of the module attribute that holds the encryption parameters.
+    static constexpr ::llvm::StringLiteral kParamsAttrName = "ckks.params";
+    /// Module attributes written by aegis-ckks-collect-rotation-keys.
+    static constexpr ::llvm::StringLiteral kRotationKeysAttrName =
+        "ckks.rotation_keys";
+    static constexpr ::llvm::StringLiteral kConjugationKeyAttrName =
+        "ckks.needs_conjugation_key";
+  }];
+}
+
+class CKKS_Op<string mnemonic, list<Trait> traits = []>
+    : Op<CKKS_Dialect, mnemonic, traits>;
+
+#endif // AEGIS_DIALECT_CKKS_IR_CKKSDIALECT_TD
