@@ -77,6 +77,25 @@ TEST_F(CKKSTest, GetCheckedRejectsBadTypes) {
   EXPECT_TRUE(CiphertextType::getChecked(emit, &context, 8u, 1u, 40u, 3u));
 }
 
+// Empty prime lists cannot be written in the textual form (the parser wants
+// an integer), so their verifier messages are tested here.
+TEST_F(CKKSTest, ParamsRejectEmptyChains) {
+  std::string message;
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    message = diag.str();
+    return success();
+  });
+  auto emit = [&] { return emitError(builder.getUnknownLoc()); };
+  EXPECT_FALSE(ParamsAttr::getChecked(emit, &context, 12u,
+                                      ArrayRef<int64_t>{},
+                                      ArrayRef<int64_t>{61}, 1u));
+  EXPECT_EQ(message, "logQ must list at least one prime");
+  EXPECT_FALSE(ParamsAttr::getChecked(emit, &context, 12u,
+                                      ArrayRef<int64_t>{60},
+                                      ArrayRef<int64_t>{}, 1u));
+  EXPECT_EQ(message, "logP must list at least one special prime");
+}
+
 TEST_F(CKKSTest, ParamsQueries) {
   auto params = ParamsAttr::get(&context, 14, {60, 40, 40}, {61, 61}, 2);
   EXPECT_EQ(params.getMaxLevel(), 2u);

@@ -8,6 +8,7 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include <algorithm>
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::aegis::ckks;
@@ -232,6 +233,13 @@ LogicalResult MulConstOp::verify() {
                          << in.getLogScale() << ")";
   if (failed(verifyResultType(*this, in.withLogScale(out.getLogScale()))))
     return failure();
+  double value = getValue().convertToDouble();
+  if (out.getLogScale() == in.getLogScale() && value != std::round(value))
+    return emitOpError() << "multiplies by an integer when the scale is "
+                            "unchanged, but "
+                         << value
+                         << " is not an integer; raise the result logScale "
+                            "to encode it";
   return verifyAgainstParams(*this);
 }
 

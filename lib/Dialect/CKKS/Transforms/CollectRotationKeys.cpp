@@ -26,7 +26,6 @@ struct CollectRotationKeysPass
     bool conjugation = false;
     module.walk([&](Operation *op) {
       if (auto rotate = dyn_cast<RotateOp>(op)) {
-        ++numRotations;
         int64_t slots = rotate.getInput().getType().getSlots();
         int64_t r = ((rotate.getOffsetAttr().getInt() % slots) + slots) % slots;
         if (r > slots / 2)
@@ -37,7 +36,6 @@ struct CollectRotationKeysPass
         conjugation = true;
       }
     });
-    numDistinctKeys = offsets.size();
     Builder b(module.getContext());
     SmallVector<int64_t> sorted(offsets.begin(), offsets.end());
     module->setAttr(CKKSDialect::kRotationKeysAttrName, b.getDenseI64ArrayAttr(sorted));

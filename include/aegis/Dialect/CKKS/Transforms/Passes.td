@@ -25,11 +25,6 @@ def CollectRotationKeys : Pass<"aegis-ckks-collect-rotation-keys", "::mlir::Modu
     ```
     After: the module carries `ckks.rotation_keys = array<i64: -1, 2>`.
   }];
-  let statistics = [
-    Statistic<"numRotations", "num-rotations", "Number of rotations seen">,
-    Statistic<"numDistinctKeys", "num-distinct-keys",
-              "Number of distinct rotation keys required">
-  ];
 }
 
 #endif // AEGIS_DIALECT_CKKS_TRANSFORMS_PASSES_TD
