@@ -46,6 +46,10 @@ separate_arguments(AEGIS_LLVM_DEFINITIONS NATIVE_COMMAND "${LLVM_DEFINITIONS}")
 
 set(AEGIS_MLIR_INCLUDE_DIRS ${LLVM_INCLUDE_DIRS} ${MLIR_INCLUDE_DIRS})
 
+# The ONNX importer reads models with libonnx (protobuf).
+find_package(Protobuf REQUIRED)
+find_package(ONNX REQUIRED CONFIG)
+
 # Debian's LLVMConfig points LLVM_EXTERNAL_LIT at a missing llvm-lit.
 find_program(AEGIS_LIT NAMES lit llvm-lit HINTS ${LLVM_TOOLS_BINARY_DIR} NO_DEFAULT_PATH)
 if(NOT AEGIS_LIT)

@@ -36,7 +36,7 @@ packages=(
 if [ "$runtime_only" = 0 ]; then
   packages+=(
     "libmlir-$llvm-dev" "mlir-$llvm-tools" "llvm-$llvm-dev" "llvm-$llvm-tools"
-    libzstd-dev libonnx-dev libprotobuf-dev protobuf-compiler
+    libzstd-dev libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   )
 fi
 

@@ -1,0 +1,54 @@
+//===- Interpreter.h - float64 reference interpreter for nn -----*- C++ -*-===//
+//
+// Runs an nn function on concrete inputs in float64. Used to check the
+// importer against reference outputs, to fold constant subgraphs during
+// import, and (later) to calibrate the value range entering every
+// non-linear op.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AEGIS_DIALECT_NN_INTERPRETER_INTERPRETER_H
+#define AEGIS_DIALECT_NN_INTERPRETER_INTERPRETER_H
+
+#include "aegis/Dialect/NN/Interpreter/Kernels.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Support/LLVM.h"
+
+namespace mlir::aegis::nn {
+
+using ::aegis::nn::Tensor;
+
+/// Sees every op the interpreter executes, with its operand and result
+/// values (for calibration of value ranges).
+class InterpreterObserver {
+public:
+  virtual ~InterpreterObserver() = default;
+  virtual void onOperation(Operation *op, ArrayRef<const Tensor *> operands,
+                           ArrayRef<const Tensor *> results) = 0;
+};
+
+/// Evaluates one nn op on the given operand values. Emits an error at the
+/// op and fails for unsupported ops and data-dependent errors (e.g. a gather
+/// index out of range).
+LogicalResult evaluateOperation(Operation *op,
+                                ArrayRef<const Tensor *> operands,
+                                SmallVectorImpl<Tensor> &results);
+
+/// Runs `fn` on `inputs` (one per argument, shapes must match).
+FailureOr<SmallVector<Tensor>> interpret(func::FuncOp fn,
+                                         ArrayRef<Tensor> inputs,
+                                         InterpreterObserver *observer = nullptr);
+
+/// Reads a dense or dense_resource constant into a tensor.
+FailureOr<Tensor> tensorFromAttr(ElementsAttr attr, Location loc);
+
+/// Builds a dense attribute of `type` holding `tensor`'s values (converted
+/// to the element type: f32/f64 rounded, integers truncated, i1 != 0).
+DenseElementsAttr tensorToAttr(const Tensor &tensor, RankedTensorType type);
+
+} // namespace mlir::aegis::nn
+
+#endif // AEGIS_DIALECT_NN_INTERPRETER_INTERPRETER_H

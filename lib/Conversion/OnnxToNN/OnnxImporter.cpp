@@ -1,0 +1,1352 @@
+//===- OnnxImporter.cpp - ONNX models into the nn dialect -----------------===//
+//
+// Walks the (topologically sorted) ONNX graph once. Values whose content is
+// known at import time (initializers, Constant nodes, and everything
+// computed from them or from static shapes: Shape/Gather/Unsqueeze/Concat/
+// Cast arithmetic) are kept as host tensors and folded; the rest becomes nn
+// ops. Host tensors are materialised as nn.constant (dense_resource for
+// weights) where a real op uses them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "aegis/Conversion/OnnxToNN/OnnxImporter.h"
+#include "aegis/Dialect/NN/IR/NNOps.h"
+#include "aegis/Dialect/NN/Interpreter/Interpreter.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include "onnx/defs/parser.h"
+#include "onnx/onnx_pb.h"
+
+#include <cmath>
+#include <optional>
+#include <set>
+
+using namespace mlir;
+using namespace mlir::aegis;
+using ::aegis::nn::BinaryKind;
+using ::aegis::nn::Shape;
+using ::aegis::nn::Tensor;
+using ::aegis::nn::UnaryKind;
+
+namespace {
+
+const char *const kSupported[] = {
+    "Add",        "And",       "Cast",       "Concat",       "Constant",
+    "ConstantOfShape", "Div",  "Dropout",    "Equal",        "Erf",
+    "Exp",        "Expand",    "Flatten",    "Gather",       "Gelu",
+    "Gemm",       "Greater",   "Identity",   "LayerNormalization", "Less",
+    "MatMul",     "Max",       "Min",        "Mul",          "Neg",
+    "Not",        "Or",        "Pow",        "Range",        "Reciprocal",
+    "ReduceMean", "ReduceSum", "Relu",       "Reshape",      "Shape",
+    "Sigmoid",    "Slice",     "Softmax",    "Split",        "Sqrt",
+    "Squeeze",    "Sub",       "Tanh",       "Transpose",    "Trilu",
+    "Unsqueeze",  "Where"};
+
+/// An imported value: an SSA value, a host-side constant, or both.
+struct Val {
+  Value value;
+  std::optional<Tensor> constant;
+  RankedTensorType type;
+};
+
+class Importer {
+public:
+  Importer(MLIRContext *ctx, StringRef fileName, const OnnxImportOptions &opts)
+      : ctx(ctx), builder(ctx), fileName(fileName.str()), opts(opts) {}
+
+  OwningOpRef<ModuleOp> run(const onnx::ModelProto &model);
+
+private:
+  // Diagnostics ---------------------------------------------------------
+  InFlightDiagnostic error(const onnx::NodeProto *node = nullptr) {
+    return emitError(loc(node));
+  }
+  Location loc(const onnx::NodeProto *node) {
+    Location file = FileLineColLoc::get(ctx, fileName, 0, 0);
+    if (!node)
+      return file;
+    std::string name = node->name().empty() ? node->op_type() : node->name();
+    return NameLoc::get(StringAttr::get(ctx, name), file);
+  }
+  std::string describe(const onnx::NodeProto &node) {
+    return "'" + node.op_type() + "' (node '" + node.name() + "', opset " +
+           std::to_string(opset) + ")";
+  }
+
+  // Types and tensors ---------------------------------------------------
+  FailureOr<Type> elementType(int32_t onnxType, const onnx::NodeProto *node);
+  FailureOr<Tensor> readTensor(const onnx::TensorProto &t, RankedTensorType &type,
+                               const onnx::NodeProto *node);
+  Value materialize(Val &v, Type elementType = {});
+  Val constantVal(Tensor t, RankedTensorType type) {
+    return Val{Value(), std::move(t), type};
+  }
+
+  // Graph ---------------------------------------------------------------
+  LogicalResult checkLegality(const onnx::GraphProto &graph);
+  LogicalResult importInputs(const onnx::GraphProto &graph);
+  LogicalResult importNode(const onnx::NodeProto &node);
+  FailureOr<Val *> input(const onnx::NodeProto &node, int i);
+  bool hasInput(const onnx::NodeProto &node, int i) {
+    return node.input_size() > i && !node.input(i).empty();
+  }
+  FailureOr<Tensor> constInput(const onnx::NodeProto &node, int i,
+                               StringRef what);
+  FailureOr<std::vector<int64_t>> intsInput(const onnx::NodeProto &node, int i,
+                                            StringRef what);
+  /// Builds `OpTy` on values and folds it when all operands are constants.
+  template <typename OpTy>
+  FailureOr<Val> build(const onnx::NodeProto &node, ArrayRef<Val *> operands,
+                       Type resultType, ArrayRef<NamedAttribute> attrs = {});
+  NamedAttribute named(StringRef name, Attribute value) {
+    return builder.getNamedAttr(name, value);
+  }
+  FailureOr<SmallVector<Val>> buildMulti(Operation *op);
+
+  // Attributes ----------------------------------------------------------
+  const onnx::AttributeProto *attr(const onnx::NodeProto &n, StringRef name) {
+    for (const auto &a : n.attribute())
+      if (a.name() == name)
+        return &a;
+    return nullptr;
+  }
+  int64_t intAttr(const onnx::NodeProto &n, StringRef name, int64_t dflt) {
+    auto *a = attr(n, name);
+    return a ? a->i() : dflt;
+  }
+  float floatAttr(const onnx::NodeProto &n, StringRef name, float dflt) {
+    auto *a = attr(n, name);
+    return a ? a->f() : dflt;
+  }
+  std::optional<std::vector<int64_t>> intsAttr(const onnx::NodeProto &n,
+                                               StringRef name) {
+    auto *a = attr(n, name);
+    if (!a)
+      return std::nullopt;
+    return std::vector<int64_t>(a->ints().begin(), a->ints().end());
+  }
+
+  RankedTensorType tensorType(ArrayRef<int64_t> shape, Type et) {
+    return RankedTensorType::get(shape, et);
+  }
+
+  MLIRContext *ctx;
+  OpBuilder builder;
+  std::string fileName;
+  const OnnxImportOptions &opts;
+  int64_t opset = 0;
+  llvm::StringMap<Val> values;
+  llvm::StringMap<const onnx::TensorProto *> initializers;
+  SmallVector<Value> arguments;
+  func::FuncOp function;
+};
+
+FailureOr<Type> Importer::elementType(int32_t t, const onnx::NodeProto *node) {
+  switch (t) {
+  case onnx::TensorProto::FLOAT:
+    return Type(builder.getF32Type());
+  case onnx::TensorProto::DOUBLE:
+    return Type(builder.getF64Type());
+  case onnx::TensorProto::INT64:
+    return Type(builder.getI64Type());
+  case onnx::TensorProto::INT32:
+    return Type(builder.getI32Type());
+  case onnx::TensorProto::BOOL:
+    return Type(builder.getI1Type());
+  default:
+    return error(node) << "unsupported ONNX tensor element type "
+                       << onnx::TensorProto::DataType_Name(
+                              static_cast<onnx::TensorProto::DataType>(t))
+                       << " (supported: FLOAT, DOUBLE, INT64, INT32, BOOL)";
+  }
+}
+
+FailureOr<Tensor> Importer::readTensor(const onnx::TensorProto &t,
+                                       RankedTensorType &type,
+                                       const onnx::NodeProto *node) {
+  auto et = elementType(t.data_type(), node);
+  if (failed(et))
+    return failure();
+  Shape shape(t.dims().begin(), t.dims().end());
+  for (int64_t d : shape)
+    if (d < 0)
+      return error(node) << "tensor '" << t.name() << "' has a negative dimension";
+  type = tensorType(shape, *et);
+  Tensor out(shape);
+  int64_t n = out.numElements();
+
+  std::string raw;
+  bool haveRaw = t.has_raw_data();
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    std::string location;
+    int64_t offset = 0, length = -1;
+    for (const auto &kv : t.external_data()) {
+      if (kv.key() == "location")
+        location = kv.value();
+      else if (kv.key() == "offset")
+        offset = std::atoll(kv.value().c_str());
+      else if (kv.key() == "length")
+        length = std::atoll(kv.value().c_str());
+    }
+    SmallString<256> path(opts.baseDirectory);
+    llvm::sys::path::append(path, location);
+    auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
+    if (!file)
+      return error(node) << "tensor '" << t.name()
+                         << "' refers to external data file '" << path
+                         << "', which cannot be read: "
+                         << file.getError().message();
+    StringRef all = (*file)->getBuffer();
+    if (offset < 0 || static_cast<size_t>(offset) > all.size() ||
+        (length >= 0 && static_cast<size_t>(offset + length) > all.size()))
+      return error(node) << "tensor '" << t.name() << "': external data range "
+                         << offset << "+" << length << " exceeds the "
+                         << all.size() << " bytes of '" << path << "'";
+    raw = all.substr(offset, length < 0 ? StringRef::npos : length).str();
+    haveRaw = true;
+  } else if (haveRaw) {
+    raw = t.raw_data();
+  }
+
+  auto fromRaw = [&](auto tag) -> LogicalResult {
+    using T = decltype(tag);
+    if (raw.size() != static_cast<size_t>(n) * sizeof(T))
+      return error(node) << "tensor '" << t.name() << "' holds " << raw.size()
+                         << " bytes of data, expected " << n * sizeof(T);
+    for (int64_t i = 0; i < n; ++i) {
+      T v;
+      std::memcpy(&v, raw.data() + i * sizeof(T), sizeof(T));
+      out.data[i] = static_cast<double>(v);
+    }
+    return success();
+  };
+  auto fromField = [&](const auto &field) -> LogicalResult {
+    if (field.size() != n)
+      return error(node) << "tensor '" << t.name() << "' holds " << field.size()
+                         << " values, expected " << n;
+    for (int64_t i = 0; i < n; ++i)
+      out.data[i] = static_cast<double>(field.Get(i));
+    return success();
+  };
+  LogicalResult ok = success();
+  switch (t.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    ok = haveRaw ? fromRaw(float()) : fromField(t.float_data());
+    break;
+  case onnx::TensorProto::DOUBLE:
+    ok = haveRaw ? fromRaw(double()) : fromField(t.double_data());
+    break;
+  case onnx::TensorProto::INT64:
+    ok = haveRaw ? fromRaw(int64_t()) : fromField(t.int64_data());
+    break;
+  case onnx::TensorProto::INT32:
+    ok = haveRaw ? fromRaw(int32_t()) : fromField(t.int32_data());
+    break;
+  case onnx::TensorProto::BOOL:
+    ok = haveRaw ? fromRaw(uint8_t()) : fromField(t.int32_data());
+    break;
+  }
+  if (failed(ok))
+    return failure();
+  return out;
+}
+
+Value Importer::materialize(Val &v, Type et) {
+  if (!et)
+    et = v.type.getElementType();
+  if (v.value && v.type.getElementType() == et)
+    return v.value;
+  auto type = tensorType(v.type.getShape(), et);
+  if (!v.constant) {
+    // A non-constant value of another element type: an explicit cast.
+    return nn::CastOp::create(builder, v.value.getLoc(), type, v.value);
+  }
+  ElementsAttr attr;
+  if (isa<FloatType>(et) && v.constant->numElements() >= opts.resourceThreshold) {
+    static int counter = 0;
+    std::string key = "w" + std::to_string(counter++);
+    if (et.isF32()) {
+      SmallVector<float> data(v.constant->data.begin(), v.constant->data.end());
+      attr = DenseResourceElementsAttr::get(
+          type, key, HeapAsmResourceBlob::allocateAndCopyInferAlign<float>(data));
+    } else {
+      attr = DenseResourceElementsAttr::get(
+          type, key,
+          HeapAsmResourceBlob::allocateAndCopyInferAlign<double>(
+              v.constant->data));
+    }
+  } else {
+    attr = nn::tensorToAttr(*v.constant, type);
+  }
+  Value c = nn::ConstantOp::create(builder, builder.getUnknownLoc(), attr);
+  if (v.type.getElementType() == et)
+    v.value = c;
+  return c;
+}
+
+LogicalResult Importer::checkLegality(const onnx::GraphProto &graph) {
+  static const std::set<std::string> supported(std::begin(kSupported),
+                                               std::end(kSupported));
+  std::vector<std::string> bad;
+  for (const auto &node : graph.node()) {
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      bad.push_back(describe(node) + " in domain '" + node.domain() + "'");
+    else if (!supported.count(node.op_type()))
+      bad.push_back(describe(node));
+  }
+  if (bad.empty())
+    return success();
+  auto diag = error() << bad.size() << " unsupported ONNX node"
+                      << (bad.size() > 1 ? "s" : "") << ": ";
+  for (size_t i = 0; i < bad.size(); ++i)
+    diag << (i ? ", " : "") << bad[i];
+  diag << "; supported ops:";
+  for (const char *op : kSupported)
+    diag << " " << op;
+  return failure();
+}
+
+LogicalResult Importer::importInputs(const onnx::GraphProto &graph) {
+  SmallVector<Type> argTypes;
+  SmallVector<std::string> names;
+  std::set<std::string> used;
+  for (const auto &in : graph.input()) {
+    if (initializers.count(in.name()))
+      continue; // Older exporters list initializers as inputs.
+    const auto &tt = in.type().tensor_type();
+    if (!in.type().has_tensor_type())
+      return error() << "input '" << in.name() << "' is not a tensor";
+    auto et = elementType(tt.elem_type(), nullptr);
+    if (failed(et))
+      return failure();
+    Shape shape;
+    auto fixed = opts.inputShapes.find(in.name());
+    if (fixed != opts.inputShapes.end()) {
+      used.insert(in.name());
+      shape = fixed->second;
+      if (tt.has_shape() &&
+          static_cast<size_t>(tt.shape().dim_size()) != shape.size())
+        return error() << "--aegis-input-shape gives input '" << in.name()
+                       << "' rank " << shape.size() << " but the model has rank "
+                       << tt.shape().dim_size();
+      for (int i = 0; tt.has_shape() && i < tt.shape().dim_size(); ++i) {
+        const auto &dim = tt.shape().dim(i);
+        if (dim.has_dim_value() && dim.dim_value() != shape[i])
+          return error() << "--aegis-input-shape gives input '" << in.name()
+                         << "' dimension " << i << " = " << shape[i]
+                         << " but the model fixes it to " << dim.dim_value();
+      }
+    } else {
+      if (!tt.has_shape())
+        return error() << "input '" << in.name()
+                       << "' has no shape; fix it with --aegis-input-shape="
+                       << in.name() << ":D0xD1x...";
+      for (int i = 0; i < tt.shape().dim_size(); ++i) {
+        const auto &dim = tt.shape().dim(i);
+        if (!dim.has_dim_value() || dim.dim_value() <= 0) {
+          std::string example;
+          for (int j = 0; j < tt.shape().dim_size(); ++j) {
+            const auto &d = tt.shape().dim(j);
+            example += (j ? "x" : "") +
+                       (d.has_dim_value() && d.dim_value() > 0
+                            ? std::to_string(d.dim_value())
+                            : std::string("N"));
+          }
+          return error() << "input '" << in.name() << "' has dynamic dimension "
+                         << i
+                         << (dim.has_dim_param()
+                                 ? " ('" + dim.dim_param() + "')"
+                                 : std::string())
+                         << "; fix it with --aegis-input-shape=" << in.name()
+                         << ":" << example;
+        }
+        shape.push_back(dim.dim_value());
+      }
+    }
+    argTypes.push_back(tensorType(shape, *et));
+    names.push_back(in.name());
+  }
+  for (const auto &[name, shape] : opts.inputShapes)
+    if (!used.count(name))
+      return error() << "--aegis-input-shape names '" << name
+                     << "', which is not an input of the model";
+
+  // Output types are filled in at the end, once known.
+  function = func::FuncOp::create(builder, loc(nullptr), "main",
+                                  builder.getFunctionType(argTypes, {}));
+  Block *entry = function.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
+  for (auto [i, name] : llvm::enumerate(names)) {
+    function.setArgAttr(i, "nn.name", builder.getStringAttr(name));
+    values[name] = Val{entry->getArgument(i), std::nullopt,
+                       cast<RankedTensorType>(argTypes[i])};
+  }
+  return success();
+}
+
+FailureOr<Val *> Importer::input(const onnx::NodeProto &node, int i) {
+  if (node.input_size() <= i || node.input(i).empty())
+    return error(&node) << describe(node) << " is missing input #" << i;
+  auto it = values.find(node.input(i));
+  if (it != values.end())
+    return &it->second;
+  auto init = initializers.find(node.input(i));
+  if (init == initializers.end())
+    return error(&node) << describe(node) << " uses '" << node.input(i)
+                        << "', which is neither a graph input, an initializer "
+                           "nor an earlier node's output";
+  RankedTensorType type;
+  auto t = readTensor(*init->second, type, &node);
+  if (failed(t))
+    return failure();
+  return &(values[node.input(i)] = constantVal(std::move(*t), type));
+}
+
+FailureOr<Tensor> Importer::constInput(const onnx::NodeProto &node, int i,
+                                       StringRef what) {
+  auto v = input(node, i);
+  if (failed(v))
+    return failure();
+  if (!(*v)->constant)
+    return error(&node) << describe(node) << ": its " << what
+                        << " (input #" << i
+                        << ") must be known at compile time; data-dependent "
+                           "shapes are not supported";
+  return *(*v)->constant;
+}
+
+FailureOr<std::vector<int64_t>>
+Importer::intsInput(const onnx::NodeProto &node, int i, StringRef what) {
+  auto t = constInput(node, i, what);
+  if (failed(t))
+    return failure();
+  return std::vector<int64_t>(t->data.begin(), t->data.end());
+}
+
+template <typename OpTy>
+FailureOr<Val> Importer::build(const onnx::NodeProto &node,
+                               ArrayRef<Val *> operands, Type resultType,
+                               ArrayRef<NamedAttribute> attrs) {
+  bool allConst = llvm::all_of(operands, [](Val *v) { return v->constant.has_value(); });
+  SmallVector<Value> vals;
+  for (Val *v : operands)
+    vals.push_back(materialize(*v));
+  auto op = OpTy::create(builder, loc(&node), TypeRange{resultType}, vals,
+                         attrs);
+  if (failed(verify(op)))
+    return failure();
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!allConst)
+    return Val{op->getResult(0), std::nullopt, type};
+  SmallVector<const Tensor *> ins;
+  for (Val *v : operands)
+    ins.push_back(&*v->constant);
+  SmallVector<Tensor> results;
+  if (failed(nn::evaluateOperation(op, ins, results)))
+    return failure();
+  op->erase();
+  return constantVal(std::move(results[0]), type);
+}
+
+LogicalResult Importer::importNode(const onnx::NodeProto &node) {
+  const std::string &t = node.op_type();
+  auto bind = [&](int i, Val v) { values[node.output(i)] = std::move(v); };
+  auto fail = [&]() { return error(&node); };
+
+  auto binaryNN = [&](auto tag, BinaryKind kind) -> LogicalResult {
+    using OpTy = decltype(tag);
+    auto a = input(node, 0), b = input(node, 1);
+    if (failed(a) || failed(b))
+      return failure();
+    auto shape = nn::broadcastShapes((*a)->type.getShape(), (*b)->type.getShape());
+    if (!shape)
+      return fail() << describe(node) << ": cannot broadcast operand shapes";
+    Type et = (*a)->type.getElementType();
+    // Constants of another float type (e.g. Pow's exponent) follow the
+    // other operand.
+    Val *lhs = *a, *rhs = *b;
+    Val convB = *rhs;
+    if (rhs->type.getElementType() != et) {
+      if (!rhs->constant)
+        return fail() << describe(node) << ": operands have different element types";
+      convB.type = tensorType(rhs->type.getShape(), et);
+      convB.value = Value();
+      rhs = &convB;
+    }
+    if (lhs->constant && rhs->constant) {
+      Tensor r = ::aegis::nn::binary(kind, *lhs->constant, *rhs->constant,
+                                     Shape(shape->begin(), shape->end()),
+                                     isa<IntegerType>(et));
+      bind(0, constantVal(std::move(r), tensorType(*shape, et)));
+      return success();
+    }
+    auto r = build<OpTy>(node, {lhs, rhs}, tensorType(*shape, et));
+    if (failed(r))
+      return failure();
+    bind(0, *r);
+    return success();
+  };
+  auto hostBinary = [&](BinaryKind kind, bool boolResult) -> LogicalResult {
+    auto a = constInput(node, 0, "first operand"),
+         b = constInput(node, 1, "second operand");
+    if (failed(a) || failed(b))
+      return failure();
+    auto shape = nn::broadcastShapes(a->shape, b->shape);
+    if (!shape)
+      return fail() << describe(node) << ": cannot broadcast operand shapes";
+    Type et = boolResult ? builder.getI1Type()
+                         : (*input(node, 0))->type.getElementType();
+    bind(0, constantVal(::aegis::nn::binary(kind, *a, *b,
+                                            Shape(shape->begin(), shape->end()),
+                                            isa<IntegerType>(et)),
+                        tensorType(*shape, et)));
+    return success();
+  };
+  auto unaryNN = [&](auto tag, UnaryKind kind) -> LogicalResult {
+    using OpTy = decltype(tag);
+    auto a = input(node, 0);
+    if (failed(a))
+      return failure();
+    if ((*a)->constant) {
+      bind(0, constantVal(::aegis::nn::unary(kind, *(*a)->constant), (*a)->type));
+      return success();
+    }
+    auto r = build<OpTy>(node, {*a}, (*a)->type);
+    if (failed(r))
+      return failure();
+    bind(0, *r);
+    return success();
+  };
+  auto reshapeTo = [&](Val *x, ArrayRef<int64_t> shape) -> LogicalResult {
+    auto type = tensorType(shape, x->type.getElementType());
+    if (x->constant) {
+      bind(0, constantVal(Tensor(Shape(shape.begin(), shape.end()),
+                                 x->constant->data),
+                          type));
+      return success();
+    }
+    auto r = build<nn::ReshapeOp>(node, {x}, type);
+    if (failed(r))
+      return failure();
+    bind(0, *r);
+    return success();
+  };
+
+  if (t == "Add")
+    return binaryNN(nn::AddOp(), BinaryKind::Add);
+  if (t == "Sub")
+    return binaryNN(nn::SubOp(), BinaryKind::Sub);
+  if (t == "Mul")
+    return binaryNN(nn::MulOp(), BinaryKind::Mul);
+  if (t == "Div")
+    return binaryNN(nn::DivOp(), BinaryKind::Div);
+  if (t == "Pow")
+    return binaryNN(nn::PowOp(), BinaryKind::Pow);
+  if (t == "Equal")
+    return hostBinary(BinaryKind::Equal, true);
+  if (t == "Less")
+    return hostBinary(BinaryKind::Less, true);
+  if (t == "Greater")
+    return hostBinary(BinaryKind::Greater, true);
+  if (t == "And")
+    return hostBinary(BinaryKind::And, true);
+  if (t == "Or")
+    return hostBinary(BinaryKind::Or, true);
+  if (t == "Max" || t == "Min") {
+    if (node.input_size() != 2)
+      return fail() << describe(node) << ": only two operands are supported";
+    return hostBinary(t == "Max" ? BinaryKind::Max : BinaryKind::Min, false);
+  }
+  if (t == "Not") {
+    auto a = constInput(node, 0, "operand");
+    if (failed(a))
+      return failure();
+    bind(0, constantVal(::aegis::nn::unary(UnaryKind::Not, *a),
+                        (*input(node, 0))->type));
+    return success();
+  }
+  if (t == "Sqrt")
+    return unaryNN(nn::SqrtOp(), UnaryKind::Sqrt);
+  if (t == "Erf")
+    return unaryNN(nn::ErfOp(), UnaryKind::Erf);
+  if (t == "Tanh")
+    return unaryNN(nn::TanhOp(), UnaryKind::Tanh);
+  if (t == "Exp")
+    return unaryNN(nn::ExpOp(), UnaryKind::Exp);
+  if (t == "Relu")
+    return unaryNN(nn::ReluOp(), UnaryKind::Relu);
+  if (t == "Neg")
+    return unaryNN(nn::NegOp(), UnaryKind::Neg);
+  if (t == "Reciprocal")
+    return unaryNN(nn::ReciprocalOp(), UnaryKind::Reciprocal);
+  if (t == "Sigmoid")
+    return unaryNN(nn::SigmoidOp(), UnaryKind::Sigmoid);
+  if (t == "Identity" || t == "Dropout") {
+    if (t == "Dropout" && node.output_size() > 1 && !node.output(1).empty())
+      return fail() << describe(node) << ": the mask output is not supported";
+    auto a = input(node, 0);
+    if (failed(a))
+      return failure();
+    bind(0, **a);
+    return success();
+  }
+  if (t == "Gelu") {
+    auto a = input(node, 0);
+    if (failed(a))
+      return failure();
+    auto *ap = attr(node, "approximate");
+    std::string approx = ap ? ap->s() : "none";
+    auto r = build<nn::GeluOp>(
+        node, {*a}, (*a)->type,
+        {named("approximate", builder.getStringAttr(approx))});
+    if (failed(r))
+      return failure();
+    bind(0, *r);
+    return success();
+  }
+  if (t == "MatMul") {
+    auto a = input(node, 0), b = input(node, 1);
+    if (failed(a) || failed(b))
+      return failure();
+    auto shape = nn::matmulShape((*a)->type.getShape(), (*b)->type.getShape());
+    if (!shape)
+      return fail() << describe(node) << ": incompatible matmul shapes";
+    auto r = build<nn::MatMulOp>(node, {*a, *b},
+                                 tensorType(*shape, (*a)->type.getElementType()));
+    if (failed(r))
+      return failure();
+    bind(0, *r);
+    return success();
+  }
+  if (t == "Gemm") {
+    auto a = input(node, 0), b = input(node, 1);
+    if (failed(a) || failed(b))
+      return failure();
+    SmallVector<Val *> ops = {*a, *b};
+    if (hasInput(node, 2)) {
+      auto c = input(node, 2);
+      if (failed(c))
+        return failure();
+      ops.push_back(*c);
+    }
+    bool ta = intAttr(node, "transA", 0), tb = intAttr(node, "transB", 0);
+    auto sa = (*a)->type.getShape(), sb = (*b)->type.getShape();
+    if (sa.size() != 2 || sb.size() != 2)
+      return fail() << describe(node) << ": expects 2-D operands";
+    Shape shape = {ta ? sa[1] : sa[0], tb ? sb[0] : sb[1]};
+    SmallVector<Value> vals;
+    for (Val *v : ops)
+      vals.push_back(materialize(*v));
+    auto op = nn::GemmOp::create(
+        builder, loc(&node), tensorType(shape, (*a)->type.getElementType()),
+        vals[0], vals[1], ops.size() > 2 ? vals[2] : Value(),
+        builder.getBoolAttr(ta), builder.getBoolAttr(tb),
+        builder.getF64FloatAttr(floatAttr(node, "alpha", 1.0f)),
+        builder.getF64FloatAttr(floatAttr(node, "beta", 1.0f)));
+    if (failed(verify(op)))
+      return failure();
+    bind(0, Val{op, std::nullopt, cast<RankedTensorType>(op.getType())});
+    return success();
+  }
+  if (t == "Softmax") {
+    auto a = input(node, 0);
+    if (failed(a))
+      return failure();
+    int64_t rank = (*a)->type.getRank();
+    int64_t axis = intAttr(node, "axis", opset < 13 ? 1 : -1);
+    if (opset < 13 && nn::normalizeAxis(axis, rank) != rank - 1)
+      return fail() << describe(node)
+                    << ": before opset 13 Softmax flattens from its axis; only "
+                       "the last axis is supported";
+    auto r = build<nn::SoftmaxOp>(
+        node, {*a}, (*a)->type,
+        {named("axis", builder.getI64IntegerAttr(axis))});
+    if (failed(r))
+      return failure();
+    bind(0, *r);
+    return success();
+  }
+  if (t == "ReduceMean" || t == "ReduceSum") {
+    auto a = input(node, 0);
+    if (failed(a))
+      return failure();
+    std::vector<int64_t> axes;
+    bool axesAsInput = (t == "ReduceSum" && opset >= 13) ||
+                       (t == "ReduceMean" && opset >= 18);
+    if (axesAsInput) {
+      if (hasInput(node, 1)) {
+        auto ax = intsInput(node, 1, "axes");
+        if (failed(ax))
+          return failure();
+        axes = *ax;
+      }
+    } else if (auto ax = intsAttr(node, "axes")) {
+      axes = *ax;
+    }
+    if (axes.empty() && intAttr(node, "noop_with_empty_axes", 0)) {
+      bind(0, **a);
+      return success();
+    }
+    bool keep = intAttr(node, "keepdims", 1);
+    int64_t rank = (*a)->type.getRank();
+    SmallVector<bool> red(rank, axes.empty());
+    for (int64_t ax : axes) {
+      int64_t n = nn::normalizeAxis(ax, rank);
+      if (n < 0)
+        return fail() << describe(node) << ": axis " << ax << " out of range";
+      red[n] = true;
+    }
+    Shape shape;
+    for (int64_t i = 0; i < rank; ++i)
+      if (!red[i])
+        shape.push_back((*a)->type.getShape()[i]);
+      else if (keep)
+        shape.push_back(1);
+    auto type = tensorType(shape, (*a)->type.getElementType());
+    NamedAttribute attrs[] = {named("axes", builder.getDenseI64ArrayAttr(axes)),
+                              named("keepdims", builder.getBoolAttr(keep))};
+    auto r = t == "ReduceMean"
+                 ? build<nn::ReduceMeanOp>(node, {*a}, type, attrs)
+                 : build<nn::ReduceSumOp>(node, {*a}, type, attrs);
+    if (failed(r))
+      return failure();
+    bind(0, *r);
+    return success();
+  }
+  if (t == "LayerNormalization") {
+    for (int i = 1; i < node.output_size(); ++i)
+      if (!node.output(i).empty())
+        return fail() << describe(node)
+                      << ": the Mean and InvStdDev outputs are not supported";
+    auto x = input(node, 0);
+    if (failed(x))
+      return failure();
+    Value scale, bias;
+    if (hasInput(node, 1)) {
+      auto s = input(node, 1);
+      if (failed(s))
+        return failure();
+      scale = materialize(**s, (*x)->type.getElementType());
+    }
+    if (hasInput(node, 2)) {
+      auto b = input(node, 2);
+      if (failed(b))
+        return failure();
+      bias = materialize(**b, (*x)->type.getElementType());
+    }
+    Value xv = materialize(**x);
+    auto op = nn::LayerNormOp::create(
+        builder, loc(&node), (*x)->type, xv, scale, bias,
+        builder.getI64IntegerAttr(intAttr(node, "axis", -1)),
+        builder.getF64FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
+    if (failed(verify(op)))
+      return failure();
+    bind(0, Val{op, std::nullopt, (*x)->type});
+    return success();
+  }
+  if (t == "Reshape" || t == "Flatten" || t == "Unsqueeze" || t == "Squeeze") {
+    auto x = input(node, 0);
+    if (failed(x))
+      return failure();
+    auto in = (*x)->type.getShape();
+    int64_t rank = in.size();
+    Shape out;
+    if (t == "Reshape") {
+      auto target = intsInput(node, 1, "shape");
+      if (failed(target))
+        return failure();
+      bool allowZero = intAttr(node, "allowzero", 0);
+      int64_t known = 1, infer = -1;
+      for (size_t i = 0; i < target->size(); ++i) {
+        int64_t d = (*target)[i];
+        if (d == 0 && !allowZero) {
+          if (static_cast<int64_t>(i) >= rank)
+            return fail() << describe(node) << ": 0 copies a missing dimension";
+          d = in[i];
+        }
+        if (d == -1) {
+          if (infer >= 0)
+            return fail() << describe(node) << ": more than one -1 in the shape";
+          infer = i;
+          out.push_back(1);
+          continue;
+        }
+        if (d < 0)
+          return fail() << describe(node) << ": invalid dimension " << d;
+        out.push_back(d);
+        known *= d;
+      }
+      int64_t total = Tensor::numElements(Shape(in.begin(), in.end()));
+      if (infer >= 0) {
+        if (known == 0 || total % known)
+          return fail() << describe(node) << ": cannot infer the -1 dimension";
+        out[infer] = total / known;
+      }
+    } else if (t == "Flatten") {
+      int64_t axis = intAttr(node, "axis", 1);
+      if (axis < 0)
+        axis += rank;
+      int64_t a = 1, b = 1;
+      for (int64_t i = 0; i < rank; ++i)
+        (i < axis ? a : b) *= in[i];
+      out = {a, b};
+    } else {
+      std::vector<int64_t> axes;
+      if (opset >= 13) {
+        if (hasInput(node, 1)) {
+          auto ax = intsInput(node, 1, "axes");
+          if (failed(ax))
+            return failure();
+          axes = *ax;
+        }
+      } else if (auto ax = intsAttr(node, "axes")) {
+        axes = *ax;
+      }
+      if (t == "Unsqueeze") {
+        int64_t outRank = rank + axes.size();
+        std::vector<bool> isNew(outRank, false);
+        for (int64_t ax : axes) {
+          int64_t n = nn::normalizeAxis(ax, outRank);
+          if (n < 0)
+            return fail() << describe(node) << ": axis " << ax << " out of range";
+          isNew[n] = true;
+        }
+        for (int64_t i = 0, j = 0; i < outRank; ++i)
+          out.push_back(isNew[i] ? 1 : in[j++]);
+      } else {
+        std::vector<bool> drop(rank, false);
+        for (int64_t ax : axes) {
+          int64_t n = nn::normalizeAxis(ax, rank);
+          if (n < 0 || in[n] != 1)
+            return fail() << describe(node) << ": cannot squeeze axis " << ax;
+          drop[n] = true;
+        }
+        for (int64_t i = 0; i < rank; ++i)
+          if (!(axes.empty() ? in[i] == 1 : drop[i]))
+            out.push_back(in[i]);
+      }
+    }
+    return reshapeTo(*x, out);
+  }
+  if (t == "Transpose") {
+    auto x = input(node, 0);
+    if (failed(x))
+      return failure();
+    int64_t rank = (*x)->type.getRank();
+    std::vector<int64_t> perm;
+    if (auto p = intsAttr(node, "perm"))
+      perm = *p;
+    else
+      for (int64_t i = rank - 1; i >= 0; --i)
+        perm.push_back(i);
+    if (static_cast<int64_t>(perm.size()) != rank)
+      return fail() << describe(node) << ": perm does not match the rank";
+    Shape shape;
+    for (int64_t p : perm) {
+      if (p < 0 || p >= rank)
+        return fail() << describe(node) << ": invalid perm";
+      shape.push_back((*x)->type.getShape()[p]);
+    }
+    auto r = build<nn::TransposeOp>(node, {*x},
+                                    tensorType(shape, (*x)->type.getElementType()),
+                                    {named("perm", builder.getDenseI64ArrayAttr(perm))});
+    if (failed(r))
+      return failure();
+    bind(0, *r);
+    return success();
+  }
+  if (t == "Expand") {
+    auto x = input(node, 0);
+    auto shapeIn = intsInput(node, 1, "shape");
+    if (failed(x) || failed(shapeIn))
+      return failure();
+    auto shape = nn::broadcastShapes((*x)->type.getShape(), *shapeIn);
+    if (!shape)
+      return fail() << describe(node) << ": cannot broadcast to the shape";
+    auto type = tensorType(*shape, (*x)->type.getElementType());
+    if ((*x)->constant) {
+      bind(0, constantVal(::aegis::nn::expand(*(*x)->constant, Shape(shape->begin(), shape->end())), type));
+      return success();
+    }
+    auto r = build<nn::ExpandOp>(node, {*x}, type);
+    if (failed(r))
+      return failure();
+    bind(0, *r);
+    return success();
+  }
+  if (t == "Slice") {
+    auto x = input(node, 0);
+    if (failed(x))
+      return failure();
+    int64_t rank = (*x)->type.getRank();
+    std::vector<int64_t> starts, ends, axes, steps;
+    if (opset < 10) {
+      starts = intsAttr(node, "starts").value_or(std::vector<int64_t>{});
+      ends = intsAttr(node, "ends").value_or(std::vector<int64_t>{});
+      axes = intsAttr(node, "axes").value_or(std::vector<int64_t>{});
+    } else {
+      auto s = intsInput(node, 1, "starts"), e = intsInput(node, 2, "ends");
+      if (failed(s) || failed(e))
+        return failure();
+      starts = *s;
+      ends = *e;
+      if (hasInput(node, 3)) {
+        auto a = intsInput(node, 3, "axes");
+        if (failed(a))
+          return failure();
+        axes = *a;
+      }
+      if (hasInput(node, 4)) {
+        auto st = intsInput(node, 4, "steps");
+        if (failed(st))
+          return failure();
+        steps = *st;
+      }
+    }
+    if (axes.empty())
+      for (size_t i = 0; i < starts.size(); ++i)
+        axes.push_back(i);
+    if (steps.empty())
+      steps.assign(starts.size(), 1);
+    // ONNX uses INT64_MAX/MIN for "to the end"; clamp keeps them finite.
+    auto clampBig = [&](std::vector<int64_t> &v) {
+      for (int64_t &x : v)
+        x = std::clamp<int64_t>(x, -(int64_t(1) << 40), int64_t(1) << 40);
+    };
+    clampBig(starts);
+    clampBig(ends);
+    auto shape = nn::sliceShape((*x)->type.getShape(), starts, ends, axes, steps);
+    if (!shape || rank == 0)
+      return fail() << describe(node) << ": invalid slice parameters";
+    auto r = build<nn::SliceOp>(
+        node, {*x}, tensorType(*shape, (*x)->type.getElementType()),
+        {named("starts", builder.getDenseI64ArrayAttr(starts)),
+         named("ends", builder.getDenseI64ArrayAttr(ends)),
+         named("axes", builder.getDenseI64ArrayAttr(axes)),
+         named("steps", builder.getDenseI64ArrayAttr(steps))});
+    if (failed(r))
+      return failure();
+    bind(0, *r);
+    return success();
+  }
+  if (t == "Concat") {
+    SmallVector<Val *> ins;
+    for (int i = 0; i < node.input_size(); ++i) {
+      auto v = input(node, i);
+      if (failed(v))
+        return failure();
+      ins.push_back(*v);
+    }
+    int64_t rank = ins[0]->type.getRank();
+    int64_t axis = nn::normalizeAxis(intAttr(node, "axis", 0), rank);
+    if (axis < 0)
+      return fail() << describe(node) << ": axis out of range";
+    Shape shape(ins[0]->type.getShape());
+    shape[axis] = 0;
+    for (Val *v : ins) {
+      if (v->type.getRank() != rank)
+        return fail() << describe(node) << ": inputs differ in rank";
+      shape[axis] += v->type.getShape()[axis];
+    }
+    auto type = tensorType(shape, ins[0]->type.getElementType());
+    auto r = build<nn::ConcatOp>(node, ins, type,
+                                 {named("axis", builder.getI64IntegerAttr(axis))});
+    if (failed(r))
+      return failure();
+    bind(0, *r);
+    return success();
+  }
+  if (t == "Split") {
+    auto x = input(node, 0);
+    if (failed(x))
+      return failure();
+    int64_t rank = (*x)->type.getRank();
+    int64_t axis = nn::normalizeAxis(intAttr(node, "axis", 0), rank);
+    if (axis < 0)
+      return fail() << describe(node) << ": axis out of range";
+    int64_t dim = (*x)->type.getShape()[axis];
+    std::vector<int64_t> sizes;
+    if (opset >= 13 && hasInput(node, 1)) {
+      auto s = intsInput(node, 1, "split");
+      if (failed(s))
+        return failure();
+      sizes = *s;
+    } else if (auto s = intsAttr(node, "split")) {
+      sizes = *s;
+    } else {
+      int64_t n = intAttr(node, "num_outputs", node.output_size());
+      int64_t chunk = (dim + n - 1) / n;
+      for (int64_t i = 0; i < n; ++i)
+        sizes.push_back(std::min(chunk, dim - i * chunk));
+    }
+    if (static_cast<int>(sizes.size()) != node.output_size())
+      return fail() << describe(node) << ": " << sizes.size()
+                    << " split sizes for " << node.output_size() << " outputs";
+    SmallVector<Type> types;
+    for (int64_t s : sizes) {
+      Shape shape((*x)->type.getShape());
+      shape[axis] = s;
+      types.push_back(tensorType(shape, (*x)->type.getElementType()));
+    }
+    Value xv = materialize(**x);
+    auto op = nn::SplitOp::create(builder, loc(&node), types, xv, axis);
+    if (failed(verify(op)))
+      return failure();
+    if ((*x)->constant) {
+      auto parts = ::aegis::nn::split(*(*x)->constant, axis, sizes);
+      for (int i = 0; i < node.output_size(); ++i)
+        bind(i, constantVal(std::move(parts[i]), cast<RankedTensorType>(types[i])));
+      op->erase();
+      return success();
+    }
+    for (int i = 0; i < node.output_size(); ++i)
+      bind(i, Val{op->getResult(i), std::nullopt, cast<RankedTensorType>(types[i])});
+    return success();
+  }
+  if (t == "Gather") {
+    auto x = input(node, 0), idx = input(node, 1);
+    if (failed(x) || failed(idx))
+      return failure();
+    int64_t rank = (*x)->type.getRank();
+    int64_t axis = nn::normalizeAxis(intAttr(node, "axis", 0), rank);
+    if (axis < 0)
+      return fail() << describe(node) << ": axis out of range";
+    auto in = (*x)->type.getShape();
+    Shape shape(in.begin(), in.begin() + axis);
+    for (int64_t d : (*idx)->type.getShape())
+      shape.push_back(d);
+    shape.insert(shape.end(), in.begin() + axis + 1, in.end());
+    auto r = build<nn::GatherOp>(node, {*x, *idx},
+                                 tensorType(shape, (*x)->type.getElementType()),
+                                 {named("axis", builder.getI64IntegerAttr(axis))});
+    if (failed(r))
+      return failure();
+    bind(0, *r);
+    return success();
+  }
+  if (t == "Where") {
+    auto c = input(node, 0), a = input(node, 1), b = input(node, 2);
+    if (failed(c) || failed(a) || failed(b))
+      return failure();
+    auto ab = nn::broadcastShapes((*a)->type.getShape(), (*b)->type.getShape());
+    auto shape = ab ? nn::broadcastShapes((*c)->type.getShape(), *ab) : std::nullopt;
+    if (!shape)
+      return fail() << describe(node) << ": cannot broadcast the operands";
+    Val *lhs = *a, *rhs = *b;
+    Val conv = *rhs;
+    if (rhs->type.getElementType() != lhs->type.getElementType() && rhs->constant) {
+      conv.type = tensorType(rhs->type.getShape(), lhs->type.getElementType());
+      conv.value = Value();
+      rhs = &conv;
+    }
+    auto r = build<nn::WhereOp>(node, {*c, lhs, rhs},
+                                tensorType(*shape, lhs->type.getElementType()));
+    if (failed(r))
+      return failure();
+    bind(0, *r);
+    return success();
+  }
+  if (t == "Cast") {
+    auto x = input(node, 0);
+    if (failed(x))
+      return failure();
+    auto et = elementType(intAttr(node, "to", 1), &node);
+    if (failed(et))
+      return failure();
+    auto type = tensorType((*x)->type.getShape(), *et);
+    if ((*x)->constant) {
+      Tensor c = *(*x)->constant;
+      if (isa<IntegerType>(*et))
+        for (double &v : c.data)
+          v = et->isInteger(1) ? (v != 0) : std::trunc(v);
+      bind(0, constantVal(std::move(c), type));
+      return success();
+    }
+    if (*et == (*x)->type.getElementType()) {
+      bind(0, **x);
+      return success();
+    }
+    auto r = build<nn::CastOp>(node, {*x}, type);
+    if (failed(r))
+      return failure();
+    bind(0, *r);
+    return success();
+  }
+  if (t == "Constant") {
+    if (auto *a = attr(node, "value")) {
+      RankedTensorType type;
+      auto c = readTensor(a->t(), type, &node);
+      if (failed(c))
+        return failure();
+      bind(0, constantVal(std::move(*c), type));
+      return success();
+    }
+    if (auto *a = attr(node, "value_float")) {
+      bind(0, constantVal(Tensor({}, {a->f()}), tensorType({}, builder.getF32Type())));
+      return success();
+    }
+    if (auto *a = attr(node, "value_int")) {
+      bind(0, constantVal(Tensor({}, {double(a->i())}), tensorType({}, builder.getI64Type())));
+      return success();
+    }
+    if (auto *a = attr(node, "value_floats")) {
+      std::vector<double> d(a->floats().begin(), a->floats().end());
+      int64_t n = d.size();
+      bind(0, constantVal(Tensor({n}, d), tensorType({n}, builder.getF32Type())));
+      return success();
+    }
+    if (auto *a = attr(node, "value_ints")) {
+      std::vector<double> d(a->ints().begin(), a->ints().end());
+      int64_t n = d.size();
+      bind(0, constantVal(Tensor({n}, d), tensorType({n}, builder.getI64Type())));
+      return success();
+    }
+    return fail() << describe(node)
+                  << ": only value, value_float(s) and value_int(s) are supported";
+  }
+  if (t == "Shape") {
+    auto x = input(node, 0);
+    if (failed(x))
+      return failure();
+    auto in = (*x)->type.getShape();
+    int64_t rank = in.size();
+    int64_t start = intAttr(node, "start", 0), end = intAttr(node, "end", rank);
+    if (start < 0)
+      start += rank;
+    if (end < 0)
+      end += rank;
+    start = std::clamp<int64_t>(start, 0, rank);
+    end = std::clamp<int64_t>(end, start, rank);
+    std::vector<double> d(in.begin() + start, in.begin() + end);
+    int64_t n = d.size();
+    bind(0, constantVal(Tensor({n}, d), tensorType({n}, builder.getI64Type())));
+    return success();
+  }
+  if (t == "ConstantOfShape") {
+    auto shape = intsInput(node, 0, "shape");
+    if (failed(shape))
+      return failure();
+    double fill = 0;
+    Type et = builder.getF32Type();
+    if (auto *a = attr(node, "value")) {
+      RankedTensorType vt;
+      auto v = readTensor(a->t(), vt, &node);
+      if (failed(v) || v->numElements() != 1)
+        return fail() << describe(node) << ": value must hold one element";
+      fill = v->data[0];
+      et = vt.getElementType();
+    }
+    Shape s(shape->begin(), shape->end());
+    Tensor c(s);
+    std::fill(c.data.begin(), c.data.end(), fill);
+    bind(0, constantVal(std::move(c), tensorType(s, et)));
+    return success();
+  }
+  if (t == "Range") {
+    auto s = constInput(node, 0, "start"), l = constInput(node, 1, "limit"),
+         d = constInput(node, 2, "delta");
+    if (failed(s) || failed(l) || failed(d))
+      return failure();
+    double start = s->data[0], limit = l->data[0], delta = d->data[0];
+    if (delta == 0)
+      return fail() << describe(node) << ": delta is zero";
+    int64_t n = std::max<int64_t>(0, std::ceil((limit - start) / delta));
+    Tensor r({n});
+    for (int64_t i = 0; i < n; ++i)
+      r.data[i] = start + i * delta;
+    bind(0, constantVal(std::move(r),
+                        tensorType({n}, (*input(node, 0))->type.getElementType())));
+    return success();
+  }
+  if (t == "Trilu") {
+    auto x = constInput(node, 0, "input");
+    if (failed(x))
+      return failure();
+    int64_t k = 0;
+    if (hasInput(node, 1)) {
+      auto kk = intsInput(node, 1, "k");
+      if (failed(kk))
+        return failure();
+      k = (*kk)[0];
+    }
+    bool upper = intAttr(node, "upper", 1);
+    Tensor r = *x;
+    int64_t rows = r.shape[r.shape.size() - 2], cols = r.shape.back();
+    for (int64_t b = 0; b < r.numElements() / (rows * cols); ++b)
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j) {
+          bool keep = upper ? j - i >= k : j - i <= k;
+          if (!keep)
+            r.data[(b * rows + i) * cols + j] = 0;
+        }
+    bind(0, constantVal(std::move(r), (*input(node, 0))->type));
+    return success();
+  }
+  return fail() << "unsupported ONNX op " << describe(node);
+}
+
+OwningOpRef<ModuleOp> Importer::run(const onnx::ModelProto &model) {
+  for (const auto &imp : model.opset_import())
+    if (imp.domain().empty() || imp.domain() == "ai.onnx")
+      opset = imp.version();
+  if (opset == 0)
+    opset = 1;
+  if (opset < kMinOnnxOpset || opset > kMaxOnnxOpset) {
+    error() << "ONNX opset " << opset << " is outside the supported range "
+            << kMinOnnxOpset << ".." << kMaxOnnxOpset
+            << "; re-export the model with opset_version in that range";
+    return {};
+  }
+  const onnx::GraphProto &graph = model.graph();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc(nullptr));
+  module->getOperation()->setAttr("nn.opset", builder.getI64IntegerAttr(opset));
+  if (!model.producer_name().empty())
+    module->getOperation()->setAttr(
+        "nn.producer",
+        builder.getStringAttr(model.producer_name() + " " +
+                              model.producer_version()));
+  builder.setInsertionPointToEnd(module->getBody());
+
+  for (const auto &init : graph.initializer())
+    initializers[init.name()] = &init;
+  if (failed(checkLegality(graph)) || failed(importInputs(graph)))
+    return {};
+  for (const auto &node : graph.node())
+    if (failed(importNode(node)))
+      return {};
+
+  SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  for (const auto &out : graph.output()) {
+    auto it = values.find(out.name());
+    if (it == values.end()) {
+      error() << "graph output '" << out.name() << "' is never computed";
+      return {};
+    }
+    Value v = materialize(it->second);
+    results.push_back(v);
+    resultTypes.push_back(v.getType());
+  }
+  func::ReturnOp::create(builder, loc(nullptr), results);
+  function.setType(builder.getFunctionType(function.getArgumentTypes(), resultTypes));
+  for (auto [i, out] : llvm::enumerate(graph.output()))
+    function.setResultAttr(i, "nn.name", builder.getStringAttr(out.name()));
+  if (failed(verify(*module)))
+    return {};
+  return module;
+}
+
+} // namespace
+
+/// Drops leading blank lines and `#` comment lines (lit RUN lines, notes).
+static StringRef skipLeadingComments(StringRef bytes) {
+  while (true) {
+    bytes = bytes.ltrim();
+    if (!bytes.starts_with("#"))
+      return bytes;
+    bytes = bytes.drop_until([](char c) { return c == '\n'; });
+  }
+}
+
+/// ONNX's textual syntax starts with the model header `<ir_version: ...`.
+static bool isOnnxText(StringRef bytes) {
+  return skipLeadingComments(bytes).starts_with("<ir_version");
+}
+
+/// Parses binary or textual ONNX into `model`; `why` receives the parser's
+/// message on failure.
+static bool parseModel(StringRef bytes, onnx::ModelProto &model,
+                       std::string &why) {
+  if (isOnnxText(bytes)) {
+    std::string text = skipLeadingComments(bytes).str();
+    onnx::OnnxParser parser(text.c_str());
+    auto status = parser.Parse(model);
+    if (!status.IsOK()) {
+      why = status.ErrorMessage();
+      return false;
+    }
+    return true;
+  }
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    why = "the protobuf does not parse; truncated or not an .onnx file?";
+    return false;
+  }
+  return true;
+}
+
+bool mlir::aegis::looksLikeOnnx(StringRef bytes) {
+  if (isOnnxText(bytes))
+    return true;
+  // MLIR text starts with printable characters, MLIR bytecode with "ML\xefR";
+  // a ModelProto starts with a field tag (ir_version is field 1, varint).
+  if (bytes.empty() || bytes.starts_with("ML\xef" "R"))
+    return false;
+  unsigned char first = bytes[0];
+  if (first != 0x08 && first != 0x12 && first != 0x1a && first != 0x22 &&
+      first != 0x2a && first != 0x3a && first != 0x42)
+    return false;
+  onnx::ModelProto model;
+  return model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
+         model.has_graph() && model.ir_version() > 0;
+}
+
+std::string mlir::aegis::parseInputShapeFlag(StringRef flag,
+                                             OnnxImportOptions &options) {
+  auto [name, dims] = flag.rsplit(':');
+  if (name.empty() || dims.empty() || flag.find(':') == StringRef::npos)
+    return "--aegis-input-shape expects NAME:D0xD1x... (for example "
+           "x:1x128x768), got '" + flag.str() + "'";
+  std::vector<int64_t> shape;
+  SmallVector<StringRef> parts;
+  dims.split(parts, 'x');
+  for (StringRef p : parts) {
+    int64_t d;
+    if (p.getAsInteger(10, d) || d <= 0)
+      return "--aegis-input-shape: '" + p.str() + "' in '" + flag.str() +
+             "' is not a positive dimension";
+    shape.push_back(d);
+  }
+  options.inputShapes[name.str()] = shape;
+  return "";
+}
+
+const std::vector<std::string> &mlir::aegis::supportedOnnxOps() {
+  static const std::vector<std::string> ops(std::begin(kSupported),
+                                            std::end(kSupported));
+  return ops;
+}
+
+OwningOpRef<ModuleOp> mlir::aegis::importOnnxModel(
+    MLIRContext *context, StringRef bytes, StringRef fileName,
+    const OnnxImportOptions &options) {
+  context->loadDialect<nn::NNDialect, func::FuncDialect>();
+  onnx::ModelProto model;
+  std::string why;
+  if (!parseModel(bytes, model, why)) {
+    emitError(FileLineColLoc::get(context, fileName, 0, 0))
+        << "not a valid ONNX model: " << why;
+    return {};
+  }
+  if (!model.has_graph()) {
+    emitError(FileLineColLoc::get(context, fileName, 0, 0))
+        << "ONNX model has no graph";
+    return {};
+  }
+  // Unnamed nodes get "<op>#<index>" so that every message can name them.
+  for (int i = 0; i < model.graph().node_size(); ++i) {
+    auto *node = model.mutable_graph()->mutable_node(i);
+    if (node->name().empty())
+      node->set_name(node->op_type() + "#" + std::to_string(i));
+  }
+  Importer importer(context, fileName, options);
+  return importer.run(model);
+}

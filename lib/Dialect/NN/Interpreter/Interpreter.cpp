@@ -1,0 +1,320 @@
+//===- Interpreter.cpp - float64 reference interpreter for nn -------------===//
+
+#include "aegis/Dialect/NN/Interpreter/Interpreter.h"
+#include "aegis/Dialect/NN/IR/NNOps.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::aegis::nn;
+using ::aegis::nn::BinaryKind;
+using ::aegis::nn::Shape;
+using ::aegis::nn::UnaryKind;
+
+namespace {
+Shape shapeOf(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  return Shape(t.getShape().begin(), t.getShape().end());
+}
+
+bool isInteger(Value v) {
+  return isa<IntegerType>(cast<RankedTensorType>(v.getType()).getElementType());
+}
+
+std::vector<int64_t> toVec(ArrayRef<int64_t> a) { return {a.begin(), a.end()}; }
+
+/// Rounds values to what the result element type can hold (the importer
+/// folds constants through this, so folded constants equal what a real
+/// evaluation in that type would give for integers and booleans).
+void roundToType(Tensor &t, Type elementType) {
+  if (auto it = dyn_cast<IntegerType>(elementType)) {
+    for (double &v : t.data)
+      v = it.getWidth() == 1 ? (v != 0) : std::trunc(v);
+  }
+}
+} // namespace
+
+FailureOr<Tensor> mlir::aegis::nn::tensorFromAttr(ElementsAttr attr,
+                                                  Location loc) {
+  auto type = cast<RankedTensorType>(attr.getType());
+  Shape shape(type.getShape().begin(), type.getShape().end());
+  Tensor t(shape);
+  Type et = type.getElementType();
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    int64_t i = 0;
+    if (isa<FloatType>(et)) {
+      for (APFloat v : dense.getValues<APFloat>())
+        t.data[i++] = v.convertToDouble();
+    } else if (et.isInteger(1)) {
+      for (bool v : dense.getValues<bool>())
+        t.data[i++] = v;
+    } else {
+      for (APInt v : dense.getValues<APInt>())
+        t.data[i++] = static_cast<double>(v.getSExtValue());
+    }
+    return t;
+  }
+  auto resource = dyn_cast<DenseResourceElementsAttr>(attr);
+  if (!resource)
+    return emitError(loc) << "unsupported constant attribute " << attr;
+  AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+  if (!blob)
+    return emitError(loc) << "constant '" << resource.getRawHandle().getKey()
+                          << "' has no data (elided resource?)";
+  ArrayRef<char> bytes = blob->getData();
+  int64_t n = t.numElements();
+  auto read = [&](auto tag) -> LogicalResult {
+    using T = decltype(tag);
+    if (bytes.size() != static_cast<size_t>(n) * sizeof(T))
+      return emitError(loc) << "constant '" << resource.getRawHandle().getKey()
+                            << "' holds " << bytes.size() << " bytes, expected "
+                            << n * sizeof(T);
+    for (int64_t i = 0; i < n; ++i) {
+      T v;
+      std::memcpy(&v, bytes.data() + i * sizeof(T), sizeof(T));
+      t.data[i] = static_cast<double>(v);
+    }
+    return success();
+  };
+  LogicalResult ok = failure();
+  if (et.isF32())
+    ok = read(float());
+  else if (et.isF64())
+    ok = read(double());
+  else if (et.isInteger(64))
+    ok = read(int64_t());
+  else if (et.isInteger(32))
+    ok = read(int32_t());
+  else if (et.isInteger(1) || et.isInteger(8))
+    ok = read(uint8_t());
+  else
+    return emitError(loc) << "unsupported constant element type " << et;
+  if (failed(ok))
+    return failure();
+  return t;
+}
+
+DenseElementsAttr mlir::aegis::nn::tensorToAttr(const Tensor &tensor,
+                                                RankedTensorType type) {
+  Type et = type.getElementType();
+  if (et.isF32()) {
+    SmallVector<float> v(tensor.data.begin(), tensor.data.end());
+    return DenseElementsAttr::get(type, ArrayRef<float>(v));
+  }
+  if (et.isF64())
+    return DenseElementsAttr::get(type, ArrayRef<double>(tensor.data));
+  if (et.isInteger(1)) {
+    SmallVector<bool> v;
+    for (double d : tensor.data)
+      v.push_back(d != 0);
+    return DenseElementsAttr::get(type, ArrayRef<bool>(v));
+  }
+  unsigned width = cast<IntegerType>(et).getWidth();
+  SmallVector<APInt> v;
+  for (double d : tensor.data)
+    v.push_back(APInt(width, static_cast<int64_t>(d), /*isSigned=*/true));
+  return DenseElementsAttr::get(type, v);
+}
+
+LogicalResult
+mlir::aegis::nn::evaluateOperation(Operation *op,
+                                   ArrayRef<const Tensor *> in,
+                                   SmallVectorImpl<Tensor> &results) {
+  auto out0 = [&]() { return shapeOf(op->getResult(0)); };
+  auto binaryOp = [&](BinaryKind kind) {
+    results.push_back(::aegis::nn::binary(kind, *in[0], *in[1], out0(),
+                                          isInteger(op->getResult(0))));
+    return success();
+  };
+  auto unaryOp = [&](UnaryKind kind) {
+    results.push_back(::aegis::nn::unary(kind, *in[0]));
+    return success();
+  };
+  LogicalResult status =
+      llvm::TypeSwitch<Operation *, LogicalResult>(op)
+          .Case<ConstantOp>([&](ConstantOp c) -> LogicalResult {
+            auto t = tensorFromAttr(c.getValue(), c.getLoc());
+            if (failed(t))
+              return failure();
+            results.push_back(std::move(*t));
+            return success();
+          })
+          .Case<AddOp>([&](auto) { return binaryOp(BinaryKind::Add); })
+          .Case<SubOp>([&](auto) { return binaryOp(BinaryKind::Sub); })
+          .Case<MulOp>([&](auto) { return binaryOp(BinaryKind::Mul); })
+          .Case<DivOp>([&](auto) { return binaryOp(BinaryKind::Div); })
+          .Case<PowOp>([&](auto) { return binaryOp(BinaryKind::Pow); })
+          .Case<SqrtOp>([&](auto) { return unaryOp(UnaryKind::Sqrt); })
+          .Case<ErfOp>([&](auto) { return unaryOp(UnaryKind::Erf); })
+          .Case<TanhOp>([&](auto) { return unaryOp(UnaryKind::Tanh); })
+          .Case<ExpOp>([&](auto) { return unaryOp(UnaryKind::Exp); })
+          .Case<ReluOp>([&](auto) { return unaryOp(UnaryKind::Relu); })
+          .Case<NegOp>([&](auto) { return unaryOp(UnaryKind::Neg); })
+          .Case<ReciprocalOp>(
+              [&](auto) { return unaryOp(UnaryKind::Reciprocal); })
+          .Case<SigmoidOp>([&](auto) { return unaryOp(UnaryKind::Sigmoid); })
+          .Case<GeluOp>([&](GeluOp g) {
+            results.push_back(
+                ::aegis::nn::gelu(*in[0], g.getApproximate() == "tanh"));
+            return success();
+          })
+          .Case<CastOp>([&](CastOp) {
+            results.push_back(*in[0]);
+            return success();
+          })
+          .Case<WhereOp>([&](WhereOp) {
+            results.push_back(::aegis::nn::where(*in[0], *in[1], *in[2], out0()));
+            return success();
+          })
+          .Case<MatMulOp>([&](MatMulOp) {
+            results.push_back(::aegis::nn::matmul(*in[0], *in[1], out0()));
+            return success();
+          })
+          .Case<GemmOp>([&](GemmOp g) {
+            results.push_back(::aegis::nn::gemm(
+                *in[0], *in[1], g.getC() ? in[2] : nullptr, g.getTransA(),
+                g.getTransB(), g.getAlpha().convertToDouble(),
+                g.getBeta().convertToDouble()));
+            return success();
+          })
+          .Case<ReduceMeanOp, ReduceSumOp>([&](auto r) {
+            int64_t rank = shapeOf(r.getInput()).size();
+            std::vector<int64_t> axes;
+            for (int64_t a : r.getAxes())
+              axes.push_back(normalizeAxis(a, rank));
+            results.push_back(::aegis::nn::reduce(
+                *in[0], axes, r.getKeepdims(), isa<ReduceMeanOp>(op)));
+            return success();
+          })
+          .Case<SoftmaxOp>([&](SoftmaxOp s) {
+            results.push_back(::aegis::nn::softmax(
+                *in[0], normalizeAxis(s.getAxis(), in[0]->shape.size())));
+            return success();
+          })
+          .Case<LayerNormOp>([&](LayerNormOp l) {
+            const Tensor *scale = l.getScale() ? in[1] : nullptr;
+            const Tensor *bias =
+                l.getBias() ? in[l.getScale() ? 2 : 1] : nullptr;
+            results.push_back(::aegis::nn::layerNorm(
+                *in[0], scale, bias,
+                normalizeAxis(l.getAxis(), in[0]->shape.size()),
+                l.getEpsilon().convertToDouble()));
+            return success();
+          })
+          .Case<AttentionOp>([&](AttentionOp a) {
+            results.push_back(::aegis::nn::attention(
+                *in[0], *in[1], *in[2], a.getMask() ? in[3] : nullptr,
+                a.getScale().convertToDouble(), out0()));
+            return success();
+          })
+          .Case<ReshapeOp>([&](ReshapeOp) {
+            results.push_back(Tensor(out0(), in[0]->data));
+            return success();
+          })
+          .Case<TransposeOp>([&](TransposeOp t) {
+            results.push_back(
+                ::aegis::nn::transpose(*in[0], toVec(t.getPerm())));
+            return success();
+          })
+          .Case<ExpandOp>([&](ExpandOp) {
+            results.push_back(::aegis::nn::expand(*in[0], out0()));
+            return success();
+          })
+          .Case<SliceOp>([&](SliceOp s) {
+            results.push_back(::aegis::nn::slice(*in[0], toVec(s.getStarts()),
+                                                 toVec(s.getAxes()),
+                                                 toVec(s.getSteps()), out0()));
+            return success();
+          })
+          .Case<ConcatOp>([&](ConcatOp c) {
+            std::vector<const Tensor *> ins(in.begin(), in.end());
+            results.push_back(::aegis::nn::concat(
+                ins, normalizeAxis(c.getAxis(), in[0]->shape.size())));
+            return success();
+          })
+          .Case<SplitOp>([&](SplitOp s) {
+            int64_t axis = normalizeAxis(s.getAxis(), in[0]->shape.size());
+            std::vector<int64_t> sizes;
+            for (Value r : s.getOutputs())
+              sizes.push_back(shapeOf(r)[axis]);
+            for (Tensor &t : ::aegis::nn::split(*in[0], axis, sizes))
+              results.push_back(std::move(t));
+            return success();
+          })
+          .Case<GatherOp>([&](GatherOp g) -> LogicalResult {
+            Tensor out;
+            int64_t bad = 0;
+            if (!::aegis::nn::gather(
+                    *in[0], *in[1],
+                    normalizeAxis(g.getAxis(), in[0]->shape.size()), out, bad))
+              return g.emitOpError()
+                     << "index " << bad << " is out of range for dimension "
+                     << in[0]->shape[normalizeAxis(g.getAxis(),
+                                                   in[0]->shape.size())];
+            results.push_back(std::move(out));
+            return success();
+          })
+          .Default([&](Operation *other) {
+            return other->emitOpError()
+                   << "is not supported by the nn reference interpreter";
+          });
+  if (failed(status))
+    return failure();
+  for (auto [value, tensor] : llvm::zip(op->getResults(), results))
+    roundToType(tensor,
+                cast<RankedTensorType>(value.getType()).getElementType());
+  return success();
+}
+
+FailureOr<SmallVector<Tensor>>
+mlir::aegis::nn::interpret(func::FuncOp fn, ArrayRef<Tensor> inputs,
+                           InterpreterObserver *observer) {
+  if (fn.getNumArguments() != inputs.size())
+    return fn.emitError() << "expects " << fn.getNumArguments()
+                          << " inputs, got " << inputs.size();
+  llvm::DenseMap<Value, Tensor> values;
+  for (auto [arg, input] : llvm::zip(fn.getArguments(), inputs)) {
+    Shape expected = shapeOf(arg);
+    if (expected != input.shape) {
+      std::string got, want;
+      for (int64_t d : input.shape)
+        got += (got.empty() ? "" : "x") + std::to_string(d);
+      for (int64_t d : expected)
+        want += (want.empty() ? "" : "x") + std::to_string(d);
+      return fn.emitError() << "input #" << arg.getArgNumber() << " has shape ["
+                            << got << "], expected [" << want << "]";
+    }
+    values[arg] = input;
+  }
+  for (Operation &op : fn.getBody().front()) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      SmallVector<Tensor> outs;
+      for (Value v : ret.getOperands())
+        outs.push_back(values.lookup(v));
+      return outs;
+    }
+    SmallVector<const Tensor *> operands;
+    for (Value v : op.getOperands()) {
+      auto it = values.find(v);
+      if (it == values.end())
+        return op.emitOpError() << "uses a value the interpreter has not computed";
+      operands.push_back(&it->second);
+    }
+    SmallVector<Tensor> results;
+    if (failed(evaluateOperation(&op, operands, results)))
+      return failure();
+    if (observer) {
+      SmallVector<const Tensor *> resultPtrs;
+      for (Tensor &t : results)
+        resultPtrs.push_back(&t);
+      observer->onOperation(&op, operands, resultPtrs);
+    }
+    for (auto [value, tensor] : llvm::zip(op.getResults(), results))
+      values[value] = std::move(tensor);
+  }
+  return fn.emitError() << "has no return";
+}
