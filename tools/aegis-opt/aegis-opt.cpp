@@ -98,7 +98,12 @@ int main(int argc, char **argv) {
     llvm::errs() << "aegis-opt: error: " << errorMessage << "\n";
     return 1;
   }
-  if (!mlir::aegis::looksLikeOnnx(file->getBuffer())) {
+  std::unique_ptr<llvm::MemoryBuffer> buffer;
+  if (mlir::aegis::looksLikeOnnx(file->getBuffer())) {
+    buffer = importOnnx(file->getBuffer(), inputFilename, registry);
+    if (!buffer)
+      return 1;
+  } else {
     if (llvm::StringRef(inputFilename).ends_with(".onnx")) {
       llvm::errs() << "aegis-opt: error: " << inputFilename
                    << ": not a valid ONNX model (truncated or corrupt?)\n";
@@ -109,13 +114,8 @@ int main(int argc, char **argv) {
                       "ONNX models\n";
       return 1;
     }
-    return mlir::asMainReturnCode(
-        mlir::MlirOptMain(argc, argv, inputFilename, outputFilename, registry));
+    buffer = std::move(file);
   }
-
-  auto buffer = importOnnx(file->getBuffer(), inputFilename, registry);
-  if (!buffer)
-    return 1;
   auto output = mlir::openOutputFile(outputFilename, &errorMessage);
   if (!output) {
     llvm::errs() << "aegis-opt: error: " << errorMessage << "\n";

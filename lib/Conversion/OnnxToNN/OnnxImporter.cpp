@@ -170,19 +170,21 @@ FailureOr<Type> Importer::elementType(int32_t t, const onnx::NodeProto *node) {
   }
 }
 
-FailureOr<Tensor> Importer::readTensor(const onnx::TensorProto &t,
-                                       RankedTensorType &type,
-                                       const onnx::NodeProto *node) {
-  auto et = elementType(t.data_type(), node);
-  if (failed(et))
-    return failure();
+/// Decodes a TensorProto's data (inline fields, raw bytes or an external
+/// file under `baseDir`) into doubles. Returns "" or an error message.
+static std::string decodeTensor(const onnx::TensorProto &t,
+                                const std::string &baseDir, Tensor &out) {
   Shape shape(t.dims().begin(), t.dims().end());
-  for (int64_t d : shape)
+  // Validate the element count before allocating anything: a corrupt or
+  // hostile file must not make us allocate unbounded memory.
+  int64_t n = 1;
+  for (int64_t d : shape) {
     if (d < 0)
-      return error(node) << "tensor '" << t.name() << "' has a negative dimension";
-  type = tensorType(shape, *et);
-  Tensor out(shape);
-  int64_t n = out.numElements();
+      return "tensor '" + t.name() + "' has a negative dimension";
+    if (d > 0 && n > (int64_t(1) << 36) / d)
+      return "tensor '" + t.name() + "' is too large";
+    n *= d;
+  }
 
   std::string raw;
   bool haveRaw = t.has_raw_data();
@@ -197,66 +199,78 @@ FailureOr<Tensor> Importer::readTensor(const onnx::TensorProto &t,
       else if (kv.key() == "length")
         length = std::atoll(kv.value().c_str());
     }
-    SmallString<256> path(opts.baseDirectory);
+    SmallString<256> path(baseDir);
     llvm::sys::path::append(path, location);
     auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
     if (!file)
-      return error(node) << "tensor '" << t.name()
-                         << "' refers to external data file '" << path
-                         << "', which cannot be read: "
-                         << file.getError().message();
+      return "tensor '" + t.name() + "' refers to external data file '" +
+             path.str().str() + "', which cannot be read: " +
+             file.getError().message();
     StringRef all = (*file)->getBuffer();
     if (offset < 0 || static_cast<size_t>(offset) > all.size() ||
         (length >= 0 && static_cast<size_t>(offset + length) > all.size()))
-      return error(node) << "tensor '" << t.name() << "': external data range "
-                         << offset << "+" << length << " exceeds the "
-                         << all.size() << " bytes of '" << path << "'";
+      return "tensor '" + t.name() + "': external data range " +
+             std::to_string(offset) + "+" + std::to_string(length) +
+             " exceeds the " + std::to_string(all.size()) + " bytes of '" +
+             path.str().str() + "'";
     raw = all.substr(offset, length < 0 ? StringRef::npos : length).str();
     haveRaw = true;
   } else if (haveRaw) {
     raw = t.raw_data();
   }
 
-  auto fromRaw = [&](auto tag) -> LogicalResult {
+  auto fromRaw = [&](auto tag) -> std::string {
     using T = decltype(tag);
     if (raw.size() != static_cast<size_t>(n) * sizeof(T))
-      return error(node) << "tensor '" << t.name() << "' holds " << raw.size()
-                         << " bytes of data, expected " << n * sizeof(T);
+      return "tensor '" + t.name() + "' holds " + std::to_string(raw.size()) +
+             " bytes of data, expected " + std::to_string(n * sizeof(T));
+    out = Tensor(shape);
     for (int64_t i = 0; i < n; ++i) {
       T v;
       std::memcpy(&v, raw.data() + i * sizeof(T), sizeof(T));
       out.data[i] = static_cast<double>(v);
     }
-    return success();
+    return "";
   };
-  auto fromField = [&](const auto &field) -> LogicalResult {
+  auto fromField = [&](const auto &field) -> std::string {
     if (field.size() != n)
-      return error(node) << "tensor '" << t.name() << "' holds " << field.size()
-                         << " values, expected " << n;
+      return "tensor '" + t.name() + "' holds " + std::to_string(field.size()) +
+             " values, expected " + std::to_string(n);
+    out = Tensor(shape);
     for (int64_t i = 0; i < n; ++i)
       out.data[i] = static_cast<double>(field.Get(i));
-    return success();
+    return "";
   };
-  LogicalResult ok = success();
   switch (t.data_type()) {
   case onnx::TensorProto::FLOAT:
-    ok = haveRaw ? fromRaw(float()) : fromField(t.float_data());
-    break;
+    return haveRaw ? fromRaw(float()) : fromField(t.float_data());
   case onnx::TensorProto::DOUBLE:
-    ok = haveRaw ? fromRaw(double()) : fromField(t.double_data());
-    break;
+    return haveRaw ? fromRaw(double()) : fromField(t.double_data());
   case onnx::TensorProto::INT64:
-    ok = haveRaw ? fromRaw(int64_t()) : fromField(t.int64_data());
-    break;
+    return haveRaw ? fromRaw(int64_t()) : fromField(t.int64_data());
   case onnx::TensorProto::INT32:
-    ok = haveRaw ? fromRaw(int32_t()) : fromField(t.int32_data());
-    break;
+    return haveRaw ? fromRaw(int32_t()) : fromField(t.int32_data());
   case onnx::TensorProto::BOOL:
-    ok = haveRaw ? fromRaw(uint8_t()) : fromField(t.int32_data());
-    break;
+    return haveRaw ? fromRaw(uint8_t()) : fromField(t.int32_data());
+  default:
+    return "unsupported ONNX tensor element type " +
+           onnx::TensorProto::DataType_Name(
+               static_cast<onnx::TensorProto::DataType>(t.data_type())) +
+           " (supported: FLOAT, DOUBLE, INT64, INT32, BOOL)";
   }
-  if (failed(ok))
+}
+
+FailureOr<Tensor> Importer::readTensor(const onnx::TensorProto &t,
+                                       RankedTensorType &type,
+                                       const onnx::NodeProto *node) {
+  auto et = elementType(t.data_type(), node);
+  if (failed(et))
     return failure();
+  Tensor out;
+  std::string why = decodeTensor(t, opts.baseDirectory, out);
+  if (!why.empty())
+    return error(node) << why;
+  type = tensorType(out.shape, *et);
   return out;
 }
 
@@ -318,7 +332,18 @@ LogicalResult Importer::checkLegality(const onnx::GraphProto &graph) {
 LogicalResult Importer::importInputs(const onnx::GraphProto &graph) {
   SmallVector<Type> argTypes;
   SmallVector<std::string> names;
-  std::set<std::string> used;
+  std::set<std::string> inputNames;
+  for (const auto &in : graph.input())
+    if (!initializers.count(in.name()))
+      inputNames.insert(in.name());
+  for (const auto &[name, shape] : opts.inputShapes)
+    if (!inputNames.count(name))
+      return error() << "--aegis-input-shape names '" << name
+                     << "', which is not an input of the model";
+  for (const auto &[name, value] : opts.inputValues)
+    if (!inputNames.count(name))
+      return error() << "a bound input value names '" << name
+                     << "', which is not an input of the model";
   for (const auto &in : graph.input()) {
     if (initializers.count(in.name()))
       continue; // Older exporters list initializers as inputs.
@@ -328,10 +353,20 @@ LogicalResult Importer::importInputs(const onnx::GraphProto &graph) {
     auto et = elementType(tt.elem_type(), nullptr);
     if (failed(et))
       return failure();
+    auto bound = opts.inputValues.find(in.name());
+    if (bound != opts.inputValues.end()) {
+      const Tensor &value = bound->second;
+      if (tt.has_shape() &&
+          static_cast<size_t>(tt.shape().dim_size()) != value.shape.size())
+        return error() << "the value bound to input '" << in.name()
+                       << "' has rank " << value.shape.size()
+                       << " but the model has rank " << tt.shape().dim_size();
+      values[in.name()] = constantVal(value, tensorType(value.shape, *et));
+      continue;
+    }
     Shape shape;
     auto fixed = opts.inputShapes.find(in.name());
     if (fixed != opts.inputShapes.end()) {
-      used.insert(in.name());
       shape = fixed->second;
       if (tt.has_shape() &&
           static_cast<size_t>(tt.shape().dim_size()) != shape.size())
@@ -375,10 +410,6 @@ LogicalResult Importer::importInputs(const onnx::GraphProto &graph) {
     argTypes.push_back(tensorType(shape, *et));
     names.push_back(in.name());
   }
-  for (const auto &[name, shape] : opts.inputShapes)
-    if (!used.count(name))
-      return error() << "--aegis-input-shape names '" << name
-                     << "', which is not an input of the model";
 
   // Output types are filled in at the end, once known.
   function = func::FuncOp::create(builder, loc(nullptr), "main",
@@ -593,6 +624,14 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
   if (t == "Identity" || t == "Dropout") {
     if (t == "Dropout" && node.output_size() > 1 && !node.output(1).empty())
       return fail() << describe(node) << ": the mask output is not supported";
+    if (t == "Dropout" && hasInput(node, 2)) {
+      auto training = constInput(node, 2, "training_mode");
+      if (failed(training))
+        return failure();
+      if (training->data.at(0) != 0)
+        return fail() << describe(node)
+                      << ": training mode is not supported (inference only)";
+    }
     auto a = input(node, 0);
     if (failed(a))
       return failure();
@@ -723,10 +762,6 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
     return success();
   }
   if (t == "LayerNormalization") {
-    for (int i = 1; i < node.output_size(); ++i)
-      if (!node.output(i).empty())
-        return fail() << describe(node)
-                      << ": the Mean and InvStdDev outputs are not supported";
     auto x = input(node, 0);
     if (failed(x))
       return failure();
@@ -751,6 +786,40 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
     if (failed(verify(op)))
       return failure();
     bind(0, Val{op, std::nullopt, (*x)->type});
+    bool wantMean = node.output_size() > 1 && !node.output(1).empty();
+    bool wantInvStd = node.output_size() > 2 && !node.output(2).empty();
+    if (wantMean || wantInvStd) {
+      // The optional statistics outputs, spelled out in nn ops: mean and
+      // 1/sqrt(var + epsilon) over the normalised axes, kept as size 1.
+      int64_t rank = (*x)->type.getRank();
+      int64_t axis = nn::normalizeAxis(intAttr(node, "axis", -1), rank);
+      SmallVector<int64_t> axes, statShape((*x)->type.getShape());
+      for (int64_t i = axis; i < rank; ++i) {
+        axes.push_back(i);
+        statShape[i] = 1;
+      }
+      Location l = loc(&node);
+      Type et = (*x)->type.getElementType();
+      auto statType = tensorType(statShape, et);
+      auto axesAttr = builder.getDenseI64ArrayAttr(axes);
+      Value mean = nn::ReduceMeanOp::create(builder, l, statType, xv, axesAttr,
+                                            builder.getBoolAttr(true));
+      Value centered = nn::SubOp::create(builder, l, (*x)->type, xv, mean);
+      Value squared = nn::MulOp::create(builder, l, (*x)->type, centered, centered);
+      Value var = nn::ReduceMeanOp::create(builder, l, statType, squared,
+                                           axesAttr, builder.getBoolAttr(true));
+      auto scalar = tensorType({}, et);
+      Value eps = nn::ConstantOp::create(
+          builder, l,
+          nn::tensorToAttr(Tensor({}, {floatAttr(node, "epsilon", 1e-5f)}), scalar));
+      Value shifted = nn::AddOp::create(builder, l, statType, var, eps);
+      Value stddev = nn::SqrtOp::create(builder, l, statType, shifted);
+      Value invStd = nn::ReciprocalOp::create(builder, l, statType, stddev);
+      if (wantMean)
+        bind(1, Val{mean, std::nullopt, statType});
+      if (wantInvStd)
+        bind(2, Val{invStd, std::nullopt, statType});
+    }
     return success();
   }
   if (t == "Reshape" || t == "Flatten" || t == "Unsqueeze" || t == "Squeeze") {
@@ -984,6 +1053,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
       sizes = *s;
     } else {
       int64_t n = intAttr(node, "num_outputs", node.output_size());
+      if (n <= 0)
+        return fail() << describe(node) << ": needs at least one output";
       int64_t chunk = (dim + n - 1) / n;
       for (int64_t i = 0; i < n; ++i)
         sizes.push_back(std::min(chunk, dim - i * chunk));
@@ -1180,8 +1251,11 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
     }
     bool upper = intAttr(node, "upper", 1);
     Tensor r = *x;
+    if (r.shape.size() < 2)
+      return fail() << describe(node) << ": expects a tensor of rank >= 2";
     int64_t rows = r.shape[r.shape.size() - 2], cols = r.shape.back();
-    for (int64_t b = 0; b < r.numElements() / (rows * cols); ++b)
+    int64_t batches = rows * cols == 0 ? 0 : r.numElements() / (rows * cols);
+    for (int64_t b = 0; b < batches; ++b)
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t j = 0; j < cols; ++j) {
           bool keep = upper ? j - i >= k : j - i <= k;
@@ -1237,6 +1311,11 @@ OwningOpRef<ModuleOp> Importer::run(const onnx::ModelProto &model) {
     resultTypes.push_back(v.getType());
   }
   func::ReturnOp::create(builder, loc(nullptr), results);
+  // Constants materialised only to fold an op at import time are now dead.
+  for (Operation &op : llvm::make_early_inc_range(
+           llvm::reverse(function.getBody().front())))
+    if (isa<nn::ConstantOp>(op) && op.use_empty())
+      op.erase();
   function.setType(builder.getFunctionType(function.getArgumentTypes(), resultTypes));
   for (auto [i, out] : llvm::enumerate(graph.output()))
     function.setResultAttr(i, "nn.name", builder.getStringAttr(out.name()));
@@ -1317,6 +1396,13 @@ std::string mlir::aegis::parseInputShapeFlag(StringRef flag,
   }
   options.inputShapes[name.str()] = shape;
   return "";
+}
+
+std::string mlir::aegis::readOnnxTensor(StringRef bytes, ::aegis::nn::Tensor &out) {
+  onnx::TensorProto t;
+  if (!t.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return "not a valid ONNX TensorProto";
+  return decodeTensor(t, "", out);
 }
 
 const std::vector<std::string> &mlir::aegis::supportedOnnxOps() {

@@ -3,6 +3,8 @@
 #ifndef AEGIS_CONVERSION_ONNXTONN_ONNXIMPORTER_H
 #define AEGIS_CONVERSION_ONNXTONN_ONNXIMPORTER_H
 
+#include "aegis/Dialect/NN/Interpreter/Kernels.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -16,6 +18,9 @@ namespace mlir::aegis {
 struct OnnxImportOptions {
   /// Static shapes for inputs with dynamic axes, by input name.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Inputs bound to known values (e.g. a fixed attention mask): they are
+  /// folded into the program as constants instead of becoming arguments.
+  std::map<std::string, ::aegis::nn::Tensor> inputValues;
   /// Directory against which external-data locations are resolved
   /// (the model file's directory).
   std::string baseDirectory;
@@ -40,6 +45,10 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext *context,
                                       llvm::StringRef bytes,
                                       llvm::StringRef fileName,
                                       const OnnxImportOptions &options);
+
+/// Decodes a serialized ONNX TensorProto (e.g. the input_0.pb files of
+/// ONNX's backend tests). Returns "" or an error message.
+std::string readOnnxTensor(llvm::StringRef bytes, ::aegis::nn::Tensor &out);
 
 /// The ONNX op types the importer supports (sorted), and the opset range.
 const std::vector<std::string> &supportedOnnxOps();
