@@ -9,6 +9,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <random>
 
 namespace mlir::aegis::nn {
 #define GEN_PASS_DEF_INTERPRET
@@ -39,22 +40,39 @@ struct InterpretPass
         entry = *funcs.begin();
     }
     if (!entry) {
-      module.emitError() << "aegis-nn-interpret needs a function named 'main' "
+      emitError(module.getLoc()) << "aegis-nn-interpret needs a function named 'main' "
                             "or a module with exactly one function";
       return signalPassFailure();
     }
-    if (inputs.size() != entry.getNumArguments()) {
-      entry.emitError() << "aegis-nn-interpret: " << entry.getNumArguments()
+    SmallVector<Tensor> args;
+    if (randomSeed >= 0) {
+      if (!inputs.empty()) {
+        emitError(module.getLoc()) << "aegis-nn-interpret: give either inputs= or "
+                              "random-inputs=, not both";
+        return signalPassFailure();
+      }
+      std::mt19937_64 rng(randomSeed);
+      std::normal_distribution<double> normal;
+      for (BlockArgument arg : entry.getArguments()) {
+        auto type = cast<RankedTensorType>(arg.getType());
+        Tensor t(::aegis::nn::Shape(type.getShape().begin(),
+                                    type.getShape().end()));
+        if (isa<FloatType>(type.getElementType()))
+          for (double &d : t.data)
+            d = normal(rng);
+        args.push_back(std::move(t));
+      }
+    } else if (inputs.size() != entry.getNumArguments()) {
+      emitError(entry.getLoc()) << "aegis-nn-interpret: " << entry.getNumArguments()
                         << " inputs needed, " << inputs.size()
                         << " given (inputs=a.npy,b.npy,...)";
       return signalPassFailure();
     }
-    SmallVector<Tensor> args;
     for (const std::string &path : inputs) {
       ::aegis::NpyArray array;
       std::string error;
       if (!::aegis::readNpy(path, array, error)) {
-        module.emitError() << error;
+        emitError(module.getLoc()) << error;
         return signalPassFailure();
       }
       args.push_back(Tensor(array.shape, std::move(array.data)));
@@ -63,13 +81,13 @@ struct InterpretPass
     if (failed(results))
       return signalPassFailure();
     if (!outputs.empty() && outputs.size() != results->size()) {
-      module.emitError() << "aegis-nn-interpret: " << results->size()
+      emitError(module.getLoc()) << "aegis-nn-interpret: " << results->size()
                          << " outputs produced, " << outputs.size()
                          << " output files given";
       return signalPassFailure();
     }
     if (!references.empty() && references.size() != results->size()) {
-      module.emitError() << "aegis-nn-interpret: " << results->size()
+      emitError(module.getLoc()) << "aegis-nn-interpret: " << results->size()
                          << " outputs produced, " << references.size()
                          << " reference files given";
       return signalPassFailure();
@@ -81,7 +99,7 @@ struct InterpretPass
         ::aegis::NpyArray array{::aegis::NpyType::Float64, out.shape, out.data};
         std::string error;
         if (!::aegis::writeNpy(outputs[i], array, error)) {
-          module.emitError() << error;
+          emitError(module.getLoc()) << error;
           return signalPassFailure();
         }
       }
@@ -93,11 +111,11 @@ struct InterpretPass
       ::aegis::NpyArray ref;
       std::string error;
       if (!::aegis::readNpy(references[i], ref, error)) {
-        module.emitError() << error;
+        emitError(module.getLoc()) << error;
         return signalPassFailure();
       }
       if (ref.shape != out.shape) {
-        module.emitError() << "aegis-nn-interpret: output " << i << " has shape "
+        emitError(module.getLoc()) << "aegis-nn-interpret: output " << i << " has shape "
                            << shapeString(out.shape) << " but the reference "
                            << references[i] << " has "
                            << shapeString(ref.shape);
@@ -118,7 +136,7 @@ struct InterpretPass
         ok = false;
     }
     if (!ok) {
-      module.emitError() << "aegis-nn-interpret: outputs differ from the "
+      emitError(module.getLoc()) << "aegis-nn-interpret: outputs differ from the "
                             "references by more than the tolerance";
       signalPassFailure();
     }

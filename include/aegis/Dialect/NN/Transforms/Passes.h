@@ -3,6 +3,8 @@
 #ifndef AEGIS_DIALECT_NN_TRANSFORMS_PASSES_H
 #define AEGIS_DIALECT_NN_TRANSFORMS_PASSES_H
 
+#include "aegis/Dialect/NN/IR/NNDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 

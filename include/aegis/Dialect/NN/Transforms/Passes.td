@@ -24,6 +24,9 @@ def Interpret : Pass<"aegis-nn-interpret", "::mlir::ModuleOp"> {
   let options = [
     ListOption<"inputs", "inputs", "std::string",
                "Input .npy files, one per function argument">,
+    Option<"randomSeed", "random-inputs", "int64_t", "-1",
+           "Instead of input files, draw every float input from a standard "
+           "normal distribution with this seed (integer inputs are zero)">,
     ListOption<"outputs", "outputs", "std::string",
                "Where to write the outputs (.npy, float64)">,
     ListOption<"references", "reference", "std::string",
@@ -31,6 +34,41 @@ def Interpret : Pass<"aegis-nn-interpret", "::mlir::ModuleOp"> {
     Option<"tolerance", "tolerance", "double", "1e-4",
            "Largest accepted max abs error against the references">
   ];
+}
+
+def Fuse : Pass<"aegis-nn-fuse", "::mlir::func::FuncOp"> {
+  let summary = "Recognises decomposed LayerNorm, GELU and attention";
+  let description = [{
+    Exporters decompose what a Transformer means into element-wise
+    arithmetic. This pass rewrites it back into whole ops, so that the FHE
+    lowering can choose one polynomial approximation per op:
+
+    * LayerNorm as exported at opset 14 (`ReduceMean`/`Sub`/`Pow`/
+      `ReduceMean`/`Add eps`/`Sqrt`/`Div`, then `Mul` by the scale and `Add`
+      of the bias) becomes `nn.layer_norm`;
+    * GELU in erf form (`0.5 * x * (1 + erf(x / sqrt(2)))`) and in tanh form
+      (`0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))`) becomes
+      `nn.gelu`, in any order of the products;
+    * scaled dot-product attention (`MatMul(q, Transpose(k))`, scaled by a
+      constant before or after the product, optionally plus an additive mask
+      or passed through a `Where` with a constant condition and fill, then
+      `Softmax` over the last axis and `MatMul` with `v`) becomes
+      `nn.attention`.
+
+    Before:
+    ```mlir
+    %s = nn.div %x, %c : (tensor<1x8x64xf32>, tensor<f32>) -> tensor<1x8x64xf32>
+    %e = nn.erf %s : tensor<1x8x64xf32>
+    %a = nn.add %e, %one : (tensor<1x8x64xf32>, tensor<f32>) -> tensor<1x8x64xf32>
+    %m = nn.mul %x, %a : (tensor<1x8x64xf32>, tensor<1x8x64xf32>) -> tensor<1x8x64xf32>
+    %y = nn.mul %m, %half : (tensor<1x8x64xf32>, tensor<f32>) -> tensor<1x8x64xf32>
+    ```
+    After:
+    ```mlir
+    %y = nn.gelu %x : tensor<1x8x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::aegis::nn::NNDialect"];
 }
 
 #endif // AEGIS_DIALECT_NN_TRANSFORMS_PASSES_TD
