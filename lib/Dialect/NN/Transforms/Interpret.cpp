@@ -1,5 +1,7 @@
 //===- Interpret.cpp - run an nn program on .npy inputs -------------------===//
 
+#include "ProgramInputs.h"
+
 #include "aegis/Dialect/NN/Interpreter/Interpreter.h"
 #include "aegis/Dialect/NN/Transforms/Passes.h"
 #include "aegis/Support/Npy.h"
@@ -9,7 +11,6 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
-#include <random>
 
 namespace mlir::aegis::nn {
 #define GEN_PASS_DEF_INTERPRET
@@ -33,50 +34,14 @@ struct InterpretPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    func::FuncOp entry = module.lookupSymbol<func::FuncOp>("main");
-    if (!entry) {
-      auto funcs = module.getOps<func::FuncOp>();
-      if (std::distance(funcs.begin(), funcs.end()) == 1)
-        entry = *funcs.begin();
-    }
-    if (!entry) {
-      emitError(module.getLoc()) << "aegis-nn-interpret needs a function named 'main' "
-                            "or a module with exactly one function";
+    func::FuncOp entry = findEntry(module, "aegis-nn-interpret");
+    if (!entry)
       return signalPassFailure();
-    }
-    SmallVector<Tensor> args;
-    if (randomSeed >= 0) {
-      if (!inputs.empty()) {
-        emitError(module.getLoc()) << "aegis-nn-interpret: give either inputs= or "
-                              "random-inputs=, not both";
-        return signalPassFailure();
-      }
-      std::mt19937_64 rng(randomSeed);
-      std::normal_distribution<double> normal;
-      for (BlockArgument arg : entry.getArguments()) {
-        auto type = cast<RankedTensorType>(arg.getType());
-        Tensor t(::aegis::nn::Shape(type.getShape().begin(),
-                                    type.getShape().end()));
-        if (isa<FloatType>(type.getElementType()))
-          for (double &d : t.data)
-            d = normal(rng);
-        args.push_back(std::move(t));
-      }
-    } else if (inputs.size() != entry.getNumArguments()) {
-      emitError(entry.getLoc()) << "aegis-nn-interpret: " << entry.getNumArguments()
-                        << " inputs needed, " << inputs.size()
-                        << " given (inputs=a.npy,b.npy,...)";
+    auto loaded =
+        loadProgramInputs(entry, inputs, randomSeed, "aegis-nn-interpret");
+    if (failed(loaded))
       return signalPassFailure();
-    }
-    for (const std::string &path : inputs) {
-      ::aegis::NpyArray array;
-      std::string error;
-      if (!::aegis::readNpy(path, array, error)) {
-        emitError(module.getLoc()) << error;
-        return signalPassFailure();
-      }
-      args.push_back(Tensor(array.shape, std::move(array.data)));
-    }
+    SmallVector<Tensor> args = std::move(*loaded);
     auto results = interpret(entry, args);
     if (failed(results))
       return signalPassFailure();

@@ -71,4 +71,34 @@ def Fuse : Pass<"aegis-nn-fuse", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::aegis::nn::NNDialect"];
 }
 
+def Calibrate : Pass<"aegis-nn-calibrate", "::mlir::ModuleOp"> {
+  let summary = "Measures the value range entering every non-linear op";
+  let description = [{
+    Runs the program with the float64 interpreter on calibration inputs and
+    records, on every non-linear op, the range its approximation must cover:
+
+    * `nn.input_range = array<f64: lo, hi>` on `nn.gelu`, `nn.relu`,
+      `nn.sigmoid`, `nn.tanh`, `nn.erf`, `nn.exp`, `nn.sqrt`,
+      `nn.reciprocal`, `nn.softmax` (its input), `nn.layer_norm` (its input),
+      and `nn.div` by a non-constant (the divisor);
+    * `nn.variance_range` on `nn.layer_norm`: the range of `var + epsilon`,
+      the argument of its inverse square root;
+    * `nn.score_range` on `nn.attention`: the range of `q k^T scale + mask`
+      entering its softmax.
+
+    Ranges are the min and max over all calibration samples. The module gets
+    `nn.calibration_samples`.
+
+    `aegis-opt model.onnx --aegis-nn-fuse --aegis-nn-calibrate="inputs=x.npy"`
+  }];
+  let options = [
+    ListOption<"inputs", "inputs", "std::string",
+               "Calibration .npy files, one per function argument">,
+    Option<"randomSeed", "random-inputs", "int64_t", "-1",
+           "Draw standard-normal calibration inputs with this seed instead">,
+    Option<"samples", "samples", "int64_t", "1",
+           "With random-inputs, how many samples (seeds seed..seed+n-1)">
+  ];
+}
+
 #endif // AEGIS_DIALECT_NN_TRANSFORMS_PASSES_TD

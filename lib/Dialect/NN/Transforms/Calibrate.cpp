@@ -1,0 +1,131 @@
+//===- Calibrate.cpp - value ranges entering non-linear ops ---------------===//
+
+#include "ProgramInputs.h"
+
+#include "aegis/Dialect/NN/IR/NNOps.h"
+#include "aegis/Dialect/NN/Interpreter/Interpreter.h"
+#include "aegis/Dialect/NN/Transforms/Passes.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace mlir::aegis::nn {
+#define GEN_PASS_DEF_CALIBRATE
+#include "aegis/Dialect/NN/Transforms/Passes.h.inc"
+} // namespace mlir::aegis::nn
+
+using namespace mlir;
+using namespace mlir::aegis::nn;
+using ::aegis::nn::Shape;
+
+namespace {
+
+struct Range {
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -std::numeric_limits<double>::infinity();
+  void add(const std::vector<double> &values) {
+    for (double v : values) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  }
+};
+
+/// Collects, per op and attribute name, the range of the relevant values.
+class RangeObserver : public InterpreterObserver {
+public:
+  llvm::DenseMap<Operation *, llvm::StringMap<Range>> ranges;
+
+  void onOperation(Operation *op, ArrayRef<const Tensor *> operands,
+                   ArrayRef<const Tensor *> results) override {
+    auto record = [&](StringRef name, const std::vector<double> &values) {
+      ranges[op][name].add(values);
+    };
+    llvm::TypeSwitch<Operation *>(op)
+        .Case<GeluOp, ReluOp, SigmoidOp, TanhOp, ErfOp, ExpOp, SqrtOp,
+              ReciprocalOp, SoftmaxOp>(
+            [&](Operation *) { record("nn.input_range", operands[0]->data); })
+        .Case<DivOp>([&](DivOp div) {
+          if (!div.getRhs().getDefiningOp<ConstantOp>())
+            record("nn.input_range", operands[1]->data);
+        })
+        .Case<LayerNormOp>([&](LayerNormOp ln) {
+          const Tensor &x = *operands[0];
+          record("nn.input_range", x.data);
+          int64_t axis = normalizeAxis(ln.getAxis(), x.shape.size());
+          int64_t inner = 1;
+          for (size_t i = axis; i < x.shape.size(); ++i)
+            inner *= x.shape[i];
+          double eps = ln.getEpsilon().convertToDouble();
+          std::vector<double> variances;
+          for (int64_t o = 0; o * inner < x.numElements(); ++o) {
+            double mean = 0, var = 0;
+            for (int64_t i = 0; i < inner; ++i)
+              mean += x.data[o * inner + i];
+            mean /= inner;
+            for (int64_t i = 0; i < inner; ++i) {
+              double d = x.data[o * inner + i] - mean;
+              var += d * d;
+            }
+            variances.push_back(var / inner + eps);
+          }
+          record("nn.variance_range", variances);
+        })
+        .Case<AttentionOp>([&](AttentionOp att) {
+          const Tensor &q = *operands[0], &k = *operands[1];
+          size_t rk = k.shape.size();
+          std::vector<int64_t> perm(rk);
+          for (size_t i = 0; i < rk; ++i)
+            perm[i] = i;
+          std::swap(perm[rk - 1], perm[rk - 2]);
+          Shape scoresShape(results[0]->shape.begin(),
+                            results[0]->shape.end() - 1);
+          scoresShape.push_back(k.shape[rk - 2]);
+          Tensor scores = ::aegis::nn::matmul(
+              q, ::aegis::nn::transpose(k, perm), scoresShape);
+          for (double &s : scores.data)
+            s *= att.getScale().convertToDouble();
+          if (att.getMask())
+            scores = ::aegis::nn::binary(::aegis::nn::BinaryKind::Add, scores,
+                                         *operands[3], scoresShape);
+          record("nn.score_range", scores.data);
+        });
+  }
+};
+
+struct CalibratePass
+    : public mlir::aegis::nn::impl::CalibrateBase<CalibratePass> {
+  using CalibrateBase::CalibrateBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    func::FuncOp entry = findEntry(module, "aegis-nn-calibrate");
+    if (!entry)
+      return signalPassFailure();
+    if (samples < 1 || (randomSeed < 0 && samples != 1)) {
+      emitError(module.getLoc())
+          << "aegis-nn-calibrate: samples must be 1 with inputs=, and at "
+             "least 1 with random-inputs=";
+      return signalPassFailure();
+    }
+    RangeObserver observer;
+    for (int64_t s = 0; s < samples; ++s) {
+      auto args = loadProgramInputs(entry, inputs,
+                                    randomSeed < 0 ? -1 : randomSeed + s,
+                                    "aegis-nn-calibrate");
+      if (failed(args) || failed(interpret(entry, *args, &observer)))
+        return signalPassFailure();
+    }
+    Builder b(&getContext());
+    for (auto &[op, byName] : observer.ranges)
+      for (auto &entry : byName)
+        op->setAttr(entry.getKey(), b.getDenseF64ArrayAttr(
+                                        {entry.getValue().lo, entry.getValue().hi}));
+    module->setAttr("nn.calibration_samples", b.getI64IntegerAttr(samples));
+  }
+};
+
+} // namespace
