@@ -13,6 +13,7 @@
 #ifndef AEGIS_RUNTIME_MATH_MODULAR_H
 #define AEGIS_RUNTIME_MATH_MODULAR_H
 
+#include <cstddef>
 #include <cstdint>
 
 namespace aegis {

@@ -1,0 +1,358 @@
+//===- CpuBackend.cpp - CPU reference backend -----------------------------===//
+//
+// Every kernel splits its work over limbs with the global thread pool; each
+// limb is written by one thread only, so results do not depend on the thread
+// count. Memory comes from a size-bucketed pool of 64-byte aligned blocks, so
+// steady-state evaluation makes no system allocation.
+//
+//===----------------------------------------------------------------------===//
+
+#include "aegis/Runtime/Backend/Backend.h"
+
+#include "aegis/Runtime/Math/Ntt.h"
+#include "aegis/Runtime/Support/Error.h"
+#include "aegis/Runtime/Support/ThreadPool.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace aegis {
+namespace ckks {
+
+Backend::~Backend() = default;
+
+namespace {
+
+/// Keeps freed blocks by size for reuse; gives memory back to the system
+/// beyond `kMaxCachedBytes`.
+class HostMemoryPool {
+public:
+  static constexpr size_t kMaxCachedBytes = size_t(4) << 30;
+
+  ~HostMemoryPool() {
+    for (auto &entry : free_) {
+      for (uint64_t *p : entry.second) {
+        std::free(p);
+      }
+    }
+  }
+
+  uint64_t *allocate(size_t words) {
+    if (words == 0) {
+      return nullptr;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = free_.find(words);
+      if (it != free_.end() && !it->second.empty()) {
+        uint64_t *p = it->second.back();
+        it->second.pop_back();
+        cachedBytes_ -= words * 8;
+        return p;
+      }
+    }
+    size_t bytes = (words * 8 + 63) / 64 * 64;
+    void *p = std::aligned_alloc(64, bytes);
+    if (p == nullptr) {
+      fail("out of host memory allocating ", bytes, " bytes");
+    }
+    return static_cast<uint64_t *>(p);
+  }
+
+  void deallocate(uint64_t *p, size_t words) {
+    if (p == nullptr) {
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (cachedBytes_ + words * 8 > kMaxCachedBytes) {
+      std::free(p);
+      return;
+    }
+    free_[words].push_back(p);
+    cachedBytes_ += words * 8;
+  }
+
+private:
+  std::mutex mutex_;
+  std::unordered_map<size_t, std::vector<uint64_t *>> free_;
+  size_t cachedBytes_ = 0;
+};
+
+class CpuBackend final : public Backend {
+public:
+  explicit CpuBackend(const RnsTables &tables) : Backend(tables) {}
+
+  const char *name() const override { return "cpu"; }
+
+  uint64_t *allocate(size_t words) override { return pool_.allocate(words); }
+  void deallocate(uint64_t *ptr, size_t words) override {
+    pool_.deallocate(ptr, words);
+  }
+  void copyFromHost(uint64_t *dst, const uint64_t *src, size_t words) override {
+    copy(dst, src, words);
+  }
+  void copyToHost(uint64_t *dst, const uint64_t *src, size_t words) override {
+    copy(dst, src, words);
+  }
+  void copy(uint64_t *dst, const uint64_t *src, size_t words) override {
+    if (dst != src && words != 0) {
+      std::memmove(dst, src, words * 8);
+    }
+  }
+  void fillZero(uint64_t *dst, size_t words) override {
+    if (words != 0) {
+      std::memset(dst, 0, words * 8);
+    }
+  }
+
+  void forwardNtt(uint64_t *data, ModuliSpan moduli) override {
+    size_t n = degree();
+    parallelFor(0, moduli.size(), [&](size_t k) {
+      ckks::forwardNtt(data + k * n, tables().ntt[moduli[k]]);
+    });
+  }
+
+  void inverseNtt(uint64_t *data, ModuliSpan moduli) override {
+    size_t n = degree();
+    parallelFor(0, moduli.size(), [&](size_t k) {
+      ckks::inverseNtt(data + k * n, tables().ntt[moduli[k]]);
+    });
+  }
+
+  template <typename Op>
+  void elementwise(ModuliSpan moduli, Op op) {
+    size_t n = degree();
+    parallelFor(0, moduli.size(), [&](size_t k) {
+      op(k * n, n, tables().moduli[moduli[k]], k);
+    });
+  }
+
+  void add(uint64_t *out, const uint64_t *a, const uint64_t *b,
+           ModuliSpan moduli) override {
+    elementwise(moduli, [&](size_t off, size_t n, const Modulus &m, size_t) {
+      const uint64_t q = m.value;
+      for (size_t i = off; i < off + n; ++i) {
+        out[i] = addMod(a[i], b[i], q);
+      }
+    });
+  }
+
+  void sub(uint64_t *out, const uint64_t *a, const uint64_t *b,
+           ModuliSpan moduli) override {
+    elementwise(moduli, [&](size_t off, size_t n, const Modulus &m, size_t) {
+      const uint64_t q = m.value;
+      for (size_t i = off; i < off + n; ++i) {
+        out[i] = subMod(a[i], b[i], q);
+      }
+    });
+  }
+
+  void negate(uint64_t *out, const uint64_t *a, ModuliSpan moduli) override {
+    elementwise(moduli, [&](size_t off, size_t n, const Modulus &m, size_t) {
+      const uint64_t q = m.value;
+      for (size_t i = off; i < off + n; ++i) {
+        out[i] = negateMod(a[i], q);
+      }
+    });
+  }
+
+  void multiply(uint64_t *out, const uint64_t *a, const uint64_t *b,
+                ModuliSpan moduli) override {
+    elementwise(moduli, [&](size_t off, size_t n, const Modulus &m, size_t) {
+      for (size_t i = off; i < off + n; ++i) {
+        out[i] = mulMod(a[i], b[i], m);
+      }
+    });
+  }
+
+  void multiplyAccumulate(uint64_t *out, const uint64_t *a, const uint64_t *b,
+                          ModuliSpan moduli) override {
+    elementwise(moduli, [&](size_t off, size_t n, const Modulus &m, size_t) {
+      for (size_t i = off; i < off + n; ++i) {
+        out[i] = reduce128(uint128_t(a[i]) * b[i] + out[i], m);
+      }
+    });
+  }
+
+  void multiplyScalar(uint64_t *out, const uint64_t *a, const uint64_t *scalars,
+                      ModuliSpan moduli) override {
+    elementwise(moduli, [&](size_t off, size_t n, const Modulus &m, size_t k) {
+      const uint64_t q = m.value;
+      const uint64_t w = scalars[k];
+      const uint64_t ws = shoupPrecompute(w, q);
+      for (size_t i = off; i < off + n; ++i) {
+        out[i] = mulShoup(a[i], w, ws, q);
+      }
+    });
+  }
+
+  void addScalar(uint64_t *out, const uint64_t *a, const uint64_t *scalars,
+                 ModuliSpan moduli) override {
+    elementwise(moduli, [&](size_t off, size_t n, const Modulus &m, size_t k) {
+      const uint64_t q = m.value;
+      const uint64_t s = scalars[k];
+      for (size_t i = off; i < off + n; ++i) {
+        out[i] = addMod(a[i], s, q);
+      }
+    });
+  }
+
+  void subtractAndScale(uint64_t *out, const uint64_t *a, const uint64_t *b,
+                        const uint64_t *scalars, ModuliSpan moduli) override {
+    elementwise(moduli, [&](size_t off, size_t n, const Modulus &m, size_t k) {
+      const uint64_t q = m.value;
+      const uint64_t w = scalars[k];
+      const uint64_t ws = shoupPrecompute(w, q);
+      for (size_t i = off; i < off + n; ++i) {
+        out[i] = mulShoup(a[i] + q - b[i], w, ws, q);
+      }
+    });
+  }
+
+  void switchModulus(uint64_t *out, ModuliSpan outModuli, const uint64_t *in,
+                     uint32_t inModulus, uint64_t preAdd,
+                     const uint64_t *postSub) override {
+    const uint64_t qIn = tables().moduli[inModulus].value;
+    elementwise(outModuli,
+                [&](size_t off, size_t n, const Modulus &m, size_t k) {
+                  const uint64_t q = m.value;
+                  const uint64_t s = postSub[k];
+                  uint64_t *o = out + off;
+                  for (size_t i = 0; i < n; ++i) {
+                    uint64_t v = reduce64(addMod(in[i], preAdd, qIn), m);
+                    o[i] = subMod(v, s, q);
+                  }
+                });
+  }
+
+  void baseConvert(uint64_t *out, ModuliSpan outModuli, const uint64_t *in,
+                   const BaseConverter &converter) override {
+    const size_t n = degree();
+    const size_t k = converter.sourceSize();
+    // Step 1: y_i = x_i * (S/s_i)^-1 mod s_i, per source limb.
+    uint64_t *scaled = pool_.allocate(k * n);
+    const auto &source = converter.sourceIndices();
+    parallelFor(0, k, [&](size_t i) {
+      const uint64_t q = tables().moduli[source[i]].value;
+      const uint64_t w = converter.puncturedInverses()[i];
+      const uint64_t ws = converter.puncturedInversesShoup()[i];
+      const uint64_t *x = in + i * n;
+      uint64_t *y = scaled + i * n;
+      for (size_t c = 0; c < n; ++c) {
+        y[c] = mulShoup(x[c], w, ws, q);
+      }
+    });
+    // Step 2: out_t = sum_i y_i * (S/s_i) mod t, accumulated in 128 bits in
+    // blocks that stay in L1.
+    constexpr size_t kBlock = 256;
+    parallelFor(0, outModuli.size(), [&](size_t t) {
+      const Modulus &m = tables().moduli[outModuli[t]];
+      const uint64_t *factors = converter.puncturedProducts(outModuli[t]);
+      uint64_t *o = out + t * n;
+      uint128_t acc[kBlock];
+      for (size_t start = 0; start < n; start += kBlock) {
+        size_t len = std::min(kBlock, n - start);
+        const uint64_t *y0 = scaled + start;
+        for (size_t c = 0; c < len; ++c) {
+          acc[c] = uint128_t(y0[c]) * factors[0];
+        }
+        for (size_t i = 1; i < k; ++i) {
+          const uint64_t f = factors[i];
+          const uint64_t *y = scaled + i * n + start;
+          for (size_t c = 0; c < len; ++c) {
+            acc[c] += uint128_t(y[c]) * f;
+          }
+        }
+        for (size_t c = 0; c < len; ++c) {
+          o[start + c] = reduce128(acc[c], m);
+        }
+      }
+    });
+    pool_.deallocate(scaled, k * n);
+  }
+
+  void permute(uint64_t *out, const uint64_t *in, const uint32_t *permutation,
+               size_t numLimbs) override {
+    const size_t n = degree();
+    parallelFor(0, numLimbs, [&](size_t k) {
+      const uint64_t *src = in + k * n;
+      uint64_t *dst = out + k * n;
+      for (size_t i = 0; i < n; ++i) {
+        dst[i] = src[permutation[i]];
+      }
+    });
+  }
+
+  void keyInnerProduct(uint64_t *out0, uint64_t *out1,
+                       Span<const uint64_t *const> digits,
+                       Span<const uint64_t *const> keyB,
+                       Span<const uint64_t *const> keyA, ModuliSpan moduli,
+                       const uint32_t *permutation, bool accumulate) override {
+    const size_t n = degree();
+    const size_t numDigits = digits.size();
+    require(numDigits >= 1 && numDigits <= 64 && keyB.size() == numDigits &&
+                keyA.size() == numDigits,
+            "key inner product over ", numDigits,
+            " digits with ", keyB.size(), " key parts: expected 1 to 64");
+    parallelFor(0, moduli.size(), [&](size_t k) {
+      const Modulus &m = tables().moduli[moduli[k]];
+      const size_t off = k * n;
+      constexpr size_t kBlock = 128;
+      uint128_t acc0[kBlock], acc1[kBlock];
+      for (size_t start = 0; start < n; start += kBlock) {
+        size_t len = std::min(kBlock, n - start);
+        for (size_t c = 0; c < len; ++c) {
+          acc0[c] = 0;
+          acc1[c] = 0;
+        }
+        for (size_t j = 0; j < numDigits; ++j) {
+          const uint64_t *d = digits[j] + off;
+          const uint64_t *b = keyB[j] + off + start;
+          const uint64_t *a = keyA[j] + off + start;
+          if (permutation != nullptr) {
+            const uint32_t *p = permutation + start;
+            for (size_t c = 0; c < len; ++c) {
+              uint64_t x = d[p[c]];
+              acc0[c] += uint128_t(x) * b[c];
+              acc1[c] += uint128_t(x) * a[c];
+            }
+          } else {
+            const uint64_t *x = d + start;
+            for (size_t c = 0; c < len; ++c) {
+              acc0[c] += uint128_t(x[c]) * b[c];
+              acc1[c] += uint128_t(x[c]) * a[c];
+            }
+          }
+        }
+        uint64_t *o0 = out0 + off + start;
+        uint64_t *o1 = out1 + off + start;
+        if (accumulate) {
+          for (size_t c = 0; c < len; ++c) {
+            o0[c] = reduce128(acc0[c] + o0[c], m);
+            o1[c] = reduce128(acc1[c] + o1[c], m);
+          }
+        } else {
+          for (size_t c = 0; c < len; ++c) {
+            o0[c] = reduce128(acc0[c], m);
+            o1[c] = reduce128(acc1[c], m);
+          }
+        }
+      }
+    });
+  }
+
+private:
+  HostMemoryPool pool_;
+};
+
+} // namespace
+
+std::unique_ptr<Backend> createCpuBackend(const RnsTables &tables) {
+  return std::make_unique<CpuBackend>(tables);
+}
+
+} // namespace ckks
+} // namespace aegis
