@@ -1,0 +1,178 @@
+//===- Keys.cpp - Secret, public and key-switching keys -------------------===//
+
+#include "aegis/Runtime/CKKS/Keys.h"
+
+#include "aegis/Runtime/CKKS/Sampling.h"
+#include "aegis/Runtime/Support/Error.h"
+
+namespace aegis {
+namespace ckks {
+
+namespace {
+ModuliSpan allModuli(const Context &context) {
+  return context.extendedIndices(context.maxLevel());
+}
+
+// Seeds of a key: child 0 gives the public uniform part, child 1 the noise.
+constexpr uint64_t kUniformChild = 0;
+constexpr uint64_t kNoiseChild = 1;
+} // namespace
+
+SecretKey::SecretKey(ContextPtr context, std::vector<int8_t> coefficients)
+    : context_(std::move(context)), coefficients_(std::move(coefficients)) {
+  const Parameters &params = context_->params();
+  require(coefficients_.size() == context_->degree(), "secret key has ",
+          coefficients_.size(), " coefficients: expected N = ",
+          context_->degree());
+  size_t weight = 0;
+  for (size_t i = 0; i < coefficients_.size(); ++i) {
+    int8_t c = coefficients_[i];
+    require(c >= -1 && c <= 1, "secret key coefficient ", i, " is ", int(c),
+            ": expected -1, 0 or 1");
+    weight += c != 0 ? 1 : 0;
+  }
+  if (params.secret() == SecretDistribution::SparseTernary) {
+    require(weight == params.hammingWeight(), "sparse secret key has ",
+            weight, " nonzero coefficients: expected Hamming weight ",
+            params.hammingWeight());
+  }
+  ntt_ = smallToNtt(*context_, coefficients_.data(), allModuli(*context_));
+}
+
+void GaloisKeys::insert(KeySwitchKey key) {
+  require(key.context() == context_,
+          "Galois key belongs to another context than its key set");
+  require(key.galoisElement() != 0, "a Galois key set only takes Galois keys");
+  uint64_t g = key.galoisElement();
+  keys_[g] = std::move(key);
+}
+
+const KeySwitchKey &GaloisKeys::at(uint64_t galoisElement) const {
+  auto it = keys_.find(galoisElement);
+  if (it == keys_.end()) {
+    fail("no Galois key for element ", galoisElement,
+         " (", galoisElement == 2 * context_->degree() - 1 ? "conjugation"
+                                                          : "a rotation",
+         "): generate it with KeyGenerator::createGaloisKeys");
+  }
+  return it->second;
+}
+
+RnsPoly regenerateKeyUniform(const Context &context, const Seed &seed,
+                             unsigned digit, ModuliSpan moduli) {
+  return uniformNtt(context, deriveSeed(seed, kUniformChild),
+                    keyDigitStream(digit), moduli);
+}
+
+KeyGenerator::KeyGenerator(ContextPtr context, const Seed &seed)
+    : context_(std::move(context)), master_(seed) {
+  Prng prng(deriveSeed(master_, 0), 0);
+  const Parameters &params = context_->params();
+  std::vector<int8_t> s(context_->degree());
+  if (params.secret() == SecretDistribution::SparseTernary) {
+    sampleSparseTernary(prng, s.data(), s.size(), params.hammingWeight());
+  } else {
+    sampleUniformTernary(prng, s.data(), s.size());
+  }
+  secret_ = SecretKey(context_, std::move(s));
+}
+
+KeyGenerator::KeyGenerator(ContextPtr context, SecretKey secretKey,
+                           const Seed &seed)
+    : context_(std::move(context)), master_(seed),
+      secret_(std::move(secretKey)) {
+  require(secret_.context() == context_,
+          "secret key belongs to another context than the key generator");
+}
+
+PublicKey KeyGenerator::createPublicKey() {
+  const Context &ctx = *context_;
+  Backend &backend = ctx.backend();
+  ModuliSpan moduli = ctx.chainIndices(ctx.maxLevel());
+  Seed seed = nextSeed();
+  RnsPoly a = uniformNtt(ctx, deriveSeed(seed, kUniformChild), 0, moduli);
+  Prng noise(deriveSeed(seed, kNoiseChild), 0);
+  std::vector<int8_t> e(ctx.degree());
+  sampleGaussian(noise, e.data(), e.size());
+  RnsPoly b = smallToNtt(ctx, e.data(), moduli);
+  RnsPoly as(backend, moduli.size());
+  backend.multiply(as.data(), a.data(), secret_.ntt().data(), moduli);
+  backend.sub(b.data(), b.data(), as.data(), moduli);
+  return PublicKey(context_, seed, std::move(b), std::move(a));
+}
+
+KeySwitchKey KeyGenerator::createKeySwitchKey(const RnsPoly &newSecret,
+                                              uint64_t galoisElement) {
+  const Context &ctx = *context_;
+  Backend &backend = ctx.backend();
+  ModuliSpan moduli = allModuli(ctx);
+  require(newSecret.numLimbs() == moduli.size(), "key-switching source "
+                                                 "secret has ",
+          newSecret.numLimbs(), " limbs: expected ", moduli.size());
+  const size_t n = ctx.degree();
+  const unsigned top = ctx.maxLevel();
+  Seed seed = nextSeed();
+  Prng noise(deriveSeed(seed, kNoiseChild), 0);
+  std::vector<int8_t> e(n);
+  std::vector<RnsPoly> bs, as;
+  RnsPoly scratch(backend, moduli.size());
+  for (unsigned j = 0; j < ctx.numDigits(top); ++j) {
+    RnsPoly a = regenerateKeyUniform(ctx, seed, j, moduli);
+    sampleGaussian(noise, e.data(), n);
+    RnsPoly b = smallToNtt(ctx, e.data(), moduli);
+    backend.multiply(scratch.data(), a.data(), secret_.ntt().data(), moduli);
+    backend.sub(b.data(), b.data(), scratch.data(), moduli);
+    // + [P]_(q_i) * s' on the limbs of digit j.
+    unsigned begin = ctx.digitBegin(j), end = ctx.digitEnd(j, top);
+    ModuliSpan digitModuli = moduli.slice(begin, end - begin);
+    backend.multiplyScalar(scratch.limb(begin), newSecret.limb(begin),
+                           ctx.specialProductModChain().data() + begin,
+                           digitModuli);
+    backend.add(b.limb(begin), b.limb(begin), scratch.limb(begin),
+                digitModuli);
+    bs.push_back(std::move(b));
+    as.push_back(std::move(a));
+  }
+  return KeySwitchKey(context_, seed, galoisElement, std::move(bs),
+                      std::move(as));
+}
+
+RelinKey KeyGenerator::createRelinKey() {
+  const Context &ctx = *context_;
+  ModuliSpan moduli = allModuli(ctx);
+  RnsPoly square(ctx.backend(), moduli.size());
+  ctx.backend().multiply(square.data(), secret_.ntt().data(),
+                         secret_.ntt().data(), moduli);
+  return RelinKey(createKeySwitchKey(square));
+}
+
+KeySwitchKey KeyGenerator::createGaloisKey(uint64_t galoisElement) {
+  const Context &ctx = *context_;
+  ctx.checkGaloisElement(galoisElement);
+  require(galoisElement != 1, "Galois element 1 is the identity: no key "
+                              "needed");
+  ModuliSpan moduli = allModuli(ctx);
+  RnsPoly permuted(ctx.backend(), moduli.size());
+  ctx.backend().permute(permuted.data(), secret_.ntt().data(),
+                        ctx.galoisPermutation(galoisElement).data(),
+                        moduli.size());
+  return createKeySwitchKey(permuted, galoisElement);
+}
+
+GaloisKeys KeyGenerator::createGaloisKeys(const std::vector<long> &steps,
+                                          bool conjugation) {
+  GaloisKeys keys(context_);
+  for (long step : steps) {
+    uint64_t g = context_->galoisElementForRotation(step);
+    if (g != 1 && !keys.contains(g)) {
+      keys.insert(createGaloisKey(g));
+    }
+  }
+  if (conjugation) {
+    keys.insert(createGaloisKey(context_->conjugationElement()));
+  }
+  return keys;
+}
+
+} // namespace ckks
+} // namespace aegis
