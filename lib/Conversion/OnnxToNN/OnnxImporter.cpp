@@ -43,7 +43,7 @@ const char *const kSupported[] = {
     "Add",        "And",       "Cast",       "Concat",       "Constant",
     "ConstantOfShape", "Div",  "Dropout",    "Equal",        "Erf",
     "Exp",        "Expand",    "Flatten",    "Gather",       "Gelu",
-    "Gemm",       "Greater",   "Identity",   "LayerNormalization", "Less",
+    "GatherElements", "Gemm",  "Greater",   "Identity",   "LayerNormalization", "Less",
     "MatMul",     "Max",       "Min",        "Mul",          "Neg",
     "Not",        "Or",        "Pow",        "Range",        "Reciprocal",
     "ReduceMean", "ReduceSum", "Relu",       "Reshape",      "Shape",
@@ -1236,6 +1236,45 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
       r.data[i] = start + i * delta;
     bind(0, constantVal(std::move(r),
                         tensorType({n}, (*input(node, 0))->type.getElementType())));
+    return success();
+  }
+  if (t == "GatherElements") {
+    // Only on values known at import time (e.g. BERT's token-type buffer).
+    auto x = constInput(node, 0, "data"), idx = constInput(node, 1, "indices");
+    if (failed(x) || failed(idx))
+      return failure();
+    int64_t rank = x->shape.size();
+    int64_t axis = nn::normalizeAxis(intAttr(node, "axis", 0), rank);
+    if (axis < 0 || static_cast<int64_t>(idx->shape.size()) != rank)
+      return fail() << describe(node) << ": invalid axis or index rank";
+    Shape xStrides = ::aegis::nn::strides(x->shape);
+    Tensor out(idx->shape);
+    Shape pos(rank, 0);
+    for (int64_t i = 0; i < out.numElements(); ++i) {
+      int64_t rem = i, offset = 0;
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        pos[d] = rem % idx->shape[d];
+        rem /= idx->shape[d];
+      }
+      for (int64_t d = 0; d < rank; ++d) {
+        int64_t p = pos[d];
+        if (d == axis) {
+          p = static_cast<int64_t>(idx->data[i]);
+          if (p < 0)
+            p += x->shape[d];
+          if (p < 0 || p >= x->shape[d])
+            return fail() << describe(node) << ": index " << idx->data[i]
+                          << " out of range";
+        } else if (p >= x->shape[d]) {
+          return fail() << describe(node) << ": indices exceed the data shape";
+        }
+        offset += p * xStrides[d];
+      }
+      out.data[i] = x->data[offset];
+    }
+    bind(0, constantVal(std::move(out),
+                        tensorType(idx->shape,
+                                   (*input(node, 0))->type.getElementType())));
     return success();
   }
   if (t == "Trilu") {

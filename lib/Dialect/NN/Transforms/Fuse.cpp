@@ -370,20 +370,25 @@ struct FuseAttention : OpRewritePattern<SoftmaxOp> {
     // where(c, 0, fill); an Add of a mask is one already. Nothing is created
     // until the whole pattern has matched.
     if (auto where = scores.getDefiningOp<WhereOp>()) {
+      // where(c, scores, fill) keeps the scores where c holds; the masked
+      // fill form where(c, fill, scores) replaces them there.
       auto cond = where.getCondition().getDefiningOp<ConstantOp>();
-      auto fill = constantScalar(where.getRhs());
-      if (!cond || !fill || !where->hasOneUse())
+      auto fillRhs = constantScalar(where.getRhs());
+      auto fillLhs = constantScalar(where.getLhs());
+      if (!cond || (!fillRhs && !fillLhs) || !where->hasOneUse())
         return failure();
+      bool fillWhereTrue = !fillRhs;
+      double fill = fillWhereTrue ? *fillLhs : *fillRhs;
       auto condT = tensorFromAttr(cond.getValue(), cond.getLoc());
       if (failed(condT))
         return failure();
       maskFromWhere = *condT;
       for (double &d : maskFromWhere->data)
-        d = d != 0 ? 0.0 : *fill;
+        d = (d != 0) == fillWhereTrue ? fill : 0.0;
       maskType = RankedTensorType::get(
           cast<RankedTensorType>(cond.getType()).getShape(),
           type.getElementType());
-      scores = where.getLhs();
+      scores = fillWhereTrue ? where.getRhs() : where.getLhs();
     } else if (auto add = scores.getDefiningOp<AddOp>()) {
       if (!add->hasOneUse())
         return failure();
