@@ -212,7 +212,7 @@ TEST(BaseConversion, MatchesExactCrtUpToMultipleOfSource) {
   }
   RnsPoly src(backend, 3), dst(backend, targets.size());
   backend.copyFromHost(src.data(), in.data(), in.size());
-  backend.baseConvert(dst.data(), ModuliSpan(targets), src.data(), conv);
+  backend.baseConvert(dst.data(), ModuliSpan(targets), src.data(), conv, false);
   std::vector<uint64_t> out(targets.size() * n);
   backend.copyToHost(out.data(), dst.data(), out.size());
 
@@ -263,6 +263,39 @@ TEST(BaseConversion, MatchesExactCrtUpToMultipleOfSource) {
   // The fast conversion overshoots for a sizeable share of inputs.
   EXPECT_GT(uCounts[0], 0);
   EXPECT_GT(uCounts[1] + uCounts[2], 0);
+
+  // The centered variant returns exactly the representative in (-S/2, S/2].
+  backend.baseConvert(dst.data(), ModuliSpan(targets), src.data(), conv, true);
+  backend.copyToHost(out.data(), dst.data(), out.size());
+  BigUInt halfS = s.half();
+  size_t negatives = 0;
+  for (size_t c = 0; c < n; ++c) {
+    BigUInt x;
+    for (size_t i = 0; i < 3; ++i) {
+      x += punctured[i] * mulMod(in[i * n + c], inverses[i],
+                                 ctx->modulus(3 + i));
+    }
+    while (!(x < s)) {
+      x -= s;
+    }
+    bool negative = halfS < x;
+    BigUInt magnitude = x;
+    if (negative) {
+      magnitude = s;
+      magnitude -= x;
+      ++negatives;
+    }
+    for (size_t t = 0; t < targets.size(); ++t) {
+      const Modulus &m = ctx->modulus(targets[t]);
+      uint64_t want = magnitude.mod(m);
+      if (negative) {
+        want = negateMod(want, m.value);
+      }
+      ASSERT_EQ(out[t * n + c], want) << "coefficient " << c;
+    }
+  }
+  EXPECT_GT(negatives, n / 4);
+  EXPECT_LT(negatives, 3 * n / 4);
 }
 
 TEST(Encoder, SpecialFftRoundTrip) {

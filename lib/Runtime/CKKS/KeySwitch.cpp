@@ -41,7 +41,7 @@ void KeySwitcher::modUpDigit(unsigned level, unsigned digit,
     }
     uint64_t *dst = out + size_t(from - range.begin) * n;
     ModuliSpan moduli = extended.slice(from, to - from);
-    backend.baseConvert(dst, moduli, digitCoefficients, converter);
+    backend.baseConvert(dst, moduli, digitCoefficients, converter, false);
     backend.forwardNtt(dst, moduli);
   };
   convert(range.begin, std::min(range.end, begin));
@@ -134,7 +134,7 @@ void KeySwitcher::modDownChain(unsigned level,
   ModuliSpan moduli = ctx.chainIndices(level).slice(range.begin, range.size());
   RnsPoly converted(backend, range.size());
   backend.baseConvert(converted.data(), moduli, specialCoefficients,
-                      ctx.modDownConverter());
+                      ctx.modDownConverter(), /*centered=*/true);
   backend.forwardNtt(converted.data(), moduli);
   backend.subtractAndScale(out, accChain, converted.data(),
                            ctx.specialInverseModChain().data() + range.begin,

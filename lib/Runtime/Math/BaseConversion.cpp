@@ -31,6 +31,15 @@ BaseConverter::BaseConverter(std::vector<uint32_t> sourceIndices,
     inversesShoup_[i] = shoupPrecompute(inverses_[i], si.value);
   }
   products_.resize(moduli.size() * k);
+  sourceProduct_.resize(moduli.size());
+  for (size_t t = 0; t < moduli.size(); ++t) {
+    uint64_t product = 1 % moduli[t].value;
+    for (uint32_t s : source_) {
+      product = mulMod(product, reduce64(moduli[s].value, moduli[t]),
+                       moduli[t]);
+    }
+    sourceProduct_[t] = product;
+  }
   for (size_t t = 0; t < moduli.size(); ++t) {
     const Modulus &m = moduli[t];
     for (size_t i = 0; i < k; ++i) {

@@ -122,8 +122,10 @@ TEST_P(CudaBackendTest, RnsKernels) {
   std::vector<uint32_t> src(conv.sourceIndices());
   auto in = random(ModuliSpan(src), 7);
   auto res = random(ext, 8);
-  same({in, res}, [&](Backend &b, auto &p) { b.baseConvert(p[1], ext, p[0], conv); },
+  same({in, res}, [&](Backend &b, auto &p) { b.baseConvert(p[1], ext, p[0], conv, false); },
        {1}, "base conversion");
+  same({in, res}, [&](Backend &b, auto &p) { b.baseConvert(p[1], ext, p[0], conv, true); },
+       {1}, "centered base conversion");
 
   const auto &perm = context->galoisPermutation(context->galoisElementForRotation(3));
   auto x = random(ext, 9), y = random(ext, 10);

@@ -92,10 +92,11 @@ public:
                              uint64_t preAdd, const uint64_t *postSub) = 0;
   /// Fast base conversion (see BaseConversion.h) of the limbs `in`, one per
   /// source prime of `converter` in order, coefficient form, to the limbs of
-  /// out (coefficient form).
+  /// out (coefficient form); `centered` selects the variant that returns the
+  /// centered representative.
   virtual void baseConvert(uint64_t *out, ModuliSpan outModuli,
-                           const uint64_t *in,
-                           const BaseConverter &converter) = 0;
+                           const uint64_t *in, const BaseConverter &converter,
+                           bool centered) = 0;
   /// NTT-domain automorphism: out[k][i] = in[k][permutation[i]] for each of
   /// `numLimbs` limbs (out must not alias in).
   virtual void permute(uint64_t *out, const uint64_t *in,

@@ -5,8 +5,14 @@
 // target prime m computes
 //     sum_i [x_i * (S/s_i)^-1]_(s_i) * (S/s_i)   (mod m),
 // which is x + u*S for an integer 0 <= u < k, the same u for every target:
-// the approximate conversion used by ModUp and ModDown (Han-Ki 2020,
-// Kim-Polyakov-Zucca 2021), whose u*S term key switching absorbs.
+// the approximate conversion of ModUp (Han-Ki 2020, Kim-Polyakov-Zucca
+// 2021), whose u*S term key switching absorbs.
+//
+// The centered variant subtracts v*S with v = round(sum_i y_i / s_i),
+// y_i = [x_i * (S/s_i)^-1]_(s_i), computed exactly in 64.64 fixed point from
+// the Barrett constants: the result is the centered representative of x in
+// (-S/2, S/2]. ModDown uses it so that its error is a centered rounding
+// (a biased error, multiplied by s, would pile up in the slots near 1).
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,8 +53,14 @@ public:
     return products_.data() + size_t(target) * source_.size();
   }
 
+  /// [S]_m for target modulus index t.
+  uint64_t productModTarget(uint32_t target) const {
+    return sourceProduct_[target];
+  }
+
 private:
   std::vector<uint32_t> source_;
+  std::vector<uint64_t> sourceProduct_;
   std::vector<uint64_t> inverses_, inversesShoup_;
   std::vector<uint64_t> products_; // [target][source]
 };

@@ -229,11 +229,12 @@ public:
   }
 
   void baseConvert(uint64_t *out, ModuliSpan outModuli, const uint64_t *in,
-                   const BaseConverter &converter) override {
+                   const BaseConverter &converter, bool centered) override {
     const size_t n = degree();
     const size_t k = converter.sourceSize();
     // Step 1: y_i = x_i * (S/s_i)^-1 mod s_i, per source limb.
-    uint64_t *scaled = pool_.allocate(k * n);
+    uint64_t *scaled = pool_.allocate((k + 1) * n);
+    uint64_t *rounding = scaled + k * n; // v = round(sum_i y_i / s_i)
     const auto &source = converter.sourceIndices();
     parallelFor(0, k, [&](size_t i) {
       const uint64_t q = tables().moduli[source[i]].value;
@@ -245,12 +246,30 @@ public:
         y[c] = mulShoup(x[c], w, ws, q);
       }
     });
-    // Step 2: out_t = sum_i y_i * (S/s_i) mod t, accumulated in 128 bits in
-    // blocks that stay in L1.
+    if (centered) {
+      // y_i / s_i in 64.64 fixed point: y * floor(2^128 / s_i) / 2^64.
+      constexpr size_t kChunk = 1024;
+      parallelFor(0, (n + kChunk - 1) / kChunk, [&](size_t chunk) {
+        size_t begin = chunk * kChunk, end = std::min(n, begin + kChunk);
+        for (size_t c = begin; c < end; ++c) {
+          uint128_t sum = uint128_t(1) << 63; // + 1/2: round to nearest
+          for (size_t i = 0; i < k; ++i) {
+            const Modulus &m = tables().moduli[source[i]];
+            uint64_t y = scaled[i * n + c];
+            sum += y * m.ratioHi + mulHi(y, m.ratioLo);
+          }
+          rounding[c] = uint64_t(sum >> 64);
+        }
+      });
+    }
+    // Step 2: out_t = sum_i y_i * (S/s_i) (- v * S) mod t, accumulated in
+    // 128 bits in blocks that stay in L1.
     constexpr size_t kBlock = 256;
     parallelFor(0, outModuli.size(), [&](size_t t) {
       const Modulus &m = tables().moduli[outModuli[t]];
       const uint64_t *factors = converter.puncturedProducts(outModuli[t]);
+      const uint64_t negProduct =
+          negateMod(converter.productModTarget(outModuli[t]), m.value);
       uint64_t *o = out + t * n;
       uint128_t acc[kBlock];
       for (size_t start = 0; start < n; start += kBlock) {
@@ -266,12 +285,18 @@ public:
             acc[c] += uint128_t(y[c]) * f;
           }
         }
+        if (centered) {
+          const uint64_t *v = rounding + start;
+          for (size_t c = 0; c < len; ++c) {
+            acc[c] += uint128_t(v[c]) * negProduct;
+          }
+        }
         for (size_t c = 0; c < len; ++c) {
           o[start + c] = reduce128(acc[c], m);
         }
       }
     });
-    pool_.deallocate(scaled, k * n);
+    pool_.deallocate(scaled, (k + 1) * n);
   }
 
   void permute(uint64_t *out, const uint64_t *in, const uint32_t *permutation,

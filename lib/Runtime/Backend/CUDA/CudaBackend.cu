@@ -249,11 +249,30 @@ __global__ void baseScaleKernel(uint64_t *scaled, const uint64_t *in,
   scaled[at] = mulShoup(in[at], inverses.value[k], shoups.value[k], q);
 }
 
-/// Step 2: out_t = sum_i y_i * [S/s_i]_t, exact in 128 bits, reduced once.
-/// `factors` holds [target][source] products for the targets of this call.
+/// Centered variant: v = round(sum_i y_i / s_i), the fractions in 64.64
+/// fixed point from the Barrett constants (same integer steps as the CPU).
+__global__ void baseRoundKernel(uint64_t *rounding, const uint64_t *scaled,
+                                const DeviceModulus *mods, LimbModuli source,
+                                uint32_t n) {
+  uint32_t c = blockIdx.x * blockDim.x + threadIdx.x;
+  if (c >= n)
+    return;
+  u128 sum = u128(1) << 63;
+  for (uint32_t i = 0; i < source.count; ++i) {
+    const DeviceModulus &m = mods[source.index[i]];
+    uint64_t y = scaled[size_t(i) * n + c];
+    sum += y * m.ratioHi + __umul64hi(y, m.ratioLo);
+  }
+  rounding[c] = uint64_t(sum >> 64);
+}
+
+/// Step 2: out_t = sum_i y_i * [S/s_i]_t (- v * [S]_t when `rounding` is
+/// set), exact in 128 bits, reduced once. `factors` holds [target][source]
+/// products for the targets of this call.
 __global__ void baseSumKernel(uint64_t *out, const uint64_t *scaled,
                               const DeviceModulus *mods, LimbModuli targets,
                               const uint64_t *factors, uint32_t sourceSize,
+                              const uint64_t *rounding, LimbScalars negProducts,
                               uint32_t n) {
   uint32_t t = blockIdx.y;
   uint32_t c = blockIdx.x * blockDim.x + threadIdx.x;
@@ -263,6 +282,8 @@ __global__ void baseSumKernel(uint64_t *out, const uint64_t *scaled,
   u128 acc = 0;
   for (uint32_t i = 0; i < sourceSize; ++i)
     acc += u128(scaled[size_t(i) * n + c]) * f[i];
+  if (rounding != nullptr)
+    acc += u128(rounding[c]) * negProducts.value[t];
   out[size_t(t) * n + c] = reduce128(acc, mods[targets.index[t]]);
 }
 
@@ -483,7 +504,7 @@ public:
   }
 
   void baseConvert(uint64_t *out, ModuliSpan outModuli, const uint64_t *in,
-                   const BaseConverter &converter) override {
+                   const BaseConverter &converter, bool centered) override {
     size_t k = converter.sourceSize();
     if (outModuli.size() == 0 || k == 0)
       return;
@@ -498,9 +519,13 @@ public:
       inverses.value[i] = converter.puncturedInverses()[i];
       shoups.value[i] = converter.puncturedInversesShoup()[i];
     }
-    uint64_t *scaled = pool_.allocate(k * n);
+    uint64_t *scaled = pool_.allocate((k + 1) * n);
+    uint64_t *rounding = centered ? scaled + k * n : nullptr;
     baseScaleKernel<<<dim3(blocks(n), k), kThreads>>>(
         scaled, in, mods(), source, inverses, shoups, n);
+    if (centered)
+      baseRoundKernel<<<blocks(n), kThreads>>>(rounding, scaled, mods(),
+                                               source, n);
     const uint64_t *factors = converterFactors(converter);
     // Factors are stored for every modulus of the context; gather the rows
     // of this call's targets by launching one kernel per contiguous run.
@@ -512,15 +537,20 @@ public:
         ++run;
       LimbModuli sub;
       sub.count = run;
-      for (size_t r = 0; r < run; ++r)
+      LimbScalars negProducts;
+      for (size_t r = 0; r < run; ++r) {
         sub.index[r] = targets.index[t + r];
+        const uint64_t q = tables().moduli[outModuli[t + r]].value;
+        uint64_t product = converter.productModTarget(outModuli[t + r]);
+        negProducts.value[r] = product == 0 ? 0 : q - product;
+      }
       baseSumKernel<<<dim3(blocks(n), run), kThreads>>>(
           out + t * n, scaled, mods(), sub, factors + size_t(outModuli[t]) * k,
-          k, n);
+          k, rounding, negProducts, n);
       t += run;
     }
     launched("base conversion");
-    pool_.deallocate(scaled, k * n);
+    pool_.deallocate(scaled, (k + 1) * n);
   }
 
   void permute(uint64_t *out, const uint64_t *in, const uint32_t *permutation,
