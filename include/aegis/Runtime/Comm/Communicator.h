@@ -87,6 +87,9 @@ struct CommOptions {
   /// the same message instead of exchanging garbage or hanging. It must be
   /// the same on every rank. The NCCL backend ignores it (no host exchange).
   bool checkAgreement = true;
+  /// Most requests one rank may have outstanding; bounds scratch memory and
+  /// lets MPI message tags wrap safely. start* throws beyond it.
+  size_t maxOutstanding = 1024;
 
   /// The defaults, with timeoutSeconds taken from AEGIS_COMM_TIMEOUT_S when
   /// set (a non-negative number of seconds; anything else throws).
@@ -109,6 +112,15 @@ private:
 /// Thrown on the ranks that did not fail themselves: another rank reported a
 /// failure ("rank 2 failed: <reason>").
 class PeerFailure : public Error {
+public:
+  using Error::Error;
+};
+
+/// Thrown on every rank when the agreement headers show that the ranks
+/// started different collectives, counts, roots or reductions. Every rank
+/// holds every header and reaches the same verdict, so each throws the same
+/// message itself; the failure is not broadcast as an abort.
+class CollectiveMismatch : public Error {
 public:
   using Error::Error;
 };
@@ -162,6 +174,8 @@ public:
   /// from a.
   Request startSend(const uint64_t *send, size_t count, int dest);
   Request startRecv(uint64_t *recv, size_t count, int source);
+  /// Completes once every rank has started the barrier.
+  Request startBarrier();
   /// A send and a receive as one operation (exchanges, shifts).
   Request startSendRecv(const uint64_t *send, size_t sendCount, int dest,
                         uint64_t *recv, size_t recvCount, int source);

@@ -23,6 +23,9 @@ class ThreadGroup;
 /// Shared state for `size` thread ranks.
 std::shared_ptr<ThreadGroup> createThreadGroup(int size);
 
+/// Number of ranks of `group`.
+int threadGroupSize(const ThreadGroup &group);
+
 /// The communicator of `rank` in `group`. Each rank of a group may have at
 /// most one live communicator; destroying it marks the rank as gone, so
 /// peers still waiting for it fail at once instead of timing out.
