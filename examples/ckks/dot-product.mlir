@@ -13,7 +13,7 @@
 !ct80 = !ckks.ct<slots = 8, level = 2, logScale = 80>
 !ct1 = !ckks.ct<slots = 8, level = 1, logScale = 40>
 
-module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40, 40], logP = [61], dnum = 1>} {
+module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40, 40], logP = [60], dnum = 3>} {
   func.func @dot(%x: !ct, %y: !ct) -> !ct1 {
     %p = ckks.mul %x, %y : (!ct, !ct) -> !ct3
     %r = ckks.relinearize %p : !ct3 -> !ct80

@@ -4,27 +4,49 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "aegis/Runtime/Artifact/Artifact.h"
+#include "aegis/Runtime/Artifact/Executor.h"
 #include "aegis/Runtime/CUDA/DeviceInfo.h"
+#include "aegis/Runtime/Support/Error.h"
+#include "aegis/Runtime/Support/ThreadPool.h"
 #include "aegis/Runtime/Support/Version.h"
+#include "aegis/Support/Npy.h"
 
+#include <unistd.h>
+
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <string>
+#include <vector>
 
 namespace {
 
 void printUsage(std::FILE *out) {
-  std::fprintf(out,
-               "usage: aegis-run [options]\n"
-               "\n"
-               "Runs aegis artifacts on encrypted data (CKKS).\n"
-               "\n"
-               "options:\n"
-               "  --help            print this message and exit\n"
-               "  --version         print the aegis version and exit\n"
-               "  --list-devices    list the CUDA devices aegis can use\n"
-               "  --gpu-self-test   run a modular-arithmetic kernel on every\n"
-               "                    CUDA device and compare with the host\n");
+  std::fprintf(
+      out,
+      "usage: aegis-run ARTIFACT --input X.npy [--input ...] [options]\n"
+      "       aegis-run --version | --help | --list-devices | --gpu-self-test\n"
+      "\n"
+      "Runs a compiled aegis artifact in one shot: key generation,\n"
+      "encryption of the inputs, encrypted evaluation, decryption.\n"
+      "\n"
+      "options:\n"
+      "  --input FILE.npy       an input, in the artifact's input order\n"
+      "  --output FILE.npy      where to write an output (float64), in order\n"
+      "  --reference FILE.npy   compare an output with this array: max abs\n"
+      "                         and relative errors\n"
+      "  --backend=cpu|plain|cuda\n"
+      "                         cpu (default): encrypted on the CPU backend;\n"
+      "                         plain: the same program on cleartext slots\n"
+      "                         (approximation error only, no noise);\n"
+      "                         cuda: encrypted on the GPU\n"
+      "  --threads N            CPU threads (default: AEGIS_NUM_THREADS or all)\n"
+      "  --seed N               seed of keys and encryption randomness (1)\n"
+      "  --report FILE.json     write times, counts, memory and errors\n"
+      "  --no-progress          no progress display on a terminal\n"
+      "  --help, --version, --list-devices, --gpu-self-test\n");
 }
 
 int listDevices() {
@@ -67,30 +89,268 @@ int gpuSelfTest() {
   return failures == 0 ? 0 : 1;
 }
 
-} // namespace
+std::string shapeString(const std::vector<int64_t> &shape) {
+  std::string s;
+  for (int64_t d : shape)
+    s += (s.empty() ? "" : "x") + std::to_string(d);
+  return "[" + s + "]";
+}
 
-int main(int argc, char **argv) {
+std::string jsonString(const std::string &s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+      out += buf;
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+struct Comparison {
+  std::string name;
+  std::string reference;
+  double maxAbs = 0, maxRel = 0;
+};
+
+struct Options {
+  std::string artifact;
+  std::vector<std::string> inputs, outputs, references;
+  std::string report;
+  aegis::RunOptions run;
+  unsigned threads = 0;
+  bool progress = true;
+};
+
+/// Parses the command line; returns -1 to continue, else an exit code.
+int parseArgs(int argc, char **argv, Options &o) {
+  auto value = [&](int &i, const char *flag, std::string &out) {
+    std::string arg = argv[i];
+    std::string prefix = std::string(flag) + "=";
+    if (arg.rfind(prefix, 0) == 0) {
+      out = arg.substr(prefix.size());
+      return true;
+    }
+    if (arg == flag) {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "aegis-run: error: %s needs a value\n", flag);
+        std::exit(2);
+      }
+      out = argv[++i];
+      return true;
+    }
+    return false;
+  };
+  auto number = [&](const std::string &text, const char *flag) {
+    char *end = nullptr;
+    unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || text[0] == '-') {
+      std::fprintf(stderr,
+                   "aegis-run: error: %s expects a non-negative integer, "
+                   "got '%s'\n",
+                   flag, text.c_str());
+      std::exit(2);
+    }
+    return v;
+  };
   if (argc < 2) {
     printUsage(stderr);
     return 2;
   }
   for (int i = 1; i < argc; ++i) {
-    const char *arg = argv[i];
-    if (!std::strcmp(arg, "--help") || !std::strcmp(arg, "-h")) {
+    std::string arg = argv[i], v;
+    if (arg == "--help" || arg == "-h") {
       printUsage(stdout);
       return 0;
     }
-    if (!std::strcmp(arg, "--version")) {
+    if (arg == "--version") {
       std::printf("%s\n", aegis::getVersionLine().c_str());
       return 0;
     }
-    if (!std::strcmp(arg, "--list-devices"))
+    if (arg == "--list-devices")
       return listDevices();
-    if (!std::strcmp(arg, "--gpu-self-test"))
+    if (arg == "--gpu-self-test")
       return gpuSelfTest();
-    std::fprintf(stderr,
-                 "aegis-run: error: unknown argument '%s' (see --help)\n", arg);
+    if (arg == "--no-progress") {
+      o.progress = false;
+    } else if (value(i, "--input", v)) {
+      o.inputs.push_back(v);
+    } else if (value(i, "--output", v)) {
+      o.outputs.push_back(v);
+    } else if (value(i, "--reference", v)) {
+      o.references.push_back(v);
+    } else if (value(i, "--report", v)) {
+      o.report = v;
+    } else if (value(i, "--backend", v)) {
+      if (!aegis::parseExecutionBackend(v, o.run.backend)) {
+        std::fprintf(stderr,
+                     "aegis-run: error: unknown backend '%s' (expected cpu, "
+                     "plain or cuda)\n",
+                     v.c_str());
+        return 2;
+      }
+    } else if (value(i, "--seed", v)) {
+      o.run.seed = number(v, "--seed");
+    } else if (value(i, "--threads", v)) {
+      o.threads = unsigned(number(v, "--threads"));
+      if (o.threads == 0) {
+        std::fprintf(stderr, "aegis-run: error: --threads must be at least 1\n");
+        return 2;
+      }
+    } else if (arg.rfind("-", 0) == 0) {
+      std::fprintf(stderr,
+                   "aegis-run: error: unknown argument '%s' (see --help)\n",
+                   arg.c_str());
+      return 2;
+    } else if (o.artifact.empty()) {
+      o.artifact = arg;
+    } else {
+      std::fprintf(stderr,
+                   "aegis-run: error: unexpected argument '%s' (one artifact "
+                   "only; see --help)\n",
+                   arg.c_str());
+      return 2;
+    }
+  }
+  if (o.artifact.empty()) {
+    std::fprintf(stderr, "aegis-run: error: no artifact given (see --help)\n");
     return 2;
   }
+  return -1;
+}
+
+int run(Options &o) {
+  if (o.threads)
+    aegis::setNumThreads(o.threads);
+  aegis::Artifact artifact = aegis::readArtifact(o.artifact);
+  if (o.inputs.size() != artifact.inputs.size())
+    aegis::fail("the artifact takes ", artifact.inputs.size(),
+                " input(s) (--input), ", o.inputs.size(), " given");
+  if (!o.outputs.empty() && o.outputs.size() != artifact.outputs.size())
+    aegis::fail("the artifact has ", artifact.outputs.size(),
+                " output(s), ", o.outputs.size(), " --output given");
+  if (!o.references.empty() && o.references.size() != artifact.outputs.size())
+    aegis::fail("the artifact has ", artifact.outputs.size(),
+                " output(s), ", o.references.size(), " --reference given");
+  std::vector<std::vector<double>> inputs;
+  for (size_t i = 0; i < o.inputs.size(); ++i) {
+    aegis::NpyArray a;
+    std::string error;
+    if (!aegis::readNpy(o.inputs[i], a, error))
+      aegis::fail(error);
+    const aegis::TensorSlot &t = artifact.inputs[i];
+    if (a.shape != t.shape)
+      aegis::fail(o.inputs[i], ": input '", t.name, "' has shape ",
+                  shapeString(a.shape), ", expected ", shapeString(t.shape));
+    inputs.push_back(std::move(a.data));
+  }
+  if (o.progress && isatty(STDERR_FILENO))
+    o.run.progress = [](size_t done, size_t total) {
+      if (done == total || done % 64 == 0)
+        std::fprintf(stderr, "\raegis-run: %zu/%zu instructions%s", done,
+                     total, done == total ? "\n" : "");
+    };
+  aegis::RunReport report;
+  auto outputs = aegis::runArtifact(artifact, inputs, o.run, report);
+
+  std::printf("aegis-run: %s backend, %zu instructions, %zu key switches, "
+              "%zu rotation keys%s\n",
+              aegis::executionBackendName(o.run.backend), report.instructions,
+              report.keySwitches, report.rotationKeys,
+              artifact.params.insecure ? " (INSECURE test parameters)" : "");
+  for (const auto &s : report.stages)
+    std::printf("  %-18s %10.3f s\n", s.stage.c_str(), s.seconds);
+  std::printf("  peak memory        %10.1f MiB\n",
+              report.peakMemoryBytes / (1024.0 * 1024.0));
+
+  std::vector<Comparison> comparisons;
+  bool ok = true;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const aegis::TensorSlot &t = artifact.outputs[i];
+    if (!o.outputs.empty()) {
+      aegis::NpyArray a{aegis::NpyType::Float64, t.shape, outputs[i]};
+      std::string error;
+      if (!aegis::writeNpy(o.outputs[i], a, error))
+        aegis::fail(error);
+    }
+    if (o.references.empty())
+      continue;
+    aegis::NpyArray ref;
+    std::string error;
+    if (!aegis::readNpy(o.references[i], ref, error))
+      aegis::fail(error);
+    if (ref.numElements() != int64_t(outputs[i].size()))
+      aegis::fail(o.references[i], ": reference has ", ref.numElements(),
+                  " values, output '", t.name, "' has ", outputs[i].size());
+    Comparison c{t.name, o.references[i]};
+    double refMax = 0;
+    for (size_t j = 0; j < outputs[i].size(); ++j) {
+      double err = std::fabs(outputs[i][j] - ref.data[j]);
+      if (!(err <= c.maxAbs))
+        c.maxAbs = std::isnan(err) ? INFINITY : std::max(c.maxAbs, err);
+      refMax = std::max(refMax, std::fabs(ref.data[j]));
+    }
+    c.maxRel = refMax > 0 ? c.maxAbs / refMax : c.maxAbs;
+    std::printf("output '%s' %s: max abs error %.3e, relative %.3e (vs %s)\n",
+                t.name.c_str(), shapeString(t.shape).c_str(), c.maxAbs,
+                c.maxRel, c.reference.c_str());
+    ok &= std::isfinite(c.maxAbs);
+    comparisons.push_back(c);
+  }
+
+  if (!o.report.empty()) {
+    std::ofstream out(o.report);
+    if (!out)
+      aegis::fail(o.report, ": cannot open for writing");
+    out << "{\n  \"aegis\": " << jsonString(aegis::getVersionLine())
+        << ",\n  \"artifact\": " << jsonString(o.artifact)
+        << ",\n  \"backend\": "
+        << jsonString(aegis::executionBackendName(o.run.backend))
+        << ",\n  \"insecure_parameters\": "
+        << (artifact.params.insecure ? "true" : "false")
+        << ",\n  \"instructions\": " << report.instructions
+        << ",\n  \"key_switches\": " << report.keySwitches
+        << ",\n  \"rotation_keys\": " << report.rotationKeys
+        << ",\n  \"peak_memory_bytes\": " << report.peakMemoryBytes
+        << ",\n  \"stages\": {";
+    for (size_t i = 0; i < report.stages.size(); ++i)
+      out << (i ? ", " : "") << jsonString(report.stages[i].stage) << ": "
+          << report.stages[i].seconds;
+    out << "},\n  \"per_opcode_seconds\": {";
+    for (size_t i = 0; i < report.perOpcode.size(); ++i)
+      out << (i ? ", " : "") << jsonString(report.perOpcode[i].stage) << ": "
+          << report.perOpcode[i].seconds;
+    out << "},\n  \"outputs\": [";
+    for (size_t i = 0; i < comparisons.size(); ++i)
+      out << (i ? ", " : "") << "{\"name\": " << jsonString(comparisons[i].name)
+          << ", \"reference\": " << jsonString(comparisons[i].reference)
+          << ", \"max_abs_error\": " << comparisons[i].maxAbs
+          << ", \"max_rel_error\": " << comparisons[i].maxRel << "}";
+    out << "]\n}\n";
+  }
+  if (!ok) {
+    std::fprintf(stderr, "aegis-run: error: non-finite outputs\n");
+    return 1;
+  }
   return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options options;
+  int code = parseArgs(argc, argv, options);
+  if (code >= 0)
+    return code;
+  try {
+    return run(options);
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "aegis-run: error: %s\n", e.what());
+    return 1;
+  }
 }

@@ -18,17 +18,22 @@ func.func @bad_size(%a: !ckks.ct<slots = 8, level = 1, logScale = 40, size = 4>)
 // -----
 
 // expected-error @+1 {{logN must be in [10, 17], got 9}}
-module attributes {ckks.params = #ckks.params<logN = 9, logQ = [60], logP = [61], dnum = 1>} {}
+module attributes {ckks.params = #ckks.params<logN = 9, logQ = [60], logP = [60], dnum = 1>} {}
 
 // -----
 
-// expected-error @+1 {{prime sizes must be in [17, 61] bits, got 62}}
-module attributes {ckks.params = #ckks.params<logN = 12, logQ = [62], logP = [61], dnum = 1>} {}
+// expected-error @+1 {{prime sizes must be in [18, 60] bits, got 61}}
+module attributes {ckks.params = #ckks.params<logN = 12, logQ = [61], logP = [60], dnum = 1>} {}
 
 // -----
 
 // expected-error @+1 {{dnum must be in [1, 2] (the number of Q primes), got 3}}
-module attributes {ckks.params = #ckks.params<logN = 12, logQ = [60, 40], logP = [61], dnum = 3>} {}
+module attributes {ckks.params = #ckks.params<logN = 12, logQ = [60, 40], logP = [60], dnum = 3>} {}
+
+// -----
+
+// expected-error @+1 {{the special primes (60 bits) must cover the largest key-switching digit (100 bits with dnum = 2); raise dnum or add special primes}}
+module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40, 40, 40], logP = [60], dnum = 2>} {}
 
 // -----
 
@@ -44,7 +49,7 @@ module attributes {ckks.bogus = 3 : i64} {}
 
 module {
   // expected-error @+1 {{'ckks.params' may only be attached to a builtin.module}}
-  func.func @f() attributes {ckks.params = #ckks.params<logN = 12, logQ = [60], logP = [61], dnum = 1>} {
+  func.func @f() attributes {ckks.params = #ckks.params<logN = 12, logQ = [60], logP = [60], dnum = 1>} {
     return
   }
 }
@@ -61,7 +66,7 @@ module attributes {ckks.needs_conjugation_key = 1 : i64} {}
 
 // -----
 
-module attributes {ckks.params = #ckks.params<logN = 12, logQ = [60, 40], logP = [61], dnum = 1>} {
+module attributes {ckks.params = #ckks.params<logN = 12, logQ = [60, 40], logP = [60], dnum = 2>} {
   func.func @level_beyond_chain(%a: !ckks.ct<slots = 8, level = 2, logScale = 40>) {
     // expected-error @+1 {{'ckks.negate' op operand level 2 exceeds the maximum level 1 of the module's ckks.params}}
     %0 = ckks.negate %a : !ckks.ct<slots = 8, level = 2, logScale = 40> -> !ckks.ct<slots = 8, level = 2, logScale = 40>
@@ -71,7 +76,7 @@ module attributes {ckks.params = #ckks.params<logN = 12, logQ = [60, 40], logP =
 
 // -----
 
-module attributes {ckks.params = #ckks.params<logN = 10, logQ = [60, 40], logP = [61], dnum = 1>} {
+module attributes {ckks.params = #ckks.params<logN = 10, logQ = [60, 40], logP = [60], dnum = 2>} {
   func.func @too_many_slots(%a: !ckks.ct<slots = 1024, level = 1, logScale = 40>) {
     // expected-error @+1 {{'ckks.negate' op operand slot count 1024 exceeds N/2 = 512 of the module's ckks.params}}
     %0 = ckks.negate %a : !ckks.ct<slots = 1024, level = 1, logScale = 40> -> !ckks.ct<slots = 1024, level = 1, logScale = 40>
@@ -281,7 +286,7 @@ func.func @rescale_no_drop(%a: !ckks.ct<slots = 8, level = 3, logScale = 80>) {
 
 // -----
 
-module attributes {ckks.params = #ckks.params<logN = 12, logQ = [60, 40, 30], logP = [61], dnum = 1>} {
+module attributes {ckks.params = #ckks.params<logN = 12, logQ = [60, 40, 30], logP = [60], dnum = 3>} {
   func.func @rescale_exact(%a: !ckks.ct<slots = 8, level = 2, logScale = 80>) {
     // expected-error @+1 {{'ckks.rescale' op expects the result logScale to be 50 (input 80 minus 30 bits of q_2), got 40}}
     %0 = ckks.rescale %a : !ckks.ct<slots = 8, level = 2, logScale = 80> -> !ckks.ct<slots = 8, level = 1, logScale = 40>
@@ -291,7 +296,7 @@ module attributes {ckks.params = #ckks.params<logN = 12, logQ = [60, 40, 30], lo
 
 // -----
 
-module attributes {ckks.params = #ckks.params<logN = 12, logQ = [60, 40, 40], logP = [61], dnum = 1>} {
+module attributes {ckks.params = #ckks.params<logN = 12, logQ = [60, 40, 40], logP = [60], dnum = 3>} {
   func.func @rescale_underflow(%a: !ckks.ct<slots = 8, level = 2, logScale = 30>) {
     // expected-error @+1 {{'ckks.rescale' op rescaling logScale 30 by the 40-bit prime q_2 leaves no scale}}
     %0 = ckks.rescale %a : !ckks.ct<slots = 8, level = 2, logScale = 30> -> !ckks.ct<slots = 8, level = 1, logScale = 1>
@@ -381,7 +386,7 @@ func.func @bootstrap_slots(%a: !ckks.ct<slots = 8, level = 0, logScale = 40>) {
 
 // -----
 
-module attributes {ckks.params = #ckks.params<logN = 12, logQ = [60, 40, 40], logP = [61], dnum = 1>} {
+module attributes {ckks.params = #ckks.params<logN = 12, logQ = [60, 40, 40], logP = [60], dnum = 3>} {
   func.func @bootstrap_beyond_chain(%a: !ckks.ct<slots = 8, level = 0, logScale = 40>) {
     // expected-error @+1 {{'ckks.bootstrap' op result level 5 exceeds the maximum level 2 of the module's ckks.params}}
     %0 = ckks.bootstrap %a : !ckks.ct<slots = 8, level = 0, logScale = 40> -> !ckks.ct<slots = 8, level = 5, logScale = 40>

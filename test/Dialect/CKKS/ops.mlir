@@ -11,8 +11,8 @@
 !ct1 = !ckks.ct<slots = 8, level = 1, logScale = 40>
 !pt = !ckks.pt<slots = 8, level = 3, logScale = 40>
 
-// CHECK: module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40, 40, 40], logP = [61], dnum = 2>}
-module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40, 40, 40], logP = [61], dnum = 2>} {
+// CHECK: module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40, 40, 40], logP = [60, 60], dnum = 2>}
+module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40, 40, 40], logP = [60, 60], dnum = 2>} {
 
 // CHECK-LABEL: func.func @encoding
 // CHECK-SAME: (%[[V:.*]]: tensor<8xf64>, %[[C:.*]]: tensor<4xcomplex<f64>>)

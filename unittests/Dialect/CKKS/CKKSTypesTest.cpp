@@ -88,7 +88,7 @@ TEST_F(CKKSTest, ParamsRejectEmptyChains) {
   auto emit = [&] { return emitError(builder.getUnknownLoc()); };
   EXPECT_FALSE(ParamsAttr::getChecked(emit, &context, 12u,
                                       ArrayRef<int64_t>{},
-                                      ArrayRef<int64_t>{61}, 1u));
+                                      ArrayRef<int64_t>{60}, 1u));
   EXPECT_EQ(message, "logQ must list at least one prime");
   EXPECT_FALSE(ParamsAttr::getChecked(emit, &context, 12u,
                                       ArrayRef<int64_t>{60},
@@ -97,10 +97,10 @@ TEST_F(CKKSTest, ParamsRejectEmptyChains) {
 }
 
 TEST_F(CKKSTest, ParamsQueries) {
-  auto params = ParamsAttr::get(&context, 14, {60, 40, 40}, {61, 61}, 2);
+  auto params = ParamsAttr::get(&context, 14, {60, 40, 40}, {60, 60}, 2);
   EXPECT_EQ(params.getMaxLevel(), 2u);
   EXPECT_EQ(params.getMaxSlots(), 8192u);
-  EXPECT_EQ(params.getLogQP(), 60 + 40 + 40 + 61 + 61);
+  EXPECT_EQ(params.getLogQP(), 60 + 40 + 40 + 60 + 60);
 }
 
 TEST_F(CKKSTest, BuilderMadeMismatchIsRejected) {
@@ -114,7 +114,7 @@ TEST_F(CKKSTest, BuilderMadeMismatchIsRejected) {
 
 TEST_F(CKKSTest, ParamsBoundLevels) {
   (*module)->setAttr(CKKSDialect::kParamsAttrName,
-                     ParamsAttr::get(&context, 13, {60, 40}, {61}, 1));
+                     ParamsAttr::get(&context, 13, {60, 40}, {60}, 1));
   auto fn = makeFunc({ct(5, 40)});
   NegateOp::create(builder, builder.getUnknownLoc(), ct(5, 40),
                    fn.getArgument(0));

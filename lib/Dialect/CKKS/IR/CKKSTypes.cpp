@@ -6,15 +6,17 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace mlir::aegis::ckks;
 
 namespace {
-// Bounds of the runtime: ring degrees 2^10..2^17, word-size primes.
+// Bounds of the runtime: ring degrees 2^10..2^17, primes of 18 to 60 bits.
 constexpr unsigned kMinLogN = 10;
 constexpr unsigned kMaxLogN = 17;
-constexpr int64_t kMinPrimeBits = 17;
-constexpr int64_t kMaxPrimeBits = 61;
+constexpr int64_t kMinPrimeBits = 18;
+constexpr int64_t kMaxPrimeBits = 60;
 // A product of two scales must stay representable in the type.
 constexpr unsigned kMaxLogScale = 256;
 
@@ -67,6 +69,24 @@ LogicalResult ParamsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (dnum == 0 || dnum > logQ.size())
     return emitError() << "dnum must be in [1, " << logQ.size()
                        << "] (the number of Q primes), got " << dnum;
+  // Hybrid key switching divides by P: its noise stays small only when P is
+  // at least as large as every digit (ceil((L+1)/dnum) consecutive primes).
+  size_t digitSize = (logQ.size() + dnum - 1) / dnum;
+  int64_t largestDigit = 0;
+  for (size_t begin = 0; begin < logQ.size(); begin += digitSize) {
+    int64_t bits = 0;
+    for (size_t i = begin; i < std::min(logQ.size(), begin + digitSize); ++i)
+      bits += logQ[i];
+    largestDigit = std::max(largestDigit, bits);
+  }
+  int64_t pBits = 0;
+  for (int64_t bits : logP)
+    pBits += bits;
+  if (pBits < largestDigit)
+    return emitError() << "the special primes (" << pBits
+                       << " bits) must cover the largest key-switching digit ("
+                       << largestDigit << " bits with dnum = " << dnum
+                       << "); raise dnum or add special primes";
   return success();
 }
 

@@ -37,7 +37,7 @@ def CKKS_Dialect : Dialect {
     of every rescale.
 
     ```mlir
-    module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40, 40], logP = [61], dnum = 1>} {
+    module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40, 40], logP = [60], dnum = 3>} {
       func.func @square(%x: !ckks.ct<slots = 4096, level = 2, logScale = 40>)
           -> !ckks.ct<slots = 4096, level = 1, logScale = 40> {
         %0 = ckks.mul %x, %x : (!ckks.ct<slots = 4096, level = 2, logScale = 40>, !ckks.ct<slots = 4096, level = 2, logScale = 40>) -> !ckks.ct<slots = 4096, level = 2, logScale = 80, size = 3>

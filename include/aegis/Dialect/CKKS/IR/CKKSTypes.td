@@ -84,7 +84,7 @@ def CKKS_ParamsAttr : CKKS_Attr<"Params", "params"> {
     digits. Attached to a module as `ckks.params`.
 
     ```mlir
-    module attributes {ckks.params = #ckks.params<logN = 14, logQ = [60, 40, 40, 40], logP = [61, 61], dnum = 2>} {}
+    module attributes {ckks.params = #ckks.params<logN = 14, logQ = [60, 40, 40, 40], logP = [60, 60], dnum = 2>} {}
     ```
   }];
   let parameters = (ins

@@ -1,0 +1,115 @@
+//===- Artifact.h - compiled aegis programs ---------------------*- C++ -*-===//
+//
+// Part of the runtime: no MLIR or LLVM. An artifact is what aegis-opt emits
+// and aegis-run executes: one self-checking file holding
+//
+//   header   magic "AEGISART", format version, compiler version and commit,
+//            flags (insecure-parameters opt-in)
+//   sections the CKKS parameters (as the runtime serializes them), the
+//            rotation keys the program needs, its inputs and outputs (names,
+//            tensor shapes, slots, level, log2 scale), its constants (real
+//            slot vectors, encoded when used), and the program: a list of
+//            instructions over numbered ciphertext registers
+//   trailer  CRC-32C of everything before it
+//
+// Loading validates every field (magic, version, checksum, counts, register
+// numbers, opcodes, levels against the parameters, rotation offsets, constant
+// sizes) and throws aegis::Error with one line naming what mismatched.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AEGIS_RUNTIME_ARTIFACT_ARTIFACT_H
+#define AEGIS_RUNTIME_ARTIFACT_ARTIFACT_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace aegis {
+
+constexpr uint32_t kArtifactFormatVersion = 1;
+
+enum class Opcode : uint8_t {
+  Add = 1,        // r = a + b
+  Sub = 2,        // r = a - b
+  Negate = 3,     // r = -a
+  AddPlain = 4,   // r = a + constant[imm] (encoded at a's level and scale)
+  SubPlain = 5,   // r = a - constant[imm]
+  MulPlain = 6,   // r = a * constant[imm] (encoded at 2^value)
+  AddConst = 7,   // r = a + value
+  MulConst = 8,   // r = a * value (encoded at 2^imm; imm = 0: integer)
+  Mul = 9,        // r = a * b (size 3)
+  Relinearize = 10,
+  Rescale = 11,
+  LevelDown = 12, // r = a at level imm
+  Rotate = 13,    // r = a rotated left by imm slots
+  Conjugate = 14,
+};
+
+const char *opcodeName(Opcode op);
+
+struct Instruction {
+  Opcode op = Opcode::Add;
+  uint32_t result = 0;
+  uint32_t a = 0;
+  uint32_t b = 0;
+  int64_t imm = 0;
+  double value = 0;
+};
+
+/// A program input or output: a tensor whose elements (row-major) occupy
+/// the first slots of one ciphertext.
+struct TensorSlot {
+  std::string name;
+  std::vector<int64_t> shape;
+  uint32_t reg = 0;
+  uint32_t slots = 0;
+  uint32_t level = 0;
+  double logScale = 0;
+
+  int64_t numElements() const;
+};
+
+struct ArtifactConstant {
+  uint32_t slots = 0;
+  std::vector<double> values; // at most `slots`, zero-padded when encoded
+};
+
+/// The CKKS parameters as the compiler chose them (the runtime generates the
+/// primes deterministically from the bit sizes).
+struct ArtifactParameters {
+  uint32_t logN = 0;
+  std::vector<uint32_t> chainBits;
+  std::vector<uint32_t> specialBits;
+  uint32_t dnum = 1;
+  bool insecure = false;
+};
+
+struct Artifact {
+  std::string compilerVersion;
+  std::string compilerCommit;
+  ArtifactParameters params;
+  std::vector<int64_t> rotations;
+  bool conjugation = false;
+  std::vector<TensorSlot> inputs;
+  std::vector<TensorSlot> outputs;
+  std::vector<ArtifactConstant> constants;
+  uint32_t numRegisters = 0;
+  std::vector<Instruction> program;
+};
+
+/// Serializes; the checksum covers every byte before it.
+std::vector<uint8_t> serializeArtifact(const Artifact &artifact);
+/// Parses and validates; `name` labels error messages (e.g. the path).
+Artifact parseArtifact(const std::vector<uint8_t> &bytes,
+                       const std::string &name);
+void writeArtifact(const std::string &path, const Artifact &artifact);
+Artifact readArtifact(const std::string &path);
+
+/// Structural checks shared by the writer and the loader (register use
+/// before definition, opcode operands, levels within the chain).
+void validateArtifact(const Artifact &artifact, const std::string &name);
+
+} // namespace aegis
+
+#endif // AEGIS_RUNTIME_ARTIFACT_ARTIFACT_H

@@ -1,0 +1,340 @@
+//===- Artifact.cpp - compiled aegis programs -----------------------------===//
+
+#include "aegis/Runtime/Artifact/Artifact.h"
+
+#include "aegis/Runtime/Support/Crc32c.h"
+#include "aegis/Runtime/Support/Error.h"
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <set>
+
+namespace aegis {
+
+namespace {
+constexpr char kMagic[8] = {'A', 'E', 'G', 'I', 'S', 'A', 'R', 'T'};
+// Bounds that keep a corrupt file from asking for absurd allocations.
+constexpr uint64_t kMaxCount = uint64_t(1) << 28;
+constexpr uint32_t kMaxSlots = uint32_t(1) << 16;
+
+class Writer {
+public:
+  std::vector<uint8_t> bytes;
+  template <typename T> void pod(T v) {
+    const uint8_t *p = reinterpret_cast<const uint8_t *>(&v);
+    bytes.insert(bytes.end(), p, p + sizeof(T));
+  }
+  void str(const std::string &s) {
+    pod<uint64_t>(s.size());
+    bytes.insert(bytes.end(), s.begin(), s.end());
+  }
+  template <typename T> void vec(const std::vector<T> &v) {
+    pod<uint64_t>(v.size());
+    for (const T &x : v)
+      pod<T>(x);
+  }
+};
+
+class Reader {
+public:
+  Reader(const uint8_t *data, size_t size, const std::string &name)
+      : data(data), size(size), name(name) {}
+  template <typename T> T pod(const char *what) {
+    if (size - pos < sizeof(T))
+      fail(name, ": truncated artifact while reading ", what);
+    T v;
+    std::memcpy(&v, data + pos, sizeof(T));
+    pos += sizeof(T);
+    return v;
+  }
+  uint64_t count(const char *what, uint64_t max = kMaxCount) {
+    uint64_t n = pod<uint64_t>(what);
+    if (n > max)
+      fail(name, ": corrupt artifact: ", what, " count ", n,
+           " exceeds the limit ", max);
+    return n;
+  }
+  std::string str(const char *what) {
+    uint64_t n = count(what, 1 << 20);
+    if (size - pos < n)
+      fail(name, ": truncated artifact while reading ", what);
+    std::string s(reinterpret_cast<const char *>(data + pos), n);
+    pos += n;
+    return s;
+  }
+  template <typename T> std::vector<T> vec(const char *what) {
+    uint64_t n = count(what);
+    if ((size - pos) / sizeof(T) < n)
+      fail(name, ": truncated artifact while reading ", what);
+    std::vector<T> v(n);
+    for (T &x : v)
+      x = pod<T>(what);
+    return v;
+  }
+  const uint8_t *data;
+  size_t size;
+  size_t pos = 0;
+  const std::string &name;
+};
+
+void writeTensor(Writer &w, const TensorSlot &t) {
+  w.str(t.name);
+  w.vec(t.shape);
+  w.pod(t.reg);
+  w.pod(t.slots);
+  w.pod(t.level);
+  w.pod(t.logScale);
+}
+
+TensorSlot readTensor(Reader &r) {
+  TensorSlot t;
+  t.name = r.str("tensor name");
+  t.shape = r.vec<int64_t>("tensor shape");
+  t.reg = r.pod<uint32_t>("tensor register");
+  t.slots = r.pod<uint32_t>("tensor slots");
+  t.level = r.pod<uint32_t>("tensor level");
+  t.logScale = r.pod<double>("tensor scale");
+  return t;
+}
+
+bool isPowerOfTwo(uint64_t x) { return x && !(x & (x - 1)); }
+} // namespace
+
+const char *opcodeName(Opcode op) {
+  switch (op) {
+  case Opcode::Add: return "add";
+  case Opcode::Sub: return "sub";
+  case Opcode::Negate: return "negate";
+  case Opcode::AddPlain: return "add_plain";
+  case Opcode::SubPlain: return "sub_plain";
+  case Opcode::MulPlain: return "mul_plain";
+  case Opcode::AddConst: return "add_const";
+  case Opcode::MulConst: return "mul_const";
+  case Opcode::Mul: return "mul";
+  case Opcode::Relinearize: return "relinearize";
+  case Opcode::Rescale: return "rescale";
+  case Opcode::LevelDown: return "level_down";
+  case Opcode::Rotate: return "rotate";
+  case Opcode::Conjugate: return "conjugate";
+  }
+  return nullptr;
+}
+
+int64_t TensorSlot::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+void validateArtifact(const Artifact &a, const std::string &name) {
+  const ArtifactParameters &p = a.params;
+  if (p.logN < 10 || p.logN > 17)
+    fail(name, ": ring degree 2^", p.logN, " is outside 2^10..2^17");
+  if (p.chainBits.empty() || p.specialBits.empty())
+    fail(name, ": parameters need at least one chain and one special prime");
+  if (p.dnum == 0 || p.dnum > p.chainBits.size())
+    fail(name, ": dnum ", p.dnum, " is outside 1..", p.chainBits.size());
+  unsigned maxLevel = p.chainBits.size() - 1;
+  uint32_t maxSlots = uint32_t(1) << (p.logN - 1);
+  if (a.numRegisters > kMaxCount)
+    fail(name, ": corrupt artifact: ", a.numRegisters, " registers");
+  auto checkTensor = [&](const TensorSlot &t, const char *what) {
+    if (t.reg >= a.numRegisters)
+      fail(name, ": ", what, " '", t.name, "' uses register ", t.reg,
+           " of ", a.numRegisters);
+    if (!isPowerOfTwo(t.slots) || t.slots > maxSlots)
+      fail(name, ": ", what, " '", t.name, "' has ", t.slots,
+           " slots; expected a power of two up to N/2 = ", maxSlots);
+    if (t.level > maxLevel)
+      fail(name, ": ", what, " '", t.name, "' is at level ", t.level,
+           " beyond the maximum level ", maxLevel);
+    if (!(t.logScale > 0 && t.logScale < 4096))
+      fail(name, ": ", what, " '", t.name, "' has scale 2^", t.logScale);
+    int64_t n = 1;
+    for (int64_t d : t.shape) {
+      if (d <= 0 || d > kMaxSlots)
+        fail(name, ": ", what, " '", t.name, "' has a bad dimension ", d);
+      n *= d;
+    }
+    if (n > t.slots)
+      fail(name, ": ", what, " '", t.name, "' has ", n,
+           " elements for ", t.slots, " slots");
+  };
+  std::vector<bool> defined(a.numRegisters, false);
+  for (const TensorSlot &t : a.inputs) {
+    checkTensor(t, "input");
+    defined[t.reg] = true;
+  }
+  for (const ArtifactConstant &c : a.constants)
+    if (!isPowerOfTwo(c.slots) || c.slots > maxSlots || c.values.size() > c.slots)
+      fail(name, ": a constant has ", c.values.size(), " values for ", c.slots,
+           " slots");
+  for (size_t i = 0; i < a.program.size(); ++i) {
+    const Instruction &in = a.program[i];
+    const char *op = opcodeName(in.op);
+    if (!op)
+      fail(name, ": instruction ", i, " has unknown opcode ", unsigned(in.op));
+    auto use = [&](uint32_t reg) {
+      if (reg >= a.numRegisters || !defined[reg])
+        fail(name, ": instruction ", i, " (", op, ") reads register ", reg,
+             " before it is defined");
+    };
+    use(in.a);
+    if (in.op == Opcode::Add || in.op == Opcode::Sub || in.op == Opcode::Mul)
+      use(in.b);
+    if ((in.op == Opcode::AddPlain || in.op == Opcode::SubPlain ||
+         in.op == Opcode::MulPlain) &&
+        (in.imm < 0 || uint64_t(in.imm) >= a.constants.size()))
+      fail(name, ": instruction ", i, " (", op, ") uses constant ", in.imm,
+           " of ", a.constants.size());
+    if (in.op == Opcode::LevelDown && (in.imm < 0 || in.imm > int64_t(maxLevel)))
+      fail(name, ": instruction ", i, " (level_down) targets level ", in.imm);
+    if (in.op == Opcode::MulConst && (in.imm < 0 || in.imm > 120))
+      fail(name, ": instruction ", i, " (mul_const) has scale 2^", in.imm);
+    if (!std::isfinite(in.value))
+      fail(name, ": instruction ", i, " (", op, ") has a non-finite constant");
+    if (in.result >= a.numRegisters)
+      fail(name, ": instruction ", i, " (", op, ") writes register ",
+           in.result, " of ", a.numRegisters);
+    defined[in.result] = true;
+  }
+  for (const TensorSlot &t : a.outputs) {
+    checkTensor(t, "output");
+    if (!defined[t.reg])
+      fail(name, ": output '", t.name, "' register ", t.reg,
+           " is never computed");
+  }
+  std::set<int64_t> seen;
+  for (int64_t r : a.rotations)
+    if (r == 0 || r <= -int64_t(maxSlots) || r >= int64_t(maxSlots) ||
+        !seen.insert(r).second)
+      fail(name, ": invalid or repeated rotation key offset ", r);
+  for (const Instruction &in : a.program)
+    if (in.op == Opcode::Rotate && !seen.count(in.imm))
+      fail(name, ": the program rotates by ", in.imm,
+           " but the artifact lists no key for it");
+}
+
+std::vector<uint8_t> serializeArtifact(const Artifact &a) {
+  validateArtifact(a, "artifact");
+  Writer w;
+  w.bytes.insert(w.bytes.end(), kMagic, kMagic + 8);
+  w.pod(kArtifactFormatVersion);
+  w.str(a.compilerVersion);
+  w.str(a.compilerCommit);
+  w.pod<uint32_t>(a.params.insecure ? 1 : 0);
+  w.pod(a.params.logN);
+  w.vec(a.params.chainBits);
+  w.vec(a.params.specialBits);
+  w.pod(a.params.dnum);
+  w.vec(a.rotations);
+  w.pod<uint8_t>(a.conjugation ? 1 : 0);
+  w.pod<uint64_t>(a.inputs.size());
+  for (const TensorSlot &t : a.inputs)
+    writeTensor(w, t);
+  w.pod<uint64_t>(a.outputs.size());
+  for (const TensorSlot &t : a.outputs)
+    writeTensor(w, t);
+  w.pod<uint64_t>(a.constants.size());
+  for (const ArtifactConstant &c : a.constants) {
+    w.pod(c.slots);
+    w.vec(c.values);
+  }
+  w.pod(a.numRegisters);
+  w.pod<uint64_t>(a.program.size());
+  for (const Instruction &in : a.program) {
+    w.pod(uint8_t(in.op));
+    w.pod(in.result);
+    w.pod(in.a);
+    w.pod(in.b);
+    w.pod(in.imm);
+    w.pod(in.value);
+  }
+  w.pod(crc32c(w.bytes.data(), w.bytes.size()));
+  return w.bytes;
+}
+
+Artifact parseArtifact(const std::vector<uint8_t> &bytes,
+                       const std::string &name) {
+  if (bytes.size() < 16 || std::memcmp(bytes.data(), kMagic, 8) != 0)
+    fail(name, ": not an aegis artifact (bad magic; expected \"AEGISART\")");
+  uint32_t stored;
+  std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);
+  uint32_t version;
+  std::memcpy(&version, bytes.data() + 8, 4);
+  if (version != kArtifactFormatVersion)
+    fail(name, ": artifact format version ", version,
+         " is not supported by this aegis-run (version ",
+         kArtifactFormatVersion, "); recompile it with this aegis");
+  if (crc32c(bytes.data(), bytes.size() - 4) != stored)
+    fail(name, ": corrupt artifact: checksum mismatch (truncated or modified)");
+  Reader r(bytes.data(), bytes.size() - 4, name);
+  r.pos = 12;
+  Artifact a;
+  a.compilerVersion = r.str("compiler version");
+  a.compilerCommit = r.str("compiler commit");
+  uint32_t flags = r.pod<uint32_t>("flags");
+  if (flags > 1)
+    fail(name, ": corrupt artifact: unknown flags ", flags);
+  a.params.insecure = flags & 1;
+  a.params.logN = r.pod<uint32_t>("ring degree");
+  a.params.chainBits = r.vec<uint32_t>("chain primes");
+  a.params.specialBits = r.vec<uint32_t>("special primes");
+  a.params.dnum = r.pod<uint32_t>("dnum");
+  a.rotations = r.vec<int64_t>("rotations");
+  a.conjugation = r.pod<uint8_t>("conjugation flag") != 0;
+  uint64_t n = r.count("inputs");
+  for (uint64_t i = 0; i < n; ++i)
+    a.inputs.push_back(readTensor(r));
+  n = r.count("outputs");
+  for (uint64_t i = 0; i < n; ++i)
+    a.outputs.push_back(readTensor(r));
+  n = r.count("constants");
+  for (uint64_t i = 0; i < n; ++i) {
+    ArtifactConstant c;
+    c.slots = r.pod<uint32_t>("constant slots");
+    c.values = r.vec<double>("constant values");
+    a.constants.push_back(std::move(c));
+  }
+  a.numRegisters = r.pod<uint32_t>("register count");
+  n = r.count("instructions");
+  if ((r.size - r.pos) / 29 < n)
+    fail(name, ": truncated artifact while reading instructions");
+  a.program.resize(n);
+  for (Instruction &in : a.program) {
+    in.op = Opcode(r.pod<uint8_t>("opcode"));
+    in.result = r.pod<uint32_t>("result register");
+    in.a = r.pod<uint32_t>("operand register");
+    in.b = r.pod<uint32_t>("operand register");
+    in.imm = r.pod<int64_t>("immediate");
+    in.value = r.pod<double>("constant");
+  }
+  if (r.pos != r.size)
+    fail(name, ": corrupt artifact: ", r.size - r.pos,
+         " unexpected bytes after the program");
+  validateArtifact(a, name);
+  return a;
+}
+
+void writeArtifact(const std::string &path, const Artifact &artifact) {
+  std::vector<uint8_t> bytes = serializeArtifact(artifact);
+  std::ofstream out(path, std::ios::binary);
+  if (!out)
+    fail(path, ": cannot open for writing");
+  out.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+  if (!out)
+    fail(path, ": write failed");
+}
+
+Artifact readArtifact(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    fail(path, ": cannot open artifact");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  return parseArtifact(bytes, path);
+}
+
+} // namespace aegis

@@ -1,0 +1,353 @@
+//===- Executor.cpp - running artifacts -----------------------------------===//
+
+#include "aegis/Runtime/Artifact/Executor.h"
+
+#include "aegis/Runtime/Backend/CudaBackend.h"
+#include "aegis/Runtime/CKKS/Context.h"
+#include "aegis/Runtime/CKKS/Encoder.h"
+#include "aegis/Runtime/CKKS/Encryptor.h"
+#include "aegis/Runtime/CKKS/Evaluator.h"
+#include "aegis/Runtime/CKKS/Keys.h"
+#include "aegis/Runtime/Support/Error.h"
+#include "aegis/Runtime/Support/Prng.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cmath>
+#include <complex>
+#include <map>
+#include <optional>
+
+namespace aegis {
+
+bool parseExecutionBackend(const std::string &name, ExecutionBackend &out) {
+  if (name == "cpu")
+    out = ExecutionBackend::Cpu;
+  else if (name == "plain")
+    out = ExecutionBackend::Plain;
+  else if (name == "cuda")
+    out = ExecutionBackend::Cuda;
+  else
+    return false;
+  return true;
+}
+
+const char *executionBackendName(ExecutionBackend backend) {
+  switch (backend) {
+  case ExecutionBackend::Cpu:
+    return "cpu";
+  case ExecutionBackend::Plain:
+    return "plain";
+  case ExecutionBackend::Cuda:
+    return "cuda";
+  }
+  return "?";
+}
+
+size_t peakResidentBytes() {
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) != 0)
+    return 0;
+  return size_t(usage.ru_maxrss) * 1024; // Linux reports KiB.
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// Accumulates time per opcode in first-use order.
+class OpTimer {
+public:
+  void add(Opcode op, double seconds) {
+    auto it = index_.find(op);
+    if (it == index_.end()) {
+      index_[op] = times_.size();
+      times_.push_back({opcodeName(op), seconds});
+    } else {
+      times_[it->second].seconds += seconds;
+    }
+  }
+  std::vector<StageTime> take() { return std::move(times_); }
+
+private:
+  std::map<Opcode, size_t> index_;
+  std::vector<StageTime> times_;
+};
+
+void checkInputs(const Artifact &artifact,
+                 const std::vector<std::vector<double>> &inputs) {
+  if (inputs.size() != artifact.inputs.size())
+    fail("the artifact takes ", artifact.inputs.size(), " input(s), ",
+         inputs.size(), " given");
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (int64_t(inputs[i].size()) != artifact.inputs[i].numElements())
+      fail("input '", artifact.inputs[i].name, "' needs ",
+           artifact.inputs[i].numElements(), " values, got ",
+           inputs[i].size());
+}
+
+bool isKeySwitch(Opcode op) {
+  return op == Opcode::Relinearize || op == Opcode::Rotate ||
+         op == Opcode::Conjugate;
+}
+
+//===----------------------------------------------------------------------===//
+// Plain: exact slot arithmetic, no encryption
+//===----------------------------------------------------------------------===//
+
+struct PlainValue {
+  std::vector<std::complex<double>> slots;
+};
+
+std::vector<std::vector<double>>
+runPlain(const Artifact &artifact,
+         const std::vector<std::vector<double>> &inputs,
+         const RunOptions &options, RunReport &report) {
+  std::vector<PlainValue> regs(artifact.numRegisters);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorSlot &t = artifact.inputs[i];
+    regs[t.reg].slots.assign(t.slots, 0.0);
+    for (size_t j = 0; j < inputs[i].size(); ++j)
+      regs[t.reg].slots[j] = inputs[i][j];
+  }
+  auto constant = [&](int64_t index, size_t slots) {
+    const ArtifactConstant &c = artifact.constants[index];
+    std::vector<std::complex<double>> v(slots, 0.0);
+    // A constant of fewer slots than the ciphertext repeats, as CKKS's
+    // sparse packing does.
+    for (size_t j = 0; j < slots; ++j)
+      v[j] = j % c.slots < c.values.size() ? c.values[j % c.slots] : 0.0;
+    return v;
+  };
+  OpTimer timer;
+  auto start = Clock::now();
+  for (size_t k = 0; k < artifact.program.size(); ++k) {
+    const Instruction &in = artifact.program[k];
+    auto t0 = Clock::now();
+    const auto &a = regs[in.a].slots;
+    std::vector<std::complex<double>> r(a.size());
+    size_t n = a.size();
+    switch (in.op) {
+    case Opcode::Add:
+    case Opcode::Sub:
+    case Opcode::Mul: {
+      const auto &b = regs[in.b].slots;
+      if (b.size() != n)
+        fail("instruction ", k, " (", opcodeName(in.op),
+             ") combines values of ", n, " and ", b.size(), " slots");
+      for (size_t j = 0; j < n; ++j)
+        r[j] = in.op == Opcode::Add   ? a[j] + b[j]
+               : in.op == Opcode::Sub ? a[j] - b[j]
+                                      : a[j] * b[j];
+      break;
+    }
+    case Opcode::Negate:
+      for (size_t j = 0; j < n; ++j)
+        r[j] = -a[j];
+      break;
+    case Opcode::AddPlain:
+    case Opcode::SubPlain:
+    case Opcode::MulPlain: {
+      auto c = constant(in.imm, n);
+      for (size_t j = 0; j < n; ++j)
+        r[j] = in.op == Opcode::AddPlain   ? a[j] + c[j]
+               : in.op == Opcode::SubPlain ? a[j] - c[j]
+                                           : a[j] * c[j];
+      break;
+    }
+    case Opcode::AddConst:
+      for (size_t j = 0; j < n; ++j)
+        r[j] = a[j] + in.value;
+      break;
+    case Opcode::MulConst: {
+      double c = in.imm == 0 ? std::round(in.value) : in.value;
+      for (size_t j = 0; j < n; ++j)
+        r[j] = a[j] * c;
+      break;
+    }
+    case Opcode::Relinearize:
+    case Opcode::Rescale:
+    case Opcode::LevelDown:
+      r = a;
+      break;
+    case Opcode::Rotate: {
+      int64_t s = ((in.imm % int64_t(n)) + int64_t(n)) % int64_t(n);
+      for (size_t j = 0; j < n; ++j)
+        r[j] = a[(j + s) % n];
+      break;
+    }
+    case Opcode::Conjugate:
+      for (size_t j = 0; j < n; ++j)
+        r[j] = std::conj(a[j]);
+      break;
+    }
+    regs[in.result].slots = std::move(r);
+    timer.add(in.op, secondsSince(t0));
+    if (isKeySwitch(in.op))
+      ++report.keySwitches;
+    if (options.progress)
+      options.progress(k + 1, artifact.program.size());
+  }
+  report.stages.push_back({"evaluate (plain)", secondsSince(start)});
+  report.perOpcode = timer.take();
+  report.instructions = artifact.program.size();
+  std::vector<std::vector<double>> outputs;
+  for (const TensorSlot &t : artifact.outputs) {
+    std::vector<double> v(t.numElements());
+    for (size_t j = 0; j < v.size(); ++j)
+      v[j] = regs[t.reg].slots[j].real();
+    outputs.push_back(std::move(v));
+  }
+  return outputs;
+}
+
+//===----------------------------------------------------------------------===//
+// Encrypted
+//===----------------------------------------------------------------------===//
+
+using namespace ckks;
+
+std::vector<std::vector<double>>
+runEncrypted(const Artifact &artifact,
+             const std::vector<std::vector<double>> &inputs,
+             const RunOptions &options, RunReport &report) {
+  auto start = Clock::now();
+  ParameterSpec spec;
+  spec.logDegree = artifact.params.logN;
+  spec.chainBits.assign(artifact.params.chainBits.begin(),
+                        artifact.params.chainBits.end());
+  spec.specialBits.assign(artifact.params.specialBits.begin(),
+                          artifact.params.specialBits.end());
+  spec.dnum = artifact.params.dnum;
+  spec.allowInsecure = artifact.params.insecure;
+  BackendFactory factory;
+  if (options.backend == ExecutionBackend::Cuda)
+    factory = createCudaBackend;
+  ContextPtr context = Context::create(Parameters::create(spec), factory);
+  Seed master = seedFromInteger(options.seed);
+  KeyGenerator keygen(context, deriveSeed(master, 1));
+  PublicKey publicKey = keygen.createPublicKey();
+  bool needsRelin = false;
+  for (const Instruction &in : artifact.program)
+    needsRelin |= in.op == Opcode::Relinearize;
+  std::optional<RelinKey> relinKey;
+  if (needsRelin)
+    relinKey = keygen.createRelinKey();
+  std::vector<long> steps(artifact.rotations.begin(), artifact.rotations.end());
+  GaloisKeys galoisKeys = keygen.createGaloisKeys(steps, artifact.conjugation);
+  report.rotationKeys = steps.size() + (artifact.conjugation ? 1 : 0);
+  report.stages.push_back({"key generation", secondsSince(start)});
+
+  start = Clock::now();
+  Encoder encoder(context);
+  Encryptor encryptor(context, publicKey, deriveSeed(master, 2));
+  std::vector<std::optional<Ciphertext>> regs(artifact.numRegisters);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorSlot &t = artifact.inputs[i];
+    Plaintext p =
+        encoder.encode(inputs[i], t.level, std::exp2(t.logScale), t.slots);
+    regs[t.reg] = encryptor.encrypt(p);
+  }
+  report.stages.push_back({"encrypt", secondsSince(start)});
+
+  start = Clock::now();
+  Evaluator evaluator(context);
+  OpTimer timer;
+  auto constantValues = [&](int64_t index) {
+    const ArtifactConstant &c = artifact.constants[index];
+    std::vector<double> v(c.slots, 0.0);
+    std::copy(c.values.begin(), c.values.end(), v.begin());
+    return v;
+  };
+  for (size_t k = 0; k < artifact.program.size(); ++k) {
+    const Instruction &in = artifact.program[k];
+    auto t0 = Clock::now();
+    const Ciphertext &a = *regs[in.a];
+    Ciphertext r = [&]() -> Ciphertext {
+      switch (in.op) {
+      case Opcode::Add:
+        return evaluator.add(a, *regs[in.b]);
+      case Opcode::Sub:
+        return evaluator.sub(a, *regs[in.b]);
+      case Opcode::Negate:
+        return evaluator.negate(a);
+      case Opcode::AddPlain:
+      case Opcode::SubPlain: {
+        Plaintext p = encoder.encode(constantValues(in.imm), a.level(),
+                                     a.scale(), a.slots());
+        return in.op == Opcode::AddPlain ? evaluator.addPlain(a, p)
+                                         : evaluator.subPlain(a, p);
+      }
+      case Opcode::MulPlain: {
+        Plaintext p = encoder.encode(constantValues(in.imm), a.level(),
+                                     std::exp2(in.value), a.slots());
+        return evaluator.multiplyPlain(a, p);
+      }
+      case Opcode::AddConst:
+        return evaluator.addConstant(a, in.value);
+      case Opcode::MulConst: {
+        if (in.imm == 0) {
+          Ciphertext c = a;
+          evaluator.multiplyIntegerInPlace(c, int64_t(std::llround(in.value)));
+          return c;
+        }
+        return evaluator.multiplyConstant(a, in.value, std::exp2(double(in.imm)));
+      }
+      case Opcode::Mul:
+        return evaluator.multiply(a, *regs[in.b]);
+      case Opcode::Relinearize:
+        return evaluator.relinearize(a, *relinKey);
+      case Opcode::Rescale:
+        return evaluator.rescale(a);
+      case Opcode::LevelDown:
+        return evaluator.dropToLevel(a, unsigned(in.imm));
+      case Opcode::Rotate:
+        return evaluator.rotate(a, long(in.imm), galoisKeys);
+      case Opcode::Conjugate:
+        return evaluator.conjugate(a, galoisKeys);
+      }
+      fail("instruction ", k, " has an unknown opcode");
+    }();
+    regs[in.result] = std::move(r);
+    timer.add(in.op, secondsSince(t0));
+    if (isKeySwitch(in.op))
+      ++report.keySwitches;
+    if (options.progress)
+      options.progress(k + 1, artifact.program.size());
+  }
+  report.stages.push_back({"evaluate", secondsSince(start)});
+  report.perOpcode = timer.take();
+  report.instructions = artifact.program.size();
+
+  start = Clock::now();
+  Decryptor decryptor(context, keygen.secretKey());
+  std::vector<std::vector<double>> outputs;
+  for (const TensorSlot &t : artifact.outputs) {
+    std::vector<double> slots =
+        encoder.decodeReal(decryptor.decrypt(*regs[t.reg]));
+    outputs.emplace_back(slots.begin(), slots.begin() + t.numElements());
+  }
+  report.stages.push_back({"decrypt", secondsSince(start)});
+  return outputs;
+}
+
+} // namespace
+
+std::vector<std::vector<double>>
+runArtifact(const Artifact &artifact,
+            const std::vector<std::vector<double>> &inputs,
+            const RunOptions &options, RunReport &report) {
+  checkInputs(artifact, inputs);
+  auto outputs = options.backend == ExecutionBackend::Plain
+                     ? runPlain(artifact, inputs, options, report)
+                     : runEncrypted(artifact, inputs, options, report);
+  report.peakMemoryBytes = peakResidentBytes();
+  return outputs;
+}
+
+} // namespace aegis

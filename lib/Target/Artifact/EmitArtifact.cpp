@@ -1,0 +1,237 @@
+//===- EmitArtifact.cpp - ckks programs to aegis-run artifacts ------------===//
+//
+// Built with exceptions (LLVM_REQUIRES_EH): the artifact writer is runtime
+// code that reports errors by throwing aegis::Error; they are turned into
+// diagnostics here.
+//
+//===----------------------------------------------------------------------===//
+
+#include "aegis/Dialect/CKKS/IR/CKKSOps.h"
+#include "aegis/Dialect/CKKS/Transforms/Passes.h"
+#include "aegis/Dialect/NN/IR/NNOps.h"
+#include "aegis/Dialect/NN/Interpreter/Interpreter.h"
+#include "aegis/Runtime/Artifact/Artifact.h"
+#include "aegis/Runtime/CKKS/Parameters.h"
+#include "aegis/Runtime/Support/Version.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <set>
+
+namespace mlir::aegis::ckks {
+#define GEN_PASS_DEF_EMITARTIFACT
+#include "aegis/Dialect/CKKS/Transforms/Passes.h.inc"
+} // namespace mlir::aegis::ckks
+
+using namespace mlir;
+using namespace mlir::aegis::ckks;
+
+namespace {
+
+struct EmitArtifactPass
+    : public mlir::aegis::ckks::impl::EmitArtifactBase<EmitArtifactPass> {
+  using EmitArtifactBase::EmitArtifactBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (failed(emit(module)))
+      signalPassFailure();
+  }
+
+  LogicalResult emit(ModuleOp module) {
+    if (output.empty())
+      return emitError(module.getLoc())
+             << "aegis-ckks-emit-artifact needs output=FILE";
+    if (security != "128" && security != "toy")
+      return emitError(module.getLoc())
+             << "security must be 128 or toy, got '" << security << "'";
+    auto params = module->getAttrOfType<ParamsAttr>(CKKSDialect::kParamsAttrName);
+    if (!params)
+      return emitError(module.getLoc())
+             << "the module has no ckks.params; the artifact needs its "
+                "encryption parameters";
+    func::FuncOp entry = module.lookupSymbol<func::FuncOp>("main");
+    if (!entry) {
+      auto funcs = module.getOps<func::FuncOp>();
+      if (std::distance(funcs.begin(), funcs.end()) == 1)
+        entry = *funcs.begin();
+    }
+    if (!entry)
+      return emitError(module.getLoc())
+             << "need a function named 'main' or exactly one function";
+
+    ::aegis::Artifact art;
+    art.compilerVersion = ::aegis::getVersion();
+    art.compilerCommit = ::aegis::getGitCommit();
+    art.params.logN = params.getLogN();
+    for (int64_t b : params.getLogQ())
+      art.params.chainBits.push_back(b);
+    for (int64_t b : params.getLogP())
+      art.params.specialBits.push_back(b);
+    art.params.dnum = params.getDnum();
+    int64_t logQP = params.getLogQP();
+    int64_t bound = ::aegis::ckks::maxLogQP(params.getLogN());
+    if (logQP > bound) {
+      if (security != "toy")
+        return emitError(module.getLoc())
+               << "parameters N = 2^" << params.getLogN() << " with log2(QP) = "
+               << logQP << " exceed the 128-bit security bound " << bound
+               << "; use fewer or smaller primes, a larger ring, or "
+                  "security=toy for tests";
+      art.params.insecure = true;
+      emitWarning(module.getLoc())
+          << "INSECURE: toy parameters (log2(QP) = " << logQP << " > " << bound
+          << " for N = 2^" << params.getLogN()
+          << "); the artifact is marked insecure; never use it for real data";
+    }
+
+    llvm::DenseMap<Value, uint32_t> regs;
+    llvm::DenseMap<Value, int64_t> constants;
+    auto regOf = [&](Value v) { return regs.try_emplace(v, regs.size()).first->second; };
+    auto tensorSlot = [&](Type type, DictionaryAttr attrs, StringRef fallback,
+                          uint32_t reg) -> FailureOr<::aegis::TensorSlot> {
+      auto ct = dyn_cast<CiphertextType>(type);
+      if (!ct || ct.getSize() != 2)
+        return failure();
+      ::aegis::TensorSlot t;
+      t.name = fallback.str();
+      t.reg = reg;
+      t.slots = ct.getSlots();
+      t.level = ct.getLevel();
+      t.logScale = ct.getLogScale();
+      t.shape = {int64_t(ct.getSlots())};
+      if (attrs) {
+        if (auto n = attrs.getAs<StringAttr>("ckks.name"))
+          t.name = n.str();
+        if (auto s = attrs.getAs<DenseI64ArrayAttr>("ckks.shape"))
+          t.shape.assign(s.asArrayRef().begin(), s.asArrayRef().end());
+      }
+      return t;
+    };
+    for (BlockArgument arg : entry.getArguments()) {
+      auto t = tensorSlot(arg.getType(), entry.getArgAttrDict(arg.getArgNumber()),
+                          "arg" + std::to_string(arg.getArgNumber()), regOf(arg));
+      if (failed(t))
+        return emitError(arg.getLoc())
+               << "argument #" << arg.getArgNumber()
+               << " must be a size-2 ciphertext, got " << arg.getType();
+      art.inputs.push_back(*t);
+    }
+
+    auto constantIndex = [&](Value pt, Operation *user) -> FailureOr<int64_t> {
+      auto it = constants.find(pt);
+      if (it != constants.end())
+        return it->second;
+      auto encode = pt.getDefiningOp<EncodeOp>();
+      auto c = encode ? encode.getInput().getDefiningOp<mlir::aegis::nn::ConstantOp>()
+                      : nullptr;
+      if (!c)
+        return user->emitOpError()
+               << "needs a plaintext that is a ckks.encode of an nn.constant";
+      auto tensor = mlir::aegis::nn::tensorFromAttr(c.getValue(), c.getLoc());
+      if (failed(tensor))
+        return failure();
+      ::aegis::ArtifactConstant k;
+      k.slots = encode.getOutput().getType().getSlots();
+      k.values = tensor->data;
+      art.constants.push_back(std::move(k));
+      return constants[pt] = int64_t(art.constants.size() - 1);
+    };
+
+    std::set<int64_t> rotations;
+    for (Operation &op : entry.getBody().front()) {
+      // Plaintext plumbing (encodes and the nn ops computing their values)
+      // is read through the constants of the ops that use it.
+      if (isa<func::ReturnOp, EncodeOp>(op) ||
+          isa<mlir::aegis::nn::NNDialect>(op.getDialect()))
+        continue;
+      ::aegis::Instruction in;
+      bool ok = true;
+      auto operand = [&](unsigned i) {
+        auto it = regs.find(op.getOperand(i));
+        if (it == regs.end()) {
+          ok = false;
+          return uint32_t(0);
+        }
+        return it->second;
+      };
+      auto resultType = [&]() { return cast<CiphertextType>(op.getResult(0).getType()); };
+      LogicalResult status = llvm::TypeSwitch<Operation *, LogicalResult>(&op)
+          .Case<AddOp>([&](auto) { in.op = ::aegis::Opcode::Add; in.a = operand(0); in.b = operand(1); return success(); })
+          .Case<SubOp>([&](auto) { in.op = ::aegis::Opcode::Sub; in.a = operand(0); in.b = operand(1); return success(); })
+          .Case<MulOp>([&](auto) { in.op = ::aegis::Opcode::Mul; in.a = operand(0); in.b = operand(1); return success(); })
+          .Case<NegateOp>([&](auto) { in.op = ::aegis::Opcode::Negate; in.a = operand(0); return success(); })
+          .Case<RelinearizeOp>([&](auto) { in.op = ::aegis::Opcode::Relinearize; in.a = operand(0); return success(); })
+          .Case<RescaleOp>([&](auto) { in.op = ::aegis::Opcode::Rescale; in.a = operand(0); return success(); })
+          .Case<ConjugateOp>([&](auto) { in.op = ::aegis::Opcode::Conjugate; in.a = operand(0); art.conjugation = true; return success(); })
+          .Case<LevelDownOp>([&](auto) {
+            in.op = ::aegis::Opcode::LevelDown; in.a = operand(0);
+            in.imm = resultType().getLevel(); return success(); })
+          .Case<RotateOp>([&](RotateOp r) {
+            in.op = ::aegis::Opcode::Rotate; in.a = operand(0);
+            int64_t slots = r.getInput().getType().getSlots();
+            int64_t k = ((r.getOffsetAttr().getInt() % slots) + slots) % slots;
+            if (k > slots / 2)
+              k -= slots;
+            in.imm = k;
+            if (k == 0)
+              in.op = ::aegis::Opcode::LevelDown, in.imm = resultType().getLevel();
+            else
+              rotations.insert(k);
+            return success(); })
+          .Case<AddConstOp>([&](AddConstOp c) {
+            in.op = ::aegis::Opcode::AddConst; in.a = operand(0);
+            in.value = c.getValue().convertToDouble(); return success(); })
+          .Case<MulConstOp>([&](MulConstOp c) {
+            in.op = ::aegis::Opcode::MulConst; in.a = operand(0);
+            in.value = c.getValue().convertToDouble();
+            in.imm = int64_t(resultType().getLogScale()) -
+                     int64_t(c.getInput().getType().getLogScale());
+            return success(); })
+          .Case<AddPlainOp, SubPlainOp, MulPlainOp>([&](auto p) -> LogicalResult {
+            in.op = isa<AddPlainOp>(op)   ? ::aegis::Opcode::AddPlain
+                    : isa<SubPlainOp>(op) ? ::aegis::Opcode::SubPlain
+                                          : ::aegis::Opcode::MulPlain;
+            in.a = operand(0);
+            auto index = constantIndex(p.getPlaintext(), &op);
+            if (failed(index))
+              return failure();
+            in.imm = *index;
+            in.value = p.getPlaintext().getType().getLogScale();
+            return success(); })
+          .Default([&](Operation *other) {
+            return other->emitOpError()
+                   << "cannot be emitted into an artifact (supported: ckks "
+                      "arithmetic, key switching, rescale and level ops)";
+          });
+      if (failed(status))
+        return failure();
+      if (!ok)
+        return op.emitOpError() << "uses a value that is not a ciphertext of the program";
+      in.result = regOf(op.getResult(0));
+      art.program.push_back(in);
+    }
+    auto ret = cast<func::ReturnOp>(entry.getBody().front().getTerminator());
+    for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+      auto it = regs.find(v);
+      auto t = tensorSlot(v.getType(), entry.getResultAttrDict(i),
+                          "out" + std::to_string(i), it == regs.end() ? 0 : it->second);
+      if (it == regs.end() || failed(t))
+        return emitError(ret.getLoc()) << "result #" << i
+                                       << " must be a size-2 ciphertext computed by the program";
+      art.outputs.push_back(*t);
+    }
+    art.rotations.assign(rotations.begin(), rotations.end());
+    art.numRegisters = regs.size();
+    try {
+      ::aegis::writeArtifact(output, art);
+    } catch (const std::exception &e) {
+      return emitError(module.getLoc()) << "cannot write the artifact: " << e.what();
+    }
+    return success();
+  }
+};
+
+} // namespace
