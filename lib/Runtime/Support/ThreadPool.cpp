@@ -2,14 +2,25 @@
 
 #include "aegis/Runtime/Support/ThreadPool.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <string>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define AEGIS_CPU_RELAX() _mm_pause()
+#else
+#define AEGIS_CPU_RELAX() std::this_thread::yield()
+#endif
 
 namespace aegis {
 
 namespace {
 // Set while a thread executes pool work: nested parallelFor runs serially.
 thread_local bool insideParallelRegion = false;
+
+// How long an idle worker keeps polling for the next job before sleeping.
+constexpr auto kSpinTime = std::chrono::microseconds(500);
 
 unsigned defaultThreadCount() {
   if (const char *env = std::getenv("AEGIS_NUM_THREADS")) {
@@ -38,22 +49,29 @@ ThreadPool &ThreadPool::global() {
 
 void ThreadPool::setNumThreads(unsigned numThreads) {
   std::lock_guard<std::mutex> runLock(runMutex_);
+  numThreads = numThreads == 0 ? 1 : numThreads;
+  if (numThreads == numThreads_) {
+    return;
+  }
   stopWorkers();
-  numThreads_ = numThreads == 0 ? 1 : numThreads;
+  numThreads_ = numThreads;
   startWorkers();
 }
 
 void ThreadPool::startWorkers() {
-  stop_ = false;
+  stop_.store(false);
+  // Workers start from the current generation: a job published before a
+  // new thread first runs is still seen as new.
+  unsigned long start = generation_.load();
   for (unsigned i = 1; i < numThreads_; ++i) {
-    workers_.emplace_back([this] { workerLoop(); });
+    workers_.emplace_back([this, start] { workerLoop(start); });
   }
 }
 
 void ThreadPool::stopWorkers() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+    stop_.store(true);
   }
   wake_.notify_all();
   for (std::thread &t : workers_) {
@@ -73,7 +91,7 @@ void ThreadPool::drain() {
     try {
       call_(ctx_, i);
     } catch (...) {
-      std::lock_guard<std::mutex> lock(mutex_);
+      std::lock_guard<std::mutex> lock(errorMutex_);
       if (!error_) {
         error_ = std::current_exception();
       }
@@ -82,21 +100,31 @@ void ThreadPool::drain() {
   insideParallelRegion = wasInside;
 }
 
-void ThreadPool::workerLoop() {
-  unsigned long seen = 0;
-  std::unique_lock<std::mutex> lock(mutex_);
+void ThreadPool::workerLoop(unsigned long seen) {
   for (;;) {
-    wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-    if (stop_) {
+    // Poll for a new job, then sleep.
+    auto spinUntil = std::chrono::steady_clock::now() + kSpinTime;
+    unsigned polls = 0;
+    while (generation_.load(std::memory_order_acquire) == seen &&
+           !stop_.load(std::memory_order_relaxed)) {
+      AEGIS_CPU_RELAX();
+      if (++polls % 64 == 0 &&
+          std::chrono::steady_clock::now() > spinUntil) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        sleepers_.fetch_add(1);
+        while (generation_.load() == seen && !stop_.load()) {
+          wake_.wait(lock);
+        }
+        sleepers_.fetch_sub(1);
+        break;
+      }
+    }
+    if (stop_.load()) {
       return;
     }
-    seen = generation_;
-    lock.unlock();
+    seen = generation_.load(std::memory_order_acquire);
     drain();
-    lock.lock();
-    if (--active_ == 0) {
-      done_.notify_one();
-    }
+    active_.fetch_sub(1, std::memory_order_release);
   }
 }
 
@@ -109,25 +137,28 @@ void ThreadPool::run(size_t begin, size_t end, Callback call, void *ctx) {
     }
     return;
   }
-  {
+  call_ = call;
+  ctx_ = ctx;
+  end_ = end;
+  next_.store(begin, std::memory_order_relaxed);
+  error_ = nullptr;
+  active_.store(unsigned(workers_.size()), std::memory_order_relaxed);
+  generation_.fetch_add(1); // publishes the job (sequentially consistent)
+  if (sleepers_.load() > 0) {
     std::lock_guard<std::mutex> lock(mutex_);
-    call_ = call;
-    ctx_ = ctx;
-    end_ = end;
-    next_.store(begin, std::memory_order_relaxed);
-    error_ = nullptr;
-    active_ = static_cast<unsigned>(workers_.size());
-    ++generation_;
+    wake_.notify_all();
   }
-  wake_.notify_all();
   drain();
-  std::exception_ptr error;
-  {
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return active_ == 0; });
-    error = error_;
-    error_ = nullptr;
+  // Wait for workers still finishing their last index.
+  unsigned polls = 0;
+  while (active_.load(std::memory_order_acquire) != 0) {
+    AEGIS_CPU_RELAX();
+    if (++polls > 4096) {
+      std::this_thread::yield();
+    }
   }
+  std::exception_ptr error = error_;
+  error_ = nullptr;
   if (error) {
     std::rethrow_exception(error);
   }

@@ -57,23 +57,27 @@ private:
   void run(size_t begin, size_t end, Callback call, void *ctx);
   void startWorkers();
   void stopWorkers();
-  void workerLoop();
+  void workerLoop(unsigned long seen);
   void drain();
 
   unsigned numThreads_ = 1;
   std::vector<std::thread> workers_;
   std::mutex runMutex_; // one job at a time
+  // Job hand-off: the caller publishes a job by bumping generation_; workers
+  // spin on it for a while after each job (wake-ups through the kernel cost
+  // tens of microseconds on virtual machines) and then sleep on wake_.
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::condition_variable done_;
-  bool stop_ = false;
-  unsigned long generation_ = 0;
-  unsigned active_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<unsigned long> generation_{0};
+  std::atomic<unsigned> sleepers_{0};
+  std::atomic<unsigned> active_{0};
   // The current job.
   Callback call_ = nullptr;
   void *ctx_ = nullptr;
   size_t end_ = 0;
   std::atomic_size_t next_{0};
+  std::mutex errorMutex_;
   std::exception_ptr error_;
 };
 
