@@ -81,6 +81,74 @@ private:
   size_t cachedBytes_ = 0;
 };
 
+/// out[c] = sum_i y[i][c] * factors[i] (+ v[c] * negProduct) mod m; K > 0
+/// fixes the source count at compile time (fully unrolled), 0 loops over k.
+template <unsigned K>
+void sumProducts(uint64_t *out, const uint64_t *y, const uint64_t *factors,
+                 const uint64_t *v, uint64_t negProduct, const Modulus &m,
+                 size_t n, size_t k) {
+  const size_t count = K != 0 ? K : k;
+  for (size_t c = 0; c < n; ++c) {
+    uint128_t acc = 0;
+    for (size_t i = 0; i < count; ++i) {
+      acc += uint128_t(y[i * n + c]) * factors[i];
+    }
+    if (v != nullptr) {
+      acc += uint128_t(v[c]) * negProduct;
+    }
+    out[c] = reduce128(acc, m);
+  }
+}
+
+/// The key inner product on one limb, D digits fixed at compile time (0:
+/// loop over numDigits). Accumulates in registers.
+template <unsigned D, bool Permuted>
+void innerProductLimb(uint64_t *out0, uint64_t *out1,
+                      const uint64_t *const *digits,
+                      const uint64_t *const *keyB, const uint64_t *const *keyA,
+                      size_t offset, const uint32_t *perm, bool accumulate,
+                      const Modulus &m, size_t n, size_t numDigits) {
+  const size_t count = D != 0 ? D : numDigits;
+  for (size_t c = 0; c < n; ++c) {
+    uint128_t acc0 = accumulate ? out0[c] : 0;
+    uint128_t acc1 = accumulate ? out1[c] : 0;
+    const size_t src = Permuted ? perm[c] : c;
+    for (size_t j = 0; j < count; ++j) {
+      uint64_t x = digits[j][offset + src];
+      acc0 += uint128_t(x) * keyB[j][offset + c];
+      acc1 += uint128_t(x) * keyA[j][offset + c];
+    }
+    out0[c] = reduce128(acc0, m);
+    out1[c] = reduce128(acc1, m);
+  }
+}
+
+template <bool Permuted>
+void innerProductDispatch(uint64_t *out0, uint64_t *out1,
+                          const uint64_t *const *digits,
+                          const uint64_t *const *keyB,
+                          const uint64_t *const *keyA, size_t offset,
+                          const uint32_t *perm, bool accumulate,
+                          const Modulus &m, size_t n, size_t numDigits) {
+  switch (numDigits) {
+  case 1:
+    return innerProductLimb<1, Permuted>(out0, out1, digits, keyB, keyA, offset,
+                                         perm, accumulate, m, n, numDigits);
+  case 2:
+    return innerProductLimb<2, Permuted>(out0, out1, digits, keyB, keyA, offset,
+                                         perm, accumulate, m, n, numDigits);
+  case 3:
+    return innerProductLimb<3, Permuted>(out0, out1, digits, keyB, keyA, offset,
+                                         perm, accumulate, m, n, numDigits);
+  case 4:
+    return innerProductLimb<4, Permuted>(out0, out1, digits, keyB, keyA, offset,
+                                         perm, accumulate, m, n, numDigits);
+  default:
+    return innerProductLimb<0, Permuted>(out0, out1, digits, keyB, keyA, offset,
+                                         perm, accumulate, m, n, numDigits);
+  }
+}
+
 class CpuBackend final : public Backend {
 public:
   explicit CpuBackend(const RnsTables &tables) : Backend(tables) {}
@@ -262,38 +330,30 @@ public:
         }
       });
     }
-    // Step 2: out_t = sum_i y_i * (S/s_i) (- v * S) mod t, accumulated in
-    // 128 bits in blocks that stay in L1.
-    constexpr size_t kBlock = 256;
+    // Step 2: out_t = sum_i y_i * (S/s_i) (- v * S) mod t, accumulated in a
+    // 128-bit register per coefficient and reduced once.
     parallelFor(0, outModuli.size(), [&](size_t t) {
       const Modulus &m = tables().moduli[outModuli[t]];
       const uint64_t *factors = converter.puncturedProducts(outModuli[t]);
       const uint64_t negProduct =
           negateMod(converter.productModTarget(outModuli[t]), m.value);
       uint64_t *o = out + t * n;
-      uint128_t acc[kBlock];
-      for (size_t start = 0; start < n; start += kBlock) {
-        size_t len = std::min(kBlock, n - start);
-        const uint64_t *y0 = scaled + start;
-        for (size_t c = 0; c < len; ++c) {
-          acc[c] = uint128_t(y0[c]) * factors[0];
-        }
-        for (size_t i = 1; i < k; ++i) {
-          const uint64_t f = factors[i];
-          const uint64_t *y = scaled + i * n + start;
-          for (size_t c = 0; c < len; ++c) {
-            acc[c] += uint128_t(y[c]) * f;
-          }
-        }
-        if (centered) {
-          const uint64_t *v = rounding + start;
-          for (size_t c = 0; c < len; ++c) {
-            acc[c] += uint128_t(v[c]) * negProduct;
-          }
-        }
-        for (size_t c = 0; c < len; ++c) {
-          o[start + c] = reduce128(acc[c], m);
-        }
+      const uint64_t *v = centered ? rounding : nullptr;
+      switch (k) {
+      case 1:
+        sumProducts<1>(o, scaled, factors, v, negProduct, m, n, k);
+        break;
+      case 2:
+        sumProducts<2>(o, scaled, factors, v, negProduct, m, n, k);
+        break;
+      case 3:
+        sumProducts<3>(o, scaled, factors, v, negProduct, m, n, k);
+        break;
+      case 4:
+        sumProducts<4>(o, scaled, factors, v, negProduct, m, n, k);
+        break;
+      default:
+        sumProducts<0>(o, scaled, factors, v, negProduct, m, n, k);
       }
     });
     pool_.deallocate(scaled, (k + 1) * n);
@@ -318,53 +378,21 @@ public:
                        const uint32_t *permutation, bool accumulate) override {
     const size_t n = degree();
     const size_t numDigits = digits.size();
-    require(numDigits >= 1 && numDigits <= 64 && keyB.size() == numDigits &&
+    require(numDigits >= 1 && numDigits <= 63 && keyB.size() == numDigits &&
                 keyA.size() == numDigits,
             "key inner product over ", numDigits,
-            " digits with ", keyB.size(), " key parts: expected 1 to 64");
+            " digits with ", keyB.size(), " key parts: expected 1 to 63");
     parallelFor(0, moduli.size(), [&](size_t k) {
       const Modulus &m = tables().moduli[moduli[k]];
       const size_t off = k * n;
-      constexpr size_t kBlock = 128;
-      uint128_t acc0[kBlock], acc1[kBlock];
-      for (size_t start = 0; start < n; start += kBlock) {
-        size_t len = std::min(kBlock, n - start);
-        for (size_t c = 0; c < len; ++c) {
-          acc0[c] = 0;
-          acc1[c] = 0;
-        }
-        for (size_t j = 0; j < numDigits; ++j) {
-          const uint64_t *d = digits[j] + off;
-          const uint64_t *b = keyB[j] + off + start;
-          const uint64_t *a = keyA[j] + off + start;
-          if (permutation != nullptr) {
-            const uint32_t *p = permutation + start;
-            for (size_t c = 0; c < len; ++c) {
-              uint64_t x = d[p[c]];
-              acc0[c] += uint128_t(x) * b[c];
-              acc1[c] += uint128_t(x) * a[c];
-            }
-          } else {
-            const uint64_t *x = d + start;
-            for (size_t c = 0; c < len; ++c) {
-              acc0[c] += uint128_t(x[c]) * b[c];
-              acc1[c] += uint128_t(x[c]) * a[c];
-            }
-          }
-        }
-        uint64_t *o0 = out0 + off + start;
-        uint64_t *o1 = out1 + off + start;
-        if (accumulate) {
-          for (size_t c = 0; c < len; ++c) {
-            o0[c] = reduce128(acc0[c] + o0[c], m);
-            o1[c] = reduce128(acc1[c] + o1[c], m);
-          }
-        } else {
-          for (size_t c = 0; c < len; ++c) {
-            o0[c] = reduce128(acc0[c], m);
-            o1[c] = reduce128(acc1[c], m);
-          }
-        }
+      if (permutation != nullptr) {
+        innerProductDispatch<true>(out0 + off, out1 + off, digits.data(),
+                                   keyB.data(), keyA.data(), off, permutation,
+                                   accumulate, m, n, numDigits);
+      } else {
+        innerProductDispatch<false>(out0 + off, out1 + off, digits.data(),
+                                    keyB.data(), keyA.data(), off, nullptr,
+                                    accumulate, m, n, numDigits);
       }
     });
   }
