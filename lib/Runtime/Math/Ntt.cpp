@@ -5,6 +5,8 @@
 #include "aegis/Runtime/Math/Primes.h"
 #include "aegis/Runtime/Support/Error.h"
 
+#include <cstdlib>
+
 namespace aegis {
 namespace ckks {
 
@@ -38,7 +40,22 @@ NttTables::NttTables(const Modulus &modulus, unsigned logDegree)
   invLastRootShoup_ = shoupPrecompute(invLastRoot_, q);
 }
 
-void forwardNtt(uint64_t *a, const NttTables &tables) {
+// NttAvx2.cpp.
+bool cpuHasAvx2();
+void forwardNttAvx2(uint64_t *a, const NttTables &tables);
+void inverseNttAvx2(uint64_t *a, const NttTables &tables);
+
+namespace {
+bool useAvx2(const NttTables &tables) {
+  static const bool enabled = [] {
+    const char *env = std::getenv("AEGIS_DISABLE_AVX2");
+    return cpuHasAvx2() && (env == nullptr || env[0] == '\0' || env[0] == '0');
+  }();
+  return enabled && tables.degree() >= 8;
+}
+} // namespace
+
+void forwardNttScalar(uint64_t *a, const NttTables &tables) {
   const size_t n = tables.degree();
   const uint64_t q = tables.modulus().value;
   const uint64_t twoQ = 2 * q;
@@ -68,7 +85,7 @@ void forwardNtt(uint64_t *a, const NttTables &tables) {
   }
 }
 
-void inverseNtt(uint64_t *a, const NttTables &tables) {
+void inverseNttScalar(uint64_t *a, const NttTables &tables) {
   const size_t n = tables.degree();
   const uint64_t q = tables.modulus().value;
   const uint64_t twoQ = 2 * q;
@@ -103,6 +120,22 @@ void inverseNtt(uint64_t *a, const NttTables &tables) {
     uint64_t v = y[j];
     x[j] = mulShoup(u + v, nInv, nInvShoup, q);
     y[j] = mulShoup(u - v + twoQ, w, ws, q);
+  }
+}
+
+void forwardNtt(uint64_t *a, const NttTables &tables) {
+  if (useAvx2(tables)) {
+    forwardNttAvx2(a, tables);
+  } else {
+    forwardNttScalar(a, tables);
+  }
+}
+
+void inverseNtt(uint64_t *a, const NttTables &tables) {
+  if (useAvx2(tables)) {
+    inverseNttAvx2(a, tables);
+  } else {
+    inverseNttScalar(a, tables);
   }
 }
 

@@ -62,10 +62,15 @@ private:
   uint64_t invDegree_, invDegreeShoup_, invLastRoot_, invLastRootShoup_;
 };
 
-/// In-place forward transform; input and output in [0, q).
+/// In-place forward transform; input and output in [0, q). Uses AVX2 where
+/// the CPU has it (set AEGIS_DISABLE_AVX2=1 to force the scalar code); both
+/// give the same output.
 void forwardNtt(uint64_t *values, const NttTables &tables);
 /// In-place inverse transform; input and output in [0, q).
 void inverseNtt(uint64_t *values, const NttTables &tables);
+/// The portable scalar transforms.
+void forwardNttScalar(uint64_t *values, const NttTables &tables);
+void inverseNttScalar(uint64_t *values, const NttTables &tables);
 
 /// The exponent e such that forward-transform output index i is a(psi^e).
 inline uint32_t nttEvaluationExponent(uint32_t index, unsigned logDegree) {
