@@ -24,6 +24,14 @@ size_t slotCountFor(size_t count, size_t minSlots, size_t maxSlots) {
   return n;
 }
 
+// (a * b) without the NaN/infinity recovery of operator* (__muldc3): inputs
+// are finite here.
+inline std::complex<double> multiply(std::complex<double> a,
+                                     std::complex<double> b) {
+  return {a.real() * b.real() - a.imag() * b.imag(),
+          a.real() * b.imag() + a.imag() * b.real()};
+}
+
 void bitReversePermute(std::complex<double> *values, size_t n) {
   for (size_t i = 1, j = 0; i < n; ++i) {
     size_t bit = n >> 1;
@@ -80,9 +88,9 @@ void Encoder::specialFft(std::complex<double> *values, size_t n) const {
     size_t stride = twoN / order;
     for (size_t i = 0; i < n; i += len) {
       for (size_t j = 0; j < half; ++j) {
-        size_t index = (rotationGroup_[j] % order) * stride;
+        size_t index = (rotationGroup_[j] & (order - 1)) * stride;
         std::complex<double> u = values[i + j];
-        std::complex<double> v = values[i + j + half] * roots_[index];
+        std::complex<double> v = multiply(values[i + j + half], roots_[index]);
         values[i + j] = u + v;
         values[i + j + half] = u - v;
       }
@@ -98,10 +106,10 @@ void Encoder::specialInverseFft(std::complex<double> *values, size_t n) const {
     size_t stride = twoN / order;
     for (size_t i = 0; i < n; i += len) {
       for (size_t j = 0; j < half; ++j) {
-        size_t index = (order - rotationGroup_[j] % order) * stride;
+        size_t index = (order - (rotationGroup_[j] & (order - 1))) * stride;
         std::complex<double> u = values[i + j] + values[i + j + half];
         std::complex<double> v =
-            (values[i + j] - values[i + j + half]) * roots_[index];
+            multiply(values[i + j] - values[i + j + half], roots_[index]);
         values[i + j] = u;
         values[i + j + half] = v;
       }
@@ -161,13 +169,33 @@ Plaintext Encoder::encode(const std::vector<std::complex<double>> &values,
             " is not finite or exceeds 2^120: lower the scale or the values");
   }
   const size_t gap = degree / (2 * n);
+  // Round once; coefficients beyond 2^62 take the exact slow path per limb.
+  std::vector<int64_t> rounded(2 * n);
+  bool anyLarge = false;
+  for (size_t i = 0; i < 2 * n; ++i) {
+    double r = std::round(coefficients[i]);
+    bool large = std::fabs(r) >= 4.6e18;
+    anyLarge = anyLarge || large;
+    rounded[i] = large ? 0 : int64_t(r);
+  }
   std::vector<uint64_t> host((level + 1) * degree, 0);
   parallelFor(0, level + 1, [&](size_t k) {
     const Modulus &m = context_->modulus(uint32_t(k));
     uint64_t *limb = host.data() + k * degree;
     for (size_t i = 0; i < n; ++i) {
-      limb[i * gap] = residueOfRounded(coefficients[i], m);
-      limb[degree / 2 + i * gap] = residueOfRounded(coefficients[n + i], m);
+      limb[i * gap] = fromSigned(rounded[i], m);
+      limb[degree / 2 + i * gap] = fromSigned(rounded[n + i], m);
+    }
+    if (anyLarge) {
+      for (size_t i = 0; i < n; ++i) {
+        if (std::fabs(coefficients[i]) >= 4.6e18) {
+          limb[i * gap] = residueOfRounded(coefficients[i], m);
+        }
+        if (std::fabs(coefficients[n + i]) >= 4.6e18) {
+          limb[degree / 2 + i * gap] =
+              residueOfRounded(coefficients[n + i], m);
+        }
+      }
     }
   });
   Plaintext pt(context_, level, scale, n);
