@@ -51,9 +51,8 @@ void CommStats::recordAllocation(uint64_t bytes) {
 void CommStats::recordFree(uint64_t bytes) {
   uint64_t current = memoryInUse_.load();
   do {
-    require(bytes <= current, "memory accounting of rank ", rank_,
-            ": freeing ", bytes, " bytes but only ", current,
-            " are recorded in use");
+    require(bytes <= current, "memory accounting of rank ", rank_, ": freeing ",
+            bytes, " bytes but only ", current, " are recorded in use");
   } while (!memoryInUse_.compare_exchange_weak(current, current - bytes));
 }
 

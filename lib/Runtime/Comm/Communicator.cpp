@@ -141,8 +141,8 @@ bool overlaps(const void *a, size_t aBytes, const void *b, size_t bBytes) {
 }
 
 size_t bytesOf(size_t elements, size_t unit, const char *what) {
-  require(elements <= std::numeric_limits<size_t>::max() / unit, what,
-          ": ", elements, " elements overflow the address space");
+  require(elements <= std::numeric_limits<size_t>::max() / unit, what, ": ",
+          elements, " elements overflow the address space");
   return elements * unit;
 }
 
@@ -170,8 +170,8 @@ std::string Communicator::self() const { return formatMessage("rank ", rank_); }
 void Communicator::validate(const CollectiveCall &call) const {
   const char *name = collectiveKindName(call.kind);
   auto requireRank = [&](int r, const char *role) {
-    require(r >= 0 && r < size_, name, ": ", role, " ", r,
-            " is outside [0, ", size_, ")");
+    require(r >= 0 && r < size_, name, ": ", role, " ", r, " is outside [0, ",
+            size_, ")");
   };
   auto requireCounts = [&](const std::vector<size_t> &counts,
                            const char *what) {
@@ -204,8 +204,9 @@ void Communicator::validate(const CollectiveCall &call) const {
     const void *ownSlice = static_cast<uint8_t *>(call.recv) + ownOffset;
     require(!overlaps(call.send, own, call.recv, total) ||
                 call.send == ownSlice,
-            name, ": the send buffer overlaps the receive buffer without "
-                  "being this rank's own slice of it");
+            name,
+            ": the send buffer overlaps the receive buffer without "
+            "being this rank's own slice of it");
     break;
   }
   case CollectiveKind::ReduceScatter: {
@@ -222,8 +223,9 @@ void Communicator::validate(const CollectiveCall &call) const {
     const void *ownSlice = static_cast<const uint8_t *>(call.send) + ownOffset;
     require(!overlaps(call.send, total, call.recv, own) ||
                 call.recv == ownSlice,
-            name, ": the receive buffer overlaps the send buffer without "
-                  "being this rank's own slice of it");
+            name,
+            ": the receive buffer overlaps the send buffer without "
+            "being this rank's own slice of it");
     break;
   }
   case CollectiveKind::AllReduce: {
@@ -233,8 +235,9 @@ void Communicator::validate(const CollectiveCall &call) const {
     requirePointer(call.recv, bytes, "receive");
     require(!overlaps(call.send, bytes, call.recv, bytes) ||
                 call.send == call.recv,
-            name, ": the send and receive buffers overlap without being the "
-                  "same buffer");
+            name,
+            ": the send and receive buffers overlap without being the "
+            "same buffer");
     break;
   }
   case CollectiveKind::Broadcast:
@@ -250,8 +253,7 @@ void Communicator::validate(const CollectiveCall &call) const {
     requirePointer(call.recv, recvBytes, "receive");
     require(call.counts[size_t(rank_)] == call.recvCounts[size_t(rank_)], name,
             ": this rank sends ", call.counts[size_t(rank_)],
-            " elements to itself but expects ",
-            call.recvCounts[size_t(rank_)]);
+            " elements to itself but expects ", call.recvCounts[size_t(rank_)]);
     require(!overlaps(call.send, sendBytes, call.recv, recvBytes), name,
             ": the send and receive buffers overlap");
     break;
@@ -263,8 +265,7 @@ void Communicator::validate(const CollectiveCall &call) const {
     }
     if (call.hasRecv) {
       requireRank(call.source, "source");
-      requirePointer(call.recv, bytesOf(call.recvCount, unit, name),
-                     "receive");
+      requirePointer(call.recv, bytesOf(call.recvCount, unit, name), "receive");
     }
     if (call.hasSend && call.hasRecv) {
       require((call.dest == rank_) == (call.source == rank_), name,
@@ -297,8 +298,8 @@ void Communicator::validate(const CollectiveCall &call) const {
 
 void Communicator::requireUsable() const {
   if (!failure_.empty()) {
-    fail(self(), "'s communicator is unusable after an earlier failure: ",
-         failure_);
+    fail(self(),
+         "'s communicator is unusable after an earlier failure: ", failure_);
   }
 }
 
@@ -343,7 +344,8 @@ Request Communicator::start(const CollectiveCall &call) {
   uint64_t id = 0;
   try {
     require(kinds_.size() < options_.maxOutstanding, self(), " has ",
-            kinds_.size(), " requests outstanding, the limit set by "
+            kinds_.size(),
+            " requests outstanding, the limit set by "
             "CommOptions::maxOutstanding; wait for some before starting more");
     validate(call);
     id = issue(call);
@@ -424,8 +426,7 @@ Request Communicator::startAllGather(const uint64_t *send, uint64_t *recv,
 }
 
 Request Communicator::startAllReduce(const uint64_t *send, uint64_t *recv,
-                                     size_t count,
-                                     const Reduction &reduction) {
+                                     size_t count, const Reduction &reduction) {
   CollectiveCall call;
   call.kind = CollectiveKind::AllReduce;
   call.send = send;
@@ -447,8 +448,7 @@ Request Communicator::startReduceScatterV(const uint64_t *send, uint64_t *recv,
   return start(call);
 }
 
-Request Communicator::startBroadcast(uint64_t *buffer, size_t count,
-                                     int root) {
+Request Communicator::startBroadcast(uint64_t *buffer, size_t count, int root) {
   CollectiveCall call;
   call.kind = CollectiveKind::Broadcast;
   call.recv = buffer;
@@ -504,19 +504,20 @@ Request Communicator::startSend(const uint64_t *send, size_t count, int dest) {
 }
 
 Request Communicator::startRecv(uint64_t *recv, size_t count, int source) {
-  return start(sendRecvCall(false, nullptr, 0, 0, true, recv, count, source, 8));
+  return start(
+      sendRecvCall(false, nullptr, 0, 0, true, recv, count, source, 8));
 }
 
 Request Communicator::startSendRecv(const uint64_t *send, size_t sendCount,
-                                    int dest, uint64_t *recv,
-                                    size_t recvCount, int source) {
-  return start(
-      sendRecvCall(true, send, sendCount, dest, true, recv, recvCount, source,
-                   8));
+                                    int dest, uint64_t *recv, size_t recvCount,
+                                    int source) {
+  return start(sendRecvCall(true, send, sendCount, dest, true, recv, recvCount,
+                            source, 8));
 }
 
-Request Communicator::startAllGatherBytesV(
-    const void *send, void *recv, const std::vector<size_t> &byteCounts) {
+Request
+Communicator::startAllGatherBytesV(const void *send, void *recv,
+                                   const std::vector<size_t> &byteCounts) {
   CollectiveCall call;
   call.kind = CollectiveKind::AllGather;
   call.unit = 1;
@@ -537,20 +538,19 @@ Request Communicator::startBroadcastBytes(void *buffer, size_t bytes,
   return start(call);
 }
 
-Request Communicator::startAllToAllBytesV(const void *send,
-                                          const std::vector<size_t> &sendBytes,
-                                          void *recv,
-                                          const std::vector<size_t> &recvBytes) {
+Request Communicator::startAllToAllBytesV(
+    const void *send, const std::vector<size_t> &sendBytes, void *recv,
+    const std::vector<size_t> &recvBytes) {
   return start(allToAllCall(send, sendBytes, recv, recvBytes, 1));
 }
 
-Request Communicator::startSendBytes(const void *send, size_t bytes,
-                                     int dest) {
+Request Communicator::startSendBytes(const void *send, size_t bytes, int dest) {
   return start(sendRecvCall(true, send, bytes, dest, false, nullptr, 0, 0, 1));
 }
 
 Request Communicator::startRecvBytes(void *recv, size_t bytes, int source) {
-  return start(sendRecvCall(false, nullptr, 0, 0, true, recv, bytes, source, 1));
+  return start(
+      sendRecvCall(false, nullptr, 0, 0, true, recv, bytes, source, 1));
 }
 
 //===----------------------------------------------------------------------===//
@@ -569,8 +569,8 @@ void Communicator::allGather(const uint64_t *send, uint64_t *recv,
   wait(r);
 }
 
-void Communicator::allReduce(const uint64_t *send, uint64_t *recv,
-                             size_t count, const Reduction &reduction) {
+void Communicator::allReduce(const uint64_t *send, uint64_t *recv, size_t count,
+                             const Reduction &reduction) {
   Request r = startAllReduce(send, recv, count, reduction);
   wait(r);
 }

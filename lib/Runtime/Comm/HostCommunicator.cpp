@@ -180,7 +180,8 @@ void HostCommunicator::post(Op &op) {
     request.tag = collective ? op.seq * kMaxPhases + op.phase : 0;
     request.data = t.data;
     request.bytes = t.bytes;
-    op.active.push_back({postTransfer(request), t.peer, t.isSend, false, false});
+    op.active.push_back(
+        {postTransfer(request), t.peer, t.isSend, false, false});
   }
 }
 
@@ -348,41 +349,42 @@ void HostCommunicator::checkHeaders(const Op &op) const {
   };
   std::string what = describeOp(op);
   for (int p = 1; p < size(); ++p) {
-    if (field(p, kMagic) != kHeaderMagic || field(p, kSize) != field(0, kSize)) {
+    if (field(p, kMagic) != kHeaderMagic ||
+        field(p, kSize) != field(0, kSize)) {
       mismatch("collective mismatch: rank ", p,
-           " sent a malformed agreement header in ", what,
-           "; are all ranks running the same aegis build?");
+               " sent a malformed agreement header in ", what,
+               "; are all ranks running the same aegis build?");
     }
     if (field(p, kSeq) != field(0, kSeq)) {
-      mismatch("collective mismatch: rank 0 is at collective #",
-           field(0, kSeq) + 1, " but rank ", p, " is at collective #",
-           field(p, kSeq) + 1,
-           "; every rank must start the same collectives in the same order");
+      mismatch(
+          "collective mismatch: rank 0 is at collective #", field(0, kSeq) + 1,
+          " but rank ", p, " is at collective #", field(p, kSeq) + 1,
+          "; every rank must start the same collectives in the same order");
     }
     if (field(p, kKind) != field(0, kKind)) {
       mismatch("collective mismatch: at collective #", field(0, kSeq) + 1,
-           " rank 0 started ",
-           collectiveKindName(CollectiveKind(field(0, kKind))), " but rank ",
-           p, " started ",
-           collectiveKindName(CollectiveKind(field(p, kKind))));
+               " rank 0 started ",
+               collectiveKindName(CollectiveKind(field(0, kKind))),
+               " but rank ", p, " started ",
+               collectiveKindName(CollectiveKind(field(p, kKind))));
     }
     if (field(p, kUnit) != field(0, kUnit)) {
       mismatch("collective mismatch: in ", what, " rank 0 passes ",
-           unitName(field(0, kUnit)), " but rank ", p, " passes ",
-           unitName(field(p, kUnit)));
+               unitName(field(0, kUnit)), " but rank ", p, " passes ",
+               unitName(field(p, kUnit)));
     }
     if (field(p, kRoot) != field(0, kRoot)) {
       mismatch("collective mismatch: in ", what, " rank 0 names root ",
-           int64_t(field(0, kRoot)) - 1, " but rank ", p, " names root ",
-           int64_t(field(p, kRoot)) - 1);
+               int64_t(field(0, kRoot)) - 1, " but rank ", p, " names root ",
+               int64_t(field(p, kRoot)) - 1);
     }
     if (field(p, kCounts) != field(0, kCounts)) {
       mismatch("collective mismatch: in ", what, " rank 0 and rank ", p,
-           " pass different counts");
+               " pass different counts");
     }
     if (field(p, kReduction) != field(0, kReduction)) {
       mismatch("collective mismatch: in ", what, " rank 0 and rank ", p,
-           " pass different reductions (moduli or limb length)");
+               " pass different reductions (moduli or limb length)");
     }
   }
   if (op.kind == CollectiveKind::AllToAll) {
@@ -392,8 +394,9 @@ void HostCommunicator::checkHeaders(const Op &op) const {
         uint64_t expects =
             field(d, kHeaderFixedWords + size_t(size()) + size_t(s));
         if (sends != expects) {
-          mismatch("collective mismatch: in ", what, " rank ", s, " sends ", sends,
-               " elements to rank ", d, " but rank ", d, " expects ", expects);
+          mismatch("collective mismatch: in ", what, " rank ", s, " sends ",
+                   sends, " elements to rank ", d, " but rank ", d, " expects ",
+                   expects);
         }
       }
     }

@@ -185,8 +185,8 @@ JsonWriter &JsonWriter::null() {
 }
 
 std::string JsonWriter::str() const {
-  require(done_, "JSON writer: the document is incomplete (",
-          scopes_.size(), " open scopes)");
+  require(done_, "JSON writer: the document is incomplete (", scopes_.size(),
+          " open scopes)");
   return out_;
 }
 

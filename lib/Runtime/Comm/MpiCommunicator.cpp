@@ -68,7 +68,8 @@ private:
 
 class MpiCommunicator final : public HostCommunicator {
 public:
-  static std::unique_ptr<MpiCommunicator> createWorld(const CommOptions &options);
+  static std::unique_ptr<MpiCommunicator>
+  createWorld(const CommOptions &options);
 
   MpiCommunicator(int rank, int size, MPI_Comm headers, MPI_Comm data,
                   MPI_Comm pointToPoint, uint64_t window,
@@ -137,8 +138,8 @@ public:
           sendEmpty(status.MPI_SOURCE, kAckTag);
         }
       }
-      if (primary && std::all_of(heard.begin(), heard.end(),
-                                 [](bool h) { return h; })) {
+      if (primary &&
+          std::all_of(heard.begin(), heard.end(), [](bool h) { return h; })) {
         return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -223,11 +224,10 @@ private:
       int code = MPI_Test(&request, &flag, &status);
       if (code != MPI_SUCCESS) {
         request = MPI_REQUEST_NULL;
-        slot.error = formatMessage(slot.isSend ? "sending " : "receiving ",
-                                   slot.bytes, " bytes ",
-                                   slot.isSend ? "to" : "from", " rank ",
-                                   slot.peer, " failed: ",
-                                   mpiErrorString(code));
+        slot.error =
+            formatMessage(slot.isSend ? "sending " : "receiving ", slot.bytes,
+                          " bytes ", slot.isSend ? "to" : "from", " rank ",
+                          slot.peer, " failed: ", mpiErrorString(code));
         slot.done = true;
         return true;
       }
@@ -243,9 +243,9 @@ private:
     if (slot.isSend) {
       slot.moved = slot.bytes;
     } else if (slot.moved != slot.bytes) {
-      slot.error = formatMessage("rank ", slot.peer, " sent ", slot.moved,
-                                 " bytes but ", self(), " expected ",
-                                 slot.bytes, " bytes");
+      slot.error =
+          formatMessage("rank ", slot.peer, " sent ", slot.moved, " bytes but ",
+                        self(), " expected ", slot.bytes, " bytes");
     }
     slot.done = true;
     return true;
@@ -368,8 +368,7 @@ MpiCommunicator::createWorld(const CommOptions &options) {
   // oldest unfinished one; the tags of all of them must differ.
   require(window > 2 * uint64_t(options.maxOutstanding),
           "this MPI's MPI_TAG_UB (", tagBound, ") tells apart only ", window,
-          " collectives; lower CommOptions::maxOutstanding below ",
-          window / 2);
+          " collectives; lower CommOptions::maxOutstanding below ", window / 2);
 
   MPI_Comm comms[3];
   for (MPI_Comm &comm : comms) {
@@ -426,8 +425,8 @@ int runOnMpiWorld(int *argc, char ***argv,
     std::fflush(stderr);
     double timeout = options.timeoutSeconds;
     if (comm) {
-      comm->drainAfterFailure(primary, timeout > 0 ? std::min(timeout, 5.0)
-                                                   : 5.0);
+      comm->drainAfterFailure(primary,
+                              timeout > 0 ? std::min(timeout, 5.0) : 5.0);
     }
     MPI_Abort(MPI_COMM_WORLD, 1);
     return 1;

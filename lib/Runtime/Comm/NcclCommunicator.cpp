@@ -151,10 +151,9 @@ private:
       if (code != ncclSuccess && code != ncclInProgress) {
         break;
       }
-      code = t.isSend ? ncclSend(t.data, t.bytes, ncclUint8, t.peer, comm,
-                                 stream_)
-                      : ncclRecv(t.data, t.bytes, ncclUint8, t.peer, comm,
-                                 stream_);
+      code = t.isSend
+                 ? ncclSend(t.data, t.bytes, ncclUint8, t.peer, comm, stream_)
+                 : ncclRecv(t.data, t.bytes, ncclUint8, t.peer, comm, stream_);
       if (t.peer != rank()) {
         (t.isSend ? op.sent : op.received) += t.bytes;
       }
@@ -188,9 +187,9 @@ private:
       if (barrierWord_ == nullptr) {
         checkCuda(cudaMalloc(&barrierWord_, 8), "cudaMalloc");
       }
-      ncclResult_t code = ncclAllReduce(barrierWord_, barrierWord_, 1,
-                                        ncclUint64, ncclSum, liveComm(),
-                                        stream_);
+      ncclResult_t code =
+          ncclAllReduce(barrierWord_, barrierWord_, 1, ncclUint64, ncclSum,
+                        liveComm(), stream_);
       settle(&comm_, code, options().timeoutSeconds, what);
     } else {
       // Scratch: staging for reductions, then the moduli table.
@@ -283,8 +282,7 @@ private:
         ncclCommAbort(comm_);
         comm_ = nullptr;
         fail("NCCL reported ", ncclGetErrorString(async), " during ",
-             collectiveKindName(it->kind), detail.empty() ? "" : ": ",
-             detail);
+             collectiveKindName(it->kind), detail.empty() ? "" : ": ", detail);
       }
       if (!block) {
         return false;
@@ -335,8 +333,8 @@ ncclUniqueId exchangeIdThroughFile(int rank, const std::string &path,
       out.write(mine.internal, sizeof(mine.internal));
       require(bool(out), "cannot write the NCCL id file ", temporary);
     }
-    require(std::rename(temporary.c_str(), path.c_str()) == 0,
-            "cannot rename ", temporary, " to ", path);
+    require(std::rename(temporary.c_str(), path.c_str()) == 0, "cannot rename ",
+            temporary, " to ", path);
     return mine;
   }
   Clock::time_point until = deadlineAfter(timeout);
@@ -347,8 +345,10 @@ ncclUniqueId exchangeIdThroughFile(int rank, const std::string &path,
       return id;
     }
     if (Clock::now() >= until) {
-      fail("timed out after ", timeout, " s waiting for rank 0 to write the "
-           "NCCL id file ", path);
+      fail("timed out after ", timeout,
+           " s waiting for rank 0 to write the "
+           "NCCL id file ",
+           path);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -390,14 +390,14 @@ createNcclCommunicator(int rank, int size, int device,
   ncclUniqueId id;
   if (rank == 0) {
     ncclResult_t code = ncclGetUniqueId(&id);
-    require(code == ncclSuccess, "NCCL: ncclGetUniqueId failed: ",
-            ncclGetErrorString(code));
+    require(code == ncclSuccess,
+            "NCCL: ncclGetUniqueId failed: ", ncclGetErrorString(code));
   }
   if (bootstrap.comm != nullptr) {
     bootstrap.comm->broadcastBytes(id.internal, sizeof(id.internal), 0);
   } else {
-    id = exchangeIdThroughFile(rank, bootstrap.idFile,
-                               options.timeoutSeconds, id);
+    id = exchangeIdThroughFile(rank, bootstrap.idFile, options.timeoutSeconds,
+                               id);
   }
 
   ncclConfig_t config = NCCL_CONFIG_INITIALIZER;

@@ -1,4 +1,4 @@
-//===- NcclKernels.h - Device-side reductions for the NCCL backend -*- C++ -*-===//
+//===- NcclKernels.h - Device reductions for NCCL ---------*- C++ -*-===//
 //
 // Internal to lib/Runtime/Comm. NCCL's native sum of uint64 words overflows
 // for residues near 2^62 once more than four ranks add up, and it has no

@@ -61,8 +61,7 @@ SchedulePhase reduceScatterPhase(const uint64_t *send, uint64_t *dst,
   for (int p : peerOrder(rank, size)) {
     addTransfer(phase, true, p, send + offsets[size_t(p)],
                 counts[size_t(p)] * 8);
-    addTransfer(phase, false, p, scratch + stagingSlot(p, rank) * own,
-                own * 8);
+    addTransfer(phase, false, p, scratch + stagingSlot(p, rank) * own, own * 8);
   }
   if (own != 0) {
     ScheduleReduce reduce;
@@ -105,8 +104,7 @@ size_t scheduleScratchBytes(const CollectiveCall &call, int rank, int size) {
   case CollectiveKind::ReduceScatter:
     return size_t(size - 1) * call.counts[size_t(rank)] * 8;
   case CollectiveKind::AllReduce:
-    return size_t(size - 1) * balancedSplit(call.count, size)[size_t(rank)] *
-           8;
+    return size_t(size - 1) * balancedSplit(call.count, size)[size_t(rank)] * 8;
   default:
     return 0;
   }
@@ -135,10 +133,9 @@ Schedule buildSchedule(const CollectiveCall &call, int rank, int size,
     std::vector<size_t> split = balancedSplit(call.count, size);
     std::vector<size_t> offsets = prefixOffsets(split);
     auto *words = static_cast<uint64_t *>(call.recv);
-    schedule.phases.push_back(
-        reduceScatterPhase(static_cast<const uint64_t *>(call.send),
-                           words + offsets[size_t(rank)], split, rank, size,
-                           staging));
+    schedule.phases.push_back(reduceScatterPhase(
+        static_cast<const uint64_t *>(call.send), words + offsets[size_t(rank)],
+        split, rank, size, staging));
     if (size > 1) {
       schedule.phases.push_back(allGatherPhase(
           reinterpret_cast<const uint8_t *>(words + offsets[size_t(rank)]),

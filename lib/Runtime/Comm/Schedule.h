@@ -1,4 +1,4 @@
-//===- Schedule.h - Collectives as phases of point-to-point steps -*- C++ -*-===//
+//===- Schedule.h - Collectives as point-to-point phases ---*- C++ -*-===//
 //
 // Internal to lib/Runtime/Comm. Every backend runs the same "direct"
 // algorithms: a collective is a list of phases; a phase posts all its sends

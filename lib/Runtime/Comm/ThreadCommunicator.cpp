@@ -61,8 +61,8 @@ public:
   Mailbox &mailbox(int rank) { return *mailboxes_[size_t(rank)]; }
 
   void attach(int rank) {
-    require(rank >= 0 && rank < size_, "rank ", rank, " is outside [0, ",
-            size_, ")");
+    require(rank >= 0 && rank < size_, "rank ", rank, " is outside [0, ", size_,
+            ")");
     bool expected = false;
     require(attached_[size_t(rank)].compare_exchange_strong(expected, true),
             "rank ", rank,
@@ -142,9 +142,9 @@ public:
 private:
   void complete(Posted &send, Posted &recv) {
     if (send.bytes != recv.bytes) {
-      std::string error = formatMessage(
-          "rank ", send.src, " sent ", send.bytes, " bytes but rank ",
-          recv.dst, " expected ", recv.bytes, " bytes");
+      std::string error = formatMessage("rank ", send.src, " sent ", send.bytes,
+                                        " bytes but rank ", recv.dst,
+                                        " expected ", recv.bytes, " bytes");
       send.error = error;
       recv.error = error;
       send.state.store(2, std::memory_order_release);

@@ -20,7 +20,8 @@ using uint128 = unsigned __int128;
 
 uint64_t wordAt(uint64_t salt, int rank, size_t index) {
   // splitmix64 of a mix of the three inputs.
-  uint64_t z = salt * 0x9e3779b97f4a7c15ull + uint64_t(rank) * 0xbf58476d1ce4e5b9ull +
+  uint64_t z = salt * 0x9e3779b97f4a7c15ull +
+               uint64_t(rank) * 0xbf58476d1ce4e5b9ull +
                uint64_t(index) * 0x94d049bb133111ebull + 0x632be59bd9b4e019ull;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -48,9 +49,13 @@ constexpr size_t kLimbs = 7;
 /// Moduli of every shape the reduction must handle: Mersenne 2^61-1, the
 /// largest allowed range, small, even and a power of two.
 const std::vector<uint64_t> &testModuli() {
-  static const std::vector<uint64_t> moduli = {
-      (uint64_t(1) << 61) - 1, (uint64_t(1) << 62) - 57, 1099511627791ull, 3,
-      1000000000000ull,        uint64_t(1) << 40,        65537};
+  static const std::vector<uint64_t> moduli = {(uint64_t(1) << 61) - 1,
+                                               (uint64_t(1) << 62) - 57,
+                                               1099511627791ull,
+                                               3,
+                                               1000000000000ull,
+                                               uint64_t(1) << 40,
+                                               65537};
   return moduli;
 }
 
@@ -187,8 +192,7 @@ void checkAllGatherBytes(Communicator &comm) {
     }
   }
   expectTraffic(before, after, CollectiveKind::AllGather, 1,
-                uint64_t(size - 1) * send.size(),
-                total(counts) - send.size());
+                uint64_t(size - 1) * send.size(), total(counts) - send.size());
 }
 
 void checkReduceScatter(Communicator &comm) {
@@ -247,8 +251,8 @@ void checkAllReduce(Communicator &comm) {
   int size = comm.size();
   int rank = comm.rank();
   uint64_t salt = 200;
-  for (size_t n : {size_t(0), size_t(1), size_t(5), size_t(13),
-                   kLimbs * kLimbLength}) {
+  for (size_t n :
+       {size_t(0), size_t(1), size_t(5), size_t(13), kLimbs * kLimbLength}) {
     std::vector<uint64_t> send(n);
     for (size_t i = 0; i < n; ++i) {
       send[i] = wordAt(salt, rank, i);
@@ -366,8 +370,8 @@ void checkAllToAll(Communicator &comm) {
     }
   }
   std::vector<uint8_t> got(total(recvBytes));
-  Request r = comm.startAllToAllBytesV(bytes.data(), sendBytes, got.data(),
-                                       recvBytes);
+  Request r =
+      comm.startAllToAllBytesV(bytes.data(), sendBytes, got.data(), recvBytes);
   comm.wait(r);
   size_t at = 0;
   for (int p = 0; p < size; ++p) {

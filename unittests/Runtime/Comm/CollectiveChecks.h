@@ -1,4 +1,4 @@
-//===- CollectiveChecks.h - Rank-local bodies of collective tests -*- C++ -*-===//
+//===- CollectiveChecks.h - Rank-local collective tests ---*- C++ -*-===//
 //
 // Each check runs on every rank of a communicator (threads or MPI), checks
 // results with gtest EXPECTs against a reference that every rank can compute

@@ -114,7 +114,8 @@ TEST(CommFailure, RankThatLeavesEarlyStopsEveryRank) {
       << o.overall;
   EXPECT_TRUE(o.perRank[1].empty());
   for (int r : {0, 2}) {
-    EXPECT_TRUE(contains(o.perRank[size_t(r)], "rank 1 left")) << o.perRank[size_t(r)];
+    EXPECT_TRUE(contains(o.perRank[size_t(r)], "rank 1 left"))
+        << o.perRank[size_t(r)];
   }
   EXPECT_LT(o.seconds, 5);
 }
@@ -222,9 +223,9 @@ TEST(CommMismatch, DifferentReductions) {
       2,
       [](Communicator &comm) {
         std::vector<uint64_t> buffer(4, 1);
-        Reduction reduction =
-            comm.rank() == 0 ? Reduction::modularSum({17, 19}, 2)
-                             : Reduction::modularSum({17, 23}, 2);
+        Reduction reduction = comm.rank() == 0
+                                  ? Reduction::modularSum({17, 19}, 2)
+                                  : Reduction::modularSum({17, 23}, 2);
         comm.allReduce(buffer.data(), buffer.data(), 4, reduction);
       },
       withTimeout(30));
@@ -351,16 +352,11 @@ TEST(CommValidation, InvalidCallsStopEveryRank) {
       gather,
       "all-gather: counts has 3 entries but the communicator has 2 ranks");
   expectInvalidCall(
-      [&](Communicator &comm) {
-        comm.allGather(nullptr, b.data(), 1);
-      },
-      gather,
+      [&](Communicator &comm) { comm.allGather(nullptr, b.data(), 1); }, gather,
       "all-gather: the send buffer is null but 8 bytes are to be "
       "transferred");
   expectInvalidCall(
-      [&](Communicator &comm) {
-        comm.allGather(a.data() + 1, a.data(), 2);
-      },
+      [&](Communicator &comm) { comm.allGather(a.data() + 1, a.data(), 2); },
       gather,
       "all-gather: the send buffer overlaps the receive buffer without being "
       "this rank's own slice of it");
@@ -395,10 +391,9 @@ TEST(CommValidation, InvalidCallsStopEveryRank) {
       },
       "reduce-scatter: the receive buffer overlaps the send buffer without "
       "being this rank's own slice of it");
-  expectInvalidCall(
-      [&](Communicator &comm) { comm.broadcast(a.data(), 1, 2); },
-      [&](Communicator &comm) { comm.broadcast(b.data(), 1, 0); },
-      "broadcast: root 2 is outside [0, 2)");
+  expectInvalidCall([&](Communicator &comm) { comm.broadcast(a.data(), 1, 2); },
+                    [&](Communicator &comm) { comm.broadcast(b.data(), 1, 0); },
+                    "broadcast: root 2 is outside [0, 2)");
   expectInvalidCall(
       [&](Communicator &comm) {
         comm.allToAllV(a.data(), {1, 1}, b.data(), {2, 1});
@@ -415,14 +410,12 @@ TEST(CommValidation, InvalidCallsStopEveryRank) {
         comm.allToAllV(b.data(), {1, 1}, a.data(), {1, 1});
       },
       "all-to-all: the send and receive buffers overlap");
-  expectInvalidCall(
-      [&](Communicator &comm) { comm.send(a.data(), 1, 5); },
-      [&](Communicator &comm) { comm.recv(b.data(), 1, 0); },
-      "send-recv: destination 5 is outside [0, 2)");
-  expectInvalidCall(
-      [&](Communicator &comm) { comm.recv(a.data(), 1, -1); },
-      [&](Communicator &comm) { comm.send(b.data(), 1, 0); },
-      "send-recv: source -1 is outside [0, 2)");
+  expectInvalidCall([&](Communicator &comm) { comm.send(a.data(), 1, 5); },
+                    [&](Communicator &comm) { comm.recv(b.data(), 1, 0); },
+                    "send-recv: destination 5 is outside [0, 2)");
+  expectInvalidCall([&](Communicator &comm) { comm.recv(a.data(), 1, -1); },
+                    [&](Communicator &comm) { comm.send(b.data(), 1, 0); },
+                    "send-recv: source -1 is outside [0, 2)");
   expectInvalidCall(
       [&](Communicator &comm) {
         comm.sendRecv(a.data(), 1, 0, b.data(), 1, 1);

@@ -40,9 +40,9 @@ Job runJob(const std::string &mode) {
     job.output.append(chunk, n);
   }
   int status = pclose(pipe);
-  job.seconds = std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - begin)
-                    .count();
+  job.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+          .count();
   job.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
   return job;
 }
@@ -55,8 +55,8 @@ TEST(CommMpiFailure, HealthyJobSucceeds) {
   Job job = runJob("ok");
   EXPECT_EQ(job.exitCode, 0) << job.output;
   for (int r = 0; r < 4; ++r) {
-    EXPECT_TRUE(contains(job.output, "rank " + std::to_string(r) +
-                                         " completed"))
+    EXPECT_TRUE(
+        contains(job.output, "rank " + std::to_string(r) + " completed"))
         << job.output;
   }
 }
@@ -65,9 +65,8 @@ TEST(CommMpiFailure, ThrowingRankStopsEveryRank) {
   Job job = runJob("throw");
   EXPECT_NE(job.exitCode, 0) << job.output;
   for (int r = 0; r < 4; ++r) {
-    EXPECT_TRUE(contains(job.output,
-                         "aegis: [rank " + std::to_string(r) +
-                             "] rank 1 failed: injected failure"))
+    EXPECT_TRUE(contains(job.output, "aegis: [rank " + std::to_string(r) +
+                                         "] rank 1 failed: injected failure"))
         << "rank " << r << ":\n"
         << job.output;
   }

@@ -142,10 +142,10 @@ TEST(CommMpi, AbortingRankStopsEveryRank) {
   } catch (const PeerFailure &e) {
     EXPECT_STREQ(e.what(), "rank 1 failed: injected failure");
   }
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                          begin)
-                .count(),
-            10);
+  EXPECT_LT(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+          .count(),
+      10);
 }
 
 TEST(CommMpi, StalledRankTimesOut) {
@@ -170,9 +170,9 @@ TEST(CommMpi, StalledRankTimesOut) {
               std::string::npos)
         << e.what();
   }
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - begin)
-                       .count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+          .count();
   EXPECT_GE(seconds, 0.4);
   EXPECT_LT(seconds, 2.4);
 }

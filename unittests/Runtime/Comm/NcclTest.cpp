@@ -30,17 +30,20 @@ using uint128 = unsigned __int128;
 /// A device copy of `host` that frees itself.
 class DeviceBuffer {
 public:
-  explicit DeviceBuffer(const std::vector<uint64_t> &host) : words_(host.size()) {
+  explicit DeviceBuffer(const std::vector<uint64_t> &host)
+      : words_(host.size()) {
     EXPECT_EQ(cudaMalloc(&data_, std::max<size_t>(words_, 1) * 8), cudaSuccess);
-    EXPECT_EQ(cudaMemcpy(data_, host.data(), words_ * 8, cudaMemcpyHostToDevice),
-              cudaSuccess);
+    EXPECT_EQ(
+        cudaMemcpy(data_, host.data(), words_ * 8, cudaMemcpyHostToDevice),
+        cudaSuccess);
   }
   ~DeviceBuffer() { cudaFree(data_); }
   uint64_t *get() const { return data_; }
   std::vector<uint64_t> read() const {
     std::vector<uint64_t> host(words_);
-    EXPECT_EQ(cudaMemcpy(host.data(), data_, words_ * 8, cudaMemcpyDeviceToHost),
-              cudaSuccess);
+    EXPECT_EQ(
+        cudaMemcpy(host.data(), data_, words_ * 8, cudaMemcpyDeviceToHost),
+        cudaSuccess);
     return host;
   }
 

@@ -1,4 +1,4 @@
-//===- ScheduleTest.cpp - Schedule traffic against the documented formulas ===//
+//===- ScheduleTest.cpp - Schedule traffic against the formulas ---------===//
 //
 // Sums the bytes that the schedules post for every rank of up to 64 ranks and
 // compares them with the formulas of docs/Communicators.md, far beyond the
@@ -100,8 +100,8 @@ TEST_P(CommSchedule, AllGatherAndReduceScatter) {
 
 TEST_P(CommSchedule, AllReduce) {
   int size = GetParam();
-  for (size_t n : {size_t(0), size_t(1), size_t(size - 1), size_t(1000),
-                   size_t(65536)}) {
+  for (size_t n :
+       {size_t(0), size_t(1), size_t(size - 1), size_t(1000), size_t(65536)}) {
     static uint64_t dummy[1];
     CollectiveCall call;
     call.kind = CollectiveKind::AllReduce;
@@ -189,7 +189,8 @@ TEST_P(CommSchedule, ReduceStepsCoverOwnSliceInRankOrder) {
     }
     ASSERT_EQ(s.phases[0].reduces.size(), 1u);
     const ScheduleReduce &step = s.phases[0].reduces[0];
-    size_t offset = sum(std::vector<size_t>(counts.begin(), counts.begin() + r));
+    size_t offset =
+        sum(std::vector<size_t>(counts.begin(), counts.begin() + r));
     EXPECT_EQ(step.numSources, size);
     EXPECT_EQ(step.ownPosition, r);
     EXPECT_EQ(step.words, own);

@@ -27,20 +27,21 @@ TEST(CommJson, WritesNestedDocument) {
   json.key("empty").beginObject().endObject();
   json.key("none").beginArray().endArray();
   json.endObject();
-  EXPECT_EQ(json.str(), "{\n"
-                        "  \"name\": \"a \\\"quoted\\\"\\\\ line\\n\\tend\\u0001\",\n"
-                        "  \"count\": 18446744073709551615,\n"
-                        "  \"delta\": -3,\n"
-                        "  \"ratio\": 0.1,\n"
-                        "  \"nan\": null,\n"
-                        "  \"flags\": [\n"
-                        "    true,\n"
-                        "    false,\n"
-                        "    null\n"
-                        "  ],\n"
-                        "  \"empty\": {},\n"
-                        "  \"none\": []\n"
-                        "}");
+  EXPECT_EQ(json.str(),
+            "{\n"
+            "  \"name\": \"a \\\"quoted\\\"\\\\ line\\n\\tend\\u0001\",\n"
+            "  \"count\": 18446744073709551615,\n"
+            "  \"delta\": -3,\n"
+            "  \"ratio\": 0.1,\n"
+            "  \"nan\": null,\n"
+            "  \"flags\": [\n"
+            "    true,\n"
+            "    false,\n"
+            "    null\n"
+            "  ],\n"
+            "  \"empty\": {},\n"
+            "  \"none\": []\n"
+            "}");
 }
 
 TEST(CommJson, DoublesRoundTrip) {

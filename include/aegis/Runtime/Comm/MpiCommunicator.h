@@ -24,8 +24,8 @@ namespace aegis::comm {
 
 /// A communicator over MPI_COMM_WORLD (duplicated, so it never mixes with
 /// the application's own MPI traffic). Initializes MPI when nobody did.
-std::unique_ptr<Communicator>
-createMpiWorldCommunicator(const CommOptions &options = CommOptions::fromEnvironment());
+std::unique_ptr<Communicator> createMpiWorldCommunicator(
+    const CommOptions &options = CommOptions::fromEnvironment());
 
 /// The entry point of an MPI program: initializes MPI, runs fn on this
 /// process's rank and finalizes MPI; returns 0. If fn throws on any rank,

@@ -35,10 +35,9 @@ struct NcclBootstrap {
 };
 
 /// The communicator of `rank` of `size` on CUDA device `device`.
-std::unique_ptr<Communicator>
-createNcclCommunicator(int rank, int size, int device,
-                       const NcclBootstrap &bootstrap,
-                       const CommOptions &options = CommOptions::fromEnvironment());
+std::unique_ptr<Communicator> createNcclCommunicator(
+    int rank, int size, int device, const NcclBootstrap &bootstrap,
+    const CommOptions &options = CommOptions::fromEnvironment());
 
 /// Number of visible CUDA devices (0 without a driver, a GPU or CUDA).
 int ncclVisibleDevices();

@@ -29,9 +29,9 @@ int threadGroupSize(const ThreadGroup &group);
 /// The communicator of `rank` in `group`. Each rank of a group may have at
 /// most one live communicator; destroying it marks the rank as gone, so
 /// peers still waiting for it fail at once instead of timing out.
-std::unique_ptr<Communicator>
-createThreadCommunicator(const std::shared_ptr<ThreadGroup> &group, int rank,
-                         const CommOptions &options = CommOptions::fromEnvironment());
+std::unique_ptr<Communicator> createThreadCommunicator(
+    const std::shared_ptr<ThreadGroup> &group, int rank,
+    const CommOptions &options = CommOptions::fromEnvironment());
 
 /// Runs fn(comm) on `size` threads, one per rank, and returns when all have
 /// finished. If any rank throws, every other rank's communicator calls throw
