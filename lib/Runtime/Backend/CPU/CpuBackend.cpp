@@ -108,18 +108,45 @@ void innerProductLimb(uint64_t *out0, uint64_t *out1,
                       const uint64_t *const *keyB, const uint64_t *const *keyA,
                       size_t offset, const uint32_t *perm, bool accumulate,
                       const Modulus &m, size_t n, size_t numDigits) {
-  const size_t count = D != 0 ? D : numDigits;
-  for (size_t c = 0; c < n; ++c) {
-    uint128_t acc0 = accumulate ? out0[c] : 0;
-    uint128_t acc1 = accumulate ? out1[c] : 0;
-    const size_t src = Permuted ? perm[c] : c;
-    for (size_t j = 0; j < count; ++j) {
-      uint64_t x = digits[j][offset + src];
-      acc0 += uint128_t(x) * keyB[j][offset + c];
-      acc1 += uint128_t(x) * keyA[j][offset + c];
+  if (D == 0) {
+    // Any digit count: accumulate digit by digit through memory.
+    for (size_t c = 0; c < n; ++c) {
+      uint128_t acc0 = accumulate ? out0[c] : 0;
+      uint128_t acc1 = accumulate ? out1[c] : 0;
+      const size_t src = Permuted ? perm[c] : c;
+      for (size_t j = 0; j < numDigits; ++j) {
+        uint64_t x = digits[j][offset + src];
+        acc0 += uint128_t(x) * keyB[j][offset + c];
+        acc1 += uint128_t(x) * keyA[j][offset + c];
+      }
+      out0[c] = reduce128(acc0, m);
+      out1[c] = reduce128(acc1, m);
     }
-    out0[c] = reduce128(acc0, m);
-    out1[c] = reduce128(acc1, m);
+    return;
+  }
+  constexpr size_t Count = D == 0 ? 1 : D;
+  const uint64_t *__restrict d[Count];
+  const uint64_t *__restrict b[Count];
+  const uint64_t *__restrict a[Count];
+  for (size_t j = 0; j < Count; ++j) {
+    d[j] = digits[j] + offset;
+    b[j] = keyB[j] + offset;
+    a[j] = keyA[j] + offset;
+  }
+  uint64_t *__restrict o0 = out0;
+  uint64_t *__restrict o1 = out1;
+  const uint128_t init = 0;
+  for (size_t c = 0; c < n; ++c) {
+    uint128_t acc0 = accumulate ? uint128_t(o0[c]) : init;
+    uint128_t acc1 = accumulate ? uint128_t(o1[c]) : init;
+    const size_t src = Permuted ? perm[c] : c;
+    for (size_t j = 0; j < Count; ++j) {
+      uint64_t x = d[j][src];
+      acc0 += uint128_t(x) * b[j][c];
+      acc1 += uint128_t(x) * a[j][c];
+    }
+    o0[c] = reduce128(acc0, m);
+    o1[c] = reduce128(acc1, m);
   }
 }
 
