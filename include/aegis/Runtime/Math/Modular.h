@@ -44,19 +44,20 @@ inline uint64_t mulHi(uint64_t a, uint64_t b) {
   return uint64_t((uint128_t(a) * b) >> 64);
 }
 
-/// x mod q for any 128-bit x. The quotient estimate floor(x * ratio / 2^128)
-/// is computed exactly; it is at most one below floor(x / q), so one
-/// conditional subtraction finishes.
+/// x mod q for any 128-bit x. The quotient estimate drops the low product
+/// x0 * ratioLo (worth less than 1) and the carries below 2^128, so it is at
+/// most 2 below floor(x / q): r < 3q < 2^63, then two conditional
+/// subtractions.
 inline uint64_t reduce128(uint128_t x, const Modulus &m) {
   uint64_t x0 = uint64_t(x);
   uint64_t x1 = uint64_t(x >> 64);
-  uint64_t carry = mulHi(x0, m.ratioLo);
   uint128_t mid1 = uint128_t(x0) * m.ratioHi;
   uint128_t mid2 = uint128_t(x1) * m.ratioLo;
-  uint128_t low = uint128_t(uint64_t(mid1)) + uint64_t(mid2) + carry;
+  uint128_t low = uint128_t(uint64_t(mid1)) + uint64_t(mid2);
   uint64_t quotient = x1 * m.ratioHi + uint64_t(mid1 >> 64) +
                       uint64_t(mid2 >> 64) + uint64_t(low >> 64);
   uint64_t r = x0 - quotient * m.value;
+  r = r >= 2 * m.value ? r - 2 * m.value : r;
   return r >= m.value ? r - m.value : r;
 }
 
