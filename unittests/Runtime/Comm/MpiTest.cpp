@@ -129,14 +129,18 @@ TEST(CommMpi, PointToPointSizes) {
 TEST(CommMpi, AbortingRankStopsEveryRank) {
   auto comm = world();
   std::vector<uint64_t> buffer(size_t(comm->size()));
-  comm->allGather(buffer.data() + comm->rank(), buffer.data(), 1);
   if (comm->rank() == 1) {
+    comm->allGather(buffer.data() + 1, buffer.data(), 1);
     comm->abort("injected failure");
     EXPECT_TRUE(comm->failed());
     return;
   }
   auto begin = std::chrono::steady_clock::now();
   try {
+    // The first all-gather may still be in flight here when rank 1's
+    // notice arrives (rank 1 completed it first); the second never
+    // completes.
+    comm->allGather(buffer.data() + comm->rank(), buffer.data(), 1);
     comm->allGather(buffer.data() + comm->rank(), buffer.data(), 1);
     ADD_FAILURE() << "an all-gather without rank 1 completed";
   } catch (const PeerFailure &e) {
@@ -173,7 +177,9 @@ TEST(CommMpi, StalledRankTimesOut) {
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
           .count();
-  EXPECT_GE(seconds, 0.4);
+  // Nobody can fail before the first timeout (ranks start together: the
+  // communicator was just created collectively).
+  EXPECT_GE(seconds, 0.25);
   EXPECT_LT(seconds, 2.4);
 }
 
