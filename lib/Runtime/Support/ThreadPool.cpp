@@ -107,9 +107,14 @@ void ThreadPool::workerLoop(unsigned long seen) {
     unsigned polls = 0;
     while (generation_.load(std::memory_order_acquire) == seen &&
            !stop_.load(std::memory_order_relaxed)) {
-      AEGIS_CPU_RELAX();
-      if (++polls % 64 == 0 &&
-          std::chrono::steady_clock::now() > spinUntil) {
+      // Pause-spin briefly, then yield between polls so that an oversubscribed
+      // machine still runs the threads that have work.
+      if (++polls < 256) {
+        AEGIS_CPU_RELAX();
+        continue;
+      }
+      std::this_thread::yield();
+      if (polls % 16 == 0 && std::chrono::steady_clock::now() > spinUntil) {
         std::unique_lock<std::mutex> lock(mutex_);
         sleepers_.fetch_add(1);
         while (generation_.load() == seen && !stop_.load()) {
@@ -152,8 +157,9 @@ void ThreadPool::run(size_t begin, size_t end, Callback call, void *ctx) {
   // Wait for workers still finishing their last index.
   unsigned polls = 0;
   while (active_.load(std::memory_order_acquire) != 0) {
-    AEGIS_CPU_RELAX();
-    if (++polls > 4096) {
+    if (++polls < 256) {
+      AEGIS_CPU_RELAX();
+    } else {
       std::this_thread::yield();
     }
   }
