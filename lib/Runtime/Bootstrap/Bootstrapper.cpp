@@ -79,7 +79,9 @@ BootstrapPlan::BootstrapPlan(ContextPtr context, const BootstrapConfig &config)
   // CoeffToSlot: x = t / (K + 1) in bit-reversed order, t = coefficient/q_0.
   std::vector<DiagonalMatrix> cts = coeffToSlotGroups(slots_, config_.ctsLevels);
   double base = raisedScale_ / (double(slots_) * q0 * double(gap) * k1);
-  cts.front().scale(sparse ? base : base / 2);
+  // The shrinking constant goes last: earlier groups then work on large
+  // values, so their rescale noise stays small relative to the signal.
+  cts.back().scale(sparse ? base : base / 2);
   if (sparse) {
     // Row mask D: v = y + conj(y) is Re(w) on [0, n) and Im(w) on [n, 2n).
     DiagonalMatrix::Vector mask(2 * slots_);
@@ -157,7 +159,7 @@ double BootstrapPlan::failureProbabilityLog2() const {
   // |U| >= K + 1/2, impossible beyond (h + 1) / 2.
   double a = double(config_.evalMod.k) + 0.5;
   double terms = weight + 1;
-  if (a > terms / 2) {
+  if (a >= terms / 2) {
     return -std::numeric_limits<double>::infinity();
   }
   double best = 0;

@@ -1,0 +1,166 @@
+//===- BootstrapTest.cpp - End-to-end bootstrapping at toy sizes ----------===//
+
+#include "BootstrapTestUtil.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace aegis;
+using namespace aegis::ckks;
+using namespace aegis::ckks::test;
+
+namespace {
+
+/// A ciphertext of `values` at level 0 and the plan's input scale, as a
+/// computation leaves it: encrypted at level 1 and rescaled.
+Ciphertext levelZero(const BootSetup &s, const std::vector<Complex> &values) {
+  const Context &ctx = *s.context;
+  double scale = s.plan->inputScale() * double(ctx.modulus(1).value);
+  Ciphertext ct = s.encrypt(values, 1, scale, values.size());
+  s.bootstrapper->evaluator().evaluator().rescaleInPlace(ct);
+  ct.setScale(s.plan->inputScale());
+  return ct;
+}
+
+TEST(Bootstrap, FullSlotsComplexAndReal) {
+  BootSetup s(bootstrapPreset("toy-n10"));
+  const size_t n = s.plan->slots();
+  ASSERT_EQ(n, 512u);
+  ASSERT_TRUE(s.plan->fullPacking());
+  for (bool real : {false, true}) {
+    std::vector<Complex> values = randomValues(n, 11, real);
+    BootstrapTimings timings;
+    Ciphertext out = s.bootstrapper->bootstrap(levelZero(s, values), &timings);
+    EXPECT_EQ(out.level(), s.plan->outputLevel());
+    EXPECT_EQ(out.level(), 2u);
+    EXPECT_EQ(out.scale(), s.plan->outputScale());
+    EXPECT_EQ(out.slots(), n);
+    EXPECT_GT(timings.total, 0.0);
+    PrecisionStats stats = measurePrecision(values, s.decrypt(out));
+    EXPECT_GT(stats.meanBits, 21.0) << (real ? "real" : "complex");
+    EXPECT_GT(stats.worstBits, 19.0) << (real ? "real" : "complex");
+  }
+}
+
+TEST(Bootstrap, SparseSlots) {
+  BootSetup s(bootstrapPreset("toy-n10-sparse"));
+  const size_t n = s.plan->slots();
+  ASSERT_EQ(n, 16u);
+  ASSERT_FALSE(s.plan->fullPacking());
+  std::vector<Complex> values = randomValues(n, 12);
+  Ciphertext out = s.bootstrapper->bootstrap(levelZero(s, values));
+  EXPECT_EQ(out.level(), 4u);
+  EXPECT_EQ(out.slots(), n);
+  PrecisionStats stats = measurePrecision(values, s.decrypt(out));
+  EXPECT_GT(stats.meanBits, 20.0);
+  EXPECT_GT(stats.worstBits, 18.0);
+  // Fewer slots than the plan: the values repeat and survive.
+  std::vector<Complex> four = randomValues(4, 13);
+  Ciphertext small = s.encrypt(four, 3, std::ldexp(1.0, 45), 4);
+  Ciphertext refreshed = s.bootstrapper->bootstrap(small);
+  EXPECT_EQ(refreshed.slots(), 4u);
+  EXPECT_GT(measurePrecision(four, s.decrypt(refreshed)).worstBits, 18.0);
+}
+
+// Ten bootstraps in a row, each from the previous output's level: the error
+// stays within k times the error of one bootstrap (deterministic parts of it,
+// such as the sine's cubic term, add up linearly; nothing compounds).
+TEST(Bootstrap, TenInARowStayWithinTheBound) {
+  BootSetup s(bootstrapPreset("toy-n10"));
+  std::vector<Complex> values = randomValues(s.plan->slots(), 14);
+  Ciphertext ct = levelZero(s, values);
+  double first = 0;
+  for (int round = 1; round <= 10; ++round) {
+    ct = s.bootstrapper->bootstrap(ct);
+    ASSERT_EQ(ct.level(), s.plan->outputLevel());
+    PrecisionStats stats = measurePrecision(values, s.decrypt(ct));
+    if (round == 1) {
+      first = stats.meanError;
+    }
+    EXPECT_LT(stats.meanError, 1.25 * round * first) << "round " << round;
+    EXPECT_GT(stats.meanBits, 20.0) << "round " << round;
+    EXPECT_GT(stats.worstBits, 18.0) << "round " << round;
+  }
+}
+
+// Any level in, the highest usable level out, at exactly the output scale
+// when the input was above level 0.
+TEST(Bootstrap, AnyLevelToTheMaximumUsableLevel) {
+  BootSetup s(bootstrapPreset("toy-n10"));
+  const size_t n = s.plan->slots();
+  std::vector<Complex> values = randomValues(n, 15);
+  for (unsigned level : {1u, 3u, 9u, s.context->maxLevel()}) {
+    Ciphertext ct = s.encrypt(values, level, std::ldexp(1.0, 47), n);
+    Ciphertext out = s.bootstrapper->bootstrap(ct);
+    EXPECT_EQ(out.level(), s.plan->outputLevel()) << "from level " << level;
+    EXPECT_EQ(out.scale(), s.plan->outputScale());
+    EXPECT_GT(measurePrecision(values, s.decrypt(out)).meanBits, 21.0)
+        << "from level " << level;
+  }
+  // A level-0 input keeps its scale ratio.
+  Ciphertext half = s.encrypt(values, 0, s.plan->inputScale() / 2, n);
+  Ciphertext out = s.bootstrapper->bootstrap(half);
+  EXPECT_DOUBLE_EQ(out.scale(), s.plan->outputScale() / 2);
+  EXPECT_GT(measurePrecision(values, s.decrypt(out)).meanBits, 19.0);
+}
+
+TEST(Bootstrap, RejectsWhatItCannotRefresh) {
+  BootSetup s(bootstrapPreset("toy-n10-sparse"));
+  const Context &ctx = *s.context;
+  std::vector<Complex> many = randomValues(64, 16);
+  EXPECT_THROW(s.bootstrapper->bootstrap(s.encrypt(many, 0, 1e12, 64)), Error);
+  std::vector<Complex> few = randomValues(16, 17);
+  // Level 0 with a scale far above the input scale: the message would
+  // leave EvalMod's bands.
+  EXPECT_THROW(s.bootstrapper->bootstrap(
+                   s.encrypt(few, 0, 4 * s.plan->inputScale(), 16)),
+               Error);
+  Ciphertext ct = s.encrypt(few, 2, std::ldexp(1.0, 40), 16);
+  Ciphertext product = s.bootstrapper->evaluator().evaluator().multiply(ct, ct);
+  EXPECT_THROW(s.bootstrapper->bootstrap(product), Error);
+  KeySetup other(bootstrapPreset("toy-n10").spec, 99);
+  EXPECT_THROW(s.bootstrapper->bootstrap(other.encrypt(few, 0, 1e12, 16)),
+               Error);
+  // A plan that does not fit its chain.
+  BootstrapConfig config = bootstrapPreset("toy-n10").config;
+  config.stcLevels = 6;
+  EXPECT_THROW(BootstrapPlan(s.context, config), Error);
+  config = bootstrapPreset("toy-n10").config;
+  config.logSlots = 10;
+  EXPECT_THROW(BootstrapPlan(s.context, config), Error);
+  (void)ctx;
+}
+
+TEST(BootstrapPresets, ProductionMeetsTheSecurityBudget) {
+  for (const char *name : {"n16-full", "n16-sparse"}) {
+    const BootstrapPreset &preset = bootstrapPreset(name);
+    Parameters params = Parameters::create(preset.spec);
+    EXPECT_TRUE(params.meetsSecurityBound()) << name;
+    EXPECT_LE(params.logQP(), 1747.0) << name;
+    EXPECT_FALSE(params.allowInsecure()) << name;
+    EXPECT_EQ(params.logDegree(), 16u);
+    EXPECT_GE(int(params.maxLevel()) - int(preset.config.depth()), 9) << name;
+    EXPECT_EQ(preset.config.ephemeralWeight, 32u);
+  }
+  for (const BootstrapPreset &preset : bootstrapPresets()) {
+    if (preset.name.rfind("toy", 0) == 0) {
+      EXPECT_TRUE(preset.spec.allowInsecure) << preset.name;
+    }
+  }
+  EXPECT_THROW(bootstrapPreset("n17-full"), Error);
+}
+
+TEST(BootstrapPlan, FailureProbability) {
+  BootSetup s(bootstrapPreset("toy-n10-sparse"));
+  // K = 16 covers |I| <= (32 + 1) / 2: bootstrapping cannot fail.
+  EXPECT_TRUE(std::isinf(s.plan->failureProbabilityLog2()));
+  BootstrapConfig config = bootstrapPreset("toy-n10-sparse").config;
+  config.evalMod.k = 12;
+  BootstrapPlan smallK(s.context, config);
+  EXPECT_LT(smallK.failureProbabilityLog2(), -40.0);
+  EXPECT_GT(smallK.failureProbabilityLog2(), -80.0);
+  EXPECT_NE(s.plan->describe().find("output level 4"), std::string::npos);
+}
+
+} // namespace

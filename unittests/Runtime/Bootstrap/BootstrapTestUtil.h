@@ -7,6 +7,7 @@
 #include "aegis/Runtime/CKKS/Encoder.h"
 #include "aegis/Runtime/CKKS/Encryptor.h"
 #include "aegis/Runtime/CKKS/Keys.h"
+#include "aegis/Runtime/Support/Error.h"
 
 #include <complex>
 #include <memory>

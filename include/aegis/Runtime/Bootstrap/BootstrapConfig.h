@@ -35,11 +35,12 @@ namespace ckks {
 struct EvalModConfig {
   /// The approximation holds for t within `band` of an integer in [-K, K].
   /// With sparse-secret encapsulation of Hamming weight h the integer part
-  /// satisfies |I| <= (h + 1) / 2; K below that bound trades a failure
-  /// probability (see BootstrapPlan::failureProbabilityLog2()) for depth.
-  unsigned k = 15;
+  /// satisfies |I| <= (h + 1) / 2, so K = 16 never fails for h = 32; a
+  /// smaller K trades a failure probability (see
+  /// BootstrapPlan::failureProbabilityLog2()) for precision or depth.
+  unsigned k = 16;
   /// Double-angle steps r.
-  unsigned doubleAngle = 3;
+  unsigned doubleAngle = 4;
   /// Degree of the Chebyshev interpolant (2^m - 1 uses exactly m levels).
   unsigned degree = 31;
   /// Baby-step size of the polynomial evaluation (a power of two >= 2). 2

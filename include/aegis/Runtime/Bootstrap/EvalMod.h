@@ -4,12 +4,14 @@
 // x = t / (K + 1) with t = I + m/q_0, I an integer in [-K, K] and m/q_0 in a
 // narrow band around 0. EvalMod returns sin(2 pi t) ~ 2 pi m / q_0:
 //
-// 1. p(x) ~ cos(2 pi (t - 1/4) / 2^r), a Chebyshev interpolant fitted in
+// 1. p(x) ~ cos(2 pi (t - 1/4 - j) / 2^r), j = 2^(r-2) an integer phase
+//    shift that keeps noise amplification low near I = 0 (EvalMod.cpp),
+//    a Chebyshev interpolant fitted in
 //    the least-squares sense on the union of the bands [i - band, i + band],
 //    i = -K..K, only (not the whole interval: the same precision needs a
 //    lower degree, hence fewer levels);
-// 2. r double-angle steps y <- 2 y^2 - 1 turn it into cos(2 pi (t - 1/4)) =
-//    sin(2 pi t). The factor 1/(2 pi) is folded into SlotToCoeff.
+// 2. r double-angle steps y <- 2 y^2 - 1 turn it into
+//    cos(2 pi (t - 1/4 - j)) = sin(2 pi t). The factor 1/(2 pi) is folded into SlotToCoeff.
 //
 // The polynomial is evaluated in the Chebyshev basis in exactly the split
 // order of aegis::evaluateBabyGiant (split c = q T_(2^j) + r at the largest
