@@ -1,0 +1,193 @@
+//===- Distributed.h - CKKS ciphertexts split by RNS limbs ------*- C++ -*-===//
+//
+// Part of the runtime: no MLIR or LLVM. A limb-partitioned ciphertext keeps,
+// on device d, the chain limbs [begin_d, end_d) of every polynomial (NTT
+// form); the ranges are contiguous, in rank order, and may be empty. Every
+// distributed operation, after gathering, equals the single-device
+// ckks::Evaluator result bit for bit. docs/Distributed.md gives the
+// algorithms and the bytes each operation moves per device.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AEGIS_RUNTIME_DIST_DISTRIBUTED_H
+#define AEGIS_RUNTIME_DIST_DISTRIBUTED_H
+
+#include "aegis/Runtime/CKKS/Ciphertext.h"
+#include "aegis/Runtime/CKKS/KeySwitch.h"
+#include "aegis/Runtime/CKKS/Keys.h"
+#include "aegis/Runtime/Comm/Communicator.h"
+
+#include <array>
+#include <vector>
+
+namespace aegis {
+namespace dist {
+
+/// Contiguous chain-limb ranges, one per device, covering [0, numLimbs).
+class LimbPartition {
+public:
+  LimbPartition() = default;
+  /// Explicit bounds: bounds[0] = 0 <= bounds[1] <= ... <= bounds[P].
+  explicit LimbPartition(std::vector<unsigned> bounds);
+  /// Balanced: the first numLimbs mod P devices get one limb more.
+  static LimbPartition balanced(unsigned numLimbs, int numDevices);
+  /// Whole key-switching digits per device (balanced in digits) at `level`.
+  static LimbPartition digitAligned(const ckks::Context &context,
+                                    unsigned level, int numDevices);
+
+  int numDevices() const { return int(bounds_.size()) - 1; }
+  unsigned numLimbs() const { return bounds_.back(); }
+  ckks::LimbRange range(int device) const {
+    return {bounds_[device], bounds_[device + 1]};
+  }
+  /// The device holding `limb`.
+  int owner(unsigned limb) const;
+  /// The partition of the first `numLimbs` limbs (ranges clipped).
+  LimbPartition truncated(unsigned numLimbs) const;
+  /// Words per device for `degree`-coefficient limbs.
+  std::vector<size_t> wordCounts(size_t degree) const;
+  /// Whether every range starts on a digit boundary at `level`.
+  bool isDigitAligned(const ckks::Context &context, unsigned level) const;
+  bool operator==(const LimbPartition &other) const {
+    return bounds_ == other.bounds_;
+  }
+
+private:
+  std::vector<unsigned> bounds_{0};
+};
+
+/// This device's share of a ciphertext: its limb slice of each polynomial.
+class DistributedCiphertext {
+public:
+  DistributedCiphertext() = default;
+  DistributedCiphertext(ckks::ContextPtr context, LimbPartition partition,
+                        int rank, unsigned size, unsigned level, double scale,
+                        size_t slots);
+
+  const ckks::ContextPtr &context() const { return context_; }
+  const LimbPartition &partition() const { return partition_; }
+  int rank() const { return rank_; }
+  unsigned size() const { return size_; }
+  unsigned level() const { return level_; }
+  double scale() const { return scale_; }
+  size_t slots() const { return slots_; }
+  /// This device's limbs (extended indices of the chain at level()).
+  ckks::LimbRange range() const { return partition_.range(rank_); }
+  unsigned numLocalLimbs() const { return range().size(); }
+  /// The local slice of polynomial i: numLocalLimbs() limbs.
+  uint64_t *poly(unsigned i) { return polys_[i].data(); }
+  const uint64_t *poly(unsigned i) const { return polys_[i].data(); }
+  /// The moduli of the local limbs.
+  ckks::ModuliSpan moduli() const;
+
+  void setScale(double scale) { scale_ = scale; }
+  void shrinkToSize(unsigned size);
+  /// Replaces the metadata and storage after a rescale.
+  void dropTopLimb(double newScale);
+
+private:
+  ckks::ContextPtr context_;
+  LimbPartition partition_;
+  int rank_ = 0;
+  unsigned size_ = 0;
+  unsigned level_ = 0;
+  double scale_ = 0;
+  size_t slots_ = 0;
+  std::array<ckks::RnsPoly, 3> polys_;
+};
+
+/// Replicated -> limb-partitioned: copies this rank's slice (no traffic).
+DistributedCiphertext scatter(const ckks::Ciphertext &ct,
+                              const LimbPartition &partition, int rank);
+/// Limb-partitioned -> replicated: one all-gather-v per polynomial.
+ckks::Ciphertext gather(const DistributedCiphertext &ct,
+                        comm::Communicator &comm);
+/// This rank's slice of a plaintext (NTT form, same level).
+
+/// How a distributed key switch moves data.
+enum class KeySwitchAlgorithm {
+  /// All-gather the input's coefficient limbs; ModUp, inner product and
+  /// ModDown of the own limbs (special limbs redundantly): no output traffic.
+  InputBroadcast,
+  /// Digits aligned to devices: local ModUp of the own digits and a partial
+  /// inner product over the whole extended basis, then a modular
+  /// reduce-scatter of the chain limbs and an all-reduce of the special
+  /// limbs, then ModDown of the own limbs.
+  OutputAggregation,
+};
+
+class DistributedEvaluator {
+public:
+  DistributedEvaluator(ckks::ContextPtr context, comm::Communicator &comm);
+
+  const ckks::ContextPtr &context() const { return context_; }
+  comm::Communicator &communicator() const { return comm_; }
+
+  void addInPlace(DistributedCiphertext &a,
+                  const DistributedCiphertext &b) const;
+  void subInPlace(DistributedCiphertext &a,
+                  const DistributedCiphertext &b) const;
+  void negateInPlace(DistributedCiphertext &a) const;
+  /// `plain` is the full plaintext (every device holds it).
+  void multiplyPlainInPlace(DistributedCiphertext &a,
+                            const ckks::Plaintext &plain) const;
+  /// Tensor product of two size-2 ciphertexts: size 3, local.
+  DistributedCiphertext multiply(const DistributedCiphertext &a,
+                                 const DistributedCiphertext &b) const;
+  /// Broadcasts the top limb (coefficient form) from its owner; every device
+  /// then rounds its own limbs as Evaluator::rescaleInPlace.
+  void rescaleInPlace(DistributedCiphertext &a) const;
+
+  /// Key switch of polynomial 2 into 0 and 1.
+  void relinearizeInPlace(DistributedCiphertext &a, const ckks::RelinKey &key,
+                          KeySwitchAlgorithm algorithm) const;
+  DistributedCiphertext rotate(const DistributedCiphertext &a, long steps,
+                               const ckks::GaloisKeys &keys,
+                               KeySwitchAlgorithm algorithm) const;
+  /// Rotations by every step sharing one all-gather and one ModUp (input
+  /// broadcast).
+  std::vector<DistributedCiphertext>
+  rotateHoisted(const DistributedCiphertext &a, const std::vector<long> &steps,
+                const ckks::GaloisKeys &keys) const;
+
+private:
+  void checkOperand(const DistributedCiphertext &a, const char *what) const;
+  void checkPair(const DistributedCiphertext &a,
+                 const DistributedCiphertext &b) const;
+  /// Coefficient form of the whole of `poly` (local slice in NTT form) on
+  /// every device.
+  ckks::RnsPoly gatherCoefficients(const DistributedCiphertext &a,
+                                   unsigned poly) const;
+  /// The local ModUp of every digit over the own chain limbs and the special
+  /// limbs: per digit, chain part then special part.
+  std::vector<ckks::RnsPoly> modUpLocal(const DistributedCiphertext &a,
+                                        const ckks::RnsPoly &coefficients) const;
+  /// Input-broadcast inner product and ModDown from a local decomposition.
+  void applyLocal(const DistributedCiphertext &a,
+                  const std::vector<ckks::RnsPoly> &digits,
+                  const ckks::KeySwitchKey &key, const uint32_t *permutation,
+                  uint64_t *out0, uint64_t *out1) const;
+  /// Key switch of polynomial `poly` of `a` into out0/out1 (local slices).
+  void keySwitch(const DistributedCiphertext &a, unsigned poly,
+                 const ckks::KeySwitchKey &key, const uint32_t *permutation,
+                 KeySwitchAlgorithm algorithm, uint64_t *out0,
+                 uint64_t *out1) const;
+  void keySwitchAggregate(const DistributedCiphertext &a, unsigned poly,
+                          const ckks::KeySwitchKey &key,
+                          const uint32_t *permutation, uint64_t *out0,
+                          uint64_t *out1) const;
+  /// out0 + permuted a[0], out1: the rotated ciphertext.
+  DistributedCiphertext finishGalois(const DistributedCiphertext &a,
+                                     const uint32_t *permutation,
+                                     ckks::RnsPoly &out0,
+                                     ckks::RnsPoly &out1) const;
+
+  ckks::ContextPtr context_;
+  comm::Communicator &comm_;
+  ckks::KeySwitcher keySwitcher_;
+};
+
+} // namespace dist
+} // namespace aegis
+
+#endif // AEGIS_RUNTIME_DIST_DISTRIBUTED_H

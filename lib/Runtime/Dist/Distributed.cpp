@@ -1,0 +1,603 @@
+//===- Distributed.cpp - CKKS operations on limb-partitioned data ---------===//
+
+#include "aegis/Runtime/Dist/Distributed.h"
+
+#include "aegis/Runtime/Support/Error.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace aegis {
+namespace dist {
+
+using ckks::Ciphertext;
+using ckks::Context;
+using ckks::ContextPtr;
+using ckks::KeySwitchKey;
+using ckks::LimbRange;
+using ckks::Backend;
+using ckks::ModuliSpan;
+using ckks::RnsPoly;
+
+//===----------------------------------------------------------------------===//
+// LimbPartition
+//===----------------------------------------------------------------------===//
+
+LimbPartition::LimbPartition(std::vector<unsigned> bounds)
+    : bounds_(std::move(bounds)) {
+  require(bounds_.size() >= 2 && bounds_[0] == 0,
+          "a limb partition needs bounds 0 = b_0 <= ... <= b_P for P >= 1");
+  for (size_t i = 1; i < bounds_.size(); ++i) {
+    require(bounds_[i - 1] <= bounds_[i], "limb partition bounds decrease at ",
+            i, ": ", bounds_[i - 1], " > ", bounds_[i]);
+  }
+}
+
+LimbPartition LimbPartition::balanced(unsigned numLimbs, int numDevices) {
+  require(numDevices >= 1, "a limb partition needs at least one device, got ",
+          numDevices);
+  std::vector<unsigned> bounds{0};
+  unsigned base = numLimbs / unsigned(numDevices);
+  unsigned extra = numLimbs % unsigned(numDevices);
+  for (int d = 0; d < numDevices; ++d) {
+    bounds.push_back(bounds.back() + base + (unsigned(d) < extra ? 1 : 0));
+  }
+  return LimbPartition(std::move(bounds));
+}
+
+LimbPartition LimbPartition::digitAligned(const Context &context,
+                                          unsigned level, int numDevices) {
+  require(level <= context.maxLevel(), "level ", level,
+          " exceeds the maximum level ", context.maxLevel());
+  LimbPartition digits = balanced(context.numDigits(level), numDevices);
+  std::vector<unsigned> bounds{0};
+  for (int d = 0; d < numDevices; ++d) {
+    unsigned endDigit = digits.range(d).end;
+    bounds.push_back(endDigit == 0 ? 0
+                                   : context.digitEnd(endDigit - 1, level));
+  }
+  return LimbPartition(std::move(bounds));
+}
+
+int LimbPartition::owner(unsigned limb) const {
+  require(limb < numLimbs(), "limb ", limb, " is outside the partition of ",
+          numLimbs(), " limbs");
+  for (int d = 0; d < numDevices(); ++d) {
+    if (limb < bounds_[d + 1]) {
+      return d;
+    }
+  }
+  fail("limb ", limb, " has no owner");
+}
+
+LimbPartition LimbPartition::truncated(unsigned numLimbs) const {
+  std::vector<unsigned> bounds = bounds_;
+  for (unsigned &b : bounds) {
+    b = std::min(b, numLimbs);
+  }
+  return LimbPartition(std::move(bounds));
+}
+
+std::vector<size_t> LimbPartition::wordCounts(size_t degree) const {
+  std::vector<size_t> counts;
+  for (int d = 0; d < numDevices(); ++d) {
+    counts.push_back(size_t(range(d).size()) * degree);
+  }
+  return counts;
+}
+
+bool LimbPartition::isDigitAligned(const Context &context,
+                                   unsigned level) const {
+  if (numLimbs() != level + 1) {
+    return false;
+  }
+  for (int d = 0; d < numDevices(); ++d) {
+    unsigned b = bounds_[d];
+    if (b <= level && b % context.digitSize() != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// DistributedCiphertext
+//===----------------------------------------------------------------------===//
+
+DistributedCiphertext::DistributedCiphertext(ContextPtr context,
+                                             LimbPartition partition, int rank,
+                                             unsigned size, unsigned level,
+                                             double scale, size_t slots)
+    : context_(std::move(context)), partition_(std::move(partition)),
+      rank_(rank), size_(size), level_(level), scale_(scale), slots_(slots) {
+  require(context_ != nullptr, "a distributed ciphertext needs a context");
+  require(size == 2 || size == 3, "a ciphertext has 2 or 3 polynomials, not ",
+          size);
+  require(partition_.numLimbs() == level + 1, "the partition covers ",
+          partition_.numLimbs(), " limbs but level ", level, " has ",
+          level + 1);
+  require(rank >= 0 && rank < partition_.numDevices(), "rank ", rank,
+          " is outside the partition of ", partition_.numDevices(),
+          " devices");
+  for (unsigned i = 0; i < size; ++i) {
+    polys_[i] = RnsPoly(context_->backend(), range().size());
+  }
+}
+
+ModuliSpan DistributedCiphertext::moduli() const {
+  LimbRange r = range();
+  return context_->chainIndices(level_).slice(r.begin, r.size());
+}
+
+void DistributedCiphertext::shrinkToSize(unsigned size) {
+  for (unsigned i = size; i < size_; ++i) {
+    polys_[i] = RnsPoly();
+  }
+  size_ = size;
+}
+
+void DistributedCiphertext::dropTopLimb(double newScale) {
+  require(level_ >= 1, "cannot drop the top limb at level 0");
+  partition_ = partition_.truncated(level_);
+  --level_;
+  for (unsigned i = 0; i < size_; ++i) {
+    polys_[i].truncateLimbs(range().size());
+  }
+  scale_ = newScale;
+}
+
+DistributedCiphertext scatter(const Ciphertext &ct,
+                              const LimbPartition &partition, int rank) {
+  require(!ct.empty(), "cannot scatter an empty ciphertext");
+  DistributedCiphertext r(ct.context(), partition, rank, ct.size(), ct.level(),
+                          ct.scale(), ct.slots());
+  LimbRange range = r.range();
+  size_t n = ct.context()->degree();
+  for (unsigned i = 0; i < ct.size(); ++i) {
+    if (range.size() > 0) {
+      ct.context()->backend().copy(r.poly(i), ct[i].limb(range.begin),
+                                   range.size() * n);
+    }
+  }
+  return r;
+}
+
+Ciphertext gather(const DistributedCiphertext &ct, comm::Communicator &comm) {
+  require(ct.partition().numDevices() == comm.size(), "the partition has ",
+          ct.partition().numDevices(), " devices but the communicator ",
+          comm.size(), " ranks");
+  Ciphertext full(ct.context(), ct.size(), ct.level(), ct.scale(),
+                  ct.slots());
+  std::vector<size_t> counts =
+      ct.partition().wordCounts(ct.context()->degree());
+  for (unsigned i = 0; i < ct.size(); ++i) {
+    comm.allGatherV(ct.poly(i), full[i].data(), counts);
+  }
+  return full;
+}
+
+//===----------------------------------------------------------------------===//
+// DistributedEvaluator: local operations
+//===----------------------------------------------------------------------===//
+
+DistributedEvaluator::DistributedEvaluator(ContextPtr context,
+                                           comm::Communicator &comm)
+    : context_(std::move(context)), comm_(comm), keySwitcher_(context_) {}
+
+void DistributedEvaluator::checkOperand(const DistributedCiphertext &a,
+                                        const char *what) const {
+  require(a.context() == context_, what,
+          " belongs to another context than the evaluator");
+  require(a.partition().numDevices() == comm_.size(), what, " is split over ",
+          a.partition().numDevices(), " devices but the communicator has ",
+          comm_.size(), " ranks");
+  require(a.rank() == comm_.rank(), what, " is the share of rank ", a.rank(),
+          " but this is rank ", comm_.rank());
+}
+
+void DistributedEvaluator::checkPair(const DistributedCiphertext &a,
+                                     const DistributedCiphertext &b) const {
+  checkOperand(a, "first operand");
+  checkOperand(b, "second operand");
+  require(a.level() == b.level(), "operand levels differ: ", a.level(),
+          " and ", b.level());
+  require(a.partition() == b.partition(),
+          "operands are partitioned differently");
+  require(a.slots() == b.slots(), "operand slot counts differ: ", a.slots(),
+          " and ", b.slots());
+}
+
+static void checkScales(double a, double b) {
+  double tolerance = 1e-9 * std::max(std::fabs(a), std::fabs(b));
+  require(std::fabs(a - b) <= tolerance, "operand scales differ: ", a, " and ",
+          b);
+}
+
+void DistributedEvaluator::addInPlace(DistributedCiphertext &a,
+                                      const DistributedCiphertext &b) const {
+  checkPair(a, b);
+  checkScales(a.scale(), b.scale());
+  require(a.size() >= b.size(), "add: the first operand has ", a.size(),
+          " polynomials, fewer than the second's ", b.size());
+  if (a.numLocalLimbs() == 0) {
+    return;
+  }
+  for (unsigned i = 0; i < b.size(); ++i) {
+    context_->backend().add(a.poly(i), a.poly(i), b.poly(i), a.moduli());
+  }
+}
+
+void DistributedEvaluator::subInPlace(DistributedCiphertext &a,
+                                      const DistributedCiphertext &b) const {
+  checkPair(a, b);
+  checkScales(a.scale(), b.scale());
+  require(a.size() >= b.size(), "sub: the first operand has ", a.size(),
+          " polynomials, fewer than the second's ", b.size());
+  if (a.numLocalLimbs() == 0) {
+    return;
+  }
+  for (unsigned i = 0; i < b.size(); ++i) {
+    context_->backend().sub(a.poly(i), a.poly(i), b.poly(i), a.moduli());
+  }
+}
+
+void DistributedEvaluator::negateInPlace(DistributedCiphertext &a) const {
+  checkOperand(a, "operand");
+  if (a.numLocalLimbs() == 0) {
+    return;
+  }
+  for (unsigned i = 0; i < a.size(); ++i) {
+    context_->backend().negate(a.poly(i), a.poly(i), a.moduli());
+  }
+}
+
+void DistributedEvaluator::multiplyPlainInPlace(
+    DistributedCiphertext &a, const ckks::Plaintext &plain) const {
+  checkOperand(a, "ciphertext operand");
+  require(!plain.empty() && plain.context() == context_,
+          "plaintext operand is empty or belongs to another context");
+  require(plain.level() == a.level(), "operand levels differ: ", a.level(),
+          " and ", plain.level());
+  require(plain.slots() == a.slots(), "operand slot counts differ: ",
+          a.slots(), " and ", plain.slots());
+  if (a.numLocalLimbs() > 0) {
+    const uint64_t *slice = plain.poly().limb(a.range().begin);
+    for (unsigned i = 0; i < a.size(); ++i) {
+      context_->backend().multiply(a.poly(i), a.poly(i), slice, a.moduli());
+    }
+  }
+  a.setScale(a.scale() * plain.scale());
+}
+
+DistributedCiphertext
+DistributedEvaluator::multiply(const DistributedCiphertext &a,
+                               const DistributedCiphertext &b) const {
+  checkPair(a, b);
+  require(a.size() == 2 && b.size() == 2,
+          "multiply expects relinearized operands (2 polynomials), found ",
+          a.size(), " and ", b.size());
+  DistributedCiphertext r(context_, a.partition(), a.rank(), 3, a.level(),
+                          a.scale() * b.scale(), a.slots());
+  if (a.numLocalLimbs() > 0) {
+    Backend &backend = context_->backend();
+    ModuliSpan mods = a.moduli();
+    backend.multiply(r.poly(0), a.poly(0), b.poly(0), mods);
+    backend.multiply(r.poly(1), a.poly(0), b.poly(1), mods);
+    backend.multiplyAccumulate(r.poly(1), a.poly(1), b.poly(0), mods);
+    backend.multiply(r.poly(2), a.poly(1), b.poly(1), mods);
+  }
+  return r;
+}
+
+void DistributedEvaluator::rescaleInPlace(DistributedCiphertext &a) const {
+  checkOperand(a, "operand");
+  const unsigned level = a.level();
+  require(level >= 1, "cannot rescale a ciphertext at level 0");
+  const Context &ctx = *context_;
+  Backend &backend = ctx.backend();
+  const size_t n = ctx.degree();
+  const uint32_t top = level;
+  const int root = a.partition().owner(level);
+  // The top limb of every polynomial, coefficient form, from its owner.
+  RnsPoly last(backend, a.size());
+  if (comm_.rank() == root) {
+    unsigned local = level - a.range().begin;
+    for (unsigned i = 0; i < a.size(); ++i) {
+      backend.copy(last.limb(i), a.poly(i) + size_t(local) * n, n);
+      backend.inverseNtt(last.limb(i), ModuliSpan(&top, 1));
+    }
+  }
+  comm_.broadcast(last.data(), size_t(a.size()) * n, root);
+  // Every device rounds its own limbs below the top one.
+  LimbRange r = a.range();
+  unsigned end = std::min(r.end, level);
+  if (r.begin < end) {
+    unsigned count = end - r.begin;
+    ModuliSpan lower = ctx.chainIndices(level).slice(r.begin, count);
+    const uint64_t half = ctx.modulus(top).value / 2;
+    RnsPoly lifted(backend, count);
+    for (unsigned i = 0; i < a.size(); ++i) {
+      backend.switchModulus(lifted.data(), lower, last.limb(i), top, half,
+                            ctx.rescaleHalves(level) + r.begin);
+      backend.forwardNtt(lifted.data(), lower);
+      backend.subtractAndScale(a.poly(i), a.poly(i), lifted.data(),
+                               ctx.rescaleInverses(level) + r.begin, lower);
+    }
+  }
+  a.dropTopLimb(a.scale() / double(ctx.modulus(top).value));
+}
+
+//===----------------------------------------------------------------------===//
+// Key switching
+//===----------------------------------------------------------------------===//
+
+RnsPoly
+DistributedEvaluator::gatherCoefficients(const DistributedCiphertext &a,
+                                         unsigned poly) const {
+  const Context &ctx = *context_;
+  const size_t n = ctx.degree();
+  RnsPoly full(ctx.backend(), a.level() + 1);
+  LimbRange r = a.range();
+  uint64_t *own = full.data() + size_t(r.begin) * n;
+  if (r.size() > 0) {
+    ctx.backend().copy(own, a.poly(poly), r.size() * n);
+    ctx.backend().inverseNtt(own, a.moduli());
+  }
+  comm_.allGatherV(own, full.data(), a.partition().wordCounts(n));
+  return full;
+}
+
+std::vector<RnsPoly>
+DistributedEvaluator::modUpLocal(const DistributedCiphertext &a,
+                                 const RnsPoly &coefficients) const {
+  const Context &ctx = *context_;
+  const unsigned level = a.level();
+  const unsigned own = a.numLocalLimbs();
+  const unsigned k = ctx.numSpecial();
+  std::vector<RnsPoly> digits;
+  if (own == 0) {
+    return digits;
+  }
+  LimbRange special{level + 1, level + 1 + k};
+  for (unsigned j = 0; j < ctx.numDigits(level); ++j) {
+    RnsPoly digit(ctx.backend(), own + k);
+    const uint64_t *source = coefficients.limb(ctx.digitBegin(j));
+    keySwitcher_.modUpDigit(level, j, source, nullptr, a.range(),
+                            digit.data());
+    keySwitcher_.modUpDigit(level, j, source, nullptr, special,
+                            digit.limb(own));
+    digits.push_back(std::move(digit));
+  }
+  return digits;
+}
+
+void DistributedEvaluator::applyLocal(const DistributedCiphertext &a,
+                                      const std::vector<RnsPoly> &digits,
+                                      const KeySwitchKey &key,
+                                      const uint32_t *permutation,
+                                      uint64_t *out0, uint64_t *out1) const {
+  const Context &ctx = *context_;
+  const unsigned level = a.level();
+  const unsigned own = a.numLocalLimbs();
+  const unsigned k = ctx.numSpecial();
+  if (own == 0) {
+    return;
+  }
+  std::vector<const uint64_t *> chainParts, specialParts;
+  for (const RnsPoly &d : digits) {
+    chainParts.push_back(d.data());
+    specialParts.push_back(d.limb(own));
+  }
+  RnsPoly acc0(ctx.backend(), own + k), acc1(ctx.backend(), own + k);
+  keySwitcher_.innerProduct(level, key, 0,
+                            Span<const uint64_t *const>(chainParts), a.range(),
+                            acc0.data(), acc1.data(), permutation, false);
+  keySwitcher_.innerProduct(level, key, 0,
+                            Span<const uint64_t *const>(specialParts),
+                            LimbRange{level + 1, level + 1 + k},
+                            acc0.limb(own), acc1.limb(own), permutation,
+                            false);
+  keySwitcher_.modDownSpecialToCoefficients(acc0.limb(own));
+  keySwitcher_.modDownSpecialToCoefficients(acc1.limb(own));
+  keySwitcher_.modDownChain(level, acc0.limb(own), acc0.data(), a.range(),
+                            out0);
+  keySwitcher_.modDownChain(level, acc1.limb(own), acc1.data(), a.range(),
+                            out1);
+}
+
+void DistributedEvaluator::keySwitchAggregate(const DistributedCiphertext &a,
+                                              unsigned poly,
+                                              const KeySwitchKey &key,
+                                              const uint32_t *permutation,
+                                              uint64_t *out0,
+                                              uint64_t *out1) const {
+  const Context &ctx = *context_;
+  Backend &backend = ctx.backend();
+  const unsigned level = a.level();
+  const size_t n = ctx.degree();
+  const unsigned k = ctx.numSpecial();
+  const LimbPartition &partition = a.partition();
+  require(partition.isDigitAligned(ctx, level),
+          "output aggregation needs a digit-aligned partition (digits of ",
+          ctx.digitSize(), " limbs)");
+  const LimbRange r = a.range();
+  const LimbRange all = keySwitcher_.extendedRange(level);
+  // Local ModUp of the own digits and a partial inner product over the whole
+  // extended basis.
+  RnsPoly acc0(backend, all.size()), acc1(backend, all.size());
+  if (r.size() == 0) {
+    backend.fillZero(acc0.data(), acc0.numWords());
+    backend.fillZero(acc1.data(), acc1.numWords());
+  } else {
+    RnsPoly coefficients(backend, r.size());
+    backend.copy(coefficients.data(), a.poly(poly), r.size() * n);
+    backend.inverseNtt(coefficients.data(), a.moduli());
+    unsigned firstDigit = r.begin / ctx.digitSize();
+    std::vector<RnsPoly> digits;
+    std::vector<const uint64_t *> pointers;
+    for (unsigned j = firstDigit;
+         j < ctx.numDigits(level) && ctx.digitBegin(j) < r.end; ++j) {
+      RnsPoly digit(backend, all.size());
+      unsigned offset = ctx.digitBegin(j) - r.begin;
+      keySwitcher_.modUpDigit(level, j, coefficients.limb(offset),
+                              a.poly(poly) + size_t(offset) * n, all,
+                              digit.data());
+      pointers.push_back(digit.data());
+      digits.push_back(std::move(digit));
+    }
+    keySwitcher_.innerProduct(level, key, firstDigit,
+                              Span<const uint64_t *const>(pointers), all,
+                              acc0.data(), acc1.data(), permutation, false);
+  }
+  // Reduce-scatter of the chain limbs of both accumulators: slice p holds
+  // acc0 then acc1 on device p's limbs.
+  std::vector<uint64_t> send;
+  std::vector<uint64_t> chainModuli;
+  send.reserve(size_t(2) * (level + 1) * n);
+  for (int p = 0; p < partition.numDevices(); ++p) {
+    LimbRange rp = partition.range(p);
+    for (const RnsPoly *acc : {&acc0, &acc1}) {
+      send.insert(send.end(), acc->limb(rp.begin), acc->limb(rp.end));
+      for (unsigned i = rp.begin; i < rp.end; ++i) {
+        chainModuli.push_back(ctx.modulus(i).value);
+      }
+    }
+  }
+  std::vector<size_t> counts = partition.wordCounts(n);
+  for (size_t &c : counts) {
+    c *= 2;
+  }
+  RnsPoly chain(backend, size_t(2) * r.size());
+  comm_.reduceScatterV(send.data(), chain.data(), counts,
+                       comm::Reduction::modularSum(chainModuli, n));
+  // All-reduce of the special limbs of both accumulators.
+  RnsPoly special(backend, size_t(2) * k);
+  backend.copy(special.data(), acc0.limb(level + 1), size_t(k) * n);
+  backend.copy(special.limb(k), acc1.limb(level + 1), size_t(k) * n);
+  std::vector<uint64_t> specialModuli;
+  for (unsigned copy = 0; copy < 2; ++copy) {
+    for (unsigned i = 0; i < k; ++i) {
+      specialModuli.push_back(ctx.modulus(ctx.specialIndex(i)).value);
+    }
+  }
+  comm_.allReduce(special.data(), special.data(), special.numWords(),
+                  comm::Reduction::modularSum(specialModuli, n));
+  if (r.size() == 0) {
+    return;
+  }
+  keySwitcher_.modDownSpecialToCoefficients(special.data());
+  keySwitcher_.modDownSpecialToCoefficients(special.limb(k));
+  keySwitcher_.modDownChain(level, special.data(), chain.data(), r, out0);
+  keySwitcher_.modDownChain(level, special.limb(k), chain.limb(r.size()), r,
+                            out1);
+}
+
+void DistributedEvaluator::keySwitch(const DistributedCiphertext &a,
+                                     unsigned poly, const KeySwitchKey &key,
+                                     const uint32_t *permutation,
+                                     KeySwitchAlgorithm algorithm,
+                                     uint64_t *out0, uint64_t *out1) const {
+  if (algorithm == KeySwitchAlgorithm::OutputAggregation) {
+    keySwitchAggregate(a, poly, key, permutation, out0, out1);
+    return;
+  }
+  RnsPoly coefficients = gatherCoefficients(a, poly);
+  std::vector<RnsPoly> digits = modUpLocal(a, coefficients);
+  applyLocal(a, digits, key, permutation, out0, out1);
+}
+
+void DistributedEvaluator::relinearizeInPlace(
+    DistributedCiphertext &a, const ckks::RelinKey &key,
+    KeySwitchAlgorithm algorithm) const {
+  checkOperand(a, "operand");
+  require(a.size() == 3, "relinearize expects 3 polynomials, found ",
+          a.size());
+  require(key.context() == context_,
+          "relinearization key belongs to another context");
+  Backend &backend = context_->backend();
+  RnsPoly u0(backend, a.numLocalLimbs()), u1(backend, a.numLocalLimbs());
+  keySwitch(a, 2, key.key(), nullptr, algorithm, u0.data(), u1.data());
+  if (a.numLocalLimbs() > 0) {
+    backend.add(a.poly(0), a.poly(0), u0.data(), a.moduli());
+    backend.add(a.poly(1), a.poly(1), u1.data(), a.moduli());
+  }
+  a.shrinkToSize(2);
+}
+
+DistributedCiphertext DistributedEvaluator::finishGalois(
+    const DistributedCiphertext &a, const uint32_t *permutation, RnsPoly &out0,
+    RnsPoly &out1) const {
+  Backend &backend = context_->backend();
+  DistributedCiphertext r(context_, a.partition(), a.rank(), 2, a.level(),
+                          a.scale(), a.slots());
+  unsigned own = a.numLocalLimbs();
+  if (own > 0) {
+    backend.permute(r.poly(0), a.poly(0), permutation, own);
+    backend.add(r.poly(0), r.poly(0), out0.data(), a.moduli());
+    backend.copy(r.poly(1), out1.data(), out1.numWords());
+  }
+  return r;
+}
+
+DistributedCiphertext
+DistributedEvaluator::rotate(const DistributedCiphertext &a, long steps,
+                             const ckks::GaloisKeys &keys,
+                             KeySwitchAlgorithm algorithm) const {
+  checkOperand(a, "operand");
+  uint64_t g = context_->galoisElementForRotation(steps);
+  if (g == 1) {
+    return a;
+  }
+  require(a.size() == 2, "automorphisms expect a relinearized ciphertext, "
+                         "found ",
+          a.size(), " polynomials");
+  require(keys.context() == context_, "Galois keys belong to another context");
+  const KeySwitchKey &key = keys.at(g);
+  const uint32_t *permutation = context_->galoisPermutation(g).data();
+  Backend &backend = context_->backend();
+  RnsPoly u0(backend, a.numLocalLimbs()), u1(backend, a.numLocalLimbs());
+  keySwitch(a, 1, key, permutation, algorithm, u0.data(), u1.data());
+  return finishGalois(a, permutation, u0, u1);
+}
+
+std::vector<DistributedCiphertext>
+DistributedEvaluator::rotateHoisted(const DistributedCiphertext &a,
+                                    const std::vector<long> &steps,
+                                    const ckks::GaloisKeys &keys) const {
+  checkOperand(a, "operand");
+  require(a.size() == 2, "hoisted rotations expect a relinearized "
+                         "ciphertext, found ",
+          a.size(), " polynomials");
+  require(keys.context() == context_, "Galois keys belong to another context");
+  bool anyKeySwitch = false;
+  for (long step : steps) {
+    uint64_t g = context_->galoisElementForRotation(step);
+    if (g != 1) {
+      (void)keys.at(g);
+      anyKeySwitch = true;
+    }
+  }
+  std::vector<DistributedCiphertext> results;
+  if (!anyKeySwitch) {
+    results.assign(steps.size(), a);
+    return results;
+  }
+  RnsPoly coefficients = gatherCoefficients(a, 1);
+  std::vector<RnsPoly> digits = modUpLocal(a, coefficients);
+  Backend &backend = context_->backend();
+  for (long step : steps) {
+    uint64_t g = context_->galoisElementForRotation(step);
+    if (g == 1) {
+      results.push_back(a);
+      continue;
+    }
+    const uint32_t *permutation = context_->galoisPermutation(g).data();
+    RnsPoly u0(backend, a.numLocalLimbs()), u1(backend, a.numLocalLimbs());
+    applyLocal(a, digits, keys.at(g), permutation, u0.data(), u1.data());
+    results.push_back(finishGalois(a, permutation, u0, u1));
+  }
+  return results;
+}
+
+} // namespace dist
+} // namespace aegis
