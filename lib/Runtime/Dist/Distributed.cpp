@@ -136,10 +136,11 @@ void DistributedCiphertext::shrinkToSize(unsigned size) {
   size_ = size;
 }
 
-void DistributedCiphertext::dropTopLimb(double newScale) {
-  require(level_ >= 1, "cannot drop the top limb at level 0");
-  partition_ = partition_.truncated(level_);
-  --level_;
+void DistributedCiphertext::dropToLevel(unsigned level, double newScale) {
+  require(level <= level_, "cannot drop a ciphertext from level ", level_,
+          " up to level ", level);
+  partition_ = partition_.truncated(level + 1);
+  level_ = level;
   for (unsigned i = 0; i < size_; ++i) {
     polys_[i].truncateLimbs(range().size());
   }
@@ -174,6 +175,38 @@ Ciphertext gather(const DistributedCiphertext &ct, comm::Communicator &comm) {
     comm.allGatherV(ct.poly(i), full[i].data(), counts);
   }
   return full;
+}
+
+DistributedCiphertext repartition(const DistributedCiphertext &ct,
+                                  const LimbPartition &target,
+                                  comm::Communicator &comm) {
+  const LimbPartition &source = ct.partition();
+  require(source.numDevices() == comm.size() &&
+              target.numDevices() == comm.size(),
+          "repartition: the partitions have ", source.numDevices(), " and ",
+          target.numDevices(), " devices but the communicator ", comm.size(),
+          " ranks");
+  require(source.numLimbs() == target.numLimbs(), "repartition: ",
+          source.numLimbs(), " limbs cannot become ", target.numLimbs());
+  const int rank = comm.rank();
+  const size_t n = ct.context()->degree();
+  auto overlap = [](LimbRange a, LimbRange b) -> size_t {
+    unsigned lo = std::max(a.begin, b.begin), hi = std::min(a.end, b.end);
+    return lo < hi ? hi - lo : 0;
+  };
+  // Old range r meets new ranges 0..P-1 in increasing order, so the slices
+  // sent are consecutive pieces of the local data; likewise received.
+  std::vector<size_t> sendCounts, recvCounts;
+  for (int p = 0; p < comm.size(); ++p) {
+    sendCounts.push_back(overlap(source.range(rank), target.range(p)) * n);
+    recvCounts.push_back(overlap(source.range(p), target.range(rank)) * n);
+  }
+  DistributedCiphertext r(ct.context(), target, rank, ct.size(), ct.level(),
+                          ct.scale(), ct.slots());
+  for (unsigned i = 0; i < ct.size(); ++i) {
+    comm.allToAllV(ct.poly(i), sendCounts, r.poly(i), recvCounts);
+  }
+  return r;
 }
 
 //===----------------------------------------------------------------------===//
@@ -269,6 +302,40 @@ void DistributedEvaluator::multiplyPlainInPlace(
   a.setScale(a.scale() * plain.scale());
 }
 
+void DistributedEvaluator::addPlainInPlace(
+    DistributedCiphertext &a, const ckks::Plaintext &plain) const {
+  checkOperand(a, "ciphertext operand");
+  require(!plain.empty() && plain.context() == context_,
+          "plaintext operand is empty or belongs to another context");
+  require(plain.level() == a.level(), "operand levels differ: ", a.level(),
+          " and ", plain.level());
+  checkScales(a.scale(), plain.scale());
+  if (a.numLocalLimbs() > 0) {
+    context_->backend().add(a.poly(0), a.poly(0),
+                            plain.poly().limb(a.range().begin), a.moduli());
+  }
+}
+
+void DistributedEvaluator::subPlainInPlace(
+    DistributedCiphertext &a, const ckks::Plaintext &plain) const {
+  checkOperand(a, "ciphertext operand");
+  require(!plain.empty() && plain.context() == context_,
+          "plaintext operand is empty or belongs to another context");
+  require(plain.level() == a.level(), "operand levels differ: ", a.level(),
+          " and ", plain.level());
+  checkScales(a.scale(), plain.scale());
+  if (a.numLocalLimbs() > 0) {
+    context_->backend().sub(a.poly(0), a.poly(0),
+                            plain.poly().limb(a.range().begin), a.moduli());
+  }
+}
+
+void DistributedEvaluator::dropToLevelInPlace(DistributedCiphertext &a,
+                                              unsigned level) const {
+  checkOperand(a, "operand");
+  a.dropToLevel(level, a.scale());
+}
+
 DistributedCiphertext
 DistributedEvaluator::multiply(const DistributedCiphertext &a,
                                const DistributedCiphertext &b) const {
@@ -324,7 +391,7 @@ void DistributedEvaluator::rescaleInPlace(DistributedCiphertext &a) const {
                                ctx.rescaleInverses(level) + r.begin, lower);
     }
   }
-  a.dropTopLimb(a.scale() / double(ctx.modulus(top).value));
+  a.dropToLevel(level - 1, a.scale() / double(ctx.modulus(top).value));
 }
 
 //===----------------------------------------------------------------------===//
@@ -543,8 +610,23 @@ DistributedCiphertext
 DistributedEvaluator::rotate(const DistributedCiphertext &a, long steps,
                              const ckks::GaloisKeys &keys,
                              KeySwitchAlgorithm algorithm) const {
+  return applyGalois(a, context_->galoisElementForRotation(steps), keys,
+                     algorithm);
+}
+
+DistributedCiphertext
+DistributedEvaluator::conjugate(const DistributedCiphertext &a,
+                                const ckks::GaloisKeys &keys,
+                                KeySwitchAlgorithm algorithm) const {
+  return applyGalois(a, context_->conjugationElement(), keys, algorithm);
+}
+
+DistributedCiphertext
+DistributedEvaluator::applyGalois(const DistributedCiphertext &a, uint64_t g,
+                                  const ckks::GaloisKeys &keys,
+                                  KeySwitchAlgorithm algorithm) const {
   checkOperand(a, "operand");
-  uint64_t g = context_->galoisElementForRotation(steps);
+  context_->checkGaloisElement(g);
   if (g == 1) {
     return a;
   }

@@ -39,7 +39,7 @@ struct DistSetup {
 
   explicit DistSetup(unsigned dnum)
       : s(makeSpec(10, {50, 40, 40, 40, 40, 40}, {60, 60}, dnum), 70 + dnum) {
-    galois = s.keygen->createGaloisKeys({1, -3, 5, -2});
+    galois = s.keygen->createGaloisKeys({1, -3, 5, -2}, true);
     x = s.encrypt(randomValues(512, 1));
     y = s.encrypt(randomValues(512, 2));
     plain = s.encoder->encode(randomValues(512, 3), s.top(), s.scale());
@@ -243,6 +243,68 @@ TEST(DistLocalOps, AddSubNegatePlainAndTensorAreBitExact) {
       expectSameBits(res[r].gathered[4], wantTensor, what + " tensor");
       EXPECT_EQ(res[r].traffic.total().bytesSent, 0u) << what;
       EXPECT_EQ(res[r].traffic.total().bytesReceived, 0u) << what;
+    }
+  }
+}
+
+TEST(DistConversion, RepartitionMovesOnlyTheLimbsThatChangeOwner) {
+  DistSetup &st = setup(3); // digits of 2 limbs
+  const Context &ctx = *st.s.context;
+  const unsigned limbs = st.s.top() + 1;
+  for (int P : kDeviceCounts) {
+    LimbPartition from = LimbPartition::balanced(limbs, P);
+    LimbPartition to = LimbPartition::digitAligned(ctx, st.s.top(), P);
+    std::vector<RankResult> res = runDistributed(
+        st, P, from,
+        [&](DistributedEvaluator &eval, const LimbPartition &p, int rank) {
+          return std::vector<DistributedCiphertext>{
+              repartition(scatter(st.x, p, rank), to, eval.communicator())};
+        });
+    for (int r = 0; r < P; ++r) {
+      std::string what = "P=" + std::to_string(P) + " rank " +
+                          std::to_string(r);
+      expectSameBits(res[r].gathered[0], st.x, what);
+      EXPECT_EQ(res[r].outPartitions[0], to) << what;
+      // Limb i moves from from.owner(i) to to.owner(i), both polynomials.
+      uint64_t sent = 0, received = 0;
+      for (unsigned i = 0; i < limbs; ++i) {
+        if (from.owner(i) != to.owner(i)) {
+          sent += from.owner(i) == r ? 2 * st.n() * 8 : 0;
+          received += to.owner(i) == r ? 2 * st.n() * 8 : 0;
+        }
+      }
+      expectTraffic(res[r].traffic, CollectiveKind::AllToAll, sent, received,
+                    what);
+    }
+  }
+}
+
+TEST(DistLocalOps, AddSubPlainAndDropToLevel) {
+  DistSetup &st = setup(2);
+  const Evaluator &ev = *st.s.evaluator;
+  Ciphertext wantAdd = ev.addPlain(st.x, st.plain);
+  Ciphertext wantSub = ev.subPlain(st.x, st.plain);
+  Ciphertext wantDrop = ev.dropToLevel(st.x, 2);
+  for (int P : kDeviceCounts) {
+    LimbPartition part = LimbPartition::balanced(st.s.top() + 1, P);
+    std::vector<RankResult> res = runDistributed(
+        st, P, part,
+        [&](DistributedEvaluator &eval, const LimbPartition &p, int rank) {
+          DistributedCiphertext add = scatter(st.x, p, rank), sub = add,
+                                drop = add;
+          eval.addPlainInPlace(add, st.plain);
+          eval.subPlainInPlace(sub, st.plain);
+          eval.dropToLevelInPlace(drop, 2);
+          return std::vector<DistributedCiphertext>{add, sub, drop};
+        });
+    for (int r = 0; r < P; ++r) {
+      std::string what = "P=" + std::to_string(P) + " rank " +
+                          std::to_string(r);
+      expectSameBits(res[r].gathered[0], wantAdd, what + " addPlain");
+      expectSameBits(res[r].gathered[1], wantSub, what + " subPlain");
+      expectSameBits(res[r].gathered[2], wantDrop, what + " dropToLevel");
+      EXPECT_EQ(res[r].outPartitions[2], part.truncated(3)) << what;
+      EXPECT_EQ(res[r].traffic.total().bytesSent, 0u) << what;
     }
   }
 }
@@ -481,6 +543,52 @@ TEST_P(DistKeySwitch, MultiplyRelinearizeRescaleRotateChain) {
     for (int r = 0; r < P; ++r) {
       expectSameBits(res[r].gathered[0], want,
                      "P=" + std::to_string(P) + " rank " + std::to_string(r));
+    }
+  }
+}
+
+TEST_P(DistKeySwitch, ConjugateAndRelinearizeAfterRepartition) {
+  // Output aggregation at a lower level: the truncated partition after a
+  // rescale is repartitioned to a digit-aligned one first.
+  DistSetup &st = setup(GetParam());
+  const Context &ctx = *st.s.context;
+  const Evaluator &ev = *st.s.evaluator;
+  Ciphertext wantConj = ev.conjugate(st.x, st.galois);
+  Ciphertext low = ev.rescale(ev.multiplyRelin(st.x, st.y, st.s.relinKey));
+  Ciphertext tensor = ev.multiply(low, ev.rescale(ev.multiplyPlain(
+                                           st.y, st.plain)));
+  Ciphertext wantRelin = ev.relinearize(tensor, st.s.relinKey);
+  const unsigned level = st.s.top() - 1;
+  for (int P : kDeviceCounts) {
+    for (KeySwitchAlgorithm alg : {KeySwitchAlgorithm::InputBroadcast,
+                                   KeySwitchAlgorithm::OutputAggregation}) {
+      bool broadcast = alg == KeySwitchAlgorithm::InputBroadcast;
+      LimbPartition part = LimbPartition::balanced(st.s.top() + 1, P);
+      std::vector<RankResult> res = runDistributed(
+          st, P, part,
+          [&](DistributedEvaluator &eval, const LimbPartition &p, int rank) {
+            LimbPartition aligned =
+                LimbPartition::digitAligned(ctx, st.s.top(), P);
+            DistributedCiphertext x = scatter(st.x, broadcast ? p : aligned,
+                                              rank);
+            DistributedCiphertext conj = eval.conjugate(x, st.galois, alg);
+            DistributedCiphertext t = scatter(tensor, p.truncated(level + 1),
+                                              rank);
+            if (!broadcast) {
+              t = repartition(
+                  t, LimbPartition::digitAligned(ctx, level, P),
+                  eval.communicator());
+            }
+            eval.relinearizeInPlace(t, st.s.relinKey, alg);
+            return std::vector<DistributedCiphertext>{conj, t};
+          });
+      for (int r = 0; r < P; ++r) {
+        std::string what = "P=" + std::to_string(P) + " rank " +
+                           std::to_string(r) +
+                           (broadcast ? " broadcast" : " aggregation");
+        expectSameBits(res[r].gathered[0], wantConj, what + " conjugate");
+        expectSameBits(res[r].gathered[1], wantRelin, what + " relinearize");
+      }
     }
   }
 }

@@ -82,8 +82,9 @@ public:
 
   void setScale(double scale) { scale_ = scale; }
   void shrinkToSize(unsigned size);
-  /// Replaces the metadata and storage after a rescale.
-  void dropTopLimb(double newScale);
+  /// Keeps the limbs up to `level` (the partition truncated); sets the
+  /// scale.
+  void dropToLevel(unsigned level, double newScale);
 
 private:
   ckks::ContextPtr context_;
@@ -103,6 +104,12 @@ DistributedCiphertext scatter(const ckks::Ciphertext &ct,
 ckks::Ciphertext gather(const DistributedCiphertext &ct,
                         comm::Communicator &comm);
 /// This rank's slice of a plaintext (NTT form, same level).
+
+/// Limb-partitioned -> another partition of the same limbs: one all-to-all-v
+/// per polynomial moving exactly the limbs that change owner.
+DistributedCiphertext repartition(const DistributedCiphertext &ct,
+                                  const LimbPartition &target,
+                                  comm::Communicator &comm);
 
 /// How a distributed key switch moves data.
 enum class KeySwitchAlgorithm {
@@ -131,6 +138,13 @@ public:
   /// `plain` is the full plaintext (every device holds it).
   void multiplyPlainInPlace(DistributedCiphertext &a,
                             const ckks::Plaintext &plain) const;
+  /// Plaintext added to / subtracted from polynomial 0 (same scale).
+  void addPlainInPlace(DistributedCiphertext &a,
+                       const ckks::Plaintext &plain) const;
+  void subPlainInPlace(DistributedCiphertext &a,
+                       const ckks::Plaintext &plain) const;
+  /// Drops the limbs above `level` (local: their owners forget them).
+  void dropToLevelInPlace(DistributedCiphertext &a, unsigned level) const;
   /// Tensor product of two size-2 ciphertexts: size 3, local.
   DistributedCiphertext multiply(const DistributedCiphertext &a,
                                  const DistributedCiphertext &b) const;
@@ -144,6 +158,13 @@ public:
   DistributedCiphertext rotate(const DistributedCiphertext &a, long steps,
                                const ckks::GaloisKeys &keys,
                                KeySwitchAlgorithm algorithm) const;
+  DistributedCiphertext conjugate(const DistributedCiphertext &a,
+                                  const ckks::GaloisKeys &keys,
+                                  KeySwitchAlgorithm algorithm) const;
+  DistributedCiphertext applyGalois(const DistributedCiphertext &a,
+                                    uint64_t galoisElement,
+                                    const ckks::GaloisKeys &keys,
+                                    KeySwitchAlgorithm algorithm) const;
   /// Rotations by every step sharing one all-gather and one ModUp (input
   /// broadcast).
   std::vector<DistributedCiphertext>
