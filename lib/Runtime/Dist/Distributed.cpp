@@ -438,15 +438,15 @@ DistributedEvaluator::modUpLocal(const DistributedCiphertext &a,
   return digits;
 }
 
-void DistributedEvaluator::applyLocal(const DistributedCiphertext &a,
+void DistributedEvaluator::innerLocal(const DistributedCiphertext &a,
                                       const std::vector<RnsPoly> &digits,
                                       const KeySwitchKey &key,
                                       const uint32_t *permutation,
-                                      uint64_t *out0, uint64_t *out1) const {
-  const Context &ctx = *context_;
+                                      RnsPoly &acc0, RnsPoly &acc1,
+                                      bool accumulate) const {
   const unsigned level = a.level();
   const unsigned own = a.numLocalLimbs();
-  const unsigned k = ctx.numSpecial();
+  const unsigned k = context_->numSpecial();
   if (own == 0) {
     return;
   }
@@ -455,67 +455,105 @@ void DistributedEvaluator::applyLocal(const DistributedCiphertext &a,
     chainParts.push_back(d.data());
     specialParts.push_back(d.limb(own));
   }
-  RnsPoly acc0(ctx.backend(), own + k), acc1(ctx.backend(), own + k);
   keySwitcher_.innerProduct(level, key, 0,
                             Span<const uint64_t *const>(chainParts), a.range(),
-                            acc0.data(), acc1.data(), permutation, false);
+                            acc0.data(), acc1.data(), permutation, accumulate);
   keySwitcher_.innerProduct(level, key, 0,
                             Span<const uint64_t *const>(specialParts),
                             LimbRange{level + 1, level + 1 + k},
                             acc0.limb(own), acc1.limb(own), permutation,
-                            false);
+                            accumulate);
+}
+
+void DistributedEvaluator::modDownLocal(const DistributedCiphertext &a,
+                                        RnsPoly &acc0, RnsPoly &acc1,
+                                        uint64_t *out0, uint64_t *out1) const {
+  const unsigned own = a.numLocalLimbs();
+  if (own == 0) {
+    return;
+  }
   keySwitcher_.modDownSpecialToCoefficients(acc0.limb(own));
   keySwitcher_.modDownSpecialToCoefficients(acc1.limb(own));
-  keySwitcher_.modDownChain(level, acc0.limb(own), acc0.data(), a.range(),
+  keySwitcher_.modDownChain(a.level(), acc0.limb(own), acc0.data(), a.range(),
                             out0);
-  keySwitcher_.modDownChain(level, acc1.limb(own), acc1.data(), a.range(),
+  keySwitcher_.modDownChain(a.level(), acc1.limb(own), acc1.data(), a.range(),
                             out1);
 }
 
-void DistributedEvaluator::keySwitchAggregate(const DistributedCiphertext &a,
-                                              unsigned poly,
-                                              const KeySwitchKey &key,
-                                              const uint32_t *permutation,
-                                              uint64_t *out0,
-                                              uint64_t *out1) const {
+void DistributedEvaluator::applyLocal(const DistributedCiphertext &a,
+                                      const std::vector<RnsPoly> &digits,
+                                      const KeySwitchKey &key,
+                                      const uint32_t *permutation,
+                                      uint64_t *out0, uint64_t *out1) const {
+  const unsigned own = a.numLocalLimbs();
+  const unsigned k = context_->numSpecial();
+  if (own == 0) {
+    return;
+  }
+  RnsPoly acc0(context_->backend(), own + k),
+      acc1(context_->backend(), own + k);
+  innerLocal(a, digits, key, permutation, acc0, acc1, false);
+  modDownLocal(a, acc0, acc1, out0, out1);
+}
+
+void DistributedEvaluator::partialAggregate(const DistributedCiphertext &a,
+                                            unsigned poly,
+                                            const KeySwitchKey &key,
+                                            const uint32_t *permutation,
+                                            RnsPoly &acc0, RnsPoly &acc1,
+                                            bool accumulate) const {
   const Context &ctx = *context_;
   Backend &backend = ctx.backend();
   const unsigned level = a.level();
   const size_t n = ctx.degree();
-  const unsigned k = ctx.numSpecial();
-  const LimbPartition &partition = a.partition();
-  require(partition.isDigitAligned(ctx, level),
+  require(a.partition().isDigitAligned(ctx, level),
           "output aggregation needs a digit-aligned partition (digits of ",
           ctx.digitSize(), " limbs)");
   const LimbRange r = a.range();
   const LimbRange all = keySwitcher_.extendedRange(level);
   // Local ModUp of the own digits and a partial inner product over the whole
   // extended basis.
-  RnsPoly acc0(backend, all.size()), acc1(backend, all.size());
   if (r.size() == 0) {
+    if (accumulate) {
+      return;
+    }
     backend.fillZero(acc0.data(), acc0.numWords());
     backend.fillZero(acc1.data(), acc1.numWords());
-  } else {
-    RnsPoly coefficients(backend, r.size());
-    backend.copy(coefficients.data(), a.poly(poly), r.size() * n);
-    backend.inverseNtt(coefficients.data(), a.moduli());
-    unsigned firstDigit = r.begin / ctx.digitSize();
-    std::vector<RnsPoly> digits;
-    std::vector<const uint64_t *> pointers;
-    for (unsigned j = firstDigit;
-         j < ctx.numDigits(level) && ctx.digitBegin(j) < r.end; ++j) {
-      RnsPoly digit(backend, all.size());
-      unsigned offset = ctx.digitBegin(j) - r.begin;
-      keySwitcher_.modUpDigit(level, j, coefficients.limb(offset),
-                              a.poly(poly) + size_t(offset) * n, all,
-                              digit.data());
-      pointers.push_back(digit.data());
-      digits.push_back(std::move(digit));
-    }
-    keySwitcher_.innerProduct(level, key, firstDigit,
-                              Span<const uint64_t *const>(pointers), all,
-                              acc0.data(), acc1.data(), permutation, false);
+    return;
   }
+  RnsPoly coefficients(backend, r.size());
+  backend.copy(coefficients.data(), a.poly(poly), r.size() * n);
+  backend.inverseNtt(coefficients.data(), a.moduli());
+  unsigned firstDigit = r.begin / ctx.digitSize();
+  std::vector<RnsPoly> digits;
+  std::vector<const uint64_t *> pointers;
+  for (unsigned j = firstDigit;
+       j < ctx.numDigits(level) && ctx.digitBegin(j) < r.end; ++j) {
+    RnsPoly digit(backend, all.size());
+    unsigned offset = ctx.digitBegin(j) - r.begin;
+    keySwitcher_.modUpDigit(level, j, coefficients.limb(offset),
+                            a.poly(poly) + size_t(offset) * n, all,
+                            digit.data());
+    pointers.push_back(digit.data());
+    digits.push_back(std::move(digit));
+  }
+  keySwitcher_.innerProduct(level, key, firstDigit,
+                            Span<const uint64_t *const>(pointers), all,
+                            acc0.data(), acc1.data(), permutation,
+                            accumulate);
+}
+
+void DistributedEvaluator::reduceModDown(const DistributedCiphertext &a,
+                                         RnsPoly &acc0, RnsPoly &acc1,
+                                         uint64_t *out0,
+                                         uint64_t *out1) const {
+  const Context &ctx = *context_;
+  Backend &backend = ctx.backend();
+  const unsigned level = a.level();
+  const size_t n = ctx.degree();
+  const unsigned k = ctx.numSpecial();
+  const LimbPartition &partition = a.partition();
+  const LimbRange r = a.range();
   // Reduce-scatter of the chain limbs of both accumulators: slice p holds
   // acc0 then acc1 on device p's limbs.
   std::vector<uint64_t> send;
@@ -557,6 +595,19 @@ void DistributedEvaluator::keySwitchAggregate(const DistributedCiphertext &a,
   keySwitcher_.modDownChain(level, special.data(), chain.data(), r, out0);
   keySwitcher_.modDownChain(level, special.limb(k), chain.limb(r.size()), r,
                             out1);
+}
+
+void DistributedEvaluator::keySwitchAggregate(const DistributedCiphertext &a,
+                                              unsigned poly,
+                                              const KeySwitchKey &key,
+                                              const uint32_t *permutation,
+                                              uint64_t *out0,
+                                              uint64_t *out1) const {
+  Backend &backend = context_->backend();
+  const unsigned all = keySwitcher_.extendedRange(a.level()).size();
+  RnsPoly acc0(backend, all), acc1(backend, all);
+  partialAggregate(a, poly, key, permutation, acc0, acc1, false);
+  reduceModDown(a, acc0, acc1, out0, out1);
 }
 
 void DistributedEvaluator::keySwitch(const DistributedCiphertext &a,
@@ -679,6 +730,91 @@ DistributedEvaluator::rotateHoisted(const DistributedCiphertext &a,
     results.push_back(finishGalois(a, permutation, u0, u1));
   }
   return results;
+}
+
+DistributedCiphertext DistributedEvaluator::rotateAndSum(
+    const std::vector<DistributedCiphertext> &inputs,
+    const std::vector<long> &steps, const ckks::GaloisKeys &keys,
+    KeySwitchAlgorithm algorithm) const {
+  require(!inputs.empty() && inputs.size() == steps.size(),
+          "rotateAndSum needs one step per input and at least one input, got ",
+          inputs.size(), " inputs and ", steps.size(), " steps");
+  const DistributedCiphertext &first = inputs[0];
+  for (const DistributedCiphertext &a : inputs) {
+    checkPair(first, a);
+    checkScales(first.scale(), a.scale());
+    require(a.size() == 2, "automorphisms expect a relinearized ciphertext, "
+                           "found ",
+            a.size(), " polynomials");
+  }
+  require(keys.context() == context_, "Galois keys belong to another context");
+  bool aggregate = algorithm == KeySwitchAlgorithm::OutputAggregation;
+  require(!aggregate || first.partition().isDigitAligned(*context_,
+                                                         first.level()),
+          "output aggregation needs a digit-aligned partition (digits of ",
+          context_->digitSize(), " limbs)");
+  std::vector<uint64_t> elements;
+  bool anyKeySwitch = false;
+  for (long step : steps) {
+    elements.push_back(context_->galoisElementForRotation(step));
+    if (elements.back() != 1) {
+      (void)keys.at(elements.back());
+      anyKeySwitch = true;
+    }
+  }
+  Backend &backend = context_->backend();
+  const unsigned own = first.numLocalLimbs();
+  const unsigned k = context_->numSpecial();
+  const unsigned all = keySwitcher_.extendedRange(first.level()).size();
+  DistributedCiphertext r(context_, first.partition(), first.rank(), 2,
+                          first.level(), first.scale(), first.slots());
+  if (own > 0) {
+    backend.fillZero(r.poly(0), size_t(own) * context_->degree());
+    backend.fillZero(r.poly(1), size_t(own) * context_->degree());
+  }
+  RnsPoly acc0(backend, aggregate ? all : own + k);
+  RnsPoly acc1(backend, aggregate ? all : own + k);
+  RnsPoly permuted(backend, own);
+  bool accumulate = false;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const DistributedCiphertext &a = inputs[i];
+    if (elements[i] == 1) {
+      if (own > 0) {
+        backend.add(r.poly(0), r.poly(0), a.poly(0), a.moduli());
+        backend.add(r.poly(1), r.poly(1), a.poly(1), a.moduli());
+      }
+      continue;
+    }
+    const uint32_t *permutation =
+        context_->galoisPermutation(elements[i]).data();
+    const KeySwitchKey &key = keys.at(elements[i]);
+    if (aggregate) {
+      partialAggregate(a, 1, key, permutation, acc0, acc1, accumulate);
+    } else {
+      RnsPoly coefficients = gatherCoefficients(a, 1);
+      innerLocal(a, modUpLocal(a, coefficients), key, permutation, acc0, acc1,
+                 accumulate);
+    }
+    accumulate = true;
+    if (own > 0) {
+      backend.permute(permuted.data(), a.poly(0), permutation, own);
+      backend.add(r.poly(0), r.poly(0), permuted.data(), a.moduli());
+    }
+  }
+  if (!anyKeySwitch) {
+    return r;
+  }
+  RnsPoly u0(backend, own), u1(backend, own);
+  if (aggregate) {
+    reduceModDown(first, acc0, acc1, u0.data(), u1.data());
+  } else {
+    modDownLocal(first, acc0, acc1, u0.data(), u1.data());
+  }
+  if (own > 0) {
+    backend.add(r.poly(0), r.poly(0), u0.data(), first.moduli());
+    backend.add(r.poly(1), r.poly(1), u1.data(), first.moduli());
+  }
+  return r;
 }
 
 } // namespace dist

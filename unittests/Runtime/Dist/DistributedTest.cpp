@@ -593,6 +593,109 @@ TEST_P(DistKeySwitch, ConjugateAndRelinearizeAfterRepartition) {
   }
 }
 
+/// The single-device sequence rotateAndSum distributes: inner products of
+/// every rotated input accumulated in the extended basis, one ModDown.
+Ciphertext referenceRotateAndSum(const DistSetup &st,
+                                 const std::vector<Ciphertext> &inputs,
+                                 const std::vector<long> &steps) {
+  const Context &ctx = *st.s.context;
+  Backend &be = ctx.backend();
+  const KeySwitcher &ks = st.s.evaluator->keySwitcher();
+  const unsigned level = inputs[0].level();
+  const LimbRange all = ks.extendedRange(level);
+  ModuliSpan chain = ctx.chainIndices(level);
+  Ciphertext r(st.s.context, 2, level, inputs[0].scale(), inputs[0].slots());
+  be.fillZero(r[0].data(), r[0].numWords());
+  be.fillZero(r[1].data(), r[1].numWords());
+  RnsPoly acc0(be, all.size()), acc1(be, all.size());
+  RnsPoly permuted(be, level + 1);
+  bool accumulate = false;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    uint64_t g = ctx.galoisElementForRotation(steps[i]);
+    if (g == 1) {
+      be.add(r[0].data(), r[0].data(), inputs[i][0].data(), chain);
+      be.add(r[1].data(), r[1].data(), inputs[i][1].data(), chain);
+      continue;
+    }
+    const uint32_t *perm = ctx.galoisPermutation(g).data();
+    Decomposition d = ks.decompose(inputs[i][1], level);
+    std::vector<const uint64_t *> digits;
+    for (const RnsPoly &digit : d.digits) {
+      digits.push_back(digit.data());
+    }
+    ks.innerProduct(level, st.galois.at(g), 0,
+                    Span<const uint64_t *const>(digits), all, acc0.data(),
+                    acc1.data(), perm, accumulate);
+    accumulate = true;
+    be.permute(permuted.data(), inputs[i][0].data(), perm, level + 1);
+    be.add(r[0].data(), r[0].data(), permuted.data(), chain);
+  }
+  RnsPoly u0(be, level + 1), u1(be, level + 1);
+  ks.modDownSpecialToCoefficients(acc0.limb(level + 1));
+  ks.modDownSpecialToCoefficients(acc1.limb(level + 1));
+  ks.modDownChain(level, acc0.limb(level + 1), acc0.data(), {0, level + 1},
+                  u0.data());
+  ks.modDownChain(level, acc1.limb(level + 1), acc1.data(), {0, level + 1},
+                  u1.data());
+  be.add(r[0].data(), r[0].data(), u0.data(), chain);
+  be.add(r[1].data(), r[1].data(), u1.data(), chain);
+  return r;
+}
+
+TEST_P(DistKeySwitch, RotateAndSumOneReduction) {
+  DistSetup &st = setup(GetParam());
+  const Context &ctx = *st.s.context;
+  const Evaluator &ev = *st.s.evaluator;
+  std::vector<Ciphertext> inputs = {st.x, st.y, st.x, st.y};
+  std::vector<long> steps = {1, 5, 0, -3};
+  Ciphertext want = referenceRotateAndSum(st, inputs, steps);
+  // It decrypts to the sum of the rotations.
+  Ciphertext sum = ev.rotate(inputs[0], steps[0], st.galois);
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    ev.addInPlace(sum, ev.rotate(inputs[i], steps[i], st.galois));
+  }
+  EXPECT_LT(maxError(st.s.decrypt(want), st.s.decrypt(sum)), 1e-4);
+  const unsigned limbs = st.s.top() + 1;
+  for (int P : kDeviceCounts) {
+    for (KeySwitchAlgorithm alg : {KeySwitchAlgorithm::InputBroadcast,
+                                   KeySwitchAlgorithm::OutputAggregation}) {
+      bool broadcast = alg == KeySwitchAlgorithm::InputBroadcast;
+      LimbPartition part =
+          broadcast ? LimbPartition::balanced(limbs, P)
+                    : LimbPartition::digitAligned(ctx, st.s.top(), P);
+      std::vector<RankResult> res = runDistributed(
+          st, P, part,
+          [&](DistributedEvaluator &eval, const LimbPartition &p, int rank) {
+            std::vector<DistributedCiphertext> in;
+            for (const Ciphertext &c : inputs) {
+              in.push_back(scatter(c, p, rank));
+            }
+            return std::vector<DistributedCiphertext>{
+                eval.rotateAndSum(in, steps, st.galois, alg)};
+          });
+      for (int r = 0; r < P; ++r) {
+        std::string what = "P=" + std::to_string(P) + " rank " +
+                           std::to_string(r) +
+                           (broadcast ? " broadcast" : " aggregation");
+        expectSameBits(res[r].gathered[0], want, what);
+        unsigned own = part.range(r).size();
+        if (broadcast) {
+          // One all-gather per key-switched input (3 of the 4).
+          expectTraffic(res[r].traffic, CollectiveKind::AllGather,
+                        3 * uint64_t(P - 1) * own * st.n() * 8,
+                        3 * uint64_t(limbs - own) * st.n() * 8, what);
+        } else {
+          // One reduction for all inputs.
+          expectAggregationTraffic(res[r].traffic, P, st.n(), limbs, own,
+                                   ctx.numSpecial(), r, what);
+          EXPECT_EQ(res[r].traffic.of(CollectiveKind::ReduceScatter).count, 1u)
+              << what;
+        }
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Digits, DistKeySwitch, ::testing::Values(1u, 2u, 3u));
 
 TEST(DistKeySwitchErrors, AggregationNeedsDigitAlignedPartition) {

@@ -171,6 +171,17 @@ public:
   rotateHoisted(const DistributedCiphertext &a, const std::vector<long> &steps,
                 const ckks::GaloisKeys &keys) const;
 
+  /// sum_i rotate(inputs[i], steps[i]) with the key switches accumulated in
+  /// the extended basis and one ModDown at the end (one rounding instead of
+  /// one per rotation). Bit-exact with the same single-device sequence
+  /// (KeySwitcher::innerProduct with accumulation, then ModDown). With
+  /// output aggregation it moves one reduction whatever the input count;
+  /// input broadcast moves one all-gather per rotated input.
+  DistributedCiphertext
+  rotateAndSum(const std::vector<DistributedCiphertext> &inputs,
+               const std::vector<long> &steps, const ckks::GaloisKeys &keys,
+               KeySwitchAlgorithm algorithm) const;
+
 private:
   void checkOperand(const DistributedCiphertext &a, const char *what) const;
   void checkPair(const DistributedCiphertext &a,
@@ -183,6 +194,27 @@ private:
   /// limbs: per digit, chain part then special part.
   std::vector<ckks::RnsPoly> modUpLocal(const DistributedCiphertext &a,
                                         const ckks::RnsPoly &coefficients) const;
+  /// Inner product of a local decomposition on the own limbs and the special
+  /// limbs into acc0/acc1 (own + K limbs).
+  void innerLocal(const DistributedCiphertext &a,
+                  const std::vector<ckks::RnsPoly> &digits,
+                  const ckks::KeySwitchKey &key, const uint32_t *permutation,
+                  ckks::RnsPoly &acc0, ckks::RnsPoly &acc1,
+                  bool accumulate) const;
+  /// ModDown of own + K limb accumulators into the own limbs.
+  void modDownLocal(const DistributedCiphertext &a, ckks::RnsPoly &acc0,
+                    ckks::RnsPoly &acc1, uint64_t *out0, uint64_t *out1) const;
+  /// Output aggregation, local part: ModUp of the own digits of polynomial
+  /// `poly` and the inner product over the whole extended basis.
+  void partialAggregate(const DistributedCiphertext &a, unsigned poly,
+                        const ckks::KeySwitchKey &key,
+                        const uint32_t *permutation, ckks::RnsPoly &acc0,
+                        ckks::RnsPoly &acc1, bool accumulate) const;
+  /// Output aggregation, collective part: reduce-scatter of the chain limbs,
+  /// all-reduce of the special limbs, ModDown of the own limbs.
+  void reduceModDown(const DistributedCiphertext &a, ckks::RnsPoly &acc0,
+                     ckks::RnsPoly &acc1, uint64_t *out0,
+                     uint64_t *out1) const;
   /// Input-broadcast inner product and ModDown from a local decomposition.
   void applyLocal(const DistributedCiphertext &a,
                   const std::vector<ckks::RnsPoly> &digits,
