@@ -111,10 +111,14 @@ uint64_t Context::galoisElementForRotation(long steps) const {
   if (k < 0) {
     k += slots;
   }
-  uint64_t twoN = 2 * degree();
-  uint64_t g = 1;
-  for (long i = 0; i < k; ++i) {
-    g = g * 5 % twoN;
+  // 5^k mod 2N by square-and-multiply (2N is a power of two: mask).
+  const uint64_t mask = 2 * degree() - 1;
+  uint64_t g = 1, base = 5;
+  for (uint64_t e = uint64_t(k); e != 0; e >>= 1) {
+    if (e & 1) {
+      g = (g * base) & mask;
+    }
+    base = (base * base) & mask;
   }
   return g;
 }
