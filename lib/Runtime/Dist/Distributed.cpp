@@ -398,19 +398,27 @@ void DistributedEvaluator::rescaleInPlace(DistributedCiphertext &a) const {
 // Key switching
 //===----------------------------------------------------------------------===//
 
-RnsPoly
-DistributedEvaluator::gatherCoefficients(const DistributedCiphertext &a,
-                                         unsigned poly) const {
+comm::Request DistributedEvaluator::startGatherCoefficients(
+    const DistributedCiphertext &a, unsigned poly, RnsPoly &full) const {
   const Context &ctx = *context_;
   const size_t n = ctx.degree();
-  RnsPoly full(ctx.backend(), a.level() + 1);
+  full = RnsPoly(ctx.backend(), a.level() + 1);
   LimbRange r = a.range();
   uint64_t *own = full.data() + size_t(r.begin) * n;
   if (r.size() > 0) {
     ctx.backend().copy(own, a.poly(poly), r.size() * n);
     ctx.backend().inverseNtt(own, a.moduli());
   }
-  comm_.allGatherV(own, full.data(), a.partition().wordCounts(n));
+  // In place: the own slice of `full` is the send buffer.
+  return comm_.startAllGatherV(own, full.data(), a.partition().wordCounts(n));
+}
+
+RnsPoly
+DistributedEvaluator::gatherCoefficients(const DistributedCiphertext &a,
+                                         unsigned poly) const {
+  RnsPoly full;
+  comm::Request request = startGatherCoefficients(a, poly, full);
+  comm_.wait(request);
   return full;
 }
 
@@ -573,8 +581,9 @@ void DistributedEvaluator::reduceModDown(const DistributedCiphertext &a,
     c *= 2;
   }
   RnsPoly chain(backend, size_t(2) * r.size());
-  comm_.reduceScatterV(send.data(), chain.data(), counts,
-                       comm::Reduction::modularSum(chainModuli, n));
+  comm::Reduction chainSum = comm::Reduction::modularSum(chainModuli, n);
+  comm::Request scatterRequest =
+      comm_.startReduceScatterV(send.data(), chain.data(), counts, chainSum);
   // All-reduce of the special limbs of both accumulators.
   RnsPoly special(backend, size_t(2) * k);
   backend.copy(special.data(), acc0.limb(level + 1), size_t(k) * n);
@@ -585,8 +594,11 @@ void DistributedEvaluator::reduceModDown(const DistributedCiphertext &a,
       specialModuli.push_back(ctx.modulus(ctx.specialIndex(i)).value);
     }
   }
-  comm_.allReduce(special.data(), special.data(), special.numWords(),
-                  comm::Reduction::modularSum(specialModuli, n));
+  comm::Reduction specialSum = comm::Reduction::modularSum(specialModuli, n);
+  comm::Request reduceRequest = comm_.startAllReduce(
+      special.data(), special.data(), special.numWords(), specialSum);
+  comm_.wait(scatterRequest);
+  comm_.wait(reduceRequest);
   if (r.size() == 0) {
     return;
   }
@@ -775,6 +787,17 @@ DistributedCiphertext DistributedEvaluator::rotateAndSum(
   RnsPoly acc0(backend, aggregate ? all : own + k);
   RnsPoly acc1(backend, aggregate ? all : own + k);
   RnsPoly permuted(backend, own);
+  // Input broadcast: every gather is started at once; each is waited for
+  // just before its ModUp.
+  std::vector<RnsPoly> gathered(inputs.size());
+  std::vector<comm::Request> requests(inputs.size());
+  if (!aggregate) {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (elements[i] != 1) {
+        requests[i] = startGatherCoefficients(inputs[i], 1, gathered[i]);
+      }
+    }
+  }
   bool accumulate = false;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const DistributedCiphertext &a = inputs[i];
@@ -791,9 +814,10 @@ DistributedCiphertext DistributedEvaluator::rotateAndSum(
     if (aggregate) {
       partialAggregate(a, 1, key, permutation, acc0, acc1, accumulate);
     } else {
-      RnsPoly coefficients = gatherCoefficients(a, 1);
-      innerLocal(a, modUpLocal(a, coefficients), key, permutation, acc0, acc1,
+      comm_.wait(requests[i]);
+      innerLocal(a, modUpLocal(a, gathered[i]), key, permutation, acc0, acc1,
                  accumulate);
+      gathered[i] = RnsPoly();
     }
     accumulate = true;
     if (own > 0) {

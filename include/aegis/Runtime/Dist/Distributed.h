@@ -188,6 +188,10 @@ private:
                  const DistributedCiphertext &b) const;
   /// Coefficient form of the whole of `poly` (local slice in NTT form) on
   /// every device.
+  /// Starts that all-gather into `full` (level() + 1 limbs).
+  comm::Request startGatherCoefficients(const DistributedCiphertext &a,
+                                        unsigned poly,
+                                        ckks::RnsPoly &full) const;
   ckks::RnsPoly gatherCoefficients(const DistributedCiphertext &a,
                                    unsigned poly) const;
   /// The local ModUp of every digit over the own chain limbs and the special
