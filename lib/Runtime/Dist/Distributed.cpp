@@ -356,6 +356,24 @@ DistributedEvaluator::multiply(const DistributedCiphertext &a,
   return r;
 }
 
+DistributedCiphertext
+DistributedEvaluator::square(const DistributedCiphertext &a) const {
+  checkOperand(a, "operand");
+  require(a.size() == 2, "square expects a relinearized operand, found ",
+          a.size(), " polynomials");
+  DistributedCiphertext r(context_, a.partition(), a.rank(), 3, a.level(),
+                          a.scale() * a.scale(), a.slots());
+  if (a.numLocalLimbs() > 0) {
+    Backend &backend = context_->backend();
+    ModuliSpan mods = a.moduli();
+    backend.multiply(r.poly(0), a.poly(0), a.poly(0), mods);
+    backend.multiply(r.poly(1), a.poly(0), a.poly(1), mods);
+    backend.add(r.poly(1), r.poly(1), r.poly(1), mods);
+    backend.multiply(r.poly(2), a.poly(1), a.poly(1), mods);
+  }
+  return r;
+}
+
 void DistributedEvaluator::rescaleInPlace(DistributedCiphertext &a) const {
   checkOperand(a, "operand");
   const unsigned level = a.level();

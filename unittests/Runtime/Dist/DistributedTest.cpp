@@ -218,6 +218,7 @@ TEST(DistLocalOps, AddSubNegatePlainAndTensorAreBitExact) {
   Ciphertext wantNeg = ev.negate(st.x);
   Ciphertext wantPlain = ev.multiplyPlain(st.x, st.plain);
   Ciphertext wantTensor = ev.multiply(st.x, st.y);
+  Ciphertext wantSquare = ev.square(st.x);
   for (int P : kDeviceCounts) {
     LimbPartition part = LimbPartition::balanced(st.s.top() + 1, P);
     std::vector<RankResult> res = runDistributed(
@@ -230,8 +231,8 @@ TEST(DistLocalOps, AddSubNegatePlainAndTensorAreBitExact) {
           eval.subInPlace(sub, y);
           eval.negateInPlace(neg);
           eval.multiplyPlainInPlace(pl, st.plain);
-          return std::vector<DistributedCiphertext>{add, sub, neg, pl,
-                                                    eval.multiply(x, y)};
+          return std::vector<DistributedCiphertext>{
+              add, sub, neg, pl, eval.multiply(x, y), eval.square(x)};
         });
     for (int r = 0; r < P; ++r) {
       std::string what = "P=" + std::to_string(P) + " rank " +
@@ -241,6 +242,7 @@ TEST(DistLocalOps, AddSubNegatePlainAndTensorAreBitExact) {
       expectSameBits(res[r].gathered[2], wantNeg, what + " negate");
       expectSameBits(res[r].gathered[3], wantPlain, what + " plain");
       expectSameBits(res[r].gathered[4], wantTensor, what + " tensor");
+      expectSameBits(res[r].gathered[5], wantSquare, what + " square");
       EXPECT_EQ(res[r].traffic.total().bytesSent, 0u) << what;
       EXPECT_EQ(res[r].traffic.total().bytesReceived, 0u) << what;
     }
@@ -697,6 +699,25 @@ TEST_P(DistKeySwitch, RotateAndSumOneReduction) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Digits, DistKeySwitch, ::testing::Values(1u, 2u, 3u));
+
+TEST(DistKeySwitchErrors, MissingGaloisKeyThrowsOnEveryRank) {
+  DistSetup &st = setup(2);
+  for (KeySwitchAlgorithm alg : {KeySwitchAlgorithm::InputBroadcast,
+                                 KeySwitchAlgorithm::OutputAggregation}) {
+    EXPECT_THROW(comm::runOnThreads(
+                     3,
+                     [&](Communicator &comm) {
+                       DistributedEvaluator eval(st.s.context, comm);
+                       DistributedCiphertext a = scatter(
+                           st.x,
+                           LimbPartition::digitAligned(*st.s.context,
+                                                       st.s.top(), 3),
+                           comm.rank());
+                       eval.rotate(a, 7, st.galois, alg); // no key for 7
+                     }),
+                 Error);
+  }
+}
 
 TEST(DistKeySwitchErrors, AggregationNeedsDigitAlignedPartition) {
   DistSetup &st = setup(2); // digits of 3 limbs

@@ -148,6 +148,8 @@ public:
   /// Tensor product of two size-2 ciphertexts: size 3, local.
   DistributedCiphertext multiply(const DistributedCiphertext &a,
                                  const DistributedCiphertext &b) const;
+  /// a * a as Evaluator::square (size 3), local.
+  DistributedCiphertext square(const DistributedCiphertext &a) const;
   /// Broadcasts the top limb (coefficient form) from its owner; every device
   /// then rounds its own limbs as Evaluator::rescaleInPlace.
   void rescaleInPlace(DistributedCiphertext &a) const;
