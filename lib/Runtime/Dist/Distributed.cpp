@@ -582,13 +582,17 @@ void DistributedEvaluator::reduceModDown(const DistributedCiphertext &a,
   const LimbRange r = a.range();
   // Reduce-scatter of the chain limbs of both accumulators: slice p holds
   // acc0 then acc1 on device p's limbs.
-  std::vector<uint64_t> send;
+  // The buffers live in backend memory (device memory for a GPU backend).
+  RnsPoly send(backend, size_t(2) * (level + 1));
   std::vector<uint64_t> chainModuli;
-  send.reserve(size_t(2) * (level + 1) * n);
+  size_t filled = 0;
   for (int p = 0; p < partition.numDevices(); ++p) {
     LimbRange rp = partition.range(p);
     for (const RnsPoly *acc : {&acc0, &acc1}) {
-      send.insert(send.end(), acc->limb(rp.begin), acc->limb(rp.end));
+      if (rp.size() > 0) {
+        backend.copy(send.limb(filled), acc->limb(rp.begin), rp.size() * n);
+      }
+      filled += rp.size();
       for (unsigned i = rp.begin; i < rp.end; ++i) {
         chainModuli.push_back(ctx.modulus(i).value);
       }
