@@ -10,12 +10,12 @@
 namespace aegis {
 namespace dist {
 
+using ckks::Backend;
 using ckks::Ciphertext;
 using ckks::Context;
 using ckks::ContextPtr;
 using ckks::KeySwitchKey;
 using ckks::LimbRange;
-using ckks::Backend;
 using ckks::ModuliSpan;
 using ckks::RnsPoly;
 
@@ -53,8 +53,7 @@ LimbPartition LimbPartition::digitAligned(const Context &context,
   std::vector<unsigned> bounds{0};
   for (int d = 0; d < numDevices; ++d) {
     unsigned endDigit = digits.range(d).end;
-    bounds.push_back(endDigit == 0 ? 0
-                                   : context.digitEnd(endDigit - 1, level));
+    bounds.push_back(endDigit == 0 ? 0 : context.digitEnd(endDigit - 1, level));
   }
   return LimbPartition(std::move(bounds));
 }
@@ -117,8 +116,7 @@ DistributedCiphertext::DistributedCiphertext(ContextPtr context,
           partition_.numLimbs(), " limbs but level ", level, " has ",
           level + 1);
   require(rank >= 0 && rank < partition_.numDevices(), "rank ", rank,
-          " is outside the partition of ", partition_.numDevices(),
-          " devices");
+          " is outside the partition of ", partition_.numDevices(), " devices");
   for (unsigned i = 0; i < size; ++i) {
     polys_[i] = RnsPoly(context_->backend(), range().size());
   }
@@ -167,8 +165,7 @@ Ciphertext gather(const DistributedCiphertext &ct, comm::Communicator &comm) {
   require(ct.partition().numDevices() == comm.size(), "the partition has ",
           ct.partition().numDevices(), " devices but the communicator ",
           comm.size(), " ranks");
-  Ciphertext full(ct.context(), ct.size(), ct.level(), ct.scale(),
-                  ct.slots());
+  Ciphertext full(ct.context(), ct.size(), ct.level(), ct.scale(), ct.slots());
   std::vector<size_t> counts =
       ct.partition().wordCounts(ct.context()->degree());
   for (unsigned i = 0; i < ct.size(); ++i) {
@@ -186,8 +183,9 @@ DistributedCiphertext repartition(const DistributedCiphertext &ct,
           "repartition: the partitions have ", source.numDevices(), " and ",
           target.numDevices(), " devices but the communicator ", comm.size(),
           " ranks");
-  require(source.numLimbs() == target.numLimbs(), "repartition: ",
-          source.numLimbs(), " limbs cannot become ", target.numLimbs());
+  require(source.numLimbs() == target.numLimbs(),
+          "repartition: ", source.numLimbs(), " limbs cannot become ",
+          target.numLimbs());
   const int rank = comm.rank();
   const size_t n = ct.context()->degree();
   auto overlap = [](LimbRange a, LimbRange b) -> size_t {
@@ -232,8 +230,8 @@ void DistributedEvaluator::checkPair(const DistributedCiphertext &a,
                                      const DistributedCiphertext &b) const {
   checkOperand(a, "first operand");
   checkOperand(b, "second operand");
-  require(a.level() == b.level(), "operand levels differ: ", a.level(),
-          " and ", b.level());
+  require(a.level() == b.level(), "operand levels differ: ", a.level(), " and ",
+          b.level());
   require(a.partition() == b.partition(),
           "operands are partitioned differently");
   require(a.slots() == b.slots(), "operand slot counts differ: ", a.slots(),
@@ -291,8 +289,8 @@ void DistributedEvaluator::multiplyPlainInPlace(
           "plaintext operand is empty or belongs to another context");
   require(plain.level() == a.level(), "operand levels differ: ", a.level(),
           " and ", plain.level());
-  require(plain.slots() == a.slots(), "operand slot counts differ: ",
-          a.slots(), " and ", plain.slots());
+  require(plain.slots() == a.slots(), "operand slot counts differ: ", a.slots(),
+          " and ", plain.slots());
   if (a.numLocalLimbs() > 0) {
     const uint64_t *slice = plain.poly().limb(a.range().begin);
     for (unsigned i = 0; i < a.size(); ++i) {
@@ -302,8 +300,8 @@ void DistributedEvaluator::multiplyPlainInPlace(
   a.setScale(a.scale() * plain.scale());
 }
 
-void DistributedEvaluator::addPlainInPlace(
-    DistributedCiphertext &a, const ckks::Plaintext &plain) const {
+void DistributedEvaluator::addPlainInPlace(DistributedCiphertext &a,
+                                           const ckks::Plaintext &plain) const {
   checkOperand(a, "ciphertext operand");
   require(!plain.empty() && plain.context() == context_,
           "plaintext operand is empty or belongs to another context");
@@ -316,8 +314,8 @@ void DistributedEvaluator::addPlainInPlace(
   }
 }
 
-void DistributedEvaluator::subPlainInPlace(
-    DistributedCiphertext &a, const ckks::Plaintext &plain) const {
+void DistributedEvaluator::subPlainInPlace(DistributedCiphertext &a,
+                                           const ckks::Plaintext &plain) const {
   checkOperand(a, "ciphertext operand");
   require(!plain.empty() && plain.context() == context_,
           "plaintext operand is empty or belongs to another context");
@@ -431,9 +429,8 @@ comm::Request DistributedEvaluator::startGatherCoefficients(
   return comm_.startAllGatherV(own, full.data(), a.partition().wordCounts(n));
 }
 
-RnsPoly
-DistributedEvaluator::gatherCoefficients(const DistributedCiphertext &a,
-                                         unsigned poly) const {
+RnsPoly DistributedEvaluator::gatherCoefficients(const DistributedCiphertext &a,
+                                                 unsigned poly) const {
   RnsPoly full;
   comm::Request request = startGatherCoefficients(a, poly, full);
   comm_.wait(request);
@@ -455,8 +452,7 @@ DistributedEvaluator::modUpLocal(const DistributedCiphertext &a,
   for (unsigned j = 0; j < ctx.numDigits(level); ++j) {
     RnsPoly digit(ctx.backend(), own + k);
     const uint64_t *source = coefficients.limb(ctx.digitBegin(j));
-    keySwitcher_.modUpDigit(level, j, source, nullptr, a.range(),
-                            digit.data());
+    keySwitcher_.modUpDigit(level, j, source, nullptr, a.range(), digit.data());
     keySwitcher_.modUpDigit(level, j, source, nullptr, special,
                             digit.limb(own));
     digits.push_back(std::move(digit));
@@ -486,9 +482,8 @@ void DistributedEvaluator::innerLocal(const DistributedCiphertext &a,
                             acc0.data(), acc1.data(), permutation, accumulate);
   keySwitcher_.innerProduct(level, key, 0,
                             Span<const uint64_t *const>(specialParts),
-                            LimbRange{level + 1, level + 1 + k},
-                            acc0.limb(own), acc1.limb(own), permutation,
-                            accumulate);
+                            LimbRange{level + 1, level + 1 + k}, acc0.limb(own),
+                            acc1.limb(own), permutation, accumulate);
 }
 
 void DistributedEvaluator::modDownLocal(const DistributedCiphertext &a,
@@ -565,14 +560,12 @@ void DistributedEvaluator::partialAggregate(const DistributedCiphertext &a,
   }
   keySwitcher_.innerProduct(level, key, firstDigit,
                             Span<const uint64_t *const>(pointers), all,
-                            acc0.data(), acc1.data(), permutation,
-                            accumulate);
+                            acc0.data(), acc1.data(), permutation, accumulate);
 }
 
 void DistributedEvaluator::reduceModDown(const DistributedCiphertext &a,
                                          RnsPoly &acc0, RnsPoly &acc1,
-                                         uint64_t *out0,
-                                         uint64_t *out1) const {
+                                         uint64_t *out0, uint64_t *out1) const {
   const Context &ctx = *context_;
   Backend &backend = ctx.backend();
   const unsigned level = a.level();
@@ -631,12 +624,9 @@ void DistributedEvaluator::reduceModDown(const DistributedCiphertext &a,
                             out1);
 }
 
-void DistributedEvaluator::keySwitchAggregate(const DistributedCiphertext &a,
-                                              unsigned poly,
-                                              const KeySwitchKey &key,
-                                              const uint32_t *permutation,
-                                              uint64_t *out0,
-                                              uint64_t *out1) const {
+void DistributedEvaluator::keySwitchAggregate(
+    const DistributedCiphertext &a, unsigned poly, const KeySwitchKey &key,
+    const uint32_t *permutation, uint64_t *out0, uint64_t *out1) const {
   Backend &backend = context_->backend();
   const unsigned all = keySwitcher_.extendedRange(a.level()).size();
   RnsPoly acc0(backend, all), acc1(backend, all);
@@ -662,8 +652,7 @@ void DistributedEvaluator::relinearizeInPlace(
     DistributedCiphertext &a, const ckks::RelinKey &key,
     KeySwitchAlgorithm algorithm) const {
   checkOperand(a, "operand");
-  require(a.size() == 3, "relinearize expects 3 polynomials, found ",
-          a.size());
+  require(a.size() == 3, "relinearize expects 3 polynomials, found ", a.size());
   require(key.context() == context_,
           "relinearization key belongs to another context");
   Backend &backend = context_->backend();
@@ -676,9 +665,10 @@ void DistributedEvaluator::relinearizeInPlace(
   a.shrinkToSize(2);
 }
 
-DistributedCiphertext DistributedEvaluator::finishGalois(
-    const DistributedCiphertext &a, const uint32_t *permutation, RnsPoly &out0,
-    RnsPoly &out1) const {
+DistributedCiphertext
+DistributedEvaluator::finishGalois(const DistributedCiphertext &a,
+                                   const uint32_t *permutation, RnsPoly &out0,
+                                   RnsPoly &out1) const {
   Backend &backend = context_->backend();
   DistributedCiphertext r(context_, a.partition(), a.rank(), 2, a.level(),
                           a.scale(), a.slots());
@@ -715,8 +705,9 @@ DistributedEvaluator::applyGalois(const DistributedCiphertext &a, uint64_t g,
   if (g == 1) {
     return a;
   }
-  require(a.size() == 2, "automorphisms expect a relinearized ciphertext, "
-                         "found ",
+  require(a.size() == 2,
+          "automorphisms expect a relinearized ciphertext, "
+          "found ",
           a.size(), " polynomials");
   require(keys.context() == context_, "Galois keys belong to another context");
   const KeySwitchKey &key = keys.at(g);
@@ -732,8 +723,9 @@ DistributedEvaluator::rotateHoisted(const DistributedCiphertext &a,
                                     const std::vector<long> &steps,
                                     const ckks::GaloisKeys &keys) const {
   checkOperand(a, "operand");
-  require(a.size() == 2, "hoisted rotations expect a relinearized "
-                         "ciphertext, found ",
+  require(a.size() == 2,
+          "hoisted rotations expect a relinearized "
+          "ciphertext, found ",
           a.size(), " polynomials");
   require(keys.context() == context_, "Galois keys belong to another context");
   bool anyKeySwitch = false;
@@ -777,14 +769,15 @@ DistributedCiphertext DistributedEvaluator::rotateAndSum(
   for (const DistributedCiphertext &a : inputs) {
     checkPair(first, a);
     checkScales(first.scale(), a.scale());
-    require(a.size() == 2, "automorphisms expect a relinearized ciphertext, "
-                           "found ",
+    require(a.size() == 2,
+            "automorphisms expect a relinearized ciphertext, "
+            "found ",
             a.size(), " polynomials");
   }
   require(keys.context() == context_, "Galois keys belong to another context");
   bool aggregate = algorithm == KeySwitchAlgorithm::OutputAggregation;
-  require(!aggregate || first.partition().isDigitAligned(*context_,
-                                                         first.level()),
+  require(!aggregate ||
+              first.partition().isDigitAligned(*context_, first.level()),
           "output aggregation needs a digit-aligned partition (digits of ",
           context_->digitSize(), " limbs)");
   std::vector<uint64_t> elements;

@@ -171,14 +171,14 @@ TEST(DistConversion, ScatterGatherRoundTrip) {
   DistSetup &st = setup(2);
   for (int P : kDeviceCounts) {
     LimbPartition part = LimbPartition::balanced(st.s.top() + 1, P);
-    std::vector<RankResult> res =
-        runDistributed(st, P, part, [&](DistributedEvaluator &,
-                                        const LimbPartition &p, int rank) {
+    std::vector<RankResult> res = runDistributed(
+        st, P, part,
+        [&](DistributedEvaluator &, const LimbPartition &p, int rank) {
           return std::vector<DistributedCiphertext>{scatter(st.x, p, rank)};
         });
     for (int r = 0; r < P; ++r) {
-      std::string what = "P=" + std::to_string(P) + " rank " +
-                          std::to_string(r);
+      std::string what =
+          "P=" + std::to_string(P) + " rank " + std::to_string(r);
       expectSameBits(res[r].gathered[0], st.x, what);
       EXPECT_EQ(res[r].traffic.total().bytesSent, 0u) << what;
     }
@@ -235,8 +235,8 @@ TEST(DistLocalOps, AddSubNegatePlainAndTensorAreBitExact) {
               add, sub, neg, pl, eval.multiply(x, y), eval.square(x)};
         });
     for (int r = 0; r < P; ++r) {
-      std::string what = "P=" + std::to_string(P) + " rank " +
-                          std::to_string(r);
+      std::string what =
+          "P=" + std::to_string(P) + " rank " + std::to_string(r);
       expectSameBits(res[r].gathered[0], wantAdd, what + " add");
       expectSameBits(res[r].gathered[1], wantSub, what + " sub");
       expectSameBits(res[r].gathered[2], wantNeg, what + " negate");
@@ -263,8 +263,8 @@ TEST(DistConversion, RepartitionMovesOnlyTheLimbsThatChangeOwner) {
               repartition(scatter(st.x, p, rank), to, eval.communicator())};
         });
     for (int r = 0; r < P; ++r) {
-      std::string what = "P=" + std::to_string(P) + " rank " +
-                          std::to_string(r);
+      std::string what =
+          "P=" + std::to_string(P) + " rank " + std::to_string(r);
       expectSameBits(res[r].gathered[0], st.x, what);
       EXPECT_EQ(res[r].outPartitions[0], to) << what;
       // Limb i moves from from.owner(i) to to.owner(i), both polynomials.
@@ -300,8 +300,8 @@ TEST(DistLocalOps, AddSubPlainAndDropToLevel) {
           return std::vector<DistributedCiphertext>{add, sub, drop};
         });
     for (int r = 0; r < P; ++r) {
-      std::string what = "P=" + std::to_string(P) + " rank " +
-                          std::to_string(r);
+      std::string what =
+          "P=" + std::to_string(P) + " rank " + std::to_string(r);
       expectSameBits(res[r].gathered[0], wantAdd, what + " addPlain");
       expectSameBits(res[r].gathered[1], wantSub, what + " subPlain");
       expectSameBits(res[r].gathered[2], wantDrop, what + " dropToLevel");
@@ -313,18 +313,17 @@ TEST(DistLocalOps, AddSubPlainAndDropToLevel) {
 
 TEST(DistLocalOps, MismatchedOperandsThrow) {
   DistSetup &st = setup(2);
-  EXPECT_THROW(
-      comm::runOnThreads(2,
-                         [&](Communicator &comm) {
-                           DistributedEvaluator eval(st.s.context, comm);
-                           DistributedCiphertext x = scatter(
-                               st.x, LimbPartition::balanced(6, 2),
-                               comm.rank());
-                           DistributedCiphertext y = scatter(
-                               st.y, LimbPartition({0, 1, 6}), comm.rank());
-                           eval.addInPlace(x, y);
-                         }),
-      Error);
+  EXPECT_THROW(comm::runOnThreads(
+                   2,
+                   [&](Communicator &comm) {
+                     DistributedEvaluator eval(st.s.context, comm);
+                     DistributedCiphertext x = scatter(
+                         st.x, LimbPartition::balanced(6, 2), comm.rank());
+                     DistributedCiphertext y =
+                         scatter(st.y, LimbPartition({0, 1, 6}), comm.rank());
+                     eval.addInPlace(x, y);
+                   }),
+               Error);
 }
 
 //===----------------------------------------------------------------------===//
@@ -350,8 +349,8 @@ TEST(DistRescale, TwoRescalesAreBitExactAndBroadcastTheTopLimb) {
           return std::vector<DistributedCiphertext>{once, a};
         });
     for (int r = 0; r < P; ++r) {
-      std::string what = "P=" + std::to_string(P) + " rank " +
-                          std::to_string(r);
+      std::string what =
+          "P=" + std::to_string(P) + " rank " + std::to_string(r);
       expectSameBits(res[r].gathered[0], want1, what + " first rescale");
       expectSameBits(res[r].gathered[1], want2, what + " second rescale");
       EXPECT_EQ(res[r].outPartitions[1], part.truncated(limbs - 2)) << what;
@@ -392,8 +391,8 @@ TEST_P(DistKeySwitch, RelinearizeInputBroadcast) {
           return std::vector<DistributedCiphertext>{a};
         });
     for (int r = 0; r < P; ++r) {
-      std::string what = "P=" + std::to_string(P) + " rank " +
-                          std::to_string(r);
+      std::string what =
+          "P=" + std::to_string(P) + " rank " + std::to_string(r);
       expectSameBits(res[r].gathered[0], want, what);
       expectInputBroadcastTraffic(res[r].traffic, P, st.n(), limbs,
                                   part.range(r).size(), what);
@@ -437,12 +436,11 @@ TEST_P(DistKeySwitch, RelinearizeOutputAggregation) {
           return std::vector<DistributedCiphertext>{a};
         });
     for (int r = 0; r < P; ++r) {
-      std::string what = "P=" + std::to_string(P) + " rank " +
-                          std::to_string(r);
+      std::string what =
+          "P=" + std::to_string(P) + " rank " + std::to_string(r);
       expectSameBits(res[r].gathered[0], want, what);
       expectAggregationTraffic(res[r].traffic, P, st.n(), limbs,
-                               part.range(r).size(), ctx.numSpecial(), r,
-                               what);
+                               part.range(r).size(), ctx.numSpecial(), r, what);
     }
   }
 }
@@ -467,8 +465,9 @@ TEST_P(DistKeySwitch, RotateBothAlgorithms) {
                   eval.rotate(scatter(st.x, p, rank), step, st.galois, alg)};
             });
         for (int r = 0; r < P; ++r) {
-          std::string what = "step " + std::to_string(step) + " P=" +
-                             std::to_string(P) + " rank " + std::to_string(r) +
+          std::string what = "step " + std::to_string(step) +
+                             " P=" + std::to_string(P) + " rank " +
+                             std::to_string(r) +
                              (broadcast ? " broadcast" : " aggregation");
           expectSameBits(res[r].gathered[0], want, what);
           unsigned own = part.range(r).size();
@@ -501,8 +500,8 @@ TEST_P(DistKeySwitch, HoistedRotationsShareOneGather) {
           return eval.rotateHoisted(scatter(st.x, p, rank), steps, st.galois);
         });
     for (int r = 0; r < P; ++r) {
-      std::string what = "P=" + std::to_string(P) + " rank " +
-                          std::to_string(r);
+      std::string what =
+          "P=" + std::to_string(P) + " rank " + std::to_string(r);
       ASSERT_EQ(res[r].gathered.size(), steps.size()) << what;
       for (size_t i = 0; i < steps.size(); ++i) {
         expectSameBits(res[r].gathered[i], want[i],
@@ -511,8 +510,7 @@ TEST_P(DistKeySwitch, HoistedRotationsShareOneGather) {
       // One all-gather for all the rotations.
       expectInputBroadcastTraffic(res[r].traffic, P, st.n(), limbs,
                                   part.range(r).size(), what);
-      EXPECT_EQ(res[r].traffic.of(CollectiveKind::AllGather).count, 1u)
-          << what;
+      EXPECT_EQ(res[r].traffic.of(CollectiveKind::AllGather).count, 1u) << what;
     }
   }
 }
@@ -557,8 +555,8 @@ TEST_P(DistKeySwitch, ConjugateAndRelinearizeAfterRepartition) {
   const Evaluator &ev = *st.s.evaluator;
   Ciphertext wantConj = ev.conjugate(st.x, st.galois);
   Ciphertext low = ev.rescale(ev.multiplyRelin(st.x, st.y, st.s.relinKey));
-  Ciphertext tensor = ev.multiply(low, ev.rescale(ev.multiplyPlain(
-                                           st.y, st.plain)));
+  Ciphertext tensor =
+      ev.multiply(low, ev.rescale(ev.multiplyPlain(st.y, st.plain)));
   Ciphertext wantRelin = ev.relinearize(tensor, st.s.relinKey);
   const unsigned level = st.s.top() - 1;
   for (int P : kDeviceCounts) {
@@ -571,15 +569,14 @@ TEST_P(DistKeySwitch, ConjugateAndRelinearizeAfterRepartition) {
           [&](DistributedEvaluator &eval, const LimbPartition &p, int rank) {
             LimbPartition aligned =
                 LimbPartition::digitAligned(ctx, st.s.top(), P);
-            DistributedCiphertext x = scatter(st.x, broadcast ? p : aligned,
-                                              rank);
+            DistributedCiphertext x =
+                scatter(st.x, broadcast ? p : aligned, rank);
             DistributedCiphertext conj = eval.conjugate(x, st.galois, alg);
-            DistributedCiphertext t = scatter(tensor, p.truncated(level + 1),
-                                              rank);
+            DistributedCiphertext t =
+                scatter(tensor, p.truncated(level + 1), rank);
             if (!broadcast) {
-              t = repartition(
-                  t, LimbPartition::digitAligned(ctx, level, P),
-                  eval.communicator());
+              t = repartition(t, LimbPartition::digitAligned(ctx, level, P),
+                              eval.communicator());
             }
             eval.relinearizeInPlace(t, st.s.relinKey, alg);
             return std::vector<DistributedCiphertext>{conj, t};
@@ -704,33 +701,33 @@ TEST(DistKeySwitchErrors, MissingGaloisKeyThrowsOnEveryRank) {
   DistSetup &st = setup(2);
   for (KeySwitchAlgorithm alg : {KeySwitchAlgorithm::InputBroadcast,
                                  KeySwitchAlgorithm::OutputAggregation}) {
-    EXPECT_THROW(comm::runOnThreads(
-                     3,
-                     [&](Communicator &comm) {
-                       DistributedEvaluator eval(st.s.context, comm);
-                       DistributedCiphertext a = scatter(
-                           st.x,
-                           LimbPartition::digitAligned(*st.s.context,
-                                                       st.s.top(), 3),
-                           comm.rank());
-                       eval.rotate(a, 7, st.galois, alg); // no key for 7
-                     }),
-                 Error);
+    EXPECT_THROW(
+        comm::runOnThreads(3,
+                           [&](Communicator &comm) {
+                             DistributedEvaluator eval(st.s.context, comm);
+                             DistributedCiphertext a =
+                                 scatter(st.x,
+                                         LimbPartition::digitAligned(
+                                             *st.s.context, st.s.top(), 3),
+                                         comm.rank());
+                             eval.rotate(a, 7, st.galois, alg); // no key for 7
+                           }),
+        Error);
   }
 }
 
 TEST(DistKeySwitchErrors, AggregationNeedsDigitAlignedPartition) {
   DistSetup &st = setup(2); // digits of 3 limbs
   Ciphertext tensor = st.s.evaluator->multiply(st.x, st.y);
-  EXPECT_THROW(comm::runOnThreads(
-                   4,
-                   [&](Communicator &comm) {
-                     DistributedEvaluator eval(st.s.context, comm);
-                     DistributedCiphertext a = scatter(
-                         tensor, LimbPartition::balanced(6, 4), comm.rank());
-                     eval.relinearizeInPlace(
-                         a, st.s.relinKey,
-                         KeySwitchAlgorithm::OutputAggregation);
-                   }),
-               Error);
+  EXPECT_THROW(
+      comm::runOnThreads(
+          4,
+          [&](Communicator &comm) {
+            DistributedEvaluator eval(st.s.context, comm);
+            DistributedCiphertext a =
+                scatter(tensor, LimbPartition::balanced(6, 4), comm.rank());
+            eval.relinearizeInPlace(a, st.s.relinKey,
+                                    KeySwitchAlgorithm::OutputAggregation);
+          }),
+      Error);
 }

@@ -198,8 +198,9 @@ private:
                                    unsigned poly) const;
   /// The local ModUp of every digit over the own chain limbs and the special
   /// limbs: per digit, chain part then special part.
-  std::vector<ckks::RnsPoly> modUpLocal(const DistributedCiphertext &a,
-                                        const ckks::RnsPoly &coefficients) const;
+  std::vector<ckks::RnsPoly>
+  modUpLocal(const DistributedCiphertext &a,
+             const ckks::RnsPoly &coefficients) const;
   /// Inner product of a local decomposition on the own limbs and the special
   /// limbs into acc0/acc1 (own + K limbs).
   void innerLocal(const DistributedCiphertext &a,
@@ -219,8 +220,7 @@ private:
   /// Output aggregation, collective part: reduce-scatter of the chain limbs,
   /// all-reduce of the special limbs, ModDown of the own limbs.
   void reduceModDown(const DistributedCiphertext &a, ckks::RnsPoly &acc0,
-                     ckks::RnsPoly &acc1, uint64_t *out0,
-                     uint64_t *out1) const;
+                     ckks::RnsPoly &acc1, uint64_t *out0, uint64_t *out1) const;
   /// Input-broadcast inner product and ModDown from a local decomposition.
   void applyLocal(const DistributedCiphertext &a,
                   const std::vector<ckks::RnsPoly> &digits,
