@@ -106,7 +106,8 @@ public:
   ///   out1[k][i] (+)= sum_j digits[j][k][p(i)] * keyA[j][k][i],
   /// with p the identity or `permutation` (hoisted rotations), summed lazily
   /// in 128 bits and reduced once. `accumulate` adds to out0/out1 instead of
-  /// overwriting them. digits, keyB and keyA hold one pointer per digit.
+  /// overwriting them. digits, keyB and keyA hold one pointer per digit (at
+  /// most 63 per call, so that the 128-bit sums cannot overflow).
   virtual void keyInnerProduct(uint64_t *out0, uint64_t *out1,
                                Span<const uint64_t *const> digits,
                                Span<const uint64_t *const> keyB,
