@@ -517,12 +517,9 @@ void DistributedEvaluator::applyLocal(const DistributedCiphertext &a,
   modDownLocal(a, acc0, acc1, out0, out1);
 }
 
-void DistributedEvaluator::partialAggregate(const DistributedCiphertext &a,
-                                            unsigned poly,
-                                            const KeySwitchKey &key,
-                                            const uint32_t *permutation,
-                                            RnsPoly &acc0, RnsPoly &acc1,
-                                            bool accumulate) const {
+std::vector<RnsPoly>
+DistributedEvaluator::modUpOwnDigits(const DistributedCiphertext &a,
+                                     unsigned poly) const {
   const Context &ctx = *context_;
   Backend &backend = ctx.backend();
   const unsigned level = a.level();
@@ -532,35 +529,58 @@ void DistributedEvaluator::partialAggregate(const DistributedCiphertext &a,
           ctx.digitSize(), " limbs)");
   const LimbRange r = a.range();
   const LimbRange all = keySwitcher_.extendedRange(level);
-  // Local ModUp of the own digits and a partial inner product over the whole
-  // extended basis.
+  std::vector<RnsPoly> digits;
   if (r.size() == 0) {
-    if (accumulate) {
-      return;
-    }
-    backend.fillZero(acc0.data(), acc0.numWords());
-    backend.fillZero(acc1.data(), acc1.numWords());
-    return;
+    return digits;
   }
   RnsPoly coefficients(backend, r.size());
   backend.copy(coefficients.data(), a.poly(poly), r.size() * n);
   backend.inverseNtt(coefficients.data(), a.moduli());
-  unsigned firstDigit = r.begin / ctx.digitSize();
-  std::vector<RnsPoly> digits;
-  std::vector<const uint64_t *> pointers;
-  for (unsigned j = firstDigit;
+  for (unsigned j = r.begin / ctx.digitSize();
        j < ctx.numDigits(level) && ctx.digitBegin(j) < r.end; ++j) {
     RnsPoly digit(backend, all.size());
     unsigned offset = ctx.digitBegin(j) - r.begin;
     keySwitcher_.modUpDigit(level, j, coefficients.limb(offset),
                             a.poly(poly) + size_t(offset) * n, all,
                             digit.data());
-    pointers.push_back(digit.data());
     digits.push_back(std::move(digit));
   }
-  keySwitcher_.innerProduct(level, key, firstDigit,
-                            Span<const uint64_t *const>(pointers), all,
-                            acc0.data(), acc1.data(), permutation, accumulate);
+  return digits;
+}
+
+void DistributedEvaluator::innerAggregate(const DistributedCiphertext &a,
+                                          const std::vector<RnsPoly> &digits,
+                                          const KeySwitchKey &key,
+                                          const uint32_t *permutation,
+                                          RnsPoly &acc0, RnsPoly &acc1,
+                                          bool accumulate) const {
+  Backend &backend = context_->backend();
+  const LimbRange r = a.range();
+  if (r.size() == 0) {
+    if (!accumulate) {
+      backend.fillZero(acc0.data(), acc0.numWords());
+      backend.fillZero(acc1.data(), acc1.numWords());
+    }
+    return;
+  }
+  std::vector<const uint64_t *> pointers;
+  for (const RnsPoly &d : digits) {
+    pointers.push_back(d.data());
+  }
+  keySwitcher_.innerProduct(a.level(), key, r.begin / context_->digitSize(),
+                            Span<const uint64_t *const>(pointers),
+                            keySwitcher_.extendedRange(a.level()), acc0.data(),
+                            acc1.data(), permutation, accumulate);
+}
+
+void DistributedEvaluator::partialAggregate(const DistributedCiphertext &a,
+                                            unsigned poly,
+                                            const KeySwitchKey &key,
+                                            const uint32_t *permutation,
+                                            RnsPoly &acc0, RnsPoly &acc1,
+                                            bool accumulate) const {
+  innerAggregate(a, modUpOwnDigits(a, poly), key, permutation, acc0, acc1,
+                 accumulate);
 }
 
 void DistributedEvaluator::reduceModDown(const DistributedCiphertext &a,
@@ -718,10 +738,9 @@ DistributedEvaluator::applyGalois(const DistributedCiphertext &a, uint64_t g,
   return finishGalois(a, permutation, u0, u1);
 }
 
-std::vector<DistributedCiphertext>
-DistributedEvaluator::rotateHoisted(const DistributedCiphertext &a,
-                                    const std::vector<long> &steps,
-                                    const ckks::GaloisKeys &keys) const {
+std::vector<DistributedCiphertext> DistributedEvaluator::rotateHoisted(
+    const DistributedCiphertext &a, const std::vector<long> &steps,
+    const ckks::GaloisKeys &keys, KeySwitchAlgorithm algorithm) const {
   checkOperand(a, "operand");
   require(a.size() == 2,
           "hoisted rotations expect a relinearized "
@@ -741,8 +760,14 @@ DistributedEvaluator::rotateHoisted(const DistributedCiphertext &a,
     results.assign(steps.size(), a);
     return results;
   }
-  RnsPoly coefficients = gatherCoefficients(a, 1);
-  std::vector<RnsPoly> digits = modUpLocal(a, coefficients);
+  const bool aggregate = algorithm == KeySwitchAlgorithm::OutputAggregation;
+  // One ModUp for every rotation: of the own digits over the whole extended
+  // basis (aggregation) or, after one gather, of every digit over the own and
+  // special limbs (broadcast).
+  std::vector<RnsPoly> digits = aggregate
+                                    ? modUpOwnDigits(a, 1)
+                                    : modUpLocal(a, gatherCoefficients(a, 1));
+  const unsigned all = keySwitcher_.extendedRange(a.level()).size();
   Backend &backend = context_->backend();
   for (long step : steps) {
     uint64_t g = context_->galoisElementForRotation(step);
@@ -752,7 +777,13 @@ DistributedEvaluator::rotateHoisted(const DistributedCiphertext &a,
     }
     const uint32_t *permutation = context_->galoisPermutation(g).data();
     RnsPoly u0(backend, a.numLocalLimbs()), u1(backend, a.numLocalLimbs());
-    applyLocal(a, digits, keys.at(g), permutation, u0.data(), u1.data());
+    if (aggregate) {
+      RnsPoly acc0(backend, all), acc1(backend, all);
+      innerAggregate(a, digits, keys.at(g), permutation, acc0, acc1, false);
+      reduceModDown(a, acc0, acc1, u0.data(), u1.data());
+    } else {
+      applyLocal(a, digits, keys.at(g), permutation, u0.data(), u1.data());
+    }
     results.push_back(finishGalois(a, permutation, u0, u1));
   }
   return results;

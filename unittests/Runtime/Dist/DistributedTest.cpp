@@ -404,19 +404,22 @@ TEST_P(DistKeySwitch, RelinearizeInputBroadcast) {
 /// accumulators' chain limbs and an all-reduce of their 2K special limbs.
 void expectAggregationTraffic(const CommStatsSnapshot &s, int P, size_t n,
                               unsigned limbs, unsigned own, unsigned K,
-                              int rank, const std::string &what) {
+                              int rank, const std::string &what,
+                              uint64_t times = 1) {
   uint64_t total = uint64_t(2) * limbs * n, mine = uint64_t(2) * own * n;
-  EXPECT_EQ(s.of(CollectiveKind::ReduceScatter).bytesSent, (total - mine) * 8)
+  EXPECT_EQ(s.of(CollectiveKind::ReduceScatter).bytesSent,
+            times * (total - mine) * 8)
       << what;
   EXPECT_EQ(s.of(CollectiveKind::ReduceScatter).bytesReceived,
-            uint64_t(P - 1) * mine * 8)
+            times * uint64_t(P - 1) * mine * 8)
       << what;
   int64_t words = int64_t(2) * K * n;
   int64_t share = words / P + (rank < words % P ? 1 : 0);
-  uint64_t allReduce = uint64_t(words + (P - 2) * share) * 8;
+  uint64_t allReduce = times * uint64_t(words + (P - 2) * share) * 8;
   EXPECT_EQ(s.of(CollectiveKind::AllReduce).bytesSent, allReduce) << what;
   EXPECT_EQ(s.of(CollectiveKind::AllReduce).bytesReceived, allReduce) << what;
-  EXPECT_EQ(s.total().bytesSent, (total - mine) * 8 + allReduce) << what;
+  EXPECT_EQ(s.total().bytesSent, times * (total - mine) * 8 + allReduce)
+      << what;
 }
 
 TEST_P(DistKeySwitch, RelinearizeOutputAggregation) {
@@ -486,31 +489,50 @@ TEST_P(DistKeySwitch, RotateBothAlgorithms) {
   }
 }
 
-TEST_P(DistKeySwitch, HoistedRotationsShareOneGather) {
+TEST_P(DistKeySwitch, HoistedRotationsShareOneModUp) {
   DistSetup &st = setup(GetParam());
+  const Context &ctx = *st.s.context;
   std::vector<long> steps = {0, 1, 5, -2, -3};
   std::vector<Ciphertext> want =
       st.s.evaluator->rotateHoisted(st.x, steps, st.galois);
   const unsigned limbs = st.s.top() + 1;
   for (int P : kDeviceCounts) {
-    LimbPartition part = LimbPartition::balanced(limbs, P);
-    std::vector<RankResult> res = runDistributed(
-        st, P, part,
-        [&](DistributedEvaluator &eval, const LimbPartition &p, int rank) {
-          return eval.rotateHoisted(scatter(st.x, p, rank), steps, st.galois);
-        });
-    for (int r = 0; r < P; ++r) {
-      std::string what =
-          "P=" + std::to_string(P) + " rank " + std::to_string(r);
-      ASSERT_EQ(res[r].gathered.size(), steps.size()) << what;
-      for (size_t i = 0; i < steps.size(); ++i) {
-        expectSameBits(res[r].gathered[i], want[i],
-                       what + " step " + std::to_string(steps[i]));
+    for (KeySwitchAlgorithm alg : {KeySwitchAlgorithm::InputBroadcast,
+                                   KeySwitchAlgorithm::OutputAggregation}) {
+      bool broadcast = alg == KeySwitchAlgorithm::InputBroadcast;
+      LimbPartition part =
+          broadcast ? LimbPartition::balanced(limbs, P)
+                    : LimbPartition::digitAligned(ctx, st.s.top(), P);
+      std::vector<RankResult> res = runDistributed(
+          st, P, part,
+          [&](DistributedEvaluator &eval, const LimbPartition &p, int rank) {
+            return eval.rotateHoisted(scatter(st.x, p, rank), steps, st.galois,
+                                      alg);
+          });
+      for (int r = 0; r < P; ++r) {
+        std::string what = "P=" + std::to_string(P) + " rank " +
+                           std::to_string(r) +
+                           (broadcast ? " broadcast" : " aggregation");
+        ASSERT_EQ(res[r].gathered.size(), steps.size()) << what;
+        for (size_t i = 0; i < steps.size(); ++i) {
+          expectSameBits(res[r].gathered[i], want[i],
+                         what + " step " + std::to_string(steps[i]));
+        }
+        unsigned own = part.range(r).size();
+        if (broadcast) {
+          // One all-gather for all the rotations.
+          expectInputBroadcastTraffic(res[r].traffic, P, st.n(), limbs, own,
+                                      what);
+          EXPECT_EQ(res[r].traffic.of(CollectiveKind::AllGather).count, 1u)
+              << what;
+        } else {
+          // One reduction per nonzero rotation (4 of them).
+          expectAggregationTraffic(res[r].traffic, P, st.n(), limbs, own,
+                                   ctx.numSpecial(), r, what, 4);
+          EXPECT_EQ(res[r].traffic.of(CollectiveKind::ReduceScatter).count, 4u)
+              << what;
+        }
       }
-      // One all-gather for all the rotations.
-      expectInputBroadcastTraffic(res[r].traffic, P, st.n(), limbs,
-                                  part.range(r).size(), what);
-      EXPECT_EQ(res[r].traffic.of(CollectiveKind::AllGather).count, 1u) << what;
     }
   }
 }

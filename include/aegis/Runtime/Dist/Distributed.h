@@ -167,11 +167,13 @@ public:
                                     uint64_t galoisElement,
                                     const ckks::GaloisKeys &keys,
                                     KeySwitchAlgorithm algorithm) const;
-  /// Rotations by every step sharing one all-gather and one ModUp (input
-  /// broadcast).
-  std::vector<DistributedCiphertext>
-  rotateHoisted(const DistributedCiphertext &a, const std::vector<long> &steps,
-                const ckks::GaloisKeys &keys) const;
+  /// Rotations by every step sharing one ModUp: input broadcast shares one
+  /// all-gather as well; output aggregation ModUps the own digits once and
+  /// reduces once per rotation.
+  std::vector<DistributedCiphertext> rotateHoisted(
+      const DistributedCiphertext &a, const std::vector<long> &steps,
+      const ckks::GaloisKeys &keys,
+      KeySwitchAlgorithm algorithm = KeySwitchAlgorithm::InputBroadcast) const;
 
   /// sum_i rotate(inputs[i], steps[i]) with the key switches accumulated in
   /// the extended basis and one ModDown at the end (one rounding instead of
@@ -211,6 +213,17 @@ private:
   /// ModDown of own + K limb accumulators into the own limbs.
   void modDownLocal(const DistributedCiphertext &a, ckks::RnsPoly &acc0,
                     ckks::RnsPoly &acc1, uint64_t *out0, uint64_t *out1) const;
+  /// Output aggregation: ModUp of the own digits of polynomial `poly` over
+  /// the whole extended basis (none on an empty shard).
+  std::vector<ckks::RnsPoly> modUpOwnDigits(const DistributedCiphertext &a,
+                                            unsigned poly) const;
+  /// Output aggregation: the partial inner product of the own digits into
+  /// acc0/acc1 (L + K limbs; zero on an empty shard unless accumulating).
+  void innerAggregate(const DistributedCiphertext &a,
+                      const std::vector<ckks::RnsPoly> &digits,
+                      const ckks::KeySwitchKey &key,
+                      const uint32_t *permutation, ckks::RnsPoly &acc0,
+                      ckks::RnsPoly &acc1, bool accumulate) const;
   /// Output aggregation, local part: ModUp of the own digits of polynomial
   /// `poly` and the inner product over the whole extended basis.
   void partialAggregate(const DistributedCiphertext &a, unsigned poly,
