@@ -103,8 +103,6 @@ DistributedCiphertext scatter(const ckks::Ciphertext &ct,
 /// Limb-partitioned -> replicated: one all-gather-v per polynomial.
 ckks::Ciphertext gather(const DistributedCiphertext &ct,
                         comm::Communicator &comm);
-/// This rank's slice of a plaintext (NTT form, same level).
-
 /// Limb-partitioned -> another partition of the same limbs: one all-to-all-v
 /// per polynomial moving exactly the limbs that change owner.
 DistributedCiphertext repartition(const DistributedCiphertext &ct,
@@ -123,6 +121,10 @@ enum class KeySwitchAlgorithm {
   OutputAggregation,
 };
 
+/// Operations on this rank's shares. Every operation that may communicate
+/// (gather, repartition, rescale, key switches) is collective: all ranks call
+/// it in the same order with the same metadata. Argument checks run before
+/// any collective, so a bad call throws on every rank instead of hanging.
 class DistributedEvaluator {
 public:
   DistributedEvaluator(ckks::ContextPtr context, comm::Communicator &comm);
