@@ -94,8 +94,7 @@ BootstrapPlan::BootstrapPlan(ContextPtr context, const BootstrapConfig &config)
   for (unsigned i = 0; i < cts.size(); ++i) {
     unsigned level = top - i;
     cts_.emplace_back(context_, encoder, cts[i], level,
-                      double(ctx.modulus(level).value),
-                      config_.cacheDiagonals);
+                      double(ctx.modulus(level).value));
   }
 
   // SlotToCoeff: from sin(2 pi t) back to the message slots.
@@ -118,8 +117,16 @@ BootstrapPlan::BootstrapPlan(ContextPtr context, const BootstrapConfig &config)
   for (unsigned i = 0; i < stc.size(); ++i) {
     unsigned level = evalModOutputLevel_ - i;
     stc_.emplace_back(context_, encoder, stc[i], level,
-                      double(ctx.modulus(level).value) * perLevel,
-                      config_.cacheDiagonals);
+                      double(ctx.modulus(level).value) * perLevel);
+  }
+  size_t budget = config_.diagonalCacheBytes;
+  for (auto *group : {&cts_, &stc_}) {
+    for (HoistedTransform &t : *group) {
+      if (t.encodedBytes() <= budget) {
+        t.cacheDiagonals();
+        budget -= t.encodedBytes();
+      }
+    }
   }
 
   auto use = [&](long step, unsigned level) {
@@ -208,10 +215,8 @@ std::string BootstrapPlan::describe() const {
   }
   os << "  transforms: " << diagonals << " diagonals, "
      << rotations_.size() << " rotation keys + conjugation + relinearization";
-  if (config_.cacheDiagonals) {
-    os << ", cached diagonals " << double(cachedDiagonalBytes()) / (1 << 20)
-       << " MiB";
-  }
+  os << ", cached diagonals " << double(cachedDiagonalBytes()) / (1 << 20)
+     << " MiB";
   os << "\n";
   return os.str();
 }

@@ -151,8 +151,7 @@ BsgsSplit chooseBsgsSplit(const DiagonalMatrix &matrix) {
 
 HoistedTransform::HoistedTransform(ContextPtr context, const Encoder &encoder,
                                    const DiagonalMatrix &matrix,
-                                   unsigned level, double diagonalScale,
-                                   bool cache)
+                                   unsigned level, double diagonalScale)
     : context_(std::move(context)), level_(level), dim_(matrix.dim()),
       diagonalScale_(diagonalScale) {
   require(level_ <= context_->maxLevel(), "linear transform at level ",
@@ -177,12 +176,20 @@ HoistedTransform::HoistedTransform(ContextPtr context, const Encoder &encoder,
               return std::make_pair(a.giant, a.baby) <
                      std::make_pair(b.giant, b.baby);
             });
-  if (cache) {
-    for (Entry &entry : entries_) {
+}
+
+void HoistedTransform::cacheDiagonals() {
+  for (Entry &entry : entries_) {
+    if (entry.encoded.empty()) {
       entry.encoded = encode(entry.coefficients);
       entry.coefficients = std::vector<double>();
     }
   }
+}
+
+size_t HoistedTransform::encodedBytes() const {
+  return entries_.size() * (level_ + 1 + context_->numSpecial()) *
+         context_->degree() * sizeof(uint64_t);
 }
 
 std::vector<long> HoistedTransform::rotations() const {

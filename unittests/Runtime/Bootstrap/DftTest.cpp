@@ -121,8 +121,13 @@ TEST(BootstrapTransform, HoistedMatchesPlain) {
     const unsigned level = 3;
     const double scale = std::ldexp(1.0, 40);
     HoistedTransform transform(s.context, *s.encoder, m, level,
-                               double(ctx.modulus(level).value),
-                               dim == 64);
+                               double(ctx.modulus(level).value));
+    if (dim == 64) {
+      transform.cacheDiagonals();
+      EXPECT_EQ(transform.cachedBytes(), transform.encodedBytes());
+    } else {
+      EXPECT_EQ(transform.cachedBytes(), 0u);
+    }
     BootstrapKeyGenerator generator(s.context, s.keygen->secretKey(),
                                     seedFromInteger(3));
     auto keys = std::make_shared<BootstrapKeys>();

@@ -22,6 +22,8 @@
 
 #include "aegis/Runtime/CKKS/Parameters.h"
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -68,9 +70,11 @@ struct BootstrapConfig {
   double inputScale = 0;
   /// The scale of the output (0: the default scale).
   double outputScale = 0;
-  /// Keep every encoded CoeffToSlot/SlotToCoeff diagonal in backend memory
-  /// (fast, large at N = 2^16) instead of encoding it on use.
-  bool cacheDiagonals = true;
+  /// Backend memory for encoded CoeffToSlot/SlotToCoeff diagonals: whole
+  /// transforms are cached, CoeffToSlot first (its diagonals have the most
+  /// limbs), while they fit; the others are encoded on use (one NTT per
+  /// limb each). All of them take about 4 GiB at N = 2^16.
+  size_t diagonalCacheBytes = SIZE_MAX;
 
   /// Levels EvalMod consumes: ceil(log2(degree + 1)) (or one more for a
   /// baby-step size above 2) plus the double-angle steps.

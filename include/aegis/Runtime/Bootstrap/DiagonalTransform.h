@@ -85,12 +85,12 @@ class HoistedTransform {
 public:
   HoistedTransform() = default;
   /// `matrix` evaluated at `level` with its diagonals encoded at
-  /// `diagonalScale`. `cache` keeps the encoded diagonals in backend memory;
-  /// otherwise only their coefficients are kept (host) and each is encoded
-  /// (one NTT per limb) when used.
+  /// `diagonalScale`. Only the diagonals' scaled coefficients are kept (host
+  /// memory); each is encoded (one NTT per limb of Q_level * P) when used,
+  /// unless cacheDiagonals() stored them encoded.
   HoistedTransform(ContextPtr context, const Encoder &encoder,
                    const DiagonalMatrix &matrix, unsigned level,
-                   double diagonalScale, bool cache);
+                   double diagonalScale);
 
   unsigned level() const { return level_; }
   size_t dim() const { return dim_; }
@@ -99,6 +99,10 @@ public:
   size_t numDiagonals() const { return entries_.size(); }
   /// Rotation steps (left, in [1, dim)) the transform needs keys for.
   std::vector<long> rotations() const;
+  /// Encodes every diagonal once and keeps it in backend memory.
+  void cacheDiagonals();
+  /// Backend bytes the encoded diagonals take (cached or not).
+  size_t encodedBytes() const;
   /// Backend bytes of the cached diagonals (0 without caching).
   size_t cachedBytes() const;
 
