@@ -151,6 +151,29 @@ TEST(BootstrapPresets, ProductionMeetsTheSecurityBudget) {
   EXPECT_THROW(bootstrapPreset("n17-full"), Error);
 }
 
+// The production plan (no keys: about 0.5 GB and a second): 9 levels left,
+// 38 rotation keys, diagonals encoded on use, failure-free.
+TEST(BootstrapPlan, ProductionPlan) {
+  const BootstrapPreset &preset = bootstrapPreset("n16-full");
+  ContextPtr context = Context::create(Parameters::create(preset.spec));
+  BootstrapPlan plan(context, preset.config);
+  EXPECT_TRUE(plan.fullPacking());
+  EXPECT_EQ(plan.outputLevel(), 9u);
+  EXPECT_EQ(plan.evalModInputLevel(), 21u);
+  EXPECT_EQ(plan.evalModOutputLevel(), 12u);
+  EXPECT_EQ(plan.rotationLevels().size(), 38u);
+  EXPECT_EQ(plan.cachedDiagonalBytes(), 0u);
+  ASSERT_EQ(plan.coeffToSlot().size(), 3u);
+  size_t diagonals = 0;
+  for (const HoistedTransform &t : plan.coeffToSlot()) {
+    EXPECT_LE(t.numDiagonals(), 63u);
+    diagonals += t.numDiagonals();
+  }
+  EXPECT_EQ(diagonals, 32u + 63u + 63u);
+  EXPECT_TRUE(std::isinf(plan.failureProbabilityLog2()));
+  EXPECT_LT(plan.evalModPolynomial().modError, std::ldexp(1.0, -44));
+}
+
 TEST(BootstrapPlan, FailureProbability) {
   BootSetup s(bootstrapPreset("toy-n10-sparse"));
   // K = 16 covers |I| <= (32 + 1) / 2: bootstrapping cannot fail.
