@@ -90,14 +90,14 @@ struct Instance {
     context = Context::create(Parameters::create(preset.spec));
     keygen = std::make_unique<KeyGenerator>(context, seedFromInteger(1));
     encoder = std::make_unique<Encoder>(context);
-    encryptor = std::make_unique<Encryptor>(
-        context, keygen->createPublicKey(), seedFromInteger(2));
+    encryptor = std::make_unique<Encryptor>(context, keygen->createPublicKey(),
+                                            seedFromInteger(2));
     decryptor = std::make_unique<Decryptor>(context, keygen->secretKey());
     auto start = std::chrono::steady_clock::now();
     plan = std::make_shared<BootstrapPlan>(context, config);
     auto middle = std::chrono::steady_clock::now();
-    keys = generateBootstrapKeys(*plan, keygen->secretKey(),
-                                 seedFromInteger(3));
+    keys =
+        generateBootstrapKeys(*plan, keygen->secretKey(), seedFromInteger(3));
     auto end = std::chrono::steady_clock::now();
     planSeconds = std::chrono::duration<double>(middle - start).count();
     keygenSeconds = std::chrono::duration<double>(end - middle).count();
@@ -107,8 +107,8 @@ struct Instance {
   /// `values` at level 0 and the input scale, as a computation leaves them.
   Ciphertext levelZero(const std::vector<Complex> &values) const {
     double scale = plan->inputScale() * double(context->modulus(1).value);
-    Ciphertext ct = encryptor->encrypt(
-        encoder->encode(values, 1, scale, values.size()));
+    Ciphertext ct =
+        encryptor->encrypt(encoder->encode(values, 1, scale, values.size()));
     bootstrapper->evaluator().evaluator().rescaleInPlace(ct);
     ct.setScale(plan->inputScale());
     return ct;
@@ -168,8 +168,7 @@ void bootstrapBenchmark(benchmark::State &state, const std::string &name,
   state.counters["cts_s"] = sum.coeffToSlot / iterations;
   state.counters["evalMod_s"] = sum.evalMod / iterations;
   state.counters["stc_s"] = sum.slotToCoeff / iterations;
-  state.counters["keys_MiB"] =
-      double(in.keys->memoryBytes()) / double(1 << 20);
+  state.counters["keys_MiB"] = double(in.keys->memoryBytes()) / double(1 << 20);
   state.counters["diag_MiB"] =
       double(in.plan->cachedDiagonalBytes()) / double(1 << 20);
   state.counters["keygen_s"] = in.keygenSeconds;
@@ -196,8 +195,8 @@ int repeatMode(const std::string &name, unsigned threads, int rounds) {
     PrecisionStats s = measurePrecision(values, in.decrypt(ct));
     std::printf("bootstrap %2d: level %u, mean %.2f bits, worst %.2f bits, "
                 "%.2f s (ModRaise %.2f, CtS %.2f, EvalMod %.2f, StC %.2f)\n",
-                round, ct.level(), s.meanBits, s.worstBits, t.total,
-                t.modRaise, t.coeffToSlot, t.evalMod, t.slotToCoeff);
+                round, ct.level(), s.meanBits, s.worstBits, t.total, t.modRaise,
+                t.coeffToSlot, t.evalMod, t.slotToCoeff);
     std::fflush(stdout);
   }
   std::printf("peak RSS %.0f MiB\n", peakRssMiB());

@@ -22,7 +22,8 @@ std::vector<unsigned> repeat(unsigned bits, unsigned count) {
   return std::vector<unsigned>(count, bits);
 }
 
-std::vector<unsigned> concat(std::initializer_list<std::vector<unsigned>> parts) {
+std::vector<unsigned>
+concat(std::initializer_list<std::vector<unsigned>> parts) {
   std::vector<unsigned> out;
   for (const auto &part : parts) {
     out.insert(out.end(), part.begin(), part.end());
@@ -38,8 +39,8 @@ std::vector<unsigned> concat(std::initializer_list<std::vector<unsigned>> parts)
 ParameterSpec chainSpec(unsigned logN, unsigned usable, bool insecure) {
   ParameterSpec spec;
   spec.logDegree = logN;
-  spec.chainBits = concat({{50}, repeat(42, usable), repeat(40, 3),
-                           repeat(60, 9), repeat(58, 3)});
+  spec.chainBits = concat(
+      {{50}, repeat(42, usable), repeat(40, 3), repeat(60, 9), repeat(58, 3)});
   spec.dnum = 3;
   unsigned limbs = unsigned(spec.chainBits.size());
   unsigned digit = (limbs + spec.dnum - 1) / spec.dnum;

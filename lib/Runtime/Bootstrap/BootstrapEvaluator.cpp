@@ -9,8 +9,8 @@
 namespace aegis {
 namespace ckks {
 
-BootstrapEvaluator::BootstrapEvaluator(ContextPtr context,
-                                       std::shared_ptr<const BootstrapKeys> keys)
+BootstrapEvaluator::BootstrapEvaluator(
+    ContextPtr context, std::shared_ptr<const BootstrapKeys> keys)
     : context_(std::move(context)), keys_(std::move(keys)),
       evaluator_(context_) {
   require(keys_ != nullptr, "bootstrapping evaluator needs keys");
@@ -47,9 +47,8 @@ void BootstrapEvaluator::innerProduct(const LevelKey &key,
   require(level <= key.maxLevel(), "key valid up to level ", key.maxLevel(),
           " used at level ", level);
   const unsigned digits = ctx.numDigits(level);
-  require(decomposition.digits.size() == digits,
-          "decomposition has ", decomposition.digits.size(),
-          " digits: expected ", digits);
+  require(decomposition.digits.size() == digits, "decomposition has ",
+          decomposition.digits.size(), " digits: expected ", digits);
   const size_t n = ctx.degree();
   ModuliSpan extended = ctx.extendedIndices(level);
   std::vector<const uint64_t *> ds(digits), bs(digits), as(digits);
@@ -136,8 +135,7 @@ Ciphertext BootstrapEvaluator::keySwitch(const Ciphertext &a,
 void BootstrapEvaluator::relinearizeInPlace(Ciphertext &a) const {
   const Context &ctx = *context_;
   evaluator_.checkOperand(a, "operand");
-  require(a.size() == 3, "relinearize expects 3 polynomials, found ",
-          a.size());
+  require(a.size() == 3, "relinearize expects 3 polynomials, found ", a.size());
   const unsigned level = a.level();
   Backend &backend = ctx.backend();
   Decomposition d = keySwitcher().decompose(a[2], level);

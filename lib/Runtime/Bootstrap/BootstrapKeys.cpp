@@ -24,8 +24,7 @@ RnsPoly restrictToExtended(const Context &ctx, const RnsPoly &all,
   const unsigned k = ctx.numSpecial();
   RnsPoly out(ctx.backend(), level + 1 + k);
   ctx.backend().copy(out.data(), all.data(), (level + 1) * n);
-  ctx.backend().copy(out.limb(level + 1), all.limb(ctx.maxLevel() + 1),
-                     k * n);
+  ctx.backend().copy(out.limb(level + 1), all.limb(ctx.maxLevel() + 1), k * n);
   return out;
 }
 } // namespace
@@ -37,8 +36,7 @@ LevelKey::LevelKey(ContextPtr context, unsigned maxLevel,
       galoisElement_(galoisElement), b_(std::move(b)), a_(std::move(a)) {
   require(maxLevel_ <= context_->maxLevel(), "level-limited key up to level ",
           maxLevel_, " exceeds the chain's top level ", context_->maxLevel());
-  require(b_.size() == a_.size() &&
-              b_.size() == context_->numDigits(maxLevel_),
+  require(b_.size() == a_.size() && b_.size() == context_->numDigits(maxLevel_),
           "level-limited key up to level ", maxLevel_, " has ", b_.size(),
           " digits: expected ", context_->numDigits(maxLevel_));
   for (unsigned j = 0; j < b_.size(); ++j) {
@@ -163,10 +161,8 @@ LevelKey BootstrapKeyGenerator::createRelinKey(unsigned maxLevel) {
   return createKey(square, maxLevel);
 }
 
-std::vector<int8_t>
-BootstrapKeyGenerator::createEncapsulationKeys(unsigned weight,
-                                               unsigned maxLevel,
-                                               BootstrapKeys &keys) {
+std::vector<int8_t> BootstrapKeyGenerator::createEncapsulationKeys(
+    unsigned weight, unsigned maxLevel, BootstrapKeys &keys) {
   const Context &ctx = *context_;
   Backend &backend = ctx.backend();
   const size_t n = ctx.degree();

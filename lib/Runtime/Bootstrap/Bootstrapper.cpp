@@ -18,8 +18,7 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 
 double seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                       since)
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
       .count();
 }
 } // namespace
@@ -57,9 +56,9 @@ BootstrapPlan::BootstrapPlan(ContextPtr context, const BootstrapConfig &config)
       config_.outputScale > 0 ? config_.outputScale : params.defaultScale();
   const double q0 = double(ctx.modulus(0).value);
   const double ratio = q0 / inputScale_;
-  require(ratio >= 16 * config_.evalMod.messageBound,
-          "input scale 2^", std::log2(inputScale_), " leaves q_0 / scale = 2^",
-          std::log2(ratio), ": EvalMod needs at least 2^",
+  require(ratio >= 16 * config_.evalMod.messageBound, "input scale 2^",
+          std::log2(inputScale_), " leaves q_0 / scale = 2^", std::log2(ratio),
+          ": EvalMod needs at least 2^",
           std::log2(16 * config_.evalMod.messageBound),
           " (raise q_0 or lower the scale)");
 
@@ -77,7 +76,8 @@ BootstrapPlan::BootstrapPlan(ContextPtr context, const BootstrapConfig &config)
   const double k1 = double(config_.evalMod.k) + 1;
 
   // CoeffToSlot: x = t / (K + 1) in bit-reversed order, t = coefficient/q_0.
-  std::vector<DiagonalMatrix> cts = coeffToSlotGroups(slots_, config_.ctsLevels);
+  std::vector<DiagonalMatrix> cts =
+      coeffToSlotGroups(slots_, config_.ctsLevels);
   double base = raisedScale_ / (double(slots_) * q0 * double(gap) * k1);
   // The shrinking constant goes last: earlier groups then work on large
   // values, so their rescale noise stays small relative to the signal.
@@ -98,7 +98,8 @@ BootstrapPlan::BootstrapPlan(ContextPtr context, const BootstrapConfig &config)
   }
 
   // SlotToCoeff: from sin(2 pi t) back to the message slots.
-  std::vector<DiagonalMatrix> stc = slotToCoeffGroups(slots_, config_.stcLevels);
+  std::vector<DiagonalMatrix> stc =
+      slotToCoeffGroups(slots_, config_.stcLevels);
   stc.front().scale(q0 / (2 * kPi * inputScale_));
   if (sparse) {
     // u_j = v_j + i v_(j+n) on all 2n rows (n-periodic).
@@ -108,7 +109,8 @@ BootstrapPlan::BootstrapPlan(ContextPtr context, const BootstrapConfig &config)
     for (size_t p = 0; p < 2 * slots_; ++p) {
       bool low = p < slots_;
       same[p] = low ? std::complex<double>(1, 0) : std::complex<double>(0, 1);
-      shifted[p] = low ? std::complex<double>(0, 1) : std::complex<double>(1, 0);
+      shifted[p] =
+          low ? std::complex<double>(0, 1) : std::complex<double>(1, 0);
     }
     stc.front() = stc.front().extend(2 * slots_).compose(combine);
   }
@@ -213,8 +215,8 @@ std::string BootstrapPlan::describe() const {
       diagonals += t.numDiagonals();
     }
   }
-  os << "  transforms: " << diagonals << " diagonals, "
-     << rotations_.size() << " rotation keys + conjugation + relinearization";
+  os << "  transforms: " << diagonals << " diagonals, " << rotations_.size()
+     << " rotation keys + conjugation + relinearization";
   os << ", cached diagonals " << double(cachedDiagonalBytes()) / (1 << 20)
      << " MiB";
   os << "\n";
@@ -323,7 +325,8 @@ std::vector<Ciphertext> Bootstrapper::evalMod(const Ciphertext &slots) const {
   return out;
 }
 
-Ciphertext Bootstrapper::slotToCoeff(const std::vector<Ciphertext> &reduced) const {
+Ciphertext
+Bootstrapper::slotToCoeff(const std::vector<Ciphertext> &reduced) const {
   const Evaluator &ev = evaluator_.evaluator();
   require(reduced.size() == (plan_->fullPacking() ? 2u : 1u),
           "SlotToCoeff expects ", plan_->fullPacking() ? 2 : 1,
@@ -350,8 +353,9 @@ Ciphertext Bootstrapper::bootstrap(const Ciphertext &ct,
   const Context &ctx = *plan.context();
   const Evaluator &ev = evaluator_.evaluator();
   ev.checkOperand(ct, "bootstrapping input");
-  require(ct.size() == 2, "bootstrapping expects a relinearized ciphertext, "
-                          "found ",
+  require(ct.size() == 2,
+          "bootstrapping expects a relinearized ciphertext, "
+          "found ",
           ct.size(), " polynomials");
   require(ct.slots() <= plan.slots() && plan.slots() % ct.slots() == 0,
           "ciphertext with ", ct.slots(),
@@ -370,8 +374,9 @@ Ciphertext Bootstrapper::bootstrap(const Ciphertext &ct,
     ev.dropToLevelInPlace(c, 0);
   }
   require(c.scale() <= 2 * plan.inputScale(), "level-0 scale 2^",
-          std::log2(c.scale()), " exceeds twice the bootstrapping input scale "
-                                "2^",
+          std::log2(c.scale()),
+          " exceeds twice the bootstrapping input scale "
+          "2^",
           std::log2(plan.inputScale()),
           ": the message would leave EvalMod's approximation bands; bootstrap "
           "from level 1 or above, or rescale first");
@@ -406,9 +411,8 @@ Ciphertext Bootstrapper::bootstrap(const Ciphertext &ct,
 
 PrecisionStats measurePrecision(const std::vector<std::complex<double>> &want,
                                 const std::vector<std::complex<double>> &got) {
-  require(!want.empty() && got.size() >= want.size(),
-          "precision of ", got.size(), " values against ", want.size(),
-          " expected");
+  require(!want.empty() && got.size() >= want.size(), "precision of ",
+          got.size(), " values against ", want.size(), " expected");
   PrecisionStats s;
   s.count = want.size();
   double sum = 0;

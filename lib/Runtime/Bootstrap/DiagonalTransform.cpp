@@ -6,6 +6,7 @@
 #include "aegis/Runtime/Support/ThreadPool.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 #include <set>
@@ -18,8 +19,8 @@ namespace ckks {
 //===----------------------------------------------------------------------===//
 
 DiagonalMatrix::DiagonalMatrix(size_t dim) : dim_(dim) {
-  require(dim >= 1 && (dim & (dim - 1)) == 0, "diagonal matrix dimension ",
-          dim, " is not a power of two");
+  require(dim >= 1 && (dim & (dim - 1)) == 0, "diagonal matrix dimension ", dim,
+          " is not a power of two");
 }
 
 DiagonalMatrix DiagonalMatrix::identity(size_t dim) {
@@ -150,12 +151,12 @@ BsgsSplit chooseBsgsSplit(const DiagonalMatrix &matrix) {
 //===----------------------------------------------------------------------===//
 
 HoistedTransform::HoistedTransform(ContextPtr context, const Encoder &encoder,
-                                   const DiagonalMatrix &matrix,
-                                   unsigned level, double diagonalScale)
+                                   const DiagonalMatrix &matrix, unsigned level,
+                                   double diagonalScale)
     : context_(std::move(context)), level_(level), dim_(matrix.dim()),
       diagonalScale_(diagonalScale) {
-  require(level_ <= context_->maxLevel(), "linear transform at level ",
-          level_, " above the chain's top level ", context_->maxLevel());
+  require(level_ <= context_->maxLevel(), "linear transform at level ", level_,
+          " above the chain's top level ", context_->maxLevel());
   require(dim_ <= context_->degree() / 2, "linear transform of dimension ",
           dim_, " exceeds N/2 = ", context_->degree() / 2, " slots");
   split_ = chooseBsgsSplit(matrix);
@@ -215,7 +216,8 @@ size_t HoistedTransform::cachedBytes() const {
   return bytes;
 }
 
-RnsPoly HoistedTransform::encode(const std::vector<double> &coefficients) const {
+RnsPoly
+HoistedTransform::encode(const std::vector<double> &coefficients) const {
   const Context &ctx = *context_;
   const size_t n = ctx.degree();
   const size_t gap = n / (2 * dim_);
@@ -264,7 +266,6 @@ Ciphertext HoistedTransform::apply(const BootstrapEvaluator &evaluator,
   require(x.slots() <= dim_ && dim_ % x.slots() == 0, "linear transform of ",
           dim_, " slots applied to a ciphertext with ", x.slots(), " slots");
   const unsigned level = level_;
-  const size_t n = ctx.degree();
   const size_t limbs = level + 1 + ctx.numSpecial();
   ModuliSpan extended = ctx.extendedIndices(level);
   const KeySwitcher &ks = evaluator.keySwitcher();
@@ -316,10 +317,10 @@ Ciphertext HoistedTransform::apply(const BootstrapEvaluator &evaluator,
         backend.multiply(inner1.data(), r[1].data(), diagonal->data(),
                          extended);
       } else {
-        backend.multiplyAccumulate(inner0.data(), r[0].data(),
-                                   diagonal->data(), extended);
-        backend.multiplyAccumulate(inner1.data(), r[1].data(),
-                                   diagonal->data(), extended);
+        backend.multiplyAccumulate(inner0.data(), r[0].data(), diagonal->data(),
+                                   extended);
+        backend.multiplyAccumulate(inner1.data(), r[1].data(), diagonal->data(),
+                                   extended);
       }
       first = false;
     }
@@ -350,7 +351,6 @@ Ciphertext HoistedTransform::apply(const BootstrapEvaluator &evaluator,
   Ciphertext result(context_, 2, level, x.scale() * diagonalScale_, dim_);
   evaluator.modDown(acc0.data(), level, result[0].data());
   evaluator.modDown(acc1.data(), level, result[1].data());
-  (void)n;
   return result;
 }
 

@@ -122,9 +122,9 @@ EvalModPolynomial fitEvalMod(const EvalModConfig &config, double band) {
   // final sine unchanged) moves those points from I = 0, the most likely
   // integer part, to |I| = 2^(r-2) (mod 2^(r-1)): the mean amplification
   // over I drops by about 2.5 for r = 4.
-  const long double shift =
-      config.doubleAngle >= 2 ? std::ldexp(1.0L, int(config.doubleAngle) - 2)
-                              : 0.0L;
+  const long double shift = config.doubleAngle >= 2
+                                ? std::ldexp(1.0L, int(config.doubleAngle) - 2)
+                                : 0.0L;
   auto target = [&](long double t) {
     return std::cos(2 * kPi * (t - 0.25L - shift) / period);
   };
@@ -168,8 +168,8 @@ EvalModPolynomial fitEvalMod(const EvalModConfig &config, double band) {
         v = 2 * v * v - 1;
       }
       double sine = std::sin(2 * double(kPi) * t);
-      poly.modError = std::max(poly.modError,
-                               std::fabs(v - sine) / (2 * double(kPi)));
+      poly.modError =
+          std::max(poly.modError, std::fabs(v - sine) / (2 * double(kPi)));
       poly.sineError =
           std::max(poly.sineError,
                    std::fabs(sine / (2 * double(kPi)) - (t - double(i))));
@@ -211,8 +211,8 @@ double plainRec(const std::vector<double> &c, unsigned babySteps,
 }
 } // namespace
 
-double evaluateChebyshevPlain(const std::vector<double> &coefficients,
-                              double x, unsigned babySteps) {
+double evaluateChebyshevPlain(const std::vector<double> &coefficients, double x,
+                              unsigned babySteps) {
   checkBabySteps(babySteps);
   require(!coefficients.empty(), "empty Chebyshev series");
   std::map<unsigned, double> powers{{1, x}};
@@ -228,8 +228,8 @@ class ChebyshevRun {
 public:
   ChebyshevRun(const BootstrapEvaluator &evaluator, const Ciphertext &x,
                unsigned babySteps)
-      : bev_(evaluator), ev_(evaluator.evaluator()),
-        ctx_(*evaluator.context()), babySteps_(babySteps) {
+      : bev_(evaluator), ev_(evaluator.evaluator()), ctx_(*evaluator.context()),
+        babySteps_(babySteps) {
     powers_.emplace(1, x);
   }
 
@@ -242,8 +242,9 @@ public:
     std::vector<double> q, r;
     splitChebyshev(c, int(n), q, r);
     const Ciphertext &tn = power(n);
-    require(tn.level() >= level + 1, "Chebyshev evaluation ran out of "
-                                     "levels: T_",
+    require(tn.level() >= level + 1,
+            "Chebyshev evaluation ran out of "
+            "levels: T_",
             n, " is at level ", tn.level(), ", needed above ", level);
     double prime = primeAt(level + 1);
     Ciphertext product;
@@ -286,10 +287,10 @@ private:
     unsigned level = std::min(ta.level(), tb.level());
     require(level >= 1, "Chebyshev evaluation ran out of levels computing T_",
             k);
-    Ciphertext product =
-        a == b ? bev_.squareRelin(ev_.dropToLevel(ta, level))
-               : bev_.multiplyRelin(ev_.dropToLevel(ta, level),
-                                    ev_.dropToLevel(tb, level));
+    Ciphertext product = a == b
+                             ? bev_.squareRelin(ev_.dropToLevel(ta, level))
+                             : bev_.multiplyRelin(ev_.dropToLevel(ta, level),
+                                                  ev_.dropToLevel(tb, level));
     ev_.rescaleInPlace(product);
     ev_.multiplyIntegerInPlace(product, 2);
     if (a == b) {
@@ -308,8 +309,9 @@ private:
     Ciphertext acc;
     auto addTerm = [&](unsigned k, double coefficient) {
       const Ciphertext &tk = power(k);
-      require(tk.level() >= upper, "Chebyshev evaluation ran out of levels: "
-                                   "T_",
+      require(tk.level() >= upper,
+              "Chebyshev evaluation ran out of levels: "
+              "T_",
               k, " is at level ", tk.level(), ", needed above ", level);
       Ciphertext term = ev_.dropToLevel(tk, upper);
       ev_.multiplyConstantInPlace(term, coefficient,

@@ -23,8 +23,8 @@ unsigned log2Exact(size_t n) {
 } // namespace
 
 DiagonalMatrix specialFftStage(size_t n, size_t len, bool inverse) {
-  require(len >= 2 && len <= n && (len & (len - 1)) == 0,
-          "FFT stage length ", len, " is not a power of two in [2, ", n, "]");
+  require(len >= 2 && len <= n && (len & (len - 1)) == 0, "FFT stage length ",
+          len, " is not a power of two in [2, ", n, "]");
   DiagonalMatrix stage(n);
   const size_t half = len / 2;
   const size_t order = 4 * len;
@@ -36,8 +36,8 @@ DiagonalMatrix specialFftStage(size_t n, size_t len, bool inverse) {
     if (inverse) {
       angle = -angle;
     }
-    roots[j] = std::complex<double>(double(std::cos(angle)),
-                                    double(std::sin(angle)));
+    roots[j] =
+        std::complex<double>(double(std::cos(angle)), double(std::sin(angle)));
     power = power * 5 % order;
   }
   DiagonalMatrix::Vector &same = stage.diagonal(0);

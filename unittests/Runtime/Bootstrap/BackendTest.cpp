@@ -127,24 +127,25 @@ public:
       return out;
     };
     std::vector<const uint64_t *> d = reveal(digits), b = reveal(keyB),
-                                   a = reveal(keyA);
-    inner_->keyInnerProduct(show(out0), show(out1),
-                            Span<const uint64_t *const>(d),
-                            Span<const uint64_t *const>(b),
-                            Span<const uint64_t *const>(a), moduli,
-                            permutation, accumulate);
+                                  a = reveal(keyA);
+    inner_->keyInnerProduct(
+        show(out0), show(out1), Span<const uint64_t *const>(d),
+        Span<const uint64_t *const>(b), Span<const uint64_t *const>(a), moduli,
+        permutation, accumulate);
   }
 
 private:
-  template <typename T> static T *hide(T *p) {
-    return p == nullptr ? p
-                        : reinterpret_cast<T *>(reinterpret_cast<uintptr_t>(p) +
-                                                kShift);
+  template <typename T>
+  static T *hide(T *p) {
+    return p == nullptr
+               ? p
+               : reinterpret_cast<T *>(reinterpret_cast<uintptr_t>(p) + kShift);
   }
-  template <typename T> static T *show(T *p) {
-    return p == nullptr ? p
-                        : reinterpret_cast<T *>(reinterpret_cast<uintptr_t>(p) -
-                                                kShift);
+  template <typename T>
+  static T *show(T *p) {
+    return p == nullptr
+               ? p
+               : reinterpret_cast<T *>(reinterpret_cast<uintptr_t>(p) - kShift);
   }
 
   std::unique_ptr<Backend> inner_;
@@ -177,14 +178,13 @@ std::vector<uint64_t> bootstrapOn(bool disguised, size_t *calls) {
       encoder.encode(values, 3, std::ldexp(1.0, 40), plan->slots()));
   Ciphertext out = bootstrapper.bootstrap(ct);
   std::vector<uint64_t> host(out[0].numWords() + out[1].numWords());
-  context->backend().copyToHost(host.data(), out[0].data(),
-                                out[0].numWords());
-  context->backend().copyToHost(host.data() + out[0].numWords(),
-                                out[1].data(), out[1].numWords());
+  context->backend().copyToHost(host.data(), out[0].data(), out[0].numWords());
+  context->backend().copyToHost(host.data() + out[0].numWords(), out[1].data(),
+                                out[1].numWords());
   Decryptor decryptor(context, keygen.secretKey());
-  EXPECT_GT(measurePrecision(values, encoder.decode(decryptor.decrypt(out)))
-                .meanBits,
-            20.0);
+  EXPECT_GT(
+      measurePrecision(values, encoder.decode(decryptor.decrypt(out))).meanBits,
+      20.0);
   if (backend != nullptr) {
     *calls = backend->kernelCalls();
   }

@@ -107,7 +107,6 @@ TEST(Bootstrap, AnyLevelToTheMaximumUsableLevel) {
 
 TEST(Bootstrap, RejectsWhatItCannotRefresh) {
   BootSetup s(bootstrapPreset("toy-n10-sparse"));
-  const Context &ctx = *s.context;
   std::vector<Complex> many = randomValues(64, 16);
   EXPECT_THROW(s.bootstrapper->bootstrap(s.encrypt(many, 0, 1e12, 64)), Error);
   std::vector<Complex> few = randomValues(16, 17);
@@ -129,7 +128,6 @@ TEST(Bootstrap, RejectsWhatItCannotRefresh) {
   config = bootstrapPreset("toy-n10").config;
   config.logSlots = 10;
   EXPECT_THROW(BootstrapPlan(s.context, config), Error);
-  (void)ctx;
 }
 
 TEST(BootstrapPresets, ProductionMeetsTheSecurityBudget) {

@@ -18,7 +18,7 @@ KeySetup::KeySetup(const ParameterSpec &spec, uint64_t seed) {
 }
 
 Ciphertext KeySetup::encrypt(const std::vector<Complex> &values, unsigned level,
-                          double scale, size_t slots) const {
+                             double scale, size_t slots) const {
   return encryptor->encrypt(encoder->encode(values, level, scale, slots));
 }
 

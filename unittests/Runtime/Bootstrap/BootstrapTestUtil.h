@@ -1,4 +1,5 @@
-//===- BootstrapTestUtil.h - Shared setup of the bootstrapping tests -*- C++ -*-//
+//===- BootstrapTestUtil.h - Shared setup of the bootstrapping tests -*- C++
+//-*-//
 
 #ifndef AEGIS_UNITTESTS_RUNTIME_BOOTSTRAP_BOOTSTRAPTESTUTIL_H
 #define AEGIS_UNITTESTS_RUNTIME_BOOTSTRAP_BOOTSTRAPTESTUTIL_H

@@ -24,7 +24,8 @@ ParameterSpec toySpec(unsigned logN) {
   return spec;
 }
 
-double maxDistance(const std::vector<Complex> &a, const std::vector<Complex> &b) {
+double maxDistance(const std::vector<Complex> &a,
+                   const std::vector<Complex> &b) {
   double worst = 0;
   for (size_t i = 0; i < a.size(); ++i) {
     worst = std::max(worst, std::abs(a[i] - b[i]));
@@ -95,8 +96,7 @@ TEST(BootstrapDft, BsgsSplitCoversEveryDiagonal) {
           std::count(split.giants.begin(), split.giants.end(), k - baby));
     }
     // Far fewer rotations than diagonals.
-    EXPECT_LT(split.babies.size() + split.giants.size(),
-              g.diagonals().size());
+    EXPECT_LT(split.babies.size() + split.giants.size(), g.diagonals().size());
   }
 }
 

@@ -1,4 +1,5 @@
-//===- BootstrapEvaluator.h - Key switching with bootstrapping keys -*- C++ -*-//
+//===- BootstrapEvaluator.h - Key switching with bootstrapping keys -*- C++
+//-*-//
 //
 // Part of the runtime: no MLIR or LLVM. The operations of bootstrapping that
 // need a key (rotations, conjugation, relinearization, the two key switches
@@ -43,8 +44,8 @@ public:
   /// acc0/acc1 (l + 1 + K limbs) (+)= <digits(X^g), key> with g given by
   /// `permutation` (null: identity), l = decomposition.level.
   void innerProduct(const LevelKey &key, const Decomposition &decomposition,
-                    const uint32_t *permutation, uint64_t *acc0,
-                    uint64_t *acc1, bool accumulate) const;
+                    const uint32_t *permutation, uint64_t *acc0, uint64_t *acc1,
+                    bool accumulate) const;
   /// out (l + 1 limbs) = ModDown(extended); the special limbs of `extended`
   /// are overwritten. out may alias extended.
   void modDown(uint64_t *extended, unsigned level, uint64_t *out) const;

@@ -105,8 +105,7 @@ std::shared_ptr<BootstrapKeys> generateBootstrapKeys(const BootstrapPlan &plan,
 
 /// Wall-clock seconds of each phase of the last bootstrap() call.
 struct BootstrapTimings {
-  double modRaise = 0, coeffToSlot = 0, evalMod = 0, slotToCoeff = 0,
-         total = 0;
+  double modRaise = 0, coeffToSlot = 0, evalMod = 0, slotToCoeff = 0, total = 0;
 };
 
 class Bootstrapper {

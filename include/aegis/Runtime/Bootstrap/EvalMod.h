@@ -11,7 +11,8 @@
 //    i = -K..K, only (not the whole interval: the same precision needs a
 //    lower degree, hence fewer levels);
 // 2. r double-angle steps y <- 2 y^2 - 1 turn it into
-//    cos(2 pi (t - 1/4 - j)) = sin(2 pi t). The factor 1/(2 pi) is folded into SlotToCoeff.
+//    cos(2 pi (t - 1/4 - j)) = sin(2 pi t). The factor 1/(2 pi) is folded into
+//    SlotToCoeff.
 //
 // The polynomial is evaluated in the Chebyshev basis in exactly the split
 // order of aegis::evaluateBabyGiant (split c = q T_(2^j) + r at the largest
@@ -68,8 +69,8 @@ Ciphertext evaluateChebyshev(const BootstrapEvaluator &evaluator,
                              double targetScale);
 
 /// The same evaluation order in double arithmetic.
-double evaluateChebyshevPlain(const std::vector<double> &coefficients,
-                              double x, unsigned babySteps);
+double evaluateChebyshevPlain(const std::vector<double> &coefficients, double x,
+                              unsigned babySteps);
 
 /// EvalMod of x (the CoeffToSlot output, x = t / (K + 1)): returns
 /// sin(2 pi t) at exactly (outputLevel, outputScale), outputLevel =
