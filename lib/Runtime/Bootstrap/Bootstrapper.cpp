@@ -100,7 +100,9 @@ BootstrapPlan::BootstrapPlan(ContextPtr context, const BootstrapConfig &config)
   // SlotToCoeff: from sin(2 pi t) back to the message slots.
   std::vector<DiagonalMatrix> stc =
       slotToCoeffGroups(slots_, config_.stcLevels);
-  stc.front().scale(q0 / (2 * kPi * inputScale_));
+  // Real slots: the output is (y + conj(y)), so y carries half the value.
+  stc.front().scale(q0 / (2 * kPi * inputScale_) *
+                    (config_.realSlots ? 0.5 : 1.0));
   if (sparse) {
     // u_j = v_j + i v_(j+n) on all 2n rows (n-periodic).
     DiagonalMatrix combine(2 * slots_);
@@ -343,6 +345,9 @@ Bootstrapper::slotToCoeff(const std::vector<Ciphertext> &reduced) const {
     if (u.slots() > plan_->slots()) {
       u.setSlots(plan_->slots()); // n-periodic after the combining step
     }
+  }
+  if (plan_->config().realSlots) {
+    ev.addInPlace(u, evaluator_.conjugate(u));
   }
   return u;
 }

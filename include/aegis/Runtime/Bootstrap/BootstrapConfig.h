@@ -70,6 +70,9 @@ struct BootstrapConfig {
   double inputScale = 0;
   /// The scale of the output (0: the default scale).
   double outputScale = 0;
+  /// The messages are real: the output's imaginary parts (pure noise) are
+  /// removed by one conjugation at the output level (no level spent).
+  bool realSlots = false;
   /// Backend memory for encoded CoeffToSlot/SlotToCoeff diagonals: whole
   /// transforms are cached, CoeffToSlot first (its diagonals have the most
   /// limbs), while they fit; the others are encoded on use (one NTT per
