@@ -183,8 +183,18 @@ EvalModPolynomial fitEvalMod(const EvalModConfig &config, double band) {
 //===----------------------------------------------------------------------===//
 
 namespace {
+/// Whether a series of `degree` is summed directly over T_0..T_degree
+/// (a leaf) rather than split, with `slack` levels available for it. Below
+/// the baby-step size it always is; with baby steps of 2, a degree-3 block
+/// that has 3 levels (T_3 = 2 T_2 T_1 - T_1 costs 2, the constants 1) is a
+/// leaf too, as in the library's order with baby steps of 4: one shared
+/// product T_2 T_1 replaces a product and two rescales per block.
+bool isLeaf(unsigned degree, unsigned babySteps, unsigned slack) {
+  return degree < babySteps || (babySteps == 2 && degree == 3 && slack >= 3);
+}
+
 double plainRec(const std::vector<double> &c, unsigned babySteps,
-                std::map<unsigned, double> &powers, double x) {
+                unsigned slack, std::map<unsigned, double> &powers, double x) {
   std::function<double(unsigned)> power = [&](unsigned k) -> double {
     auto it = powers.find(k);
     if (it != powers.end()) {
@@ -196,7 +206,7 @@ double plainRec(const std::vector<double> &c, unsigned babySteps,
     return v;
   };
   unsigned d = unsigned(c.size()) - 1;
-  if (d < babySteps) {
+  if (isLeaf(d, babySteps, slack)) {
     double sum = c[0];
     for (unsigned k = 1; k <= d; ++k) {
       sum += c[k] * power(k);
@@ -206,8 +216,8 @@ double plainRec(const std::vector<double> &c, unsigned babySteps,
   unsigned n = floorPowerOfTwo(d);
   std::vector<double> q, r;
   splitChebyshev(c, int(n), q, r);
-  return plainRec(q, babySteps, powers, x) * power(n) +
-         plainRec(r, babySteps, powers, x);
+  return plainRec(q, babySteps, slack - 1, powers, x) * power(n) +
+         plainRec(r, babySteps, slack, powers, x);
 }
 } // namespace
 
@@ -216,7 +226,9 @@ double evaluateChebyshevPlain(const std::vector<double> &coefficients, double x,
   checkBabySteps(babySteps);
   require(!coefficients.empty(), "empty Chebyshev series");
   std::map<unsigned, double> powers{{1, x}};
-  return plainRec(coefficients, babySteps, powers, x);
+  unsigned degree = unsigned(coefficients.size()) - 1;
+  unsigned slack = degree == 0 ? 1 : chebyshevDepth(degree, babySteps);
+  return plainRec(coefficients, babySteps, slack, powers, x);
 }
 
 //===----------------------------------------------------------------------===//
@@ -229,13 +241,13 @@ public:
   ChebyshevRun(const BootstrapEvaluator &evaluator, const Ciphertext &x,
                unsigned babySteps)
       : bev_(evaluator), ev_(evaluator.evaluator()), ctx_(*evaluator.context()),
-        babySteps_(babySteps) {
+        babySteps_(babySteps), inputLevel_(x.level()) {
     powers_.emplace(1, x);
   }
 
   Ciphertext run(const std::vector<double> &c, unsigned level, double scale) {
     unsigned d = unsigned(c.size()) - 1;
-    if (d < babySteps_) {
+    if (isLeaf(d, babySteps_, inputLevel_ - level)) {
       return leaf(c, level, scale);
     }
     unsigned n = floorPowerOfTwo(d);
@@ -342,6 +354,7 @@ private:
   const Evaluator &ev_;
   const Context &ctx_;
   unsigned babySteps_;
+  unsigned inputLevel_;
   std::map<unsigned, Ciphertext> powers_;
 };
 } // namespace
