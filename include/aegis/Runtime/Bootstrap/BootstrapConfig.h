@@ -95,7 +95,7 @@ struct BootstrapPreset {
 };
 
 /// The presets documented in docs/Bootstrapping.md:
-///   n16-full    N = 2^16, 2^15 complex slots, 128-bit (log QP 1698),
+///   n16-full    N = 2^16, 2^15 complex slots, 128-bit (log QP 1734),
 ///               9 levels left after bootstrapping (production);
 ///   n16-sparse  the same parameters, 2^12 slots;
 ///   toy-n10, toy-n10-sparse, toy-n12, toy-n13
