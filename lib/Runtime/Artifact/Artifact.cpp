@@ -81,20 +81,22 @@ public:
 void writeTensor(Writer &w, const TensorSlot &t) {
   w.str(t.name);
   w.vec(t.shape);
-  w.pod(t.reg);
+  w.vec(t.regs);
   w.pod(t.slots);
   w.pod(t.level);
   w.pod(t.logScale);
+  w.vec(t.slotMap);
 }
 
 TensorSlot readTensor(Reader &r) {
   TensorSlot t;
   t.name = r.str("tensor name");
   t.shape = r.vec<int64_t>("tensor shape");
-  t.reg = r.pod<uint32_t>("tensor register");
+  t.regs = r.vec<uint32_t>("tensor registers");
   t.slots = r.pod<uint32_t>("tensor slots");
   t.level = r.pod<uint32_t>("tensor level");
   t.logScale = r.pod<double>("tensor scale");
+  t.slotMap = r.vec<uint32_t>("tensor slot map");
   return t;
 }
 
@@ -128,6 +130,38 @@ int64_t TensorSlot::numElements() const {
   return n;
 }
 
+std::vector<std::vector<double>> packTensor(const TensorSlot &t,
+                                            const std::vector<double> &values) {
+  if (int64_t(values.size()) != t.numElements())
+    fail("tensor '", t.name, "' needs ", t.numElements(), " values, got ",
+         values.size());
+  std::vector<std::vector<double>> out(t.regs.size(),
+                                       std::vector<double>(t.slots, 0.0));
+  for (size_t i = 0; i < values.size(); ++i) {
+    uint64_t g = t.globalSlot(int64_t(i));
+    out[g / t.slots][g % t.slots] = values[i];
+  }
+  return out;
+}
+
+std::vector<double>
+unpackTensor(const TensorSlot &t,
+             const std::vector<std::vector<double>> &slotVectors) {
+  if (slotVectors.size() != t.regs.size())
+    fail("tensor '", t.name, "' is held in ", t.regs.size(),
+         " ciphertext(s), got ", slotVectors.size());
+  std::vector<double> out(t.numElements());
+  for (size_t i = 0; i < out.size(); ++i) {
+    uint64_t g = t.globalSlot(int64_t(i));
+    const std::vector<double> &v = slotVectors[g / t.slots];
+    if (g % t.slots >= v.size())
+      fail("tensor '", t.name, "': ciphertext ", g / t.slots, " has ",
+           v.size(), " slots, need ", t.slots);
+    out[i] = v[g % t.slots];
+  }
+  return out;
+}
+
 void validateArtifact(const Artifact &a, const std::string &name) {
   const ArtifactParameters &p = a.params;
   if (p.logN < 10 || p.logN > 17)
@@ -141,9 +175,12 @@ void validateArtifact(const Artifact &a, const std::string &name) {
   if (a.numRegisters > kMaxCount)
     fail(name, ": corrupt artifact: ", a.numRegisters, " registers");
   auto checkTensor = [&](const TensorSlot &t, const char *what) {
-    if (t.reg >= a.numRegisters)
-      fail(name, ": ", what, " '", t.name, "' uses register ", t.reg,
-           " of ", a.numRegisters);
+    if (t.regs.empty())
+      fail(name, ": ", what, " '", t.name, "' has no ciphertext");
+    for (uint32_t reg : t.regs)
+      if (reg >= a.numRegisters)
+        fail(name, ": ", what, " '", t.name, "' uses register ", reg, " of ",
+             a.numRegisters);
     if (!isPowerOfTwo(t.slots) || t.slots > maxSlots)
       fail(name, ": ", what, " '", t.name, "' has ", t.slots,
            " slots; expected a power of two up to N/2 = ", maxSlots);
@@ -158,14 +195,24 @@ void validateArtifact(const Artifact &a, const std::string &name) {
         fail(name, ": ", what, " '", t.name, "' has a bad dimension ", d);
       n *= d;
     }
-    if (n > t.slots)
-      fail(name, ": ", what, " '", t.name, "' has ", n,
-           " elements for ", t.slots, " slots");
+    uint64_t capacity = uint64_t(t.slots) * t.regs.size();
+    if (!t.slotMap.empty() && int64_t(t.slotMap.size()) != n)
+      fail(name, ": ", what, " '", t.name, "' has a slot map of ",
+           t.slotMap.size(), " entries for ", n, " elements");
+    if (t.slotMap.empty() && uint64_t(n) > capacity)
+      fail(name, ": ", what, " '", t.name, "' has ", n, " elements for ",
+           capacity, " slots");
+    std::set<uint32_t> used;
+    for (uint32_t s : t.slotMap)
+      if (s >= capacity || !used.insert(s).second)
+        fail(name, ": ", what, " '", t.name, "' maps an element to slot ", s,
+             s >= capacity ? " beyond its ciphertexts" : " twice");
   };
   std::vector<bool> defined(a.numRegisters, false);
   for (const TensorSlot &t : a.inputs) {
     checkTensor(t, "input");
-    defined[t.reg] = true;
+    for (uint32_t reg : t.regs)
+      defined[reg] = true;
   }
   for (const ArtifactConstant &c : a.constants)
     if (!isPowerOfTwo(c.slots) || c.slots > maxSlots || c.values.size() > c.slots)
@@ -191,9 +238,11 @@ void validateArtifact(const Artifact &a, const std::string &name) {
            " of ", a.constants.size());
     if (in.op == Opcode::LevelDown && (in.imm < 0 || in.imm > int64_t(maxLevel)))
       fail(name, ": instruction ", i, " (level_down) targets level ", in.imm);
-    if (in.op == Opcode::MulConst && (in.imm < 0 || in.imm > 120))
-      fail(name, ": instruction ", i, " (mul_const) has scale 2^", in.imm);
-    if (!std::isfinite(in.value))
+    if (in.op == Opcode::MulConst && !(in.scale >= 0 && in.scale <= 120))
+      fail(name, ": instruction ", i, " (mul_const) has scale 2^", in.scale);
+    if (in.op == Opcode::MulPlain && !(in.value > 0 && in.value <= 120))
+      fail(name, ": instruction ", i, " (mul_plain) has scale 2^", in.value);
+    if (!std::isfinite(in.value) || !std::isfinite(in.scale))
       fail(name, ": instruction ", i, " (", op, ") has a non-finite constant");
     if (in.result >= a.numRegisters)
       fail(name, ": instruction ", i, " (", op, ") writes register ",
@@ -202,9 +251,10 @@ void validateArtifact(const Artifact &a, const std::string &name) {
   }
   for (const TensorSlot &t : a.outputs) {
     checkTensor(t, "output");
-    if (!defined[t.reg])
-      fail(name, ": output '", t.name, "' register ", t.reg,
-           " is never computed");
+    for (uint32_t reg : t.regs)
+      if (!defined[reg])
+        fail(name, ": output '", t.name, "' register ", reg,
+             " is never computed");
   }
   std::set<int64_t> seen;
   for (int64_t r : a.rotations)
@@ -251,6 +301,7 @@ std::vector<uint8_t> serializeArtifact(const Artifact &a) {
     w.pod(in.b);
     w.pod(in.imm);
     w.pod(in.value);
+    w.pod(in.scale);
   }
   w.pod(crc32c(w.bytes.data(), w.bytes.size()));
   return w.bytes;
@@ -300,7 +351,7 @@ Artifact parseArtifact(const std::vector<uint8_t> &bytes,
   }
   a.numRegisters = r.pod<uint32_t>("register count");
   n = r.count("instructions");
-  if ((r.size - r.pos) / 29 < n)
+  if ((r.size - r.pos) / 37 < n)
     fail(name, ": truncated artifact while reading instructions");
   a.program.resize(n);
   for (Instruction &in : a.program) {
@@ -310,6 +361,7 @@ Artifact parseArtifact(const std::vector<uint8_t> &bytes,
     in.b = r.pod<uint32_t>("operand register");
     in.imm = r.pod<int64_t>("immediate");
     in.value = r.pod<double>("constant");
+    in.scale = r.pod<double>("constant scale");
   }
   if (r.pos != r.size)
     fail(name, ": corrupt artifact: ", r.size - r.pos,

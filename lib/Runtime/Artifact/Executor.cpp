@@ -111,9 +111,9 @@ runPlain(const Artifact &artifact,
   std::vector<PlainValue> regs(artifact.numRegisters);
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorSlot &t = artifact.inputs[i];
-    regs[t.reg].slots.assign(t.slots, 0.0);
-    for (size_t j = 0; j < inputs[i].size(); ++j)
-      regs[t.reg].slots[j] = inputs[i][j];
+    auto packed = packTensor(t, inputs[i]);
+    for (size_t c = 0; c < t.regs.size(); ++c)
+      regs[t.regs[c]].slots.assign(packed[c].begin(), packed[c].end());
   }
   auto constant = [&](int64_t index, size_t slots) {
     const ArtifactConstant &c = artifact.constants[index];
@@ -165,7 +165,7 @@ runPlain(const Artifact &artifact,
         r[j] = a[j] + in.value;
       break;
     case Opcode::MulConst: {
-      double c = in.imm == 0 ? std::round(in.value) : in.value;
+      double c = in.scale == 0 ? std::round(in.value) : in.value;
       for (size_t j = 0; j < n; ++j)
         r[j] = a[j] * c;
       break;
@@ -198,10 +198,14 @@ runPlain(const Artifact &artifact,
   report.instructions = artifact.program.size();
   std::vector<std::vector<double>> outputs;
   for (const TensorSlot &t : artifact.outputs) {
-    std::vector<double> v(t.numElements());
-    for (size_t j = 0; j < v.size(); ++j)
-      v[j] = regs[t.reg].slots[j].real();
-    outputs.push_back(std::move(v));
+    std::vector<std::vector<double>> slotVectors;
+    for (uint32_t reg : t.regs) {
+      std::vector<double> v;
+      for (const auto &z : regs[reg].slots)
+        v.push_back(z.real());
+      slotVectors.push_back(std::move(v));
+    }
+    outputs.push_back(unpackTensor(t, slotVectors));
   }
   return outputs;
 }
@@ -249,9 +253,10 @@ runEncrypted(const Artifact &artifact,
   std::vector<std::optional<Ciphertext>> regs(artifact.numRegisters);
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorSlot &t = artifact.inputs[i];
-    Plaintext p =
-        encoder.encode(inputs[i], t.level, std::exp2(t.logScale), t.slots);
-    regs[t.reg] = encryptor.encrypt(p);
+    auto packed = packTensor(t, inputs[i]);
+    for (size_t c = 0; c < t.regs.size(); ++c)
+      regs[t.regs[c]] = encryptor.encrypt(
+          encoder.encode(packed[c], t.level, std::exp2(t.logScale), t.slots));
   }
   report.stages.push_back({"encrypt", secondsSince(start)});
 
@@ -291,12 +296,12 @@ runEncrypted(const Artifact &artifact,
       case Opcode::AddConst:
         return evaluator.addConstant(a, in.value);
       case Opcode::MulConst: {
-        if (in.imm == 0) {
+        if (in.scale == 0) {
           Ciphertext c = a;
           evaluator.multiplyIntegerInPlace(c, int64_t(std::llround(in.value)));
           return c;
         }
-        return evaluator.multiplyConstant(a, in.value, std::exp2(double(in.imm)));
+        return evaluator.multiplyConstant(a, in.value, std::exp2(in.scale));
       }
       case Opcode::Mul:
         return evaluator.multiply(a, *regs[in.b]);
@@ -328,9 +333,10 @@ runEncrypted(const Artifact &artifact,
   Decryptor decryptor(context, keygen.secretKey());
   std::vector<std::vector<double>> outputs;
   for (const TensorSlot &t : artifact.outputs) {
-    std::vector<double> slots =
-        encoder.decodeReal(decryptor.decrypt(*regs[t.reg]));
-    outputs.emplace_back(slots.begin(), slots.begin() + t.numElements());
+    std::vector<std::vector<double>> slotVectors;
+    for (uint32_t reg : t.regs)
+      slotVectors.push_back(encoder.decodeReal(decryptor.decrypt(*regs[reg])));
+    outputs.push_back(unpackTensor(t, slotVectors));
   }
   report.stages.push_back({"decrypt", secondsSince(start)});
   return outputs;

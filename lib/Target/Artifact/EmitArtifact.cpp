@@ -97,7 +97,7 @@ struct EmitArtifactPass
         return failure();
       ::aegis::TensorSlot t;
       t.name = fallback.str();
-      t.reg = reg;
+      t.regs = {reg};
       t.slots = ct.getSlots();
       t.level = ct.getLevel();
       t.logScale = ct.getLogScale();
@@ -187,8 +187,8 @@ struct EmitArtifactPass
           .Case<MulConstOp>([&](MulConstOp c) {
             in.op = ::aegis::Opcode::MulConst; in.a = operand(0);
             in.value = c.getValue().convertToDouble();
-            in.imm = int64_t(resultType().getLogScale()) -
-                     int64_t(c.getInput().getType().getLogScale());
+            in.scale = resultType().getLogScale() -
+                       c.getInput().getType().getLogScale();
             return success(); })
           .Case<AddPlainOp, SubPlainOp, MulPlainOp>([&](auto p) -> LogicalResult {
             in.op = isa<AddPlainOp>(op)   ? ::aegis::Opcode::AddPlain

@@ -27,7 +27,7 @@
 
 namespace aegis {
 
-constexpr uint32_t kArtifactFormatVersion = 1;
+constexpr uint32_t kArtifactFormatVersion = 2;
 
 enum class Opcode : uint8_t {
   Add = 1,        // r = a + b
@@ -37,7 +37,7 @@ enum class Opcode : uint8_t {
   SubPlain = 5,   // r = a - constant[imm]
   MulPlain = 6,   // r = a * constant[imm] (encoded at 2^value)
   AddConst = 7,   // r = a + value
-  MulConst = 8,   // r = a * value (encoded at 2^imm; imm = 0: integer)
+  MulConst = 8,   // r = a * value (encoded at 2^scale; scale = 0: integer)
   Mul = 9,        // r = a * b (size 3)
   Relinearize = 10,
   Rescale = 11,
@@ -55,20 +55,38 @@ struct Instruction {
   uint32_t b = 0;
   int64_t imm = 0;
   double value = 0;
+  /// log2 of the scale a MulConst encodes its constant at (0: integer).
+  double scale = 0;
 };
 
-/// A program input or output: a tensor whose elements (row-major) occupy
-/// the first slots of one ciphertext.
+/// A program input or output: a tensor held in one or more ciphertexts
+/// (registers `regs`, all at the same level and scale). Element i (row-major)
+/// sits in slot `slotMap[i] % slots` of ciphertext `slotMap[i] / slots`;
+/// an empty map means element i is at global slot i. Slots no element maps
+/// to hold zeros on input and are ignored on output.
 struct TensorSlot {
   std::string name;
   std::vector<int64_t> shape;
-  uint32_t reg = 0;
+  std::vector<uint32_t> regs;
   uint32_t slots = 0;
   uint32_t level = 0;
   double logScale = 0;
+  std::vector<uint32_t> slotMap;
 
   int64_t numElements() const;
+  /// Global slot index (ciphertext * slots + slot) of element i.
+  uint64_t globalSlot(int64_t i) const {
+    return slotMap.empty() ? uint64_t(i) : slotMap[i];
+  }
 };
+
+/// The slot vectors (one per register of `t`) holding `values`.
+std::vector<std::vector<double>> packTensor(const TensorSlot &t,
+                                            const std::vector<double> &values);
+/// The tensor's elements read from its ciphertexts' decoded slot vectors.
+std::vector<double>
+unpackTensor(const TensorSlot &t,
+             const std::vector<std::vector<double>> &slotVectors);
 
 struct ArtifactConstant {
   uint32_t slots = 0;
