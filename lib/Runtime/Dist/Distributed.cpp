@@ -2,6 +2,8 @@
 
 #include "aegis/Runtime/Dist/Distributed.h"
 
+#include "aegis/Runtime/CKKS/Encoder.h"
+#include "aegis/Runtime/Math/Modular.h"
 #include "aegis/Runtime/Support/Error.h"
 
 #include <algorithm>
@@ -325,6 +327,97 @@ void DistributedEvaluator::subPlainInPlace(DistributedCiphertext &a,
   if (a.numLocalLimbs() > 0) {
     context_->backend().sub(a.poly(0), a.poly(0),
                             plain.poly().limb(a.range().begin), a.moduli());
+  }
+}
+
+/// The residues of the local limbs of the constant polynomial `value`
+/// (coefficient 0 = real part, coefficient N/2 = imaginary part), NTT form,
+/// as Evaluator::constantPoly on the own limbs.
+static RnsPoly localConstantPoly(const DistributedCiphertext &a,
+                                 std::complex<double> value) {
+  const Context &ctx = *a.context();
+  const size_t n = ctx.degree();
+  LimbRange r = a.range();
+  std::vector<uint64_t> host(size_t(r.size()) * n, 0);
+  for (unsigned k = r.begin; k < r.end; ++k) {
+    const ckks::Modulus &m = ctx.modulus(k);
+    host[(k - r.begin) * n] = ckks::residueOfRounded(value.real(), m);
+    host[(k - r.begin) * n + n / 2] = ckks::residueOfRounded(value.imag(), m);
+  }
+  Backend &backend = ctx.backend();
+  RnsPoly poly(backend, r.size());
+  backend.copyFromHost(poly.data(), host.data(), host.size());
+  backend.forwardNtt(poly.data(), a.moduli());
+  return poly;
+}
+
+/// Residues of round(value) modulo the own limbs.
+static std::vector<uint64_t> localRoundedScalars(const DistributedCiphertext &a,
+                                                 double value) {
+  std::vector<uint64_t> scalars;
+  for (unsigned k = a.range().begin; k < a.range().end; ++k) {
+    scalars.push_back(
+        ckks::residueOfRounded(value, a.context()->modulus(k)));
+  }
+  return scalars;
+}
+
+void DistributedEvaluator::addConstantInPlace(DistributedCiphertext &a,
+                                              std::complex<double> c) const {
+  checkOperand(a, "operand");
+  if (a.numLocalLimbs() == 0) {
+    return;
+  }
+  Backend &backend = context_->backend();
+  std::complex<double> scaled = c * a.scale();
+  if (scaled.imag() == 0) {
+    std::vector<uint64_t> scalars = localRoundedScalars(a, scaled.real());
+    backend.addScalar(a.poly(0), a.poly(0), scalars.data(), a.moduli());
+    return;
+  }
+  RnsPoly constant = localConstantPoly(a, scaled);
+  backend.add(a.poly(0), a.poly(0), constant.data(), a.moduli());
+}
+
+void DistributedEvaluator::multiplyConstantInPlace(DistributedCiphertext &a,
+                                                   std::complex<double> c,
+                                                   double constantScale) const {
+  checkOperand(a, "operand");
+  require(std::isfinite(constantScale) && constantScale > 0,
+          "constant scale ", constantScale,
+          " is not a positive finite number");
+  if (a.numLocalLimbs() > 0) {
+    Backend &backend = context_->backend();
+    std::complex<double> scaled = c * constantScale;
+    if (scaled.imag() == 0) {
+      std::vector<uint64_t> scalars = localRoundedScalars(a, scaled.real());
+      for (unsigned i = 0; i < a.size(); ++i) {
+        backend.multiplyScalar(a.poly(i), a.poly(i), scalars.data(),
+                               a.moduli());
+      }
+    } else {
+      RnsPoly constant = localConstantPoly(a, scaled);
+      for (unsigned i = 0; i < a.size(); ++i) {
+        backend.multiply(a.poly(i), a.poly(i), constant.data(), a.moduli());
+      }
+    }
+  }
+  a.setScale(a.scale() * constantScale);
+}
+
+void DistributedEvaluator::multiplyIntegerInPlace(DistributedCiphertext &a,
+                                                  int64_t k) const {
+  checkOperand(a, "operand");
+  if (a.numLocalLimbs() == 0) {
+    return;
+  }
+  std::vector<uint64_t> scalars;
+  for (unsigned i = a.range().begin; i < a.range().end; ++i) {
+    scalars.push_back(ckks::fromSigned(k, context_->modulus(i)));
+  }
+  for (unsigned i = 0; i < a.size(); ++i) {
+    context_->backend().multiplyScalar(a.poly(i), a.poly(i), scalars.data(),
+                                       a.moduli());
   }
 }
 

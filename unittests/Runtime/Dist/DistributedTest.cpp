@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <complex>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -307,6 +309,55 @@ TEST(DistLocalOps, AddSubPlainAndDropToLevel) {
       expectSameBits(res[r].gathered[2], wantDrop, what + " dropToLevel");
       EXPECT_EQ(res[r].outPartitions[2], part.truncated(3)) << what;
       EXPECT_EQ(res[r].traffic.total().bytesSent, 0u) << what;
+    }
+  }
+}
+
+TEST(DistLocalOps, ConstantsAndIntegersAreBitExact) {
+  DistSetup &st = setup(2);
+  const Evaluator &ev = *st.s.evaluator;
+  const double q = double(st.s.context->modulus(st.s.top()).value);
+  const std::complex<double> complexC(0.25, -1.5);
+  Ciphertext wantAdd = ev.addConstant(st.x, 0.375);
+  Ciphertext wantAddC = ev.addConstant(st.x, complexC);
+  Ciphertext wantMul = ev.multiplyConstant(st.x, -0.8125, q);
+  Ciphertext wantMulC = ev.multiplyConstant(st.x, complexC, std::exp2(30));
+  Ciphertext wantInt = st.x;
+  ev.multiplyIntegerInPlace(wantInt, -7);
+  Ciphertext wantTensorInt = ev.multiply(st.x, st.y);
+  ev.multiplyIntegerInPlace(wantTensorInt, 3);
+  for (int P : kDeviceCounts) {
+    LimbPartition part = LimbPartition::balanced(st.s.top() + 1, P);
+    std::vector<RankResult> res = runDistributed(
+        st, P, part,
+        [&](DistributedEvaluator &eval, const LimbPartition &p, int rank) {
+          DistributedCiphertext x = scatter(st.x, p, rank);
+          DistributedCiphertext add = x, addC = x, mul = x, mulC = x, k = x;
+          eval.addConstantInPlace(add, 0.375);
+          eval.addConstantInPlace(addC, complexC);
+          eval.multiplyConstantInPlace(mul, -0.8125, q);
+          eval.multiplyConstantInPlace(mulC, complexC, std::exp2(30));
+          eval.multiplyIntegerInPlace(k, -7);
+          DistributedCiphertext t =
+              eval.multiply(x, scatter(st.y, p, rank));
+          eval.multiplyIntegerInPlace(t, 3);
+          return std::vector<DistributedCiphertext>{add, addC, mul,
+                                                    mulC, k, t};
+        });
+    for (int r = 0; r < P; ++r) {
+      std::string what =
+          "P=" + std::to_string(P) + " rank " + std::to_string(r);
+      expectSameBits(res[r].gathered[0], wantAdd, what + " addConstant");
+      expectSameBits(res[r].gathered[1], wantAddC,
+                     what + " addConstant complex");
+      expectSameBits(res[r].gathered[2], wantMul, what + " multiplyConstant");
+      expectSameBits(res[r].gathered[3], wantMulC,
+                     what + " multiplyConstant complex");
+      expectSameBits(res[r].gathered[4], wantInt, what + " multiplyInteger");
+      expectSameBits(res[r].gathered[5], wantTensorInt,
+                     what + " multiplyInteger size 3");
+      EXPECT_EQ(res[r].traffic.total().bytesSent, 0u) << what;
+      EXPECT_EQ(res[r].traffic.total().bytesReceived, 0u) << what;
     }
   }
 }

@@ -18,6 +18,7 @@
 #include "aegis/Runtime/Comm/Communicator.h"
 
 #include <array>
+#include <complex>
 #include <vector>
 
 namespace aegis {
@@ -145,6 +146,17 @@ public:
                        const ckks::Plaintext &plain) const;
   void subPlainInPlace(DistributedCiphertext &a,
                        const ckks::Plaintext &plain) const;
+  /// Adds c to every slot, encoded at the ciphertext's scale, as
+  /// Evaluator::addConstantInPlace (local: each device its own limbs).
+  void addConstantInPlace(DistributedCiphertext &a,
+                          std::complex<double> c) const;
+  /// Multiplies every slot by c encoded at `constantScale` (the scale
+  /// multiplies), as Evaluator::multiplyConstantInPlace; local.
+  void multiplyConstantInPlace(DistributedCiphertext &a, std::complex<double> c,
+                               double constantScale) const;
+  /// Multiplies by an integer (scale unchanged), as
+  /// Evaluator::multiplyIntegerInPlace; local.
+  void multiplyIntegerInPlace(DistributedCiphertext &a, int64_t k) const;
   /// Drops the limbs above `level` (local: their owners forget them).
   void dropToLevelInPlace(DistributedCiphertext &a, unsigned level) const;
   /// Tensor product of two size-2 ciphertexts: size 3, local.
