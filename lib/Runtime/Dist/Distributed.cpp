@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace aegis {
 namespace dist {
@@ -207,6 +208,80 @@ DistributedCiphertext repartition(const DistributedCiphertext &ct,
     comm.allToAllV(ct.poly(i), sendCounts, r.poly(i), recvCounts);
   }
   return r;
+}
+
+DistributedCiphertext scatterFromRoot(const ContextPtr &context,
+                                      const Ciphertext &ct,
+                                      const LimbPartition &partition, int root,
+                                      comm::Communicator &comm) {
+  const int rank = comm.rank();
+  require(partition.numDevices() == comm.size(), "scatterFromRoot: the "
+          "partition has ", partition.numDevices(),
+          " devices but the communicator ", comm.size(), " ranks");
+  require(root >= 0 && root < comm.size(), "scatterFromRoot: root ", root,
+          " is not a rank of ", comm.size());
+  // Metadata from the root: size, level, scale (bits), slots.
+  uint64_t header[4] = {0, 0, 0, 0};
+  if (rank == root) {
+    require(!ct.empty() && ct.context() == context,
+            "scatterFromRoot: the root's ciphertext is empty or belongs to "
+            "another context");
+    double scale = ct.scale();
+    header[0] = ct.size();
+    header[1] = ct.level();
+    std::memcpy(&header[2], &scale, sizeof(scale));
+    header[3] = ct.slots();
+  }
+  comm.broadcastBytes(header, sizeof(header), root);
+  double scale = 0;
+  std::memcpy(&scale, &header[2], sizeof(scale));
+  const unsigned size = unsigned(header[0]), level = unsigned(header[1]);
+  require(partition.numLimbs() == level + 1, "scatterFromRoot: the partition "
+          "covers ", partition.numLimbs(), " limbs but level ", level, " has ",
+          level + 1);
+  DistributedCiphertext r(context, partition, rank, size, level, scale,
+                          size_t(header[3]));
+  const size_t n = context->degree();
+  std::vector<size_t> sendCounts(comm.size(), 0), recvCounts(comm.size(), 0);
+  if (rank == root) {
+    sendCounts = partition.wordCounts(n);
+  }
+  recvCounts[root] = size_t(r.numLocalLimbs()) * n;
+  uint64_t sendDummy = 0, recvDummy = 0; // for empty sides
+  for (unsigned i = 0; i < size; ++i) {
+    uint64_t *recv = r.numLocalLimbs() > 0 ? r.poly(i) : &recvDummy;
+    comm.allToAllV(rank == root ? ct[i].data() : &sendDummy, sendCounts, recv,
+                   recvCounts);
+  }
+  return r;
+}
+
+Ciphertext gatherToRoot(const DistributedCiphertext &ct, int root,
+                        comm::Communicator &comm) {
+  require(ct.partition().numDevices() == comm.size(), "gatherToRoot: the "
+          "partition has ", ct.partition().numDevices(),
+          " devices but the communicator ", comm.size(), " ranks");
+  require(root >= 0 && root < comm.size(), "gatherToRoot: root ", root,
+          " is not a rank of ", comm.size());
+  const int rank = comm.rank();
+  const size_t n = ct.context()->degree();
+  std::vector<size_t> sendCounts(comm.size(), 0), recvCounts(comm.size(), 0);
+  sendCounts[root] = size_t(ct.numLocalLimbs()) * n;
+  if (rank == root) {
+    recvCounts = ct.partition().wordCounts(n);
+  }
+  Ciphertext full;
+  if (rank == root) {
+    full = Ciphertext(ct.context(), ct.size(), ct.level(), ct.scale(),
+                      ct.slots());
+  }
+  uint64_t sendDummy = 0, recvDummy = 0; // for empty sides
+  for (unsigned i = 0; i < ct.size(); ++i) {
+    const uint64_t *send = ct.numLocalLimbs() > 0 ? ct.poly(i) : &sendDummy;
+    comm.allToAllV(send, sendCounts,
+                   rank == root ? full[i].data() : &recvDummy, recvCounts);
+  }
+  return full;
 }
 
 //===----------------------------------------------------------------------===//

@@ -212,6 +212,52 @@ TEST(DistConversion, GatherTrafficMatchesFormula) {
   }
 }
 
+TEST(DistConversion, ScatterFromRootAndGatherToRoot) {
+  DistSetup &st = setup(2);
+  const unsigned limbs = st.s.top() + 1;
+  const uint64_t polyLimb = 2 * st.n() * 8; // both polynomials
+  for (int P : kDeviceCounts) {
+    LimbPartition part = LimbPartition::balanced(limbs, P);
+    const int root = P - 1;
+    std::vector<RankResult> res(P);
+    std::vector<CommStatsSnapshot> back(P);
+    comm::runOnThreads(P, [&](Communicator &comm) {
+      RankResult &mine = res[comm.rank()];
+      comm.stats().reset();
+      DistributedCiphertext d = scatterFromRoot(
+          st.s.context, comm.rank() == root ? st.x : Ciphertext(), part, root,
+          comm);
+      mine.traffic = comm.stats().snapshot();
+      mine.gathered.push_back(gather(d, comm));
+      comm.stats().reset();
+      mine.gathered.push_back(gatherToRoot(d, root, comm));
+      back[comm.rank()] = comm.stats().snapshot();
+    });
+    for (int r = 0; r < P; ++r) {
+      std::string what =
+          "P=" + std::to_string(P) + " rank " + std::to_string(r);
+      expectSameBits(res[r].gathered[0], st.x, what + " scatterFromRoot");
+      if (r == root) {
+        expectSameBits(res[r].gathered[1], st.x, what + " gatherToRoot");
+      } else {
+        EXPECT_TRUE(res[r].gathered[1].empty()) << what;
+      }
+      uint64_t own = part.range(r).size();
+      uint64_t others = limbs - part.range(root).size();
+      // 4 metadata words broadcast, then the root's limb sends.
+      EXPECT_EQ(res[r].traffic.of(CollectiveKind::Broadcast).bytesSent,
+                r == root ? uint64_t(P - 1) * 32 : 0) << what;
+      EXPECT_EQ(res[r].traffic.of(CollectiveKind::AllToAll).bytesSent,
+                r == root ? others * polyLimb : 0) << what;
+      EXPECT_EQ(res[r].traffic.of(CollectiveKind::AllToAll).bytesReceived,
+                r == root ? 0 : own * polyLimb) << what;
+      expectTraffic(back[r], CollectiveKind::AllToAll,
+                    r == root ? 0 : own * polyLimb,
+                    r == root ? others * polyLimb : 0, what + " gatherToRoot");
+    }
+  }
+}
+
 TEST(DistLocalOps, AddSubNegatePlainAndTensorAreBitExact) {
   DistSetup &st = setup(2);
   const Evaluator &ev = *st.s.evaluator;

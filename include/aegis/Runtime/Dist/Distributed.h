@@ -110,6 +110,20 @@ DistributedCiphertext repartition(const DistributedCiphertext &ct,
                                   const LimbPartition &target,
                                   comm::Communicator &comm);
 
+/// The root's full ciphertext -> every rank's limb share under `partition`:
+/// a broadcast of the metadata (size, level, scale, slots: 4 words), then one
+/// all-to-all-v per polynomial in which only the root sends (each rank's own
+/// limbs). `ct` is read on the root only (others may pass an empty one).
+DistributedCiphertext scatterFromRoot(const ckks::ContextPtr &context,
+                                      const ckks::Ciphertext &ct,
+                                      const LimbPartition &partition, int root,
+                                      comm::Communicator &comm);
+/// Limb shares -> the full ciphertext on `root` (one all-to-all-v per
+/// polynomial in which every rank sends its limbs to the root only); the
+/// other ranks get an empty ciphertext.
+ckks::Ciphertext gatherToRoot(const DistributedCiphertext &ct, int root,
+                              comm::Communicator &comm);
+
 /// How a distributed key switch moves data.
 enum class KeySwitchAlgorithm {
   /// All-gather the input's coefficient limbs; ModUp, inner product and
