@@ -12,6 +12,8 @@
 #include "aegis/Runtime/Support/Version.h"
 #include "aegis/Support/Npy.h"
 
+#include "Subcommands.h"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -27,6 +29,7 @@ void printUsage(std::FILE *out) {
   std::fprintf(
       out,
       "usage: aegis-run ARTIFACT --input X.npy [--input ...] [options]\n"
+      "       aegis-run keygen|encrypt|eval|decrypt ARTIFACT ... (below)\n"
       "       aegis-run --version | --help | --list-devices | --gpu-self-test\n"
       "\n"
       "Runs a compiled aegis artifact in one shot: key generation,\n"
@@ -47,6 +50,7 @@ void printUsage(std::FILE *out) {
       "  --report FILE.json     write times, counts, memory and errors\n"
       "  --no-progress          no progress display on a terminal\n"
       "  --help, --version, --list-devices, --gpu-self-test\n");
+  aegis::runtool::printSubcommandUsage(out);
 }
 
 int listDevices() {
@@ -343,6 +347,8 @@ int run(Options &o) {
 } // namespace
 
 int main(int argc, char **argv) {
+  if (argc >= 2 && aegis::runtool::isSubcommand(argv[1]))
+    return aegis::runtool::runSubcommand(argc, argv);
   Options options;
   int code = parseArgs(argc, argv, options);
   if (code >= 0)

@@ -2,6 +2,8 @@
 
 #include "aegis/Runtime/Artifact/Executor.h"
 
+#include "aegis/Runtime/Artifact/Session.h"
+
 #include "aegis/Runtime/Backend/CudaBackend.h"
 #include "aegis/Runtime/CKKS/Context.h"
 #include "aegis/Runtime/CKKS/Encoder.h"
@@ -216,51 +218,24 @@ runPlain(const Artifact &artifact,
 
 using namespace ckks;
 
-std::vector<std::vector<double>>
-runEncrypted(const Artifact &artifact,
-             const std::vector<std::vector<double>> &inputs,
-             const RunOptions &options, RunReport &report) {
-  auto start = Clock::now();
-  ParameterSpec spec;
-  spec.logDegree = artifact.params.logN;
-  spec.chainBits.assign(artifact.params.chainBits.begin(),
-                        artifact.params.chainBits.end());
-  spec.specialBits.assign(artifact.params.specialBits.begin(),
-                          artifact.params.specialBits.end());
-  spec.dnum = artifact.params.dnum;
-  spec.allowInsecure = artifact.params.insecure;
-  BackendFactory factory;
-  if (options.backend == ExecutionBackend::Cuda)
-    factory = createCudaBackend;
-  ContextPtr context = Context::create(Parameters::create(spec), factory);
-  Seed master = seedFromInteger(options.seed);
-  KeyGenerator keygen(context, deriveSeed(master, 1));
-  PublicKey publicKey = keygen.createPublicKey();
-  bool needsRelin = false;
-  for (const Instruction &in : artifact.program)
-    needsRelin |= in.op == Opcode::Relinearize;
-  std::optional<RelinKey> relinKey;
-  if (needsRelin)
-    relinKey = keygen.createRelinKey();
-  std::vector<long> steps(artifact.rotations.begin(), artifact.rotations.end());
-  GaloisKeys galoisKeys = keygen.createGaloisKeys(steps, artifact.conjugation);
-  report.rotationKeys = steps.size() + (artifact.conjugation ? 1 : 0);
-  report.stages.push_back({"key generation", secondsSince(start)});
+} // namespace
 
-  start = Clock::now();
+std::vector<Ciphertext>
+evaluateEncrypted(const Artifact &artifact, const ContextPtr &context,
+                  const EvaluationKeys &keys, std::vector<Ciphertext> inputs,
+                  const RunOptions &options, RunReport &report) {
+  checkCiphertexts(artifact, *context, /*outputs=*/false, inputs,
+                   "input ciphertexts");
+  const std::optional<RelinKey> &relinKey = keys.relin;
+  const GaloisKeys &galoisKeys = keys.galois;
   Encoder encoder(context);
-  Encryptor encryptor(context, publicKey, deriveSeed(master, 2));
   std::vector<std::optional<Ciphertext>> regs(artifact.numRegisters);
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const TensorSlot &t = artifact.inputs[i];
-    auto packed = packTensor(t, inputs[i]);
-    for (size_t c = 0; c < t.regs.size(); ++c)
-      regs[t.regs[c]] = encryptor.encrypt(
-          encoder.encode(packed[c], t.level, std::exp2(t.logScale), t.slots));
-  }
-  report.stages.push_back({"encrypt", secondsSince(start)});
+  size_t next = 0;
+  for (const TensorSlot &t : artifact.inputs)
+    for (uint32_t reg : t.regs)
+      regs[reg] = std::move(inputs[next++]);
 
-  start = Clock::now();
+  auto start = Clock::now();
   Evaluator evaluator(context);
   OpTimer timer;
   auto constantValues = [&](int64_t index) {
@@ -329,15 +304,42 @@ runEncrypted(const Artifact &artifact,
   report.perOpcode = timer.take();
   report.instructions = artifact.program.size();
 
-  start = Clock::now();
-  Decryptor decryptor(context, keygen.secretKey());
-  std::vector<std::vector<double>> outputs;
-  for (const TensorSlot &t : artifact.outputs) {
-    std::vector<std::vector<double>> slotVectors;
+  std::vector<Ciphertext> outputs;
+  for (const TensorSlot &t : artifact.outputs)
     for (uint32_t reg : t.regs)
-      slotVectors.push_back(encoder.decodeReal(decryptor.decrypt(*regs[reg])));
-    outputs.push_back(unpackTensor(t, slotVectors));
-  }
+      outputs.push_back(*regs[reg]);
+  return outputs;
+}
+
+namespace {
+
+/// One shot: the client's and the server's steps in one process, through
+/// the same functions the split subcommands call.
+std::vector<std::vector<double>>
+runEncrypted(const Artifact &artifact,
+             const std::vector<std::vector<double>> &inputs,
+             const RunOptions &options, RunReport &report) {
+  auto start = Clock::now();
+  ContextPtr context = createArtifactContext(artifact, options.backend);
+  Seed master = seedFromInteger(options.seed);
+  ClientKeys client;
+  EvaluationKeys keys;
+  generateKeys(artifact, context, deriveSeed(master, 1), client, keys);
+  report.rotationKeys =
+      artifact.rotations.size() + (artifact.conjugation ? 1 : 0);
+  report.stages.push_back({"key generation", secondsSince(start)});
+
+  start = Clock::now();
+  std::vector<Ciphertext> cts = encryptInputs(
+      artifact, context, client.publicKey, deriveSeed(master, 2), inputs);
+  report.stages.push_back({"encrypt", secondsSince(start)});
+
+  std::vector<Ciphertext> results = evaluateEncrypted(
+      artifact, context, keys, std::move(cts), options, report);
+
+  start = Clock::now();
+  auto outputs =
+      decryptOutputs(artifact, context, client.secretKey, results);
   report.stages.push_back({"decrypt", secondsSince(start)});
   return outputs;
 }

@@ -1,0 +1,186 @@
+//===- Session.h - keys and ciphertexts of a client/server run ---*- C++ -*-===//
+//
+// Part of the runtime: no MLIR or LLVM. The pieces of an encrypted run of an
+// artifact, split so that the secret key never enters the server's path:
+//
+//   client  generateKeys   secret key (+ public key), evaluation keys
+//           encryptInputs  tensors -> input ciphertexts (public key)
+//   server  evaluateEncrypted (Executor.cpp): evaluation keys + input
+//           ciphertexts -> output ciphertexts; no secret key anywhere
+//   client  decryptOutputs output ciphertexts -> tensors (secret key)
+//
+// One-shot execution (runArtifact) calls exactly these functions in this
+// order, so a split run with the same seed gives bit-identical outputs.
+//
+// Session files move the pieces between processes. Each is one self-checking
+// little-endian bundle of runtime-serialized objects (CKKS/Serialization.h):
+//
+//   offset  size  field
+//        0     8  magic "AEGISSES"
+//        8     4  format version (kSessionFormatVersion)
+//       12     4  kind (SessionFileKind)
+//       16     8  parameter hash (ckks::Parameters::hash())
+//       24     8  artifact fingerprint (artifactFingerprint())
+//       32     8  record count R
+//       40        R records: u64 size S, then S bytes (one serialized object)
+//      end     4  CRC-32C of every byte before it
+//
+// Loaders check, in order: magic, version, checksum, kind, parameter hash,
+// artifact fingerprint, record count and sizes, then every record with the
+// runtime's deserializers (their own header, checksum and field checks) and
+// what the artifact needs (key set, ciphertext count, level, scale, slots).
+// Every failure throws aegis::Error with one line starting with the file's
+// name.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AEGIS_RUNTIME_ARTIFACT_SESSION_H
+#define AEGIS_RUNTIME_ARTIFACT_SESSION_H
+
+#include "aegis/Runtime/Artifact/Artifact.h"
+#include "aegis/Runtime/Artifact/Executor.h"
+#include "aegis/Runtime/CKKS/Ciphertext.h"
+#include "aegis/Runtime/CKKS/Context.h"
+#include "aegis/Runtime/CKKS/Keys.h"
+#include "aegis/Runtime/Support/Prng.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace aegis {
+
+constexpr uint32_t kSessionFormatVersion = 1;
+
+enum class SessionFileKind : uint32_t {
+  SecretKey = 1,      // client only: secret key and public key
+  PublicKey = 2,      // public key alone (for an encrypting third party)
+  EvaluationKeys = 3, // server: relinearization and Galois keys
+  InputCiphertexts = 4,
+  OutputCiphertexts = 5,
+};
+
+/// "secret key", "public key", "evaluation keys", "input ciphertexts",
+/// "output ciphertexts".
+const char *sessionFileKindName(SessionFileKind kind);
+
+/// The CKKS context of the artifact's parameters on the CPU or CUDA backend.
+ckks::ContextPtr createArtifactContext(const Artifact &artifact,
+                                       ExecutionBackend backend);
+
+/// Fingerprint of what keys and ciphertexts depend on: the parameters, the
+/// rotation keys, inputs, outputs, constants and program (not the compiler
+/// version or commit, so recompiling the same program keeps it).
+uint64_t artifactFingerprint(const Artifact &artifact);
+
+/// Whether the program has relinearize instructions.
+bool artifactRelinearizes(const Artifact &artifact);
+
+/// The client's keys: the secret key and the public key made from it.
+struct ClientKeys {
+  ckks::SecretKey secretKey;
+  ckks::PublicKey publicKey;
+};
+
+/// What the server needs: the relinearization key (when the program
+/// relinearizes) and the Galois keys the artifact lists.
+struct EvaluationKeys {
+  std::optional<ckks::RelinKey> relin;
+  ckks::GaloisKeys galois;
+};
+
+/// Key generation from `seed` in one-shot mode's order (secret, public,
+/// relinearization if needed, Galois keys of the artifact's rotations and
+/// conjugation).
+void generateKeys(const Artifact &artifact, const ckks::ContextPtr &context,
+                  const Seed &seed, ClientKeys &client, EvaluationKeys &keys);
+
+/// Throws (naming `name`) unless `keys` hold every key the program uses.
+void checkEvaluationKeys(const Artifact &artifact, const ckks::Context &context,
+                         const EvaluationKeys &keys, const std::string &name);
+
+/// Packs every input tensor (artifact order, row-major values) into its
+/// registers' slot vectors and encrypts them with the public key; returns
+/// the ciphertexts input by input, register by register.
+std::vector<ckks::Ciphertext>
+encryptInputs(const Artifact &artifact, const ckks::ContextPtr &context,
+              const ckks::PublicKey &publicKey, const Seed &seed,
+              const std::vector<std::vector<double>> &inputs);
+
+/// Decrypts the output ciphertexts (output by output, register by register)
+/// and unpacks one vector per output tensor.
+std::vector<std::vector<double>>
+decryptOutputs(const Artifact &artifact, const ckks::ContextPtr &context,
+               const ckks::SecretKey &secretKey,
+               const std::vector<ckks::Ciphertext> &outputs);
+
+/// The server's evaluation (implemented in Executor.cpp, next to the
+/// instruction loop): runs the program on `inputs` (as encryptInputs orders
+/// them, checked against the artifact's levels, scales and slots) with
+/// `keys` only, and returns the output ciphertexts as decryptOutputs takes
+/// them. Adds the "evaluate" stage, per-opcode times and counts to `report`.
+std::vector<ckks::Ciphertext>
+evaluateEncrypted(const Artifact &artifact, const ckks::ContextPtr &context,
+                  const EvaluationKeys &keys,
+                  std::vector<ckks::Ciphertext> inputs,
+                  const RunOptions &options, RunReport &report);
+
+/// The scale inputs are encrypted at: 2^logScale of the tensor.
+double inputScale(const Artifact &artifact, const ckks::Context &context,
+                  const TensorSlot &tensor);
+
+/// Checks ciphertexts against the artifact's inputs (count, level, scale,
+/// slots) or outputs (count, slots); `name` labels errors.
+void checkCiphertexts(const Artifact &artifact, const ckks::Context &context,
+                      bool outputs, const std::vector<ckks::Ciphertext> &cts,
+                      const std::string &name);
+
+//===----------------------------------------------------------------------===//
+// Session files
+//===----------------------------------------------------------------------===//
+
+using SessionBytes = std::vector<uint8_t>;
+
+SessionBytes serializeClientKeys(const Artifact &artifact,
+                                 const ClientKeys &keys);
+SessionBytes serializePublicKey(const Artifact &artifact,
+                                const ckks::PublicKey &key);
+SessionBytes serializeEvaluationKeys(const Artifact &artifact,
+                                     const EvaluationKeys &keys);
+/// `kind` is InputCiphertexts or OutputCiphertexts.
+SessionBytes serializeCiphertexts(const Artifact &artifact,
+                                  SessionFileKind kind,
+                                  const std::vector<ckks::Ciphertext> &cts);
+
+/// The kind in a session file's header after checking magic, version and
+/// checksum.
+SessionFileKind peekSessionFileKind(const SessionBytes &bytes,
+                                    const std::string &name);
+
+ClientKeys parseClientKeys(const SessionBytes &bytes, const Artifact &artifact,
+                           const ckks::ContextPtr &context,
+                           const std::string &name);
+/// Accepts a public-key file or a secret-key file (its public key).
+ckks::PublicKey parsePublicKey(const SessionBytes &bytes,
+                               const Artifact &artifact,
+                               const ckks::ContextPtr &context,
+                               const std::string &name);
+/// Also checks that the keys cover the program (checkEvaluationKeys).
+EvaluationKeys parseEvaluationKeys(const SessionBytes &bytes,
+                                   const Artifact &artifact,
+                                   const ckks::ContextPtr &context,
+                                   const std::string &name);
+/// Also checks count, level, scale (inputs) and slots against the artifact.
+std::vector<ckks::Ciphertext>
+parseCiphertexts(const SessionBytes &bytes, const Artifact &artifact,
+                 SessionFileKind kind, const ckks::ContextPtr &context,
+                 const std::string &name);
+
+/// Whole-file helpers; errors name the path.
+void writeSessionFile(const std::string &path, const SessionBytes &bytes);
+SessionBytes readSessionFile(const std::string &path);
+
+} // namespace aegis
+
+#endif // AEGIS_RUNTIME_ARTIFACT_SESSION_H

@@ -1,0 +1,451 @@
+//===- Session.cpp - keys and ciphertexts of a client/server run ----------===//
+
+#include "aegis/Runtime/Artifact/Session.h"
+
+#include "aegis/Runtime/Backend/CudaBackend.h"
+#include "aegis/Runtime/CKKS/Encoder.h"
+#include "aegis/Runtime/CKKS/Encryptor.h"
+#include "aegis/Runtime/CKKS/Parameters.h"
+#include "aegis/Runtime/CKKS/Serialization.h"
+#include "aegis/Runtime/Support/Crc32c.h"
+#include "aegis/Runtime/Support/Error.h"
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+namespace aegis {
+
+using namespace ckks;
+
+namespace {
+constexpr char kMagic[8] = {'A', 'E', 'G', 'I', 'S', 'S', 'E', 'S'};
+constexpr size_t kHeaderBytes = 40;
+constexpr uint64_t kMaxRecords = uint64_t(1) << 24;
+
+std::string hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "0x%016llx", (unsigned long long)v);
+  return buf;
+}
+
+template <typename T> void put(SessionBytes &b, T v) {
+  const uint8_t *p = reinterpret_cast<const uint8_t *>(&v);
+  b.insert(b.end(), p, p + sizeof(T));
+}
+
+template <typename T> T get(const SessionBytes &b, size_t offset) {
+  T v;
+  std::memcpy(&v, b.data() + offset, sizeof(T));
+  return v;
+}
+
+uint64_t parameterHash(const Artifact &artifact) {
+  // The same parameters the context is made from (primes regenerated
+  // deterministically), without building the context's tables.
+  ParameterSpec spec;
+  spec.logDegree = artifact.params.logN;
+  spec.chainBits.assign(artifact.params.chainBits.begin(),
+                        artifact.params.chainBits.end());
+  spec.specialBits.assign(artifact.params.specialBits.begin(),
+                          artifact.params.specialBits.end());
+  spec.dnum = artifact.params.dnum;
+  spec.allowInsecure = artifact.params.insecure;
+  return Parameters::create(spec).hash();
+}
+
+SessionBytes bundle(const Artifact &artifact, SessionFileKind kind,
+                    const std::vector<Bytes> &records) {
+  SessionBytes b(kMagic, kMagic + 8);
+  put<uint32_t>(b, kSessionFormatVersion);
+  put<uint32_t>(b, uint32_t(kind));
+  put<uint64_t>(b, parameterHash(artifact));
+  put<uint64_t>(b, artifactFingerprint(artifact));
+  put<uint64_t>(b, records.size());
+  for (const Bytes &r : records) {
+    put<uint64_t>(b, r.size());
+    b.insert(b.end(), r.begin(), r.end());
+  }
+  put<uint32_t>(b, crc32c(b.data(), b.size()));
+  return b;
+}
+
+std::string withArticle(SessionFileKind kind) {
+  bool single = kind == SessionFileKind::SecretKey ||
+                kind == SessionFileKind::PublicKey;
+  return std::string(single ? "a " : "") + sessionFileKindName(kind);
+}
+
+/// Checks the envelope of a session file of kind `expected` and returns its
+/// records.
+std::vector<Bytes> unbundle(const SessionBytes &b, const Artifact &artifact,
+                            SessionFileKind expected,
+                            const std::string &name) {
+  SessionFileKind kind = peekSessionFileKind(b, name);
+  if (kind != expected)
+    fail(name, ": wrong file: it holds ", withArticle(kind),
+         ", this step needs ", withArticle(expected));
+  uint64_t params = get<uint64_t>(b, 16), wantParams = parameterHash(artifact);
+  if (params != wantParams)
+    fail(name, ": ", sessionFileKindName(kind),
+         " made for other CKKS parameters (hash ", hex(params),
+         ") than the artifact's (hash ", hex(wantParams), ")");
+  uint64_t fp = get<uint64_t>(b, 24), wantFp = artifactFingerprint(artifact);
+  if (fp != wantFp)
+    fail(name, ": ", sessionFileKindName(kind),
+         " made for another artifact (fingerprint ", hex(fp),
+         "; this artifact's is ", hex(wantFp), ")");
+  size_t end = b.size() - 4, pos = kHeaderBytes;
+  uint64_t count = get<uint64_t>(b, 32);
+  if (count > kMaxRecords || count > (end - pos) / 8)
+    fail(name, ": corrupt ", sessionFileKindName(kind), " file: ", count,
+         " records");
+  std::vector<Bytes> records;
+  for (uint64_t i = 0; i < count; ++i) {
+    if (end - pos < 8)
+      fail(name, ": corrupt ", sessionFileKindName(kind), " file: record ", i,
+           " is truncated");
+    uint64_t size = get<uint64_t>(b, pos);
+    pos += 8;
+    if (size > end - pos)
+      fail(name, ": corrupt ", sessionFileKindName(kind), " file: record ", i,
+           " of ", size, " bytes exceeds the file");
+    records.emplace_back(b.begin() + pos, b.begin() + pos + size);
+    pos += size;
+  }
+  if (pos != end)
+    fail(name, ": corrupt ", sessionFileKindName(kind), " file: ", end - pos,
+         " unexpected bytes after the records");
+  return records;
+}
+
+/// Runs a deserializer, prefixing its errors with the file name.
+template <typename F> auto named(const std::string &name, F &&f) {
+  try {
+    return f();
+  } catch (const Error &e) {
+    fail(name, ": ", e.what());
+  }
+}
+
+ObjectKind recordKind(const Bytes &record, const std::string &name) {
+  return named(name, [&] { return peekObjectKind(record); });
+}
+
+void requireRecordKind(const Bytes &record, ObjectKind want,
+                       const std::string &name) {
+  ObjectKind kind = recordKind(record, name);
+  if (kind != want)
+    fail(name, ": holds a ", objectKindName(kind), " where a ",
+         objectKindName(want), " belongs");
+}
+} // namespace
+
+const char *sessionFileKindName(SessionFileKind kind) {
+  switch (kind) {
+  case SessionFileKind::SecretKey:
+    return "secret key";
+  case SessionFileKind::PublicKey:
+    return "public key";
+  case SessionFileKind::EvaluationKeys:
+    return "evaluation keys";
+  case SessionFileKind::InputCiphertexts:
+    return "input ciphertexts";
+  case SessionFileKind::OutputCiphertexts:
+    return "output ciphertexts";
+  }
+  return nullptr;
+}
+
+ContextPtr createArtifactContext(const Artifact &artifact,
+                                 ExecutionBackend backend) {
+  ParameterSpec spec;
+  spec.logDegree = artifact.params.logN;
+  spec.chainBits.assign(artifact.params.chainBits.begin(),
+                        artifact.params.chainBits.end());
+  spec.specialBits.assign(artifact.params.specialBits.begin(),
+                          artifact.params.specialBits.end());
+  spec.dnum = artifact.params.dnum;
+  spec.allowInsecure = artifact.params.insecure;
+  BackendFactory factory;
+  if (backend == ExecutionBackend::Cuda)
+    factory = createCudaBackend;
+  return Context::create(Parameters::create(spec), factory);
+}
+
+uint64_t artifactFingerprint(const Artifact &artifact) {
+  Artifact a = artifact;
+  a.compilerVersion.clear();
+  a.compilerCommit.clear();
+  std::vector<uint8_t> bytes = serializeArtifact(a);
+  return fnv1a64(bytes.data(), bytes.size());
+}
+
+bool artifactRelinearizes(const Artifact &artifact) {
+  for (const Instruction &in : artifact.program)
+    if (in.op == Opcode::Relinearize)
+      return true;
+  return false;
+}
+
+void generateKeys(const Artifact &artifact, const ContextPtr &context,
+                  const Seed &seed, ClientKeys &client, EvaluationKeys &keys) {
+  KeyGenerator keygen(context, seed);
+  client.secretKey = keygen.secretKey();
+  client.publicKey = keygen.createPublicKey();
+  keys.relin.reset();
+  if (artifactRelinearizes(artifact))
+    keys.relin = keygen.createRelinKey();
+  std::vector<long> steps(artifact.rotations.begin(), artifact.rotations.end());
+  keys.galois = keygen.createGaloisKeys(steps, artifact.conjugation);
+}
+
+void checkEvaluationKeys(const Artifact &artifact, const Context &context,
+                         const EvaluationKeys &keys, const std::string &name) {
+  if (artifactRelinearizes(artifact) && !keys.relin)
+    fail(name, ": the program relinearizes but the evaluation keys have no "
+               "relinearization key");
+  for (int64_t r : artifact.rotations)
+    if (!keys.galois.contains(context.galoisElementForRotation(long(r))))
+      fail(name, ": the evaluation keys have no key for rotation by ", r);
+  if (artifact.conjugation &&
+      !keys.galois.contains(context.conjugationElement()))
+    fail(name, ": the evaluation keys have no conjugation key");
+}
+
+double inputScale(const Artifact &, const Context &, const TensorSlot &t) {
+  return std::exp2(t.logScale);
+}
+
+void checkCiphertexts(const Artifact &artifact, const Context &context,
+                      bool outputs, const std::vector<Ciphertext> &cts,
+                      const std::string &name) {
+  const std::vector<TensorSlot> &tensors =
+      outputs ? artifact.outputs : artifact.inputs;
+  const char *what = outputs ? "output" : "input";
+  size_t expected = 0;
+  for (const TensorSlot &t : tensors)
+    expected += t.regs.size();
+  if (cts.size() != expected)
+    fail(name, ": ", cts.size(), " ", what, " ciphertexts, the artifact's ",
+         what, "s take ", expected);
+  size_t k = 0;
+  for (const TensorSlot &t : tensors)
+    for (size_t c = 0; c < t.regs.size(); ++c, ++k) {
+      const Ciphertext &ct = cts[k];
+      if (ct.slots() != t.slots)
+        fail(name, ": ciphertext ", c, " of ", what, " '", t.name, "' has ",
+             ct.slots(), " slots, expected ", t.slots);
+      if (outputs)
+        continue;
+      if (ct.size() != 2)
+        fail(name, ": ciphertext ", c, " of input '", t.name, "' has size ",
+             ct.size(), ", expected 2");
+      if (ct.level() != t.level)
+        fail(name, ": ciphertext ", c, " of input '", t.name, "' is at level ",
+             ct.level(), ", expected ", t.level);
+      double want = inputScale(artifact, context, t);
+      if (!(std::fabs(ct.scale() / want - 1) <= 1e-9))
+        fail(name, ": ciphertext ", c, " of input '", t.name,
+             "' has scale 2^", std::log2(ct.scale()), ", expected 2^",
+             std::log2(want));
+    }
+}
+
+std::vector<Ciphertext>
+encryptInputs(const Artifact &artifact, const ContextPtr &context,
+              const PublicKey &publicKey, const Seed &seed,
+              const std::vector<std::vector<double>> &inputs) {
+  if (inputs.size() != artifact.inputs.size())
+    fail("the artifact takes ", artifact.inputs.size(), " input(s), ",
+         inputs.size(), " given");
+  Encoder encoder(context);
+  Encryptor encryptor(context, publicKey, seed);
+  std::vector<Ciphertext> cts;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorSlot &t = artifact.inputs[i];
+    if (int64_t(inputs[i].size()) != t.numElements())
+      fail("input '", t.name, "' needs ", t.numElements(), " values, got ",
+           inputs[i].size());
+    auto packed = packTensor(t, inputs[i]);
+    double scale = inputScale(artifact, *context, t);
+    for (size_t c = 0; c < t.regs.size(); ++c)
+      cts.push_back(encryptor.encrypt(
+          encoder.encode(packed[c], t.level, scale, t.slots)));
+  }
+  return cts;
+}
+
+std::vector<std::vector<double>>
+decryptOutputs(const Artifact &artifact, const ContextPtr &context,
+               const SecretKey &secretKey,
+               const std::vector<Ciphertext> &outputs) {
+  checkCiphertexts(artifact, *context, /*outputs=*/true, outputs,
+                   "output ciphertexts");
+  Encoder encoder(context);
+  Decryptor decryptor(context, secretKey);
+  std::vector<std::vector<double>> values;
+  size_t k = 0;
+  for (const TensorSlot &t : artifact.outputs) {
+    std::vector<std::vector<double>> slotVectors;
+    for (size_t c = 0; c < t.regs.size(); ++c)
+      slotVectors.push_back(encoder.decodeReal(decryptor.decrypt(outputs[k++])));
+    values.push_back(unpackTensor(t, slotVectors));
+  }
+  return values;
+}
+
+//===----------------------------------------------------------------------===//
+// Session files
+//===----------------------------------------------------------------------===//
+
+SessionBytes serializeClientKeys(const Artifact &artifact,
+                                 const ClientKeys &keys) {
+  return bundle(artifact, SessionFileKind::SecretKey,
+                {serialize(keys.secretKey), serialize(keys.publicKey)});
+}
+
+SessionBytes serializePublicKey(const Artifact &artifact,
+                                const PublicKey &key) {
+  return bundle(artifact, SessionFileKind::PublicKey, {serialize(key)});
+}
+
+SessionBytes serializeEvaluationKeys(const Artifact &artifact,
+                                     const EvaluationKeys &keys) {
+  std::vector<Bytes> records;
+  if (keys.relin)
+    records.push_back(serialize(*keys.relin));
+  records.push_back(serialize(keys.galois));
+  return bundle(artifact, SessionFileKind::EvaluationKeys, records);
+}
+
+SessionBytes serializeCiphertexts(const Artifact &artifact,
+                                  SessionFileKind kind,
+                                  const std::vector<Ciphertext> &cts) {
+  require(kind == SessionFileKind::InputCiphertexts ||
+              kind == SessionFileKind::OutputCiphertexts,
+          "serializeCiphertexts: not a ciphertext file kind");
+  std::vector<Bytes> records;
+  records.reserve(cts.size());
+  for (const Ciphertext &ct : cts)
+    records.push_back(serialize(ct));
+  return bundle(artifact, kind, records);
+}
+
+SessionFileKind peekSessionFileKind(const SessionBytes &b,
+                                    const std::string &name) {
+  if (b.size() < 8 || std::memcmp(b.data(), kMagic, 8) != 0)
+    fail(name, ": not an aegis key or ciphertext file (bad magic; expected "
+               "\"AEGISSES\")");
+  if (b.size() < kHeaderBytes + 4)
+    fail(name, ": truncated aegis key or ciphertext file (", b.size(),
+         " bytes)");
+  uint32_t version = get<uint32_t>(b, 8);
+  if (version != kSessionFormatVersion)
+    fail(name, ": key/ciphertext file format version ", version,
+         " is not supported by this aegis-run (version ",
+         kSessionFormatVersion, ")");
+  if (crc32c(b.data(), b.size() - 4) != get<uint32_t>(b, b.size() - 4))
+    fail(name, ": corrupt key or ciphertext file: checksum mismatch "
+               "(truncated or modified)");
+  uint32_t kind = get<uint32_t>(b, 12);
+  if (kind < 1 || kind > 5)
+    fail(name, ": corrupt key or ciphertext file: unknown kind ", kind);
+  return SessionFileKind(kind);
+}
+
+ClientKeys parseClientKeys(const SessionBytes &bytes, const Artifact &artifact,
+                           const ContextPtr &context,
+                           const std::string &name) {
+  auto records = unbundle(bytes, artifact, SessionFileKind::SecretKey, name);
+  if (records.size() != 2)
+    fail(name, ": corrupt secret key file: ", records.size(),
+         " records, expected 2");
+  requireRecordKind(records[0], ObjectKind::SecretKey, name);
+  requireRecordKind(records[1], ObjectKind::PublicKey, name);
+  ClientKeys keys;
+  keys.secretKey =
+      named(name, [&] { return deserializeSecretKey(records[0], context); });
+  keys.publicKey =
+      named(name, [&] { return deserializePublicKey(records[1], context); });
+  return keys;
+}
+
+PublicKey parsePublicKey(const SessionBytes &bytes, const Artifact &artifact,
+                         const ContextPtr &context, const std::string &name) {
+  SessionFileKind kind = peekSessionFileKind(bytes, name);
+  if (kind == SessionFileKind::SecretKey)
+    return parseClientKeys(bytes, artifact, context, name).publicKey;
+  auto records = unbundle(bytes, artifact, SessionFileKind::PublicKey, name);
+  if (records.size() != 1)
+    fail(name, ": corrupt public key file: ", records.size(),
+         " records, expected 1");
+  requireRecordKind(records[0], ObjectKind::PublicKey, name);
+  return named(name,
+               [&] { return deserializePublicKey(records[0], context); });
+}
+
+EvaluationKeys parseEvaluationKeys(const SessionBytes &bytes,
+                                   const Artifact &artifact,
+                                   const ContextPtr &context,
+                                   const std::string &name) {
+  auto records =
+      unbundle(bytes, artifact, SessionFileKind::EvaluationKeys, name);
+  EvaluationKeys keys;
+  bool haveGalois = false;
+  for (const Bytes &r : records) {
+    ObjectKind kind = recordKind(r, name);
+    if (kind == ObjectKind::RelinKey && !keys.relin && !haveGalois) {
+      keys.relin =
+          named(name, [&] { return deserializeRelinKey(r, context); });
+    } else if (kind == ObjectKind::GaloisKeys && !haveGalois) {
+      keys.galois =
+          named(name, [&] { return deserializeGaloisKeys(r, context); });
+      haveGalois = true;
+    } else {
+      fail(name, ": corrupt evaluation keys file: unexpected ",
+           objectKindName(kind), " record");
+    }
+  }
+  if (!haveGalois)
+    fail(name, ": corrupt evaluation keys file: no Galois keys record");
+  checkEvaluationKeys(artifact, *context, keys, name);
+  return keys;
+}
+
+std::vector<Ciphertext> parseCiphertexts(const SessionBytes &bytes,
+                                         const Artifact &artifact,
+                                         SessionFileKind kind,
+                                         const ContextPtr &context,
+                                         const std::string &name) {
+  auto records = unbundle(bytes, artifact, kind, name);
+  std::vector<Ciphertext> cts;
+  cts.reserve(records.size());
+  for (const Bytes &r : records) {
+    requireRecordKind(r, ObjectKind::Ciphertext, name);
+    cts.push_back(named(name, [&] { return deserializeCiphertext(r, context); }));
+  }
+  checkCiphertexts(artifact, *context,
+                   kind == SessionFileKind::OutputCiphertexts, cts, name);
+  return cts;
+}
+
+void writeSessionFile(const std::string &path, const SessionBytes &bytes) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out)
+    fail(path, ": cannot open for writing");
+  out.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+  if (!out)
+    fail(path, ": write failed");
+}
+
+SessionBytes readSessionFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    fail(path, ": cannot open file");
+  return SessionBytes((std::istreambuf_iterator<char>(in)),
+                      std::istreambuf_iterator<char>());
+}
+
+} // namespace aegis
