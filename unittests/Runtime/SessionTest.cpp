@@ -17,6 +17,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <cstdio>
 #include <cstring>
 #include <functional>
 
@@ -316,4 +319,24 @@ TEST(Session, RejectsCiphertextsThatDoNotFitTheArtifact) {
                                  report),
                "input ciphertexts: ciphertext 0 of input 'y' is at level 2, "
                "expected 1");
+}
+
+TEST(Session, SecretKeyFilesAreOwnerOnly) {
+  Split &s = shared();
+  std::string dir = ::testing::TempDir();
+  std::string sk = dir + "/aegis-session-test-sk.bin";
+  std::string ek = dir + "/aegis-session-test-ek.bin";
+  writeSessionFile(sk, s.sk);
+  writeSessionFile(ek, s.ek);
+  struct stat st;
+  ASSERT_EQ(::stat(sk.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(readSessionFile(sk), s.sk);
+  EXPECT_EQ(readSessionFile(ek), s.ek);
+  std::remove(sk.c_str());
+  std::remove(ek.c_str());
+  EXPECT_ERROR(readSessionFile(sk), "aegis-session-test-sk.bin: cannot open "
+                                    "file");
+  EXPECT_ERROR(writeSessionFile("/nonexistent/dir/x.bin", s.ek),
+               "/nonexistent/dir/x.bin: cannot open for writing");
 }

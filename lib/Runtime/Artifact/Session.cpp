@@ -10,6 +10,11 @@
 #include "aegis/Runtime/Support/Crc32c.h"
 #include "aegis/Runtime/Support/Error.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -432,12 +437,32 @@ std::vector<Ciphertext> parseCiphertexts(const SessionBytes &bytes,
 }
 
 void writeSessionFile(const std::string &path, const SessionBytes &bytes) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out)
-    fail(path, ": cannot open for writing");
-  out.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
-  if (!out)
-    fail(path, ": write failed");
+  // A secret key file is readable by its owner only (also when it replaces
+  // an existing file).
+  bool secret = bytes.size() >= 16 &&
+                get<uint32_t>(bytes, 12) == uint32_t(SessionFileKind::SecretKey);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                  secret ? 0600 : 0666);
+  if (fd < 0)
+    fail(path, ": cannot open for writing: ", std::strerror(errno));
+  if (secret && ::fchmod(fd, 0600) != 0) {
+    ::close(fd);
+    fail(path, ": cannot restrict the secret key file's permissions: ",
+         std::strerror(errno));
+  }
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      ::close(fd);
+      fail(path, ": write failed: ", std::strerror(errno));
+    }
+    done += size_t(n);
+  }
+  if (::close(fd) != 0)
+    fail(path, ": write failed: ", std::strerror(errno));
 }
 
 SessionBytes readSessionFile(const std::string &path) {

@@ -177,7 +177,8 @@ parseCiphertexts(const SessionBytes &bytes, const Artifact &artifact,
                  SessionFileKind kind, const ckks::ContextPtr &context,
                  const std::string &name);
 
-/// Whole-file helpers; errors name the path.
+/// Whole-file helpers; errors name the path. A secret key file is written
+/// with mode 0600.
 void writeSessionFile(const std::string &path, const SessionBytes &bytes);
 SessionBytes readSessionFile(const std::string &path);
 
