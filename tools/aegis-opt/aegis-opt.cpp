@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "aegis/Conversion/NNToCKKS/Passes.h"
 #include "aegis/Conversion/OnnxToNN/OnnxImporter.h"
 #include "aegis/Dialect/CKKS/IR/CKKSDialect.h"
 #include "aegis/Dialect/CKKS/Transforms/Passes.h"
@@ -85,6 +86,15 @@ int main(int argc, char **argv) {
   mlir::registerSymbolDCEPass();
   mlir::aegis::ckks::registerCKKSPasses();
   mlir::aegis::nn::registerNNPasses();
+  mlir::aegis::registerNNToCKKSPasses();
+  mlir::aegis::registerCompilePipeline();
+
+  // With --aegis-compile the product is the artifact, written to -o.
+  bool compiling = false;
+  for (int i = 1; i < argc; ++i)
+    if (llvm::StringRef(argv[i]).starts_with("--aegis-compile") ||
+        llvm::StringRef(argv[i]).starts_with("-aegis-compile"))
+      compiling = true;
 
   llvm::cl::SetVersionPrinter(printVersion);
   auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(
@@ -115,6 +125,15 @@ int main(int argc, char **argv) {
       return 1;
     }
     buffer = std::move(file);
+  }
+  if (compiling) {
+    if (outputFilename == "-") {
+      llvm::errs() << "aegis-opt: error: --aegis-compile writes an artifact: "
+                      "give its path with -o MODEL.aegis\n";
+      return 1;
+    }
+    mlir::aegis::setCompileOutput(outputFilename);
+    outputFilename = "/dev/null";
   }
   auto output = mlir::openOutputFile(outputFilename, &errorMessage);
   if (!output) {

@@ -274,7 +274,10 @@ std::vector<uint8_t> serializeArtifact(const Artifact &a) {
   w.pod(kArtifactFormatVersion);
   w.str(a.compilerVersion);
   w.str(a.compilerCommit);
-  w.pod<uint32_t>(a.params.insecure ? 1 : 0);
+  w.pod<uint32_t>((a.params.insecure ? 1 : 0) |
+                  (a.params.nominalLogScale ? 2 : 0));
+  if (a.params.nominalLogScale)
+    w.pod(a.params.nominalLogScale);
   w.pod(a.params.logN);
   w.vec(a.params.chainBits);
   w.vec(a.params.specialBits);
@@ -327,9 +330,15 @@ Artifact parseArtifact(const std::vector<uint8_t> &bytes,
   a.compilerVersion = r.str("compiler version");
   a.compilerCommit = r.str("compiler commit");
   uint32_t flags = r.pod<uint32_t>("flags");
-  if (flags > 1)
+  if (flags > 3)
     fail(name, ": corrupt artifact: unknown flags ", flags);
   a.params.insecure = flags & 1;
+  if (flags & 2) {
+    a.params.nominalLogScale = r.pod<uint32_t>("nominal scale");
+    if (a.params.nominalLogScale == 0 || a.params.nominalLogScale > 60)
+      fail(name, ": corrupt artifact: nominal scale 2^",
+           a.params.nominalLogScale);
+  }
   a.params.logN = r.pod<uint32_t>("ring degree");
   a.params.chainBits = r.vec<uint32_t>("chain primes");
   a.params.specialBits = r.vec<uint32_t>("special primes");

@@ -71,6 +71,8 @@ struct EmitArtifactPass
     for (int64_t b : params.getLogP())
       art.params.specialBits.push_back(b);
     art.params.dnum = params.getDnum();
+    if (auto nominal = module->getAttrOfType<IntegerAttr>("ckks.nominal_scale"))
+      art.params.nominalLogScale = nominal.getInt();
     int64_t logQP = params.getLogQP();
     int64_t bound = ::aegis::ckks::maxLogQP(params.getLogN());
     if (logQP > bound) {
@@ -110,14 +112,30 @@ struct EmitArtifactPass
       }
       return t;
     };
+    // A value with `ckks.slot_map` starts a tensor; the values after it with
+    // the same `ckks.name` and no map are its further ciphertexts.
+    auto group = [&](std::vector<::aegis::TensorSlot> &list,
+                     const ::aegis::TensorSlot &t, DictionaryAttr attrs) {
+      auto map = attrs ? attrs.getAs<DenseI32ArrayAttr>("ckks.slot_map")
+                       : DenseI32ArrayAttr();
+      if (!map && !list.empty() && !list.back().slotMap.empty() &&
+          list.back().name == t.name && attrs && attrs.get("ckks.name")) {
+        list.back().regs.push_back(t.regs.front());
+        return;
+      }
+      list.push_back(t);
+      if (map)
+        list.back().slotMap.assign(map.asArrayRef().begin(), map.asArrayRef().end());
+    };
     for (BlockArgument arg : entry.getArguments()) {
-      auto t = tensorSlot(arg.getType(), entry.getArgAttrDict(arg.getArgNumber()),
+      DictionaryAttr attrs = entry.getArgAttrDict(arg.getArgNumber());
+      auto t = tensorSlot(arg.getType(), attrs,
                           "arg" + std::to_string(arg.getArgNumber()), regOf(arg));
       if (failed(t))
         return emitError(arg.getLoc())
                << "argument #" << arg.getArgNumber()
                << " must be a size-2 ciphertext, got " << arg.getType();
-      art.inputs.push_back(*t);
+      group(art.inputs, *t, attrs);
     }
 
     auto constantIndex = [&](Value pt, Operation *user) -> FailureOr<int64_t> {
@@ -221,7 +239,7 @@ struct EmitArtifactPass
       if (it == regs.end() || failed(t))
         return emitError(ret.getLoc()) << "result #" << i
                                        << " must be a size-2 ciphertext computed by the program";
-      art.outputs.push_back(*t);
+      group(art.outputs, *t, entry.getResultAttrDict(i));
     }
     art.rotations.assign(rotations.begin(), rotations.end());
     art.numRegisters = regs.size();

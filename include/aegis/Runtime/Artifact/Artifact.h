@@ -101,7 +101,17 @@ struct ArtifactParameters {
   std::vector<uint32_t> specialBits;
   uint32_t dnum = 1;
   bool insecure = false;
+  /// Nominal scale (flags bit 1, log2 in `nominalLogScale`): how the
+  /// nn -> ckks lowering manages scales. Every ciphertext carries the
+  /// nominal scale D at every level; mul_plain and mul_const encode their
+  /// constant at q_l (the prime the following rescale divides by), so their
+  /// rescale returns exactly to D; after the rescale of a ciphertext product
+  /// (scale D^2 / q_l) the tracked scale is snapped to D, which scales the
+  /// message by q_l / D (within 1e-3; the compiler reports the bound).
+  /// Without it, scales are the explicit ones of the instructions.
+  uint32_t nominalLogScale = 0;
 };
+
 
 struct Artifact {
   std::string compilerVersion;

@@ -63,11 +63,12 @@ LogicalResult CKKSDialect::verifyOperationAttribute(Operation *op,
                                                     NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
   if (name != kParamsAttrName && name != kRotationKeysAttrName &&
-      name != kConjugationKeyAttrName)
+      name != kConjugationKeyAttrName && name != kNominalScaleAttrName)
     return op->emitError() << "unknown ckks attribute '" << name
                            << "'; expected one of '" << kParamsAttrName
                            << "', '" << kRotationKeysAttrName << "', '"
-                           << kConjugationKeyAttrName << "'";
+                           << kConjugationKeyAttrName << "', '"
+                           << kNominalScaleAttrName << "'";
   if (!isa<ModuleOp>(op))
     return op->emitError() << "'" << name
                            << "' may only be attached to a builtin.module";
@@ -77,6 +78,12 @@ LogicalResult CKKSDialect::verifyOperationAttribute(Operation *op,
   if (name == kRotationKeysAttrName &&
       !isa<DenseI64ArrayAttr>(attr.getValue()))
     return op->emitError() << "'" << name << "' must be an array<i64: ...>";
+  if (name == kNominalScaleAttrName) {
+    auto v = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!v || v.getInt() < 20 || v.getInt() > 60)
+      return op->emitError() << "'" << name
+                             << "' must be an integer log2 scale in 20..60";
+  }
   if (name == kConjugationKeyAttrName && !isa<UnitAttr>(attr.getValue()))
     return op->emitError() << "'" << name << "' must be a unit attribute";
   return success();

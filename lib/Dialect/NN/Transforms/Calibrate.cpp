@@ -23,6 +23,9 @@ using ::aegis::nn::Shape;
 
 namespace {
 
+/// Attention scores at or below this are masked out.
+constexpr double kMaskedScore = -1e4;
+
 struct Range {
   double lo = std::numeric_limits<double>::infinity();
   double hi = -std::numeric_limits<double>::infinity();
@@ -91,7 +94,24 @@ public:
           if (att.getMask())
             scores = ::aegis::nn::binary(::aegis::nn::BinaryKind::Add, scores,
                                          *operands[3], scoresShape);
-          record("nn.score_range", scores.data);
+          // Entries a mask removes (<= -1e4) never reach the softmax's
+          // exponential: they are left out of the ranges.
+          std::vector<double> kept, rowMax;
+          int64_t keys = scoresShape.back();
+          for (size_t r = 0; r * keys < scores.data.size(); ++r) {
+            double m = -std::numeric_limits<double>::infinity();
+            for (int64_t j = 0; j < keys; ++j) {
+              double s = scores.data[r * keys + j];
+              if (s > kMaskedScore) {
+                kept.push_back(s);
+                m = std::max(m, s);
+              }
+            }
+            if (m > kMaskedScore)
+              rowMax.push_back(m);
+          }
+          record("nn.score_range", kept);
+          record("nn.row_max_range", rowMax);
         });
   }
 };

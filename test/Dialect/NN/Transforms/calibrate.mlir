@@ -5,7 +5,8 @@
 // CHECK: nn.gelu %{{.*}} {nn.input_range = array<f64: -1.000000e+00, 3.000000e+00>}
 // CHECK: nn.layer_norm %{{.*}} {epsilon = 0.000000e+00 : f64, nn.input_range = array<f64: -1.000000e+00, 3.000000e+00>, nn.variance_range = array<f64: 2.296875, 2.296875>}
 // CHECK: nn.div %{{.*}}, %{{.*}} {nn.input_range = array<f64: 1.000000e+00, 8.000000e+00>}
-// CHECK: nn.attention %{{.*}} {nn.score_range = array<f64: -1.000000e+00, 4.000000e+00>, scale = 1.000000e+00 : f64}
+// Masked-out scores (<= -1e4) are left out; row maxima bound the row sums.
+// CHECK: nn.attention %{{.*}} {nn.row_max_range = array<f64: 1.000000e+00, 4.000000e+00>, nn.score_range = array<f64: -1.000000e+00, 4.000000e+00>, scale = 1.000000e+00 : f64}
 // A division by a constant needs no approximation: no range.
 // CHECK: nn.div %{{.*}}, %{{.*}} : (tensor<4xf32>, tensor<f32>)
 module {
@@ -17,7 +18,7 @@ module {
     %dd = nn.add %d, %d : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
     %q = nn.div %x, %dd : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
     %qk = nn.constant dense<[[1.0, 0.0], [0.0, 2.0]]> : tensor<2x2xf32>
-    %m = nn.constant dense<[[0.0, -1.0], [0.0, 0.0]]> : tensor<2x2xf32>
+    %m = nn.constant dense<[[0.0, -1.0e9], [-1.0, 0.0]]> : tensor<2x2xf32>
     %a = nn.attention %qk, %qk, %qk, %m {scale = 1.0 : f64} : (tensor<2x2xf32>, tensor<2x2xf32>, tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
     %two = nn.constant dense<2.0> : tensor<f32>
     %h = nn.div %x, %two : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>

@@ -60,6 +60,10 @@ def CKKS_Dialect : Dialect {
         "ckks.rotation_keys";
     static constexpr ::llvm::StringLiteral kConjugationKeyAttrName =
         "ckks.needs_conjugation_key";
+    /// Nominal-scale mode (written by aegis-nn-to-ckks): every ciphertext
+    /// keeps 2^value; see Artifact.h.
+    static constexpr ::llvm::StringLiteral kNominalScaleAttrName =
+        "ckks.nominal_scale";
   }];
 }
 

@@ -84,7 +84,9 @@ def Calibrate : Pass<"aegis-nn-calibrate", "::mlir::ModuleOp"> {
     * `nn.variance_range` on `nn.layer_norm`: the range of `var + epsilon`,
       the argument of its inverse square root;
     * `nn.score_range` on `nn.attention`: the range of `q k^T scale + mask`
-      entering its softmax.
+      entering its softmax, leaving out entries the mask removes (<= -1e4);
+    * `nn.row_max_range` on `nn.attention`: the range of each softmax row's
+      maximum (it bounds the row sums of the exponentials from below).
 
     Ranges are the min and max over all calibration samples. The module gets
     `nn.calibration_samples`.

@@ -1,0 +1,63 @@
+//===- Passes.td - nn to ckks lowering ---------------------*- tablegen -*-===//
+
+#ifndef AEGIS_CONVERSION_NNTOCKKS_PASSES
+#define AEGIS_CONVERSION_NNTOCKKS_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def LowerNNToCKKS : Pass<"aegis-nn-to-ckks", "::mlir::ModuleOp"> {
+  let summary = "Lowers a calibrated nn program to a ckks program";
+  let description = [{
+    Turns the fused, calibrated `nn` entry function into a `ckks` function
+    over ciphertexts (docs/Lowering.md):
+
+    * packing: a [tokens x features] activation occupies ciphertexts of
+      S slots as blocks of Tp = nextPow2(tokens) slots, one block per
+      feature (F = S / Tp features per ciphertext); element (t, f) is slot
+      `(f mod F) * Tp + t` of ciphertext `f / F`. Reshape, transpose and
+      slice only rename slots (no instructions);
+    * matmul/gemm by constant weights: the diagonal method over feature
+      blocks with baby-step giant-step rotations (non-zero diagonals only),
+      bias added as a plaintext;
+    * GELU (erf and tanh forms), ReLU, tanh, erf, sigmoid, exp: Chebyshev
+      approximations on the calibrated input range (widened by `margin`),
+      evaluated with baby-step giant-step Chebyshev recursion;
+    * LayerNorm: masked rotate-and-sum means, E[x^2] - mean^2 variance,
+      inverse square root by a Chebyshev approximation on the calibrated
+      variance range followed by Newton steps;
+    * attention: one rotation of K and V per token offset, products summed
+      over each head's blocks, scores packed head-block-wise, exp by
+      Chebyshev on the calibrated score range, masked entries removed
+      exactly, row sums by rotate-and-sum, inverse by Chebyshev + Newton;
+    * levels and scales: every ciphertext keeps the nominal scale 2^scale-bits
+      (the artifact's nominal-scale mode), relinearize + rescale after every
+      product, level_down to align operands; the chain is sized to the
+      program's depth and the ring to its slots and to `security`.
+
+    The compiler prints a report (parameters, depth, key switches, rotation
+    keys, key memory, every approximation and its error bound) with
+    `report=true`.
+  }];
+  let dependentDialects = ["::mlir::aegis::ckks::CKKSDialect",
+                           "::mlir::aegis::nn::NNDialect",
+                           "::mlir::func::FuncDialect"];
+  let options = [
+    Option<"security", "security", "std::string", "\"128\"",
+           "128 (HE Standard bound enforced) or toy (tests only: insecure)">,
+    Option<"scaleBits", "scale-bits", "unsigned", "0",
+           "log2 of the nominal scale (0: 40 at 128-bit, 36 for toy)">,
+    Option<"logN", "log-n", "unsigned", "0",
+           "log2 of the ring degree (0: the smallest that fits)">,
+    Option<"margin", "margin", "double", "0.25",
+           "Widen calibrated ranges by this fraction on each side">,
+    Option<"approxError", "approx-error", "double", "1e-3",
+           "Target max error of each polynomial approximation">,
+    Option<"report", "report", "bool", "false",
+           "Print the compile report to stderr">,
+    Option<"devices", "devices", "unsigned", "1",
+           "Devices the program is compiled for (1: the placement passes "
+           "are not written yet; aegis-run --devices=N runs it limb-split)">
+  ];
+}
+
+#endif // AEGIS_CONVERSION_NNTOCKKS_PASSES

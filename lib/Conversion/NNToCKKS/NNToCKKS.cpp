@@ -1,0 +1,1258 @@
+//===- NNToCKKS.cpp - lowering nn programs to ckks ------------------------===//
+//
+// The layouts, algorithms and their costs are documented in
+// docs/Lowering.md. Built with exceptions (the runtime's prime generator,
+// used to bound the nominal-scale error, reports errors by throwing).
+//
+//===----------------------------------------------------------------------===//
+
+#include "aegis/Conversion/NNToCKKS/Passes.h"
+
+#include "aegis/Dialect/CKKS/IR/CKKSOps.h"
+#include "aegis/Dialect/NN/IR/NNOps.h"
+#include "aegis/Dialect/NN/Interpreter/Interpreter.h"
+#include "aegis/Dialect/NN/Interpreter/Kernels.h"
+#include "aegis/Runtime/CKKS/Parameters.h"
+#include "aegis/Support/Chebyshev.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace mlir::aegis {
+#define GEN_PASS_DEF_LOWERNNTOCKKS
+#include "aegis/Conversion/NNToCKKS/Passes.h.inc"
+} // namespace mlir::aegis
+
+using namespace mlir;
+using namespace mlir::aegis;
+namespace ck = mlir::aegis::ckks;
+namespace nnd = mlir::aegis::nn;
+using ::aegis::ChebyshevSeries;
+using ::aegis::nn::Shape;
+using ::aegis::nn::Tensor;
+
+namespace {
+
+constexpr int kTopLevel = 4000; // virtual top level of the sizing pass
+
+int64_t nextPow2(int64_t x) {
+  int64_t p = 1;
+  while (p < x)
+    p <<= 1;
+  return p;
+}
+
+int ceilLog2(int64_t x) {
+  int k = 0;
+  while ((int64_t(1) << k) < x)
+    ++k;
+  return k;
+}
+
+/// An encrypted tensor: its ciphertexts and, per element (row-major), its
+/// global slot (ciphertext * S + block * Tp + token).
+struct Packed {
+  SmallVector<Value> cts;
+  Shape shape;
+  std::vector<int64_t> slot;
+};
+
+/// What the lowering tells the user.
+struct Report {
+  std::vector<std::string> approximations;
+  int64_t rotations = 0, relinearizations = 0, rescales = 0, mulPlain = 0;
+  std::set<int64_t> rotationKeys;
+};
+
+class Lowering {
+public:
+  Lowering(OpBuilder &b, Location loc, int64_t slots, int64_t tokensPadded,
+           unsigned scaleBits, double margin, double approxError,
+           Report &report)
+      : b(b), loc(loc), S(slots), Tp(tokensPadded), F(slots / tokensPadded),
+        bits(scaleBits), margin(margin), approxError(approxError),
+        report(report) {}
+
+  OpBuilder &b;
+  Location loc;
+  int64_t S, Tp, F;
+  unsigned bits;
+  double margin, approxError;
+  Report &report;
+  std::map<std::tuple<unsigned, unsigned, std::vector<double>>, Value> ptCache;
+  std::string error;
+
+  //===--- types and primitive ops ------------------------------------===//
+
+  ck::CiphertextType ctType(unsigned level, unsigned logScale, unsigned size = 2) {
+    return ck::CiphertextType::get(b.getContext(), S, level, logScale, size);
+  }
+  static unsigned levelOf(Value v) {
+    return cast<ck::CiphertextType>(v.getType()).getLevel();
+  }
+  static unsigned logScaleOf(Value v) {
+    return cast<ck::CiphertextType>(v.getType()).getLogScale();
+  }
+
+  Value levelDown(Value v, unsigned level) {
+    if (levelOf(v) == level)
+      return v;
+    assert(levelOf(v) > level);
+    return b.create<ck::LevelDownOp>(loc, ctType(level, logScaleOf(v)), v);
+  }
+  std::pair<Value, Value> align(Value x, Value y) {
+    unsigned l = std::min(levelOf(x), levelOf(y));
+    return {levelDown(x, l), levelDown(y, l)};
+  }
+  Value add(Value x, Value y) {
+    if (!x)
+      return y;
+    auto [p, q] = align(x, y);
+    return b.create<ck::AddOp>(loc, p.getType(), p, q);
+  }
+  Value sub(Value x, Value y) {
+    auto [p, q] = align(x, y);
+    return b.create<ck::SubOp>(loc, p.getType(), p, q);
+  }
+  Value rescale(Value v) {
+    ++report.rescales;
+    return b.create<ck::RescaleOp>(
+        loc, ctType(levelOf(v) - 1, logScaleOf(v) - bits), v);
+  }
+  Value mul(Value x, Value y) {
+    auto [p, q] = align(x, y);
+    auto t = cast<ck::CiphertextType>(p.getType());
+    Value m = b.create<ck::MulOp>(
+        loc, ctType(t.getLevel(), 2 * t.getLogScale(), 3), p, q);
+    ++report.relinearizations;
+    Value r = b.create<ck::RelinearizeOp>(
+        loc, ctType(t.getLevel(), 2 * t.getLogScale()), m);
+    return rescale(r);
+  }
+  Value square(Value x) { return mul(x, x); }
+  Value rotate(Value v, int64_t k) {
+    k = ((k % S) + S) % S;
+    if (k == 0)
+      return v;
+    ++report.rotations;
+    report.rotationKeys.insert(k > S / 2 ? k - S : k);
+    return b.create<ck::RotateOp>(loc, v.getType(), v, b.getI64IntegerAttr(k));
+  }
+  Value addConst(Value v, double c) {
+    if (c == 0)
+      return v;
+    return b.create<ck::AddConstOp>(loc, v.getType(), v, b.getF64FloatAttr(c));
+  }
+  /// v * c without rescaling (scale raised by `bits`).
+  Value mulConstRaw(Value v, double c) {
+    return b.create<ck::MulConstOp>(loc, ctType(levelOf(v), logScaleOf(v) + bits),
+                                    v, b.getF64FloatAttr(c));
+  }
+  Value mulConst(Value v, double c) { return rescale(mulConstRaw(v, c)); }
+  /// v * n for a small integer n (no level).
+  Value mulInt(Value v, int64_t n) {
+    if (n == 1)
+      return v;
+    return b.create<ck::MulConstOp>(loc, v.getType(), v,
+                                    b.getF64FloatAttr(double(n)));
+  }
+  /// A plaintext of S slots at `level` and `logScale` (cached).
+  Value plaintext(const std::vector<double> &values, unsigned level,
+                  unsigned logScale) {
+    auto key = std::make_tuple(level, logScale, values);
+    auto it = ptCache.find(key);
+    if (it != ptCache.end())
+      return it->second;
+    auto type = RankedTensorType::get({S}, b.getF64Type());
+    Value c = b.create<nnd::ConstantOp>(
+        loc, type, DenseElementsAttr::get(type, ArrayRef<double>(values)));
+    Value pt = b.create<ck::EncodeOp>(
+        loc, ck::PlaintextType::get(b.getContext(), S, level, logScale), c);
+    return ptCache[key] = pt;
+  }
+  static bool isZero(const std::vector<double> &v) {
+    for (double x : v)
+      if (x != 0)
+        return false;
+    return true;
+  }
+  /// v * values without rescaling.
+  Value mulPlainRaw(Value v, const std::vector<double> &values) {
+    ++report.mulPlain;
+    Value pt = plaintext(values, levelOf(v), bits);
+    return b.create<ck::MulPlainOp>(loc, ctType(levelOf(v), logScaleOf(v) + bits),
+                                    v, pt);
+  }
+  Value mulPlain(Value v, const std::vector<double> &values) {
+    return rescale(mulPlainRaw(v, values));
+  }
+  Value addPlain(Value v, const std::vector<double> &values) {
+    if (isZero(values))
+      return v;
+    Value pt = plaintext(values, levelOf(v), logScaleOf(v));
+    return b.create<ck::AddPlainOp>(loc, v.getType(), v, pt);
+  }
+
+  //===--- polynomials --------------------------------------------------===//
+
+  /// Evaluates a Chebyshev series at x (baby-step giant-step recursion).
+  Value chebyshev(Value x, const ChebyshevSeries &p) {
+    int d = p.degree();
+    // t = (2x - a - b) / (b - a): one level.
+    Value t = addConst(mulConst(x, 2.0 / (p.b - p.a)), -(p.a + p.b) / (p.b - p.a));
+    if (d <= 1)
+      return addConst(mulConst(t, d == 1 ? p.coeffs[1] : 0.0), p.coeffs[0]);
+    int m = ceilLog2(d + 1);
+    int babyMax = 1 << std::max(1, m / 2);
+    std::vector<Value> baby(babyMax);
+    baby[1] = t;
+    for (int i = 2; i < babyMax; ++i) {
+      int hi = (i + 1) / 2, lo = i / 2;
+      Value prod = mulInt(mul(baby[hi], baby[lo]), 2);
+      baby[i] = hi == lo ? addConst(prod, -1.0) : sub(prod, baby[hi - lo]);
+    }
+    std::vector<Value> giant(m + 1);
+    giant[0] = t;
+    for (int j = 1; j <= m; ++j)
+      giant[j] = addConst(mulInt(square(giant[j - 1]), 2), -1.0);
+    return evalSplit(p.coeffs, babyMax, baby, giant);
+  }
+
+  Value evalSplit(const std::vector<double> &c, int babyMax,
+                  const std::vector<Value> &baby, const std::vector<Value> &giant) {
+    int d = int(c.size()) - 1;
+    if (d < babyMax) {
+      // sum c_i T_i: every term at the lowest level among them.
+      unsigned level = kTopLevel * 2;
+      for (int i = 1; i <= d; ++i)
+        if (c[i] != 0)
+          level = std::min(level, levelOf(baby[i]));
+      Value acc;
+      for (int i = 1; i <= d; ++i)
+        if (c[i] != 0)
+          acc = add(acc, mulConstRaw(levelDown(baby[i], level), c[i]));
+      if (!acc)
+        acc = mulConstRaw(levelDown(baby[1], levelOf(baby[1])), 0.0);
+      return addConst(rescale(acc), c[0]);
+    }
+    int j = 0;
+    while ((2 << j) <= d)
+      ++j;
+    std::vector<double> q, r;
+    ::aegis::splitChebyshev(c, 1 << j, q, r);
+    Value hq = evalSplit(q, babyMax, baby, giant);
+    Value hr = evalSplit(r, babyMax, baby, giant);
+    return add(mul(hq, giant[j]), hr);
+  }
+
+  /// Fits f on [lo, hi] to the target error (degree capped) and evaluates it.
+  FailureOr<Value> approximate(Value x, const std::function<double(double)> &f,
+                               double lo, double hi, StringRef what,
+                               int maxDegree = 127,
+                               double target = -1) {
+    if (target < 0)
+      target = approxError;
+    ChebyshevSeries p = ::aegis::fitToError(f, lo, hi, target, maxDegree);
+    double err = ::aegis::maxError(p, f);
+    std::string line;
+    llvm::raw_string_ostream os(line);
+    os << what << " on [" << lo << ", " << hi << "]: degree " << p.degree()
+       << ", max error " << llvm::format("%.2e", err);
+    report.approximations.push_back(os.str());
+    return chebyshev(x, p);
+  }
+
+  //===--- layout helpers -------------------------------------------------===//
+
+  int64_t ctOf(int64_t g) const { return g / S; }
+  int64_t blockOf(int64_t g) const { return (g % S) / Tp; }
+  int64_t tokenOf(int64_t g) const { return g % Tp; }
+
+  /// Per ciphertext, the slot vector with `value(i)` at every element's slot.
+  std::vector<std::vector<double>>
+  scatter(const Packed &x, const std::function<double(int64_t)> &value) {
+    std::vector<std::vector<double>> v(x.cts.size(), std::vector<double>(S, 0.0));
+    for (size_t i = 0; i < x.slot.size(); ++i)
+      v[ctOf(x.slot[i])][x.slot[i] % S] = value(int64_t(i));
+    return v;
+  }
+
+  //===--- ops ----------------------------------------------------------===//
+
+  /// y = x W (+ bias), W constant [K, M], x [..., K].
+  FailureOr<Packed> linear(Operation *op, const Packed &x, const Tensor &w,
+                           const Tensor *bias) {
+    int64_t K = w.shape[0], M = w.shape[1];
+    if (x.shape.empty() || x.shape.back() != K)
+      return fail(op, "matmul operand shapes do not match the weights");
+    int64_t rows = int64_t(x.slot.size()) / K;
+    // Every row must be one token; every feature one (ciphertext, block).
+    std::vector<int64_t> rowToken(rows), featCt(K), featBlock(K);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t k = 0; k < K; ++k) {
+        int64_t g = x.slot[r * K + k];
+        if (k == 0)
+          rowToken[r] = tokenOf(g);
+        if (r == 0)
+          featCt[k] = ctOf(g), featBlock[k] = blockOf(g);
+        if (tokenOf(g) != rowToken[r] || ctOf(g) != featCt[k] ||
+            blockOf(g) != featBlock[k])
+          return fail(op, "operand is not packed one token per block column "
+                          "(unsupported layout for a weight matmul)");
+      }
+    std::set<int64_t> tokens(rowToken.begin(), rowToken.end());
+    if (int64_t(tokens.size()) != rows)
+      return fail(op, "two rows of the operand share a token");
+    int64_t outCts = (M + F - 1) / F;
+    // Block-space matrices per (input ct, output ct): diag[(ci, co)][d][j].
+    std::map<std::pair<int64_t, int64_t>, std::map<int64_t, std::vector<double>>> diags;
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t m = 0; m < M; ++m) {
+        double wv = w.data[k * M + m];
+        if (wv == 0)
+          continue;
+        int64_t co = m / F, jo = m % F, ci = featCt[k], ji = featBlock[k];
+        int64_t d = ((ji - jo) % F + F) % F;
+        auto &vec = diags[{ci, co}][d];
+        if (vec.empty())
+          vec.assign(S, 0.0);
+        for (int64_t t : tokens)
+          vec[jo * Tp + t] = wv;
+      }
+    // Baby-step size: minimise babies + giants over the union of diagonals.
+    std::set<int64_t> allD;
+    for (auto &kv : diags)
+      for (auto &dv : kv.second)
+        allD.insert(dv.first);
+    int64_t bestB = 1, bestCost = INT64_MAX;
+    for (int64_t B = 1; B <= F; B <<= 1) {
+      std::set<int64_t> babies, giants;
+      for (int64_t d : allD)
+        babies.insert(d % B), giants.insert(d / B);
+      int64_t cost = int64_t(babies.size()) * int64_t(x.cts.size()) +
+                     int64_t(giants.size()) * outCts;
+      if (cost < bestCost)
+        bestCost = cost, bestB = B;
+    }
+    int64_t B = bestB;
+    // Baby rotations of every input ciphertext (shared by all outputs).
+    std::map<std::pair<int64_t, int64_t>, Value> babyRot;
+    auto baby = [&](int64_t ci, int64_t i) {
+      auto key = std::make_pair(ci, i);
+      auto it = babyRot.find(key);
+      if (it != babyRot.end())
+        return it->second;
+      return babyRot[key] = rotate(x.cts[ci], i * Tp);
+    };
+    Packed y;
+    y.shape = x.shape;
+    y.shape.back() = M;
+    for (int64_t co = 0; co < outCts; ++co) {
+      // giant g -> sum_i rot(D_{gB+i}, -gB Tp) * rot(x, i Tp)
+      std::map<int64_t, Value> giantSums;
+      for (auto &kv : diags) {
+        if (kv.first.second != co)
+          continue;
+        int64_t ci = kv.first.first;
+        for (auto &dv : kv.second) {
+          int64_t d = dv.first, g = d / B, i = d % B;
+          std::vector<double> rotated(S);
+          int64_t shift = g * B * Tp;
+          for (int64_t s = 0; s < S; ++s)
+            rotated[s] = dv.second[((s - shift) % S + S) % S];
+          Value term = mulPlainRaw(baby(ci, i), rotated);
+          giantSums[g] = add(giantSums[g], term);
+        }
+      }
+      Value acc;
+      for (auto &gs : giantSums)
+        acc = add(acc, rotate(gs.second, gs.first * B * Tp));
+      if (!acc)
+        return fail(op, "the weight matrix is all zeros for some outputs");
+      y.cts.push_back(rescale(acc));
+    }
+    y.slot.resize(rows * M);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t m = 0; m < M; ++m)
+        y.slot[r * M + m] = (m / F) * S + (m % F) * Tp + rowToken[r];
+    if (bias) {
+      Tensor bb = ::aegis::nn::expand(*bias, y.shape);
+      auto vals = scatter(y, [&](int64_t i) { return bb.data[i]; });
+      for (size_t c = 0; c < y.cts.size(); ++c)
+        y.cts[c] = addPlain(y.cts[c], vals[c]);
+    }
+    return y;
+  }
+
+  /// Element-wise with a constant (broadcast).
+  Packed withConstant(const Packed &x, const Tensor &c, bool multiply,
+                      bool subtractFrom = false, bool negate = false) {
+    Tensor cc = ::aegis::nn::expand(c, x.shape);
+    auto vals = scatter(x, [&](int64_t i) { return cc.data[i]; });
+    Packed y = x;
+    for (size_t k = 0; k < x.cts.size(); ++k) {
+      Value v = x.cts[k];
+      if (negate)
+        v = b.create<ck::NegateOp>(loc, v.getType(), v);
+      if (multiply)
+        v = mulPlain(v, vals[k]);
+      else {
+        if (subtractFrom) {
+          for (double &e : vals[k])
+            e = -e;
+        }
+        v = addPlain(v, vals[k]);
+      }
+      y.cts[k] = v;
+    }
+    return y;
+  }
+
+  FailureOr<Packed> binary(Operation *op, const Packed &x, const Packed &y,
+                           bool subtract, bool multiply) {
+    if (x.slot != y.slot || x.cts.size() != y.cts.size())
+      return fail(op, "operands are packed differently (element-wise ops "
+                      "need equal layouts; re-layout is not implemented)");
+    Packed r = x;
+    for (size_t k = 0; k < x.cts.size(); ++k)
+      r.cts[k] = multiply ? mul(x.cts[k], y.cts[k])
+                 : subtract ? sub(x.cts[k], y.cts[k])
+                            : add(x.cts[k], y.cts[k]);
+    return r;
+  }
+
+  /// Sum of every block of each ciphertext into every block (per token).
+  Value sumBlocks(Value v) {
+    for (int64_t s = 1; s < F; s <<= 1)
+      v = add(v, rotate(v, s * Tp));
+    return v;
+  }
+
+  FailureOr<Packed> layerNorm(nnd::LayerNormOp op, const Packed &x,
+                              const Tensor *gamma, const Tensor *beta) {
+    int64_t K = x.shape.back();
+    int64_t axis = int64_t(op.getAxis());
+    if (axis < 0)
+      axis += int64_t(x.shape.size());
+    if (axis != int64_t(x.shape.size()) - 1)
+      return fail(op, "layer_norm over more than the last axis");
+    auto varRange = op->getAttrOfType<DenseF64ArrayAttr>("nn.variance_range");
+    if (!varRange)
+      return fail(op, "has no nn.variance_range (run aegis-nn-calibrate)");
+    // Valid-element masks scaled by 1/K.
+    auto maskK = scatter(x, [&](int64_t) { return 1.0 / double(K); });
+    Value sum1, sum2;
+    for (size_t c = 0; c < x.cts.size(); ++c) {
+      sum1 = add(sum1, mulPlain(x.cts[c], maskK[c]));
+      sum2 = add(sum2, mulPlain(square(x.cts[c]), maskK[c]));
+    }
+    Value mean = sumBlocks(sum1);
+    Value meanSq = sumBlocks(sum2);
+    double eps = op.getEpsilon().convertToDouble();
+    Value var = addConst(sub(meanSq, square(mean)), eps);
+    double lo = varRange[0], hi = varRange[1];
+    double vlo = std::max(lo * (1 - margin), lo * 0.25), vhi = hi * (1 + margin);
+    // Slots that hold no element get a variance inside the range.
+    std::vector<double> fill(S, 0.5 * (vlo + vhi));
+    for (int64_t g : x.slot)
+      fill[g % S] = 0;
+    // Fill every block of the valid tokens too: they hold the real variance.
+    std::set<int64_t> toks;
+    for (int64_t g : x.slot)
+      toks.insert(tokenOf(g));
+    for (int64_t s = 0; s < S; ++s)
+      if (toks.count(s % Tp))
+        fill[s] = 0;
+    var = addPlain(var, fill);
+    auto f = [](double v) { return 1.0 / std::sqrt(v); };
+    // Chebyshev to a coarse error, then Newton steps y <- y (3 - v y^2) / 2.
+    ChebyshevSeries p = ::aegis::fitToError(f, vlo, vhi, 1e-2 / std::sqrt(vlo), 31);
+    double relErr = 0;
+    for (int i = 0; i <= 512; ++i) {
+      double v = vlo + (vhi - vlo) * i / 512.0;
+      relErr = std::max(relErr, std::fabs(p.evaluate(v) * std::sqrt(v) - 1));
+    }
+    int newton = 0;
+    double e = relErr;
+    while (e > approxError / 8 && newton < 4)
+      e = 1.5 * e * e + e * e * e / 2, ++newton; // |e'| <= 3/2 e^2 + e^3/2
+    Value y = chebyshev(var, p);
+    for (int i = 0; i < newton; ++i) {
+      Value y2v = mul(square(y), var);
+      y = mul(mulConst(y, 0.5), addConst(mulInt(b.create<ck::NegateOp>(loc, y2v.getType(), y2v), 1), 3.0));
+    }
+    {
+      std::string line;
+      llvm::raw_string_ostream os(line);
+      os << "layer_norm 1/sqrt(var) on [" << vlo << ", " << vhi << "]: degree "
+         << p.degree() << " + " << newton << " Newton steps, relative error "
+         << llvm::format("%.2e", e);
+      report.approximations.push_back(os.str());
+    }
+    Packed r = x;
+    for (size_t c = 0; c < x.cts.size(); ++c) {
+      Value d = sub(x.cts[c], mean);
+      if (gamma) {
+        Tensor g = ::aegis::nn::expand(*gamma, x.shape);
+        auto gv = scatter(x, [&](int64_t i) { return g.data[i]; });
+        d = mulPlain(d, gv[c]);
+      }
+      r.cts[c] = mul(d, y);
+    }
+    if (beta)
+      r = withConstant(r, *beta, /*multiply=*/false);
+    return r;
+  }
+
+  FailureOr<Packed> unaryPoly(Operation *op, const Packed &x) {
+    auto range = op->getAttrOfType<DenseF64ArrayAttr>("nn.input_range");
+    if (!range)
+      return fail(op, "has no nn.input_range (run aegis-nn-calibrate)");
+    double lo = range[0], hi = range[1];
+    double w = std::max(hi - lo, 1e-3);
+    lo -= margin * w, hi += margin * w;
+    // Empty slots hold values near 0: keep 0 inside the domain.
+    lo = std::min(lo, -0.05 * w), hi = std::max(hi, 0.05 * w);
+    std::function<double(double)> f;
+    std::string name = op->getName().getStringRef().str();
+    int maxDeg = 63;
+    if (auto g = dyn_cast<nnd::GeluOp>(op)) {
+      bool tanhForm = g.getApproximate() == "tanh";
+      f = tanhForm ? [](double v) {
+            return 0.5 * v * (1 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
+          }
+                   : [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); };
+      name += tanhForm ? " (tanh)" : " (erf)";
+    } else if (isa<nnd::ReluOp>(op)) {
+      f = [](double v) { return v > 0 ? v : 0.0; };
+      maxDeg = 127;
+    } else if (isa<nnd::TanhOp>(op)) {
+      f = [](double v) { return std::tanh(v); };
+    } else if (isa<nnd::ErfOp>(op)) {
+      f = [](double v) { return std::erf(v); };
+    } else if (isa<nnd::SigmoidOp>(op)) {
+      f = [](double v) { return 1 / (1 + std::exp(-v)); };
+    } else if (isa<nnd::ExpOp>(op)) {
+      f = [](double v) { return std::exp(v); };
+    } else {
+      return fail(op, "has no polynomial approximation");
+    }
+    Packed r = x;
+    for (size_t c = 0; c < x.cts.size(); ++c) {
+      auto v = approximate(x.cts[c], f, lo, hi, name, maxDeg);
+      if (failed(v))
+        return failure();
+      r.cts[c] = *v;
+      if (c + 1 < x.cts.size())
+        report.approximations.pop_back();
+    }
+    return r;
+  }
+
+  FailureOr<Packed> attention(nnd::AttentionOp op, const Packed &q,
+                              const Packed &k, const Packed &v,
+                              const Tensor *mask) {
+    // q, k, v: [..., H, T, dh] with leading unit dims.
+    int64_t rank = q.shape.size();
+    if (rank < 2 || k.shape != q.shape || v.shape != q.shape)
+      return fail(op, "needs q, k and v of one shape [..., heads, tokens, dim]");
+    int64_t dh = q.shape[rank - 1], T = q.shape[rank - 2];
+    int64_t H = int64_t(q.slot.size()) / (T * dh);
+    if (T > Tp)
+      return fail(op, "more tokens than the packing's token block");
+    auto scoreRange = op->getAttrOfType<DenseF64ArrayAttr>("nn.score_range");
+    auto rowMax = op->getAttrOfType<DenseF64ArrayAttr>("nn.row_max_range");
+    if (!scoreRange || !rowMax)
+      return fail(op, "has no nn.score_range / nn.row_max_range (run "
+                      "aegis-nn-calibrate)");
+    struct HeadLayout {
+      int64_t ct, base;
+    };
+    auto headLayout = [&](const Packed &x, int64_t h, HeadLayout &out) {
+      for (int64_t t = 0; t < T; ++t)
+        for (int64_t d = 0; d < dh; ++d) {
+          int64_t g = x.slot[(h * T + t) * dh + d];
+          if (t == 0 && d == 0)
+            out = {ctOf(g), blockOf(g)};
+          if (tokenOf(g) != t || ctOf(g) != out.ct || blockOf(g) != out.base + d)
+            return false;
+        }
+      return out.base + dh <= F;
+    };
+    // Group heads by ciphertexts and the K/V block offsets.
+    std::map<std::array<int64_t, 5>, std::vector<int64_t>> groups;
+    std::vector<int64_t> qBase(H);
+    for (int64_t h = 0; h < H; ++h) {
+      HeadLayout lq, lk, lv;
+      if (!headLayout(q, h, lq) || !headLayout(k, h, lk) || !headLayout(v, h, lv))
+        return fail(op, "q, k or v is not packed one head per run of blocks "
+                        "(unsupported layout)");
+      qBase[h] = lq.base;
+      groups[{lq.ct, lk.ct, lv.ct, lk.base - lq.base, lv.base - lq.base}].push_back(h);
+    }
+    double scale = op.getScale().convertToDouble();
+    // Mask (additive, broadcast to [H, T, T]); <= -1e4 means removed.
+    Tensor m;
+    if (mask) {
+      Shape ms = {H, T, T};
+      Tensor mk = *mask;
+      // Drop leading unit dims so it broadcasts against [H, T, T].
+      while (mk.shape.size() > 3 && mk.shape.front() == 1)
+        mk.shape.erase(mk.shape.begin());
+      m = ::aegis::nn::expand(mk, ms);
+    } else {
+      m = Tensor(Shape{H, T, T});
+    }
+    auto maskAt = [&](int64_t h, int64_t t, int64_t t2) {
+      return m.data[(h * T + t) * T + t2];
+    };
+    double smax = scoreRange[1];
+    double slo = scoreRange[0] - margin * (scoreRange[1] - scoreRange[0]);
+    double shi = scoreRange[1] + margin * (scoreRange[1] - scoreRange[0]) + 1e-3;
+    slo = std::min(slo, -1e-3), shi = std::max(shi, 1e-3);
+    // e = exp(s - smax) on [slo, shi] (contains 0, the empty slots' value).
+    auto fexp = [smax](double s) { return std::exp(s - smax); };
+    ChebyshevSeries pexp = ::aegis::fitToError(fexp, slo, shi, approxError / (4 * T), 63);
+    double p0 = pexp.evaluate(0.0);
+    // Row sums lie in [exp(rowmax_lo - smax), T exp(shi - smax)].
+    double rlo = std::exp(rowMax[0] - margin * (scoreRange[1] - scoreRange[0]) - smax);
+    double rhi = double(T) * std::exp(shi - smax) * 1.05;
+    auto finv = [](double x) { return 1.0 / x; };
+    ChebyshevSeries pinv = ::aegis::fitToError(finv, rlo, rhi, 0.2 / rlo, 31);
+    double relInv = 0;
+    for (int i = 0; i <= 1024; ++i) {
+      double x = rlo + (rhi - rlo) * i / 1024.0;
+      relInv = std::max(relInv, std::fabs(pinv.evaluate(x) * x - 1));
+    }
+    if (!(relInv < 0.9))
+      return fail(op, "softmax denominators span [" + std::to_string(rlo) + ", " +
+                          std::to_string(rhi) +
+                          "], too wide for the inverse approximation");
+    int newton = 0;
+    double e = relInv;
+    while (e > approxError / 8 && newton < 6)
+      e = e * e, ++newton;
+    {
+      std::string line;
+      llvm::raw_string_ostream os(line);
+      os << "attention exp(s - " << llvm::format("%.3f", smax) << ") on ["
+         << llvm::format("%.3f", slo) << ", " << llvm::format("%.3f", shi)
+         << "]: degree " << pexp.degree() << ", max error "
+         << llvm::format("%.2e", ::aegis::maxError(pexp, fexp))
+         << "; 1/sum on [" << llvm::format("%.3g", rlo) << ", "
+         << llvm::format("%.3g", rhi) << "]: degree " << pinv.degree() << " + "
+         << newton << " Newton steps, relative error " << llvm::format("%.2e", e);
+      report.approximations.push_back(os.str());
+    }
+    Packed out = q;
+    SmallVector<Value> outCts(q.cts.size());
+    for (auto &[key, heads] : groups) {
+      int64_t cq = key[0], ckt = key[1], cv = key[2];
+      int64_t shiftK = key[3] * Tp, shiftV = key[4] * Tp;
+      // Offsets r = t2 - t with at least one kept entry.
+      std::vector<int64_t> offsets;
+      for (int64_t r = -(T - 1); r <= T - 1; ++r) {
+        bool any = false;
+        for (int64_t h : heads)
+          for (int64_t t = 0; t < T && !any; ++t)
+            if (t + r >= 0 && t + r < T && maskAt(h, t, t + r) > -1e4)
+              any = true;
+        if (any)
+          offsets.push_back(r);
+      }
+      int64_t R = offsets.size();
+      int64_t G = (R + dh - 1) / dh;
+      std::vector<Value> packedRaw(G);
+      std::vector<std::vector<double>> addMask(G, std::vector<double>(S, 0.0));
+      std::vector<std::vector<double>> invalid(G, std::vector<double>(S, 1.0));
+      for (int64_t j = 0; j < R; ++j) {
+        int64_t r = offsets[j], gi = j / dh, p = j % dh;
+        Value kr = rotate(k.cts[ckt], shiftK + r);
+        Value prod = mul(q.cts[cq], kr);
+        // Sum over the head's dh blocks (valid at the head's first block).
+        Value s = prod;
+        if ((dh & (dh - 1)) == 0) {
+          for (int64_t st = 1; st < dh; st <<= 1)
+            s = add(s, rotate(s, st * Tp));
+        } else {
+          Value acc = prod;
+          for (int64_t d = 1; d < dh; ++d)
+            acc = add(acc, rotate(prod, d * Tp));
+          s = acc;
+        }
+        // Keep the valid entries (times the scale) and move them to block
+        // base + p.
+        std::vector<double> keep(S, 0.0);
+        for (int64_t h : heads)
+          for (int64_t t = 0; t < T; ++t) {
+            int64_t t2 = t + r;
+            if (t2 < 0 || t2 >= T || maskAt(h, t, t2) <= -1e4)
+              continue;
+            keep[qBase[h] * Tp + t] = scale;
+            int64_t dst = (qBase[h] + p) * Tp + t;
+            addMask[gi][dst] = maskAt(h, t, t2);
+            invalid[gi][dst] = 0.0;
+          }
+        Value kept = rotate(mulPlainRaw(s, keep), -p * Tp);
+        packedRaw[gi] = add(packedRaw[gi], kept);
+      }
+      std::vector<Value> ex(G);
+      Value sum;
+      for (int64_t gi = 0; gi < G; ++gi) {
+        Value sc = addPlain(rescale(packedRaw[gi]), addMask[gi]);
+        Value ev = chebyshev(sc, pexp);
+        // Empty slots evaluated p(0): remove it exactly.
+        std::vector<double> sub0(S);
+        for (int64_t s = 0; s < S; ++s)
+          sub0[s] = -p0 * invalid[gi][s];
+        ex[gi] = addPlain(ev, sub0);
+        sum = add(sum, ex[gi]);
+      }
+      for (int64_t st = 1; st < dh; st <<= 1)
+        sum = add(sum, rotate(sum, st * Tp));
+      if ((dh & (dh - 1)) != 0)
+        return fail(op, "head dimension must be a power of two");
+      // Slots other than (head base, token) get a harmless denominator.
+      std::vector<double> fill(S, 0.5 * (rlo + rhi));
+      std::vector<double> baseMask(S, 0.0);
+      for (int64_t h : heads)
+        for (int64_t t = 0; t < T; ++t)
+          fill[qBase[h] * Tp + t] = 0, baseMask[qBase[h] * Tp + t] = 1;
+      sum = addPlain(sum, fill);
+      Value inv = chebyshev(sum, pinv);
+      for (int i = 0; i < newton; ++i) {
+        Value xy = mul(sum, inv);
+        inv = mul(inv, addConst(b.create<ck::NegateOp>(loc, xy.getType(), xy), 2.0));
+      }
+      // Broadcast 1/sum over the head's blocks.
+      Value invB = mulPlain(inv, baseMask);
+      for (int64_t st = 1; st < dh; st <<= 1)
+        invB = add(invB, rotate(invB, -st * Tp));
+      Value acc;
+      for (int64_t j = 0; j < R; ++j) {
+        int64_t r = offsets[j], gi = j / dh, p = j % dh;
+        Value a = mul(ex[gi], invB);
+        std::vector<double> pick(S, 0.0);
+        for (int64_t h : heads)
+          for (int64_t t = 0; t < T; ++t)
+            pick[(qBase[h] + p) * Tp + t] = 1.0;
+        Value col = rotate(mulPlain(a, pick), p * Tp);
+        for (int64_t st = 1; st < dh; st <<= 1)
+          col = add(col, rotate(col, -st * Tp));
+        Value vr = rotate(v.cts[cv], shiftV + r);
+        acc = add(acc, mul(col, vr));
+      }
+      outCts[cq] = add(outCts[cq], acc);
+    }
+    // Ciphertexts of q that hold no head of the output stay empty: drop.
+    Packed result;
+    result.shape = q.shape;
+    std::map<int64_t, int64_t> renumber;
+    for (size_t c = 0; c < outCts.size(); ++c)
+      if (outCts[c]) {
+        renumber[c] = result.cts.size();
+        result.cts.push_back(outCts[c]);
+      }
+    result.slot = q.slot;
+    for (int64_t &g : result.slot)
+      g = renumber.at(ctOf(g)) * S + g % S;
+    return result;
+  }
+
+  FailureOr<Packed> fail(Operation *op, const std::string &msg) {
+    op->emitError() << "cannot lower to CKKS: " << msg;
+    return failure();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+struct LowerNNToCKKSPass
+    : public mlir::aegis::impl::LowerNNToCKKSBase<LowerNNToCKKSPass> {
+  using LowerNNToCKKSBase::LowerNNToCKKSBase;
+
+  void runOnOperation() override;
+
+  /// Lowers `entry` into a new function at the top level `top`; returns it.
+  FailureOr<func::FuncOp> lower(func::FuncOp entry, int64_t slots,
+                                int64_t tokensPadded, unsigned top,
+                                Report &report);
+};
+
+/// Constant value of an nn value (folded constants only).
+FailureOr<Tensor> constantOf(Value v) {
+  auto c = v.getDefiningOp<nnd::ConstantOp>();
+  if (!c)
+    return failure();
+  return nnd::tensorFromAttr(c.getValue(), c.getLoc());
+}
+
+Shape shapeOf(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  return Shape(t.getShape().begin(), t.getShape().end());
+}
+
+/// Relabels slots as the layout op does to element indices.
+FailureOr<std::vector<int64_t>> relabel(Operation *op,
+                                        const std::vector<int64_t> &slot,
+                                        const Shape &inShape) {
+  Tensor idx(inShape);
+  for (size_t i = 0; i < slot.size(); ++i)
+    idx.data[i] = double(slot[i]);
+  Shape outShape = shapeOf(op->getResult(0));
+  Tensor out;
+  if (isa<nnd::ReshapeOp>(op)) {
+    out = idx;
+    out.shape = outShape;
+  } else if (auto t = dyn_cast<nnd::TransposeOp>(op)) {
+    out = ::aegis::nn::transpose(
+        idx, std::vector<int64_t>(t.getPerm().begin(), t.getPerm().end()));
+  } else if (auto s = dyn_cast<nnd::SliceOp>(op)) {
+    out = ::aegis::nn::slice(
+        idx, std::vector<int64_t>(s.getStarts().begin(), s.getStarts().end()),
+        std::vector<int64_t>(s.getAxes().begin(), s.getAxes().end()),
+        std::vector<int64_t>(s.getSteps().begin(), s.getSteps().end()),
+        outShape);
+  } else {
+    return failure();
+  }
+  std::vector<int64_t> r(out.data.size());
+  for (size_t i = 0; i < r.size(); ++i)
+    r[i] = int64_t(out.data[i]);
+  return r;
+}
+
+FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
+                                                 int64_t slots,
+                                                 int64_t tokensPadded,
+                                                 unsigned top, Report &report) {
+  ModuleOp module = getOperation();
+  OpBuilder b(module.getContext());
+  b.setInsertionPointToEnd(module.getBody());
+  Location loc = entry.getLoc();
+  unsigned bitsNow = scaleBits;
+  Lowering L(b, loc, slots, tokensPadded, bitsNow, margin, approxError, report);
+
+  // Arguments: one ciphertext per F features, canonical layout.
+  SmallVector<Type> argTypes;
+  SmallVector<DictionaryAttr> argAttrs;
+  struct ArgInfo {
+    Shape shape;
+    int64_t cts;
+    std::vector<int64_t> slot;
+  };
+  std::vector<ArgInfo> args;
+  for (BlockArgument a : entry.getArguments()) {
+    auto type = dyn_cast<RankedTensorType>(a.getType());
+    if (!type || !isa<FloatType>(type.getElementType()) || type.getRank() < 1) {
+      emitError(a.getLoc()) << "cannot lower to CKKS: argument #"
+                            << a.getArgNumber()
+                            << " must be a float tensor (integer inputs such "
+                               "as token ids run on the client: split the "
+                               "model after the embeddings)";
+      return failure();
+    }
+    Shape s(type.getShape().begin(), type.getShape().end());
+    int64_t K = s.back(), n = Tensor::numElements(s), rows = n / K;
+    if (rows > tokensPadded) {
+      emitError(a.getLoc()) << "cannot lower to CKKS: " << rows
+                            << " rows exceed the token block";
+      return failure();
+    }
+    ArgInfo info{s, (K + L.F - 1) / L.F, {}};
+    info.slot.resize(n);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t k = 0; k < K; ++k)
+        info.slot[r * K + k] = (k / L.F) * slots + (k % L.F) * tokensPadded + r;
+    StringRef name = "x";
+    if (auto n = entry.getArgAttrOfType<StringAttr>(a.getArgNumber(), "nn.name"))
+      name = n.getValue();
+    for (int64_t c = 0; c < info.cts; ++c) {
+      argTypes.push_back(L.ctType(top, bitsNow));
+      NamedAttrList attrs;
+      attrs.append("ckks.name", b.getStringAttr(name));
+      attrs.append("ckks.shape", b.getDenseI64ArrayAttr(s));
+      std::vector<int32_t> map(info.slot.begin(), info.slot.end());
+      if (c == 0)
+        attrs.append("ckks.slot_map", b.getDenseI32ArrayAttr(map));
+      argAttrs.push_back(attrs.getDictionary(b.getContext()));
+    }
+    args.push_back(std::move(info));
+  }
+  auto func = b.create<func::FuncOp>(
+      loc, "main", b.getFunctionType(argTypes, {}));
+  Block *body = func.addEntryBlock();
+  for (size_t i = 0; i < argAttrs.size(); ++i)
+    func.setArgAttrs(i, argAttrs[i]);
+  b.setInsertionPointToStart(body);
+
+  llvm::DenseMap<Value, Packed> enc;
+  {
+    unsigned argIndex = 0;
+    for (auto [i, info] : llvm::enumerate(args)) {
+      Packed p;
+      p.shape = info.shape;
+      p.slot = info.slot;
+      for (int64_t c = 0; c < info.cts; ++c)
+        p.cts.push_back(body->getArgument(argIndex++));
+      enc[entry.getArgument(i)] = std::move(p);
+    }
+  }
+  auto cleanup = [&]() -> FailureOr<func::FuncOp> {
+    func.erase();
+    return failure();
+  };
+
+  for (Operation &opRef : entry.getBody().front()) {
+    Operation *op = &opRef;
+    if (isa<nnd::ConstantOp>(op))
+      continue;
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      SmallVector<Value> results;
+      SmallVector<DictionaryAttr> resAttrs;
+      for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+        auto it = enc.find(v);
+        if (it == enc.end()) {
+          ret.emitError() << "cannot lower to CKKS: result #" << i
+                          << " is not computed from the encrypted inputs";
+          return cleanup();
+        }
+        StringRef name = "y";
+        if (auto n = entry.getResultAttrOfType<StringAttr>(i, "nn.name"))
+          name = n.getValue();
+        for (auto [c, ct] : llvm::enumerate(it->second.cts)) {
+          results.push_back(ct);
+          NamedAttrList attrs;
+          attrs.append("ckks.name", b.getStringAttr(name));
+          attrs.append("ckks.shape", b.getDenseI64ArrayAttr(it->second.shape));
+          std::vector<int32_t> map(it->second.slot.begin(), it->second.slot.end());
+          if (c == 0)
+            attrs.append("ckks.slot_map", b.getDenseI32ArrayAttr(map));
+          resAttrs.push_back(attrs.getDictionary(b.getContext()));
+        }
+      }
+      b.create<func::ReturnOp>(loc, results);
+      SmallVector<Type> resTypes;
+      for (Value r : results)
+        resTypes.push_back(r.getType());
+      func.setType(b.getFunctionType(argTypes, resTypes));
+      for (size_t i = 0; i < resAttrs.size(); ++i)
+        func.setResultAttrs(i, resAttrs[i]);
+      break;
+    }
+    // Ops whose operands are all constants were folded by the importer;
+    // anything left must take an encrypted operand.
+    auto encOperand = [&](unsigned i) -> const Packed * {
+      auto it = enc.find(op->getOperand(i));
+      return it == enc.end() ? nullptr : &it->second;
+    };
+    FailureOr<Packed> result = failure();
+    bool handled = true;
+    if (isa<nnd::ReshapeOp, nnd::TransposeOp, nnd::SliceOp>(op)) {
+      const Packed *x = encOperand(0);
+      if (!x)
+        handled = false;
+      else {
+        auto slots2 = relabel(op, x->slot, x->shape);
+        Packed p = *x;
+        p.slot = *slots2;
+        p.shape = shapeOf(op->getResult(0));
+        result = p;
+      }
+    } else if (auto mm = dyn_cast<nnd::MatMulOp>(op)) {
+      const Packed *x = encOperand(0);
+      auto w = constantOf(mm.getRhs());
+      if (!x || failed(w) || w->shape.size() != 2) {
+        op->emitError() << "cannot lower to CKKS: only encrypted x constant "
+                           "2-D weight matmuls are supported";
+        return cleanup();
+      }
+      // Fuse a following bias add.
+      result = L.linear(op, *x, *w, nullptr);
+    } else if (auto g = dyn_cast<nnd::GemmOp>(op)) {
+      const Packed *x = encOperand(0);
+      auto w = constantOf(g.getB());
+      if (!x || failed(w) || g.getTransA() ||
+          g.getAlpha().convertToDouble() != 1.0) {
+        op->emitError() << "cannot lower to CKKS: gemm needs an encrypted A "
+                           "(not transposed), constant B and alpha = 1";
+        return cleanup();
+      }
+      Tensor wt = *w;
+      if (g.getTransB())
+        wt = ::aegis::nn::transpose(wt, {1, 0});
+      FailureOr<Tensor> c = failure();
+      if (g.getC()) {
+        c = constantOf(g.getC());
+        if (failed(c)) {
+          op->emitError() << "cannot lower to CKKS: gemm bias must be constant";
+          return cleanup();
+        }
+        for (double &e : c->data)
+          e *= g.getBeta().convertToDouble();
+      }
+      result = L.linear(op, *x, wt, g.getC() ? &*c : nullptr);
+    } else if (isa<nnd::AddOp, nnd::SubOp, nnd::MulOp>(op)) {
+      const Packed *x = encOperand(0), *y = encOperand(1);
+      bool isSub = isa<nnd::SubOp>(op), isMul = isa<nnd::MulOp>(op);
+      Shape outShape = shapeOf(op->getResult(0));
+      if (x && y) {
+        if (x->shape != outShape || y->shape != outShape) {
+          op->emitError() << "cannot lower to CKKS: broadcasting between two "
+                             "encrypted tensors";
+          return cleanup();
+        }
+        result = L.binary(op, *x, *y, isSub, isMul);
+      } else if (x || y) {
+        auto c = constantOf(op->getOperand(x ? 1 : 0));
+        const Packed *e = x ? x : y;
+        if (failed(c) || e->shape != outShape) {
+          op->emitError() << "cannot lower to CKKS: the plaintext operand must "
+                             "be a constant broadcast to the encrypted one";
+          return cleanup();
+        }
+        if (isMul)
+          result = L.withConstant(*e, *c, true);
+        else if (isSub && x) // x - c
+          result = L.withConstant(*e, *c, false, /*subtractFrom=*/true);
+        else if (isSub) // c - y
+          result = L.withConstant(*e, *c, false, false, /*negate=*/true);
+        else
+          result = L.withConstant(*e, *c, false);
+      } else {
+        handled = false;
+      }
+    } else if (auto ln = dyn_cast<nnd::LayerNormOp>(op)) {
+      const Packed *x = encOperand(0);
+      FailureOr<Tensor> gamma = failure(), beta = failure();
+      if (ln.getScale())
+        gamma = constantOf(ln.getScale());
+      if (ln.getBias())
+        beta = constantOf(ln.getBias());
+      if (!x || (ln.getScale() && failed(gamma)) || (ln.getBias() && failed(beta))) {
+        op->emitError() << "cannot lower to CKKS: layer_norm needs an "
+                           "encrypted input and constant scale and bias";
+        return cleanup();
+      }
+      result = L.layerNorm(ln, *x, ln.getScale() ? &*gamma : nullptr,
+                           ln.getBias() ? &*beta : nullptr);
+    } else if (isa<nnd::GeluOp, nnd::ReluOp, nnd::TanhOp, nnd::ErfOp,
+                   nnd::SigmoidOp, nnd::ExpOp>(op)) {
+      const Packed *x = encOperand(0);
+      if (!x)
+        handled = false;
+      else
+        result = L.unaryPoly(op, *x);
+    } else if (auto att = dyn_cast<nnd::AttentionOp>(op)) {
+      const Packed *q = encOperand(0), *k = encOperand(1), *v = encOperand(2);
+      FailureOr<Tensor> mask = failure();
+      if (att.getMask())
+        mask = constantOf(att.getMask());
+      if (!q || !k || !v || (att.getMask() && failed(mask))) {
+        op->emitError() << "cannot lower to CKKS: attention needs encrypted "
+                           "q, k, v and a constant mask";
+        return cleanup();
+      }
+      result = L.attention(att, *q, *k, *v, att.getMask() ? &*mask : nullptr);
+    } else {
+      handled = false;
+    }
+    if (!handled) {
+      op->emitError() << "cannot lower to CKKS: '" << op->getName()
+                      << "' on encrypted data is not supported";
+      return cleanup();
+    }
+    if (failed(result))
+      return cleanup();
+    enc[op->getResult(0)] = std::move(*result);
+  }
+  return func;
+}
+
+/// Bytes of `count` key-switching keys: dnum digits, two polynomials over
+/// the chain and special primes each.
+double keyBytes(unsigned logN, size_t chain, unsigned special, unsigned dnum,
+                size_t count) {
+  return double(count) * dnum * 2 * double(chain + special) *
+         double(int64_t(1) << logN) * 8;
+}
+
+void LowerNNToCKKSPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  if (security != "128" && security != "toy") {
+    emitError(module.getLoc()) << "aegis-nn-to-ckks: security must be 128 or "
+                                  "toy, got '" << security << "'";
+    return signalPassFailure();
+  }
+  bool toy = security == "toy";
+  if (scaleBits == 0)
+    scaleBits = toy ? 36 : 40;
+  if (scaleBits < 20 || scaleBits > 50) {
+    emitError(module.getLoc()) << "aegis-nn-to-ckks: scale-bits must be in 20..50";
+    return signalPassFailure();
+  }
+  if (devices != 1) {
+    emitError(module.getLoc())
+        << "aegis-nn-to-ckks: devices=" << devices
+        << " is not supported by the compiler yet (compile for 1 device and "
+           "run with aegis-run --devices=N, which splits every ciphertext by "
+           "RNS limbs)";
+    return signalPassFailure();
+  }
+  func::FuncOp entry = module.lookupSymbol<func::FuncOp>("main");
+  if (!entry) {
+    auto funcs = module.getOps<func::FuncOp>();
+    if (std::distance(funcs.begin(), funcs.end()) == 1)
+      entry = *funcs.begin();
+  }
+  if (!entry) {
+    emitError(module.getLoc()) << "aegis-nn-to-ckks: need a function named "
+                                  "'main' or exactly one function";
+    return signalPassFailure();
+  }
+  // Token count: the rows of the inputs (the product of all but the last
+  // dimension); the widest feature count decides the slots.
+  int64_t tokens = 1, features = 1;
+  for (Type t : entry.getArgumentTypes())
+    if (auto r = dyn_cast<RankedTensorType>(t); r && r.getRank() >= 1) {
+      tokens = std::max(tokens, r.getNumElements() / r.getShape().back());
+      features = std::max<int64_t>(features, r.getShape().back());
+    }
+  entry.walk([&](Operation *op) {
+    if (isa<nnd::MatMulOp, nnd::GemmOp>(op))
+      if (auto r = dyn_cast<RankedTensorType>(op->getResult(0).getType()))
+        features = std::max<int64_t>(features, r.getShape().back());
+  });
+  int64_t Tp = nextPow2(tokens);
+  unsigned ln = logN;
+  if (ln == 0) {
+    // Smallest ring whose slots hold every feature of a tensor in one
+    // ciphertext, at least 2^10; at 128-bit, the depth decides too (below).
+    ln = 10;
+    while ((int64_t(1) << (ln - 1)) < Tp * nextPow2(features) && ln < 16)
+      ++ln;
+  }
+  if (ln < 10 || ln > 17 || (int64_t(1) << (ln - 1)) < Tp) {
+    emitError(module.getLoc()) << "aegis-nn-to-ckks: log-n " << ln
+                               << " cannot hold " << Tp << " tokens";
+    return signalPassFailure();
+  }
+  // Sizing pass at a virtual top level, then the real one.
+  Report sizing;
+  auto trial = lower(entry, int64_t(1) << (ln - 1), Tp, kTopLevel, sizing);
+  if (failed(trial))
+    return signalPassFailure();
+  unsigned minLevel = kTopLevel;
+  trial->walk([&](Operation *op) {
+    for (Value r : op->getResults())
+      if (auto t = dyn_cast<ck::CiphertextType>(r.getType()))
+        minLevel = std::min(minLevel, t.getLevel());
+  });
+  trial->erase();
+  unsigned depth = kTopLevel - minLevel;
+  // Chain: q_0 (scale + 20 bits of headroom, at most 60) and `depth` primes
+  // of the scale's size; special primes of 60 bits covering a digit.
+  unsigned q0 = std::min(60u, unsigned(scaleBits) + 20);
+  std::vector<int64_t> logQ = {q0};
+  for (unsigned i = 0; i < depth; ++i)
+    logQ.push_back(scaleBits);
+  unsigned K = 3;
+  unsigned perDigit = std::max(1u, (60 * K) / unsigned(scaleBits));
+  // q_0 may be in the first digit: keep that digit within P.
+  while (perDigit > 1 && q0 + (perDigit - 1) * scaleBits > 60 * K)
+    --perDigit;
+  unsigned dnum = (logQ.size() + perDigit - 1) / perDigit;
+  std::vector<int64_t> logP(K, 60);
+  int64_t logQP = 0;
+  for (int64_t v : logQ)
+    logQP += v;
+  logQP += 60 * K;
+  if (!toy) {
+    // Grow the ring until the chain meets the 128-bit bound.
+    while (logQP > ::aegis::ckks::maxLogQP(ln) && ln < 17)
+      ++ln;
+    if (logQP > ::aegis::ckks::maxLogQP(ln)) {
+      emitError(module.getLoc())
+          << "aegis-nn-to-ckks: the program needs multiplicative depth "
+          << depth << " (log2 QP = " << logQP
+          << "), beyond the 128-bit bound of every ring up to 2^17 ("
+          << ::aegis::ckks::maxLogQP(17)
+          << "); bootstrapping placement is not implemented yet: compile "
+             "with security=toy for tests";
+      return signalPassFailure();
+    }
+  }
+  Report rep;
+  auto func = lower(entry, int64_t(1) << (ln - 1), Tp, depth, rep);
+  if (failed(func))
+    return signalPassFailure();
+  // Replace the nn function.
+  StringRef name = entry.getName();
+  std::string keep = name.str();
+  entry.erase();
+  func->setName(keep);
+  module->setAttr(ck::CKKSDialect::kParamsAttrName,
+                  ck::ParamsAttr::get(module.getContext(), ln, logQ, logP, dnum));
+  module->setAttr("ckks.nominal_scale",
+                  IntegerAttr::get(IntegerType::get(module.getContext(), 32),
+                                   scaleBits));
+  // Nominal-scale error: each product rescale scales by q_l / 2^bits.
+  double scaleErr = 0;
+  try {
+    ::aegis::ckks::ParameterSpec spec;
+    spec.logDegree = ln;
+    spec.chainBits.assign(logQ.begin(), logQ.end());
+    spec.specialBits.assign(logP.begin(), logP.end());
+    spec.dnum = dnum;
+    spec.allowInsecure = true;
+    auto params = ::aegis::ckks::Parameters::create(spec);
+    for (size_t i = 1; i < params.chainModuli().size(); ++i)
+      scaleErr = std::max(scaleErr, std::fabs(double(params.chainModuli()[i]) /
+                                                  std::exp2(double(unsigned(scaleBits))) - 1));
+  } catch (const std::exception &e) {
+    emitError(module.getLoc()) << "aegis-nn-to-ckks: " << e.what();
+    return signalPassFailure();
+  }
+  if (report) {
+    llvm::errs() << "aegis compile report\n"
+                 << "  ring N = 2^" << ln << ", " << (int64_t(1) << (ln - 1))
+                 << " slots, token block " << Tp << ", "
+                 << ((int64_t(1) << (ln - 1)) / Tp) << " features per ciphertext\n"
+                 << "  depth " << depth << ": chain " << logQ.size()
+                 << " primes (q0 " << q0 << " bits, " << depth << " x "
+                 << scaleBits << " bits), P = " << K << " x 60 bits, dnum "
+                 << dnum << ", log2 QP = " << logQP << " ("
+                 << (logQP <= ::aegis::ckks::maxLogQP(ln)
+                         ? "128-bit secure"
+                         : "INSECURE: toy parameters")
+                 << ")\n"
+                 << "  nominal scale 2^" << scaleBits
+                 << ", per-product scale error <= "
+                 << llvm::format("%.1e", scaleErr) << "\n"
+                 << "  bootstraps 0\n"
+                 << "  key switches " << (rep.rotations + rep.relinearizations)
+                 << " (" << rep.rotations << " rotations, "
+                 << rep.relinearizations << " relinearizations), "
+                 << rep.mulPlain << " plaintext products, " << rep.rescales
+                 << " rescales\n"
+                 << "  rotation keys " << rep.rotationKeys.size() << " + relinearization: "
+                 << llvm::format("%.1f", keyBytes(ln, logQ.size(), K, dnum,
+                                                  rep.rotationKeys.size() + 1) /
+                                             1048576.0)
+                 << " MiB of evaluation keys (uncompressed)\n";
+    for (const std::string &a : rep.approximations)
+      llvm::errs() << "  approx " << a << "\n";
+  }
+}
+
+} // namespace

@@ -1,0 +1,91 @@
+//===- Pipeline.cpp - the aegis-compile pipeline --------------------------===//
+
+#include "aegis/Conversion/NNToCKKS/Passes.h"
+
+#include "aegis/Dialect/CKKS/Transforms/Passes.h"
+#include "aegis/Dialect/NN/Transforms/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace {
+
+struct CompileOptions : public PassPipelineOptions<CompileOptions> {
+  Option<std::string> security{
+      *this, "security",
+      llvm::cl::desc("128 (default, HE Standard bound enforced) or toy "
+                     "(insecure test parameters, marked in the artifact)"),
+      llvm::cl::init("128")};
+  Option<unsigned> devices{*this, "devices",
+                           llvm::cl::desc("Devices to compile for (1)"),
+                           llvm::cl::init(1)};
+  ListOption<std::string> calibration{
+      *this, "calibration",
+      llvm::cl::desc("Calibration .npy inputs, one per model input (default: "
+                     "16 standard-normal samples)")};
+  Option<int64_t> samples{*this, "samples",
+                          llvm::cl::desc("Random calibration samples"),
+                          llvm::cl::init(16)};
+  Option<std::string> output{
+      *this, "output",
+      llvm::cl::desc("Artifact path (aegis-opt's -o when omitted)"),
+      llvm::cl::init("")};
+  Option<unsigned> scaleBits{*this, "scale-bits",
+                             llvm::cl::desc("log2 of the nominal scale (0: "
+                                            "default)"),
+                             llvm::cl::init(0)};
+  Option<unsigned> logN{*this, "log-n",
+                        llvm::cl::desc("log2 ring degree (0: smallest)"),
+                        llvm::cl::init(0)};
+  Option<bool> report{*this, "report",
+                      llvm::cl::desc("Print the compile report (default on)"),
+                      llvm::cl::init(true)};
+};
+
+std::string &defaultOutput() {
+  static std::string path;
+  return path;
+}
+
+} // namespace
+
+namespace mlir::aegis {
+
+void setCompileOutput(const std::string &path) { defaultOutput() = path; }
+
+void registerCompilePipeline() {
+  PassPipelineRegistration<CompileOptions>(
+      "aegis-compile",
+      "ONNX-imported nn program to an aegis-run artifact: fuse, calibrate, "
+      "lower to ckks, emit (options: security=128|toy devices=1 "
+      "calibration=X.npy samples=N output=F scale-bits=B log-n=L report=B)",
+      [](OpPassManager &pm, const CompileOptions &o) {
+        pm.addPass(nn::createFuse());
+        pm.addPass(createCanonicalizerPass());
+        nn::CalibrateOptions cal;
+        if (!o.calibration.empty()) {
+          cal.inputs.assign(o.calibration.begin(), o.calibration.end());
+        } else {
+          cal.randomSeed = 12345;
+          cal.samples = o.samples;
+        }
+        pm.addPass(nn::createCalibrate(cal));
+        LowerNNToCKKSOptions lower;
+        lower.security = o.security;
+        lower.devices = o.devices;
+        lower.scaleBits = o.scaleBits;
+        lower.logN = o.logN;
+        lower.report = o.report;
+        pm.addPass(createLowerNNToCKKS(lower));
+        ckks::EmitArtifactOptions emit;
+        emit.output = o.output.empty() ? defaultOutput() : std::string(o.output);
+        emit.security = o.security;
+        pm.addPass(ckks::createEmitArtifact(emit));
+      });
+}
+
+} // namespace mlir::aegis
