@@ -2,7 +2,7 @@
 //
 //   keygen  ARTIFACT --secret-key SK --eval-keys EK [--public-key PK] [--seed N]
 //   encrypt ARTIFACT (--secret-key SK | --public-key PK) --input X.npy ...
-//           --ciphertexts IN [--seed N]
+//           --ciphertexts IN [--seed N] [--compact]
 //   eval    ARTIFACT --eval-keys EK --ciphertexts IN --output-ciphertexts OUT
 //           [--backend=cpu|cuda] [--report R.json] [--threads N]
 //   decrypt ARTIFACT --secret-key SK --ciphertexts OUT [--output Y.npy ...]
@@ -91,7 +91,7 @@ Spec specFor(const std::string &command) {
     return {{"--secret-key", "--public-key", "--ciphertexts", "--seed",
              "--threads"},
             {"--input"},
-            {}};
+            {"--compact"}};
   if (command == "eval")
     return {{"--eval-keys", "--ciphertexts", "--output-ciphertexts",
              "--backend", "--report", "--threads"},
@@ -246,6 +246,10 @@ int encrypt(const Args &a) {
   std::string keyPath =
       a.has("--secret-key") ? a.one("--secret-key") : a.one("--public-key");
   std::string ctPath = a.required("--ciphertexts");
+  bool compact = a.switches.count("--compact") != 0;
+  if (compact && !a.has("--secret-key"))
+    throw UsageError{"--compact needs --secret-key (it encrypts with the "
+                     "secret key)"};
   Artifact artifact = readArtifact(a.artifact);
   const std::vector<std::string> &paths = a.all("--input");
   if (paths.size() != artifact.inputs.size())
@@ -265,15 +269,30 @@ int encrypt(const Args &a) {
   }
   auto start = Clock::now();
   auto context = createArtifactContext(artifact, ExecutionBackend::Cpu);
-  ckks::PublicKey pk =
-      parsePublicKey(readSessionFile(keyPath), artifact, context, keyPath);
-  auto cts = encryptInputs(artifact, context, pk, seedFor(a, 2), inputs);
+  Seed seed = seedFor(a, 2);
+  SessionBytes bytes;
+  size_t count = 0;
+  if (compact) {
+    // Symmetric encryption: each ciphertext's c1 is stored as its seed.
+    ClientKeys client =
+        parseClientKeys(readSessionFile(keyPath), artifact, context, keyPath);
+    auto cts = encryptInputsSymmetric(artifact, context, client.secretKey,
+                                      seed, inputs);
+    bytes = serializeSeededInputs(artifact, cts, seed);
+    count = cts.size();
+  } else {
+    ckks::PublicKey pk =
+        parsePublicKey(readSessionFile(keyPath), artifact, context, keyPath);
+    auto cts = encryptInputs(artifact, context, pk, seed, inputs);
+    bytes = serializeCiphertexts(artifact, SessionFileKind::InputCiphertexts,
+                                 cts);
+    count = cts.size();
+  }
   double seconds = secondsSince(start);
-  SessionBytes bytes =
-      serializeCiphertexts(artifact, SessionFileKind::InputCiphertexts, cts);
   writeFile(ctPath, bytes);
-  std::printf("aegis-run encrypt: %zu input(s) in %zu ciphertext(s), %.3f s\n",
-              inputs.size(), cts.size(), seconds);
+  std::printf("aegis-run encrypt: %zu input(s) in %zu %sciphertext(s), "
+              "%.3f s\n",
+              inputs.size(), count, compact ? "seeded " : "", seconds);
   std::printf("  input ciphertexts %s: %zu bytes (%s)\n", ctPath.c_str(),
               bytes.size(), mib(bytes.size()).c_str());
   return 0;
@@ -440,14 +459,16 @@ void printSubcommandUsage(std::FILE *out) {
       "                    [--public-key PK] [--seed N]\n"
       "  aegis-run encrypt ARTIFACT (--secret-key SK | --public-key PK)\n"
       "                    --input X.npy [--input ...] --ciphertexts IN\n"
-      "                    [--seed N]\n"
+      "                    [--seed N] [--compact]\n"
       "  aegis-run eval    ARTIFACT --eval-keys EK --ciphertexts IN\n"
       "                    --output-ciphertexts OUT [--backend=cpu|cuda]\n"
       "                    [--report R.json] [--threads N]\n"
       "  aegis-run decrypt ARTIFACT --secret-key SK --ciphertexts OUT\n"
       "                    [--output Y.npy ...] [--reference R.npy ...]\n"
       "  Without --seed, keygen and encrypt draw fresh OS randomness; with\n"
-      "  the same --seed they reproduce one-shot mode exactly.\n");
+      "  the same --seed they reproduce one-shot mode exactly. encrypt\n"
+      "  --compact (with --secret-key) encrypts symmetrically and stores each\n"
+      "  ciphertext's uniform half as a seed: half the upload.\n");
 }
 
 int runSubcommand(int argc, char **argv) {

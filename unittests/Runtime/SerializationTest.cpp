@@ -183,6 +183,47 @@ TEST(Serialization, PlaintextAndCiphertextRoundTrip) {
   EXPECT_ERROR(readFile(path), "cannot open");
 }
 
+TEST(Serialization, SeededCiphertextRoundTripAtHalfTheSize) {
+  TestSetup &s = shared();
+  auto x = randomValues(64, 64);
+  Seed seed = seedFromInteger(77);
+  Encryptor symmetric(s.context, s.keygen->secretKey(), seed);
+  Ciphertext c0 = symmetric.encrypt(s.encoder->encode(x, 2, s.scale()));
+  Ciphertext c1 = symmetric.encrypt(s.encoder->encode(x, 1, s.scale()));
+  // Encryption k of an Encryptor seeded with S uses deriveSeed(S, k).
+  Bytes b0 = serializeSeeded(c0, deriveSeed(seed, 0));
+  Bytes b1 = serializeSeeded(c1, deriveSeed(seed, 1));
+  EXPECT_EQ(peekObjectKind(b0), ObjectKind::SeededCiphertext);
+  Bytes full = serialize(c0);
+  EXPECT_LT(b0.size(), full.size() / 2 + 100);
+  Ciphertext back0 = deserializeSeededCiphertext(b0, s.context);
+  Ciphertext back1 = deserializeSeededCiphertext(b1, s.context);
+  EXPECT_EQ(serialize(back0), full);
+  EXPECT_EQ(serialize(back1), serialize(c1));
+  EXPECT_LT(maxError(s.decrypt(back1), x), 1e-6);
+
+  // Only fresh symmetric encryptions with that very seed can be seeded.
+  EXPECT_ERROR(serializeSeeded(c0, deriveSeed(seed, 1)),
+               "not a fresh symmetric encryption with this seed");
+  EXPECT_ERROR(serializeSeeded(s.encrypt(x), deriveSeed(seed, 0)),
+               "not a fresh symmetric encryption with this seed");
+  EXPECT_ERROR(serializeSeeded(s.evaluator->multiply(c0, c0), seed),
+               "a seeded ciphertext needs 2 polynomials, not 3");
+  // Kinds do not mix; corruption is caught.
+  EXPECT_ERROR(deserializeCiphertext(b0, s.context),
+               "expected ciphertext data but found seeded ciphertext data "
+               "(kind 8)");
+  EXPECT_ERROR(deserializeSeededCiphertext(full, s.context),
+               "expected seeded ciphertext data but found ciphertext data");
+  Bytes bad = b0;
+  bad[kHeaderSize + 30] ^= 1; // inside the seed
+  EXPECT_ERROR(deserializeSeededCiphertext(bad, s.context),
+               "seeded ciphertext data is corrupt: checksum");
+  poke<uint32_t>(bad, kHeaderSize, 9); // level
+  EXPECT_ERROR(deserializeSeededCiphertext(bad, s.context),
+               "seeded ciphertext has level 9");
+}
+
 TEST(Serialization, FramingCorruptionRejected) {
   TestSetup &s = shared();
   Bytes good = serialize(s.encrypt(randomValues(16, 64)));

@@ -340,3 +340,48 @@ TEST(Session, SecretKeyFilesAreOwnerOnly) {
   EXPECT_ERROR(writeSessionFile("/nonexistent/dir/x.bin", s.ek),
                "/nonexistent/dir/x.bin: cannot open for writing");
 }
+
+TEST(Session, SeededInputsAreHalfTheSizeAndEvaluate) {
+  Split &s = shared();
+  Seed seed = seedFromInteger(11);
+  auto cts = encryptInputsSymmetric(s.artifact, s.context,
+                                    s.client.secretKey, seed, testInputs());
+  SessionBytes seeded = serializeSeededInputs(s.artifact, cts, seed);
+  EXPECT_LT(seeded.size(), s.in.size() / 2 + 400);
+  // A wrong seed cannot describe these ciphertexts.
+  EXPECT_ERROR(serializeSeededInputs(s.artifact, cts, seedFromInteger(12)),
+               "not a fresh symmetric encryption with this seed");
+  auto server = createArtifactContext(s.artifact, ExecutionBackend::Cpu);
+  auto inputs = parseCiphertexts(seeded, s.artifact,
+                                 SessionFileKind::InputCiphertexts, server,
+                                 "in.ct");
+  EXPECT_EQ(serializeCiphertexts(s.artifact,
+                                 SessionFileKind::InputCiphertexts, inputs),
+            serializeCiphertexts(s.artifact,
+                                 SessionFileKind::InputCiphertexts, cts));
+  RunReport report;
+  EvaluationKeys keys = parseEvaluationKeys(s.ek, s.artifact, server, "ek");
+  auto outputs = evaluateEncrypted(s.artifact, server, keys, std::move(inputs),
+                                   RunOptions(), report);
+  // Output files never hold seeded ciphertexts.
+  SessionBytes out = serializeSeededInputs(s.artifact, cts, seed);
+  std::memcpy(out.data() + 12, "\x05\0\0\0", 4); // kind: output
+  reseal(out);
+  EXPECT_ERROR(parseCiphertexts(out, s.artifact,
+                                SessionFileKind::OutputCiphertexts, s.context,
+                                "out.ct"),
+               "out.ct: holds a seeded ciphertext where a ciphertext belongs");
+  auto values = decryptOutputs(
+      s.artifact, s.context, s.client.secretKey,
+      parseCiphertexts(serializeCiphertexts(s.artifact,
+                                            SessionFileKind::OutputCiphertexts,
+                                            outputs),
+                       s.artifact, SessionFileKind::OutputCiphertexts,
+                       s.context, "out.ct"));
+  auto in = testInputs();
+  std::vector<double> p(8);
+  for (size_t i = 0; i < 8; ++i)
+    p[i] = in[0][7 - i] * in[1][i];
+  for (size_t i = 0; i < 8; ++i)
+    EXPECT_NEAR(values[0][i], p[i] + p[(i + 1) % 8], 1e-6) << i;
+}

@@ -258,15 +258,15 @@ void checkCiphertexts(const Artifact &artifact, const Context &context,
     }
 }
 
+namespace {
 std::vector<Ciphertext>
-encryptInputs(const Artifact &artifact, const ContextPtr &context,
-              const PublicKey &publicKey, const Seed &seed,
-              const std::vector<std::vector<double>> &inputs) {
+encryptWith(const Artifact &artifact, const ContextPtr &context,
+            const Encryptor &encryptor,
+            const std::vector<std::vector<double>> &inputs) {
   if (inputs.size() != artifact.inputs.size())
     fail("the artifact takes ", artifact.inputs.size(), " input(s), ",
          inputs.size(), " given");
   Encoder encoder(context);
-  Encryptor encryptor(context, publicKey, seed);
   std::vector<Ciphertext> cts;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorSlot &t = artifact.inputs[i];
@@ -280,6 +280,23 @@ encryptInputs(const Artifact &artifact, const ContextPtr &context,
           encoder.encode(packed[c], t.level, scale, t.slots)));
   }
   return cts;
+}
+} // namespace
+
+std::vector<Ciphertext>
+encryptInputs(const Artifact &artifact, const ContextPtr &context,
+              const PublicKey &publicKey, const Seed &seed,
+              const std::vector<std::vector<double>> &inputs) {
+  return encryptWith(artifact, context, Encryptor(context, publicKey, seed),
+                     inputs);
+}
+
+std::vector<Ciphertext>
+encryptInputsSymmetric(const Artifact &artifact, const ContextPtr &context,
+                       const SecretKey &secretKey, const Seed &seed,
+                       const std::vector<std::vector<double>> &inputs) {
+  return encryptWith(artifact, context, Encryptor(context, secretKey, seed),
+                     inputs);
 }
 
 std::vector<std::vector<double>>
@@ -336,6 +353,16 @@ SessionBytes serializeCiphertexts(const Artifact &artifact,
   for (const Ciphertext &ct : cts)
     records.push_back(serialize(ct));
   return bundle(artifact, kind, records);
+}
+
+SessionBytes serializeSeededInputs(const Artifact &artifact,
+                                   const std::vector<Ciphertext> &cts,
+                                   const Seed &seed) {
+  std::vector<Bytes> records;
+  records.reserve(cts.size());
+  for (size_t k = 0; k < cts.size(); ++k)
+    records.push_back(serializeSeeded(cts[k], deriveSeed(seed, k)));
+  return bundle(artifact, SessionFileKind::InputCiphertexts, records);
 }
 
 SessionFileKind peekSessionFileKind(const SessionBytes &b,
@@ -428,6 +455,12 @@ std::vector<Ciphertext> parseCiphertexts(const SessionBytes &bytes,
   std::vector<Ciphertext> cts;
   cts.reserve(records.size());
   for (const Bytes &r : records) {
+    if (kind == SessionFileKind::InputCiphertexts &&
+        recordKind(r, name) == ObjectKind::SeededCiphertext) {
+      cts.push_back(
+          named(name, [&] { return deserializeSeededCiphertext(r, context); }));
+      continue;
+    }
     requireRecordKind(r, ObjectKind::Ciphertext, name);
     cts.push_back(named(name, [&] { return deserializeCiphertext(r, context); }));
   }

@@ -12,11 +12,15 @@
 //   Plaintext:  u32 level, u64 slots, f64 scale, (level + 1) limbs.
 //   Ciphertext: u32 size, u32 level, u64 slots, f64 scale, size x
 //               (level + 1) limbs.
+//   SeededCiphertext: u32 level, u64 slots, f64 scale, 32-byte seed,
+//               (level + 1) limbs of c0; c1 is the uniform polynomial of the
+//               seed (a fresh symmetric encryption), regenerated on load.
 //
 //===----------------------------------------------------------------------===//
 
 #include "aegis/Runtime/CKKS/Serialization.h"
 
+#include "aegis/Runtime/CKKS/Sampling.h"
 #include "aegis/Runtime/Support/Crc32c.h"
 #include "aegis/Runtime/Support/Error.h"
 
@@ -264,6 +268,8 @@ const char *objectKindName(ObjectKind kind) {
     return "plaintext";
   case ObjectKind::Ciphertext:
     return "ciphertext";
+  case ObjectKind::SeededCiphertext:
+    return "seeded ciphertext";
   }
   return "unknown object";
 }
@@ -278,7 +284,7 @@ ObjectKind peekObjectKind(const Bytes &bytes) {
   require(version == kFormatVersion, "data has format version ", version,
           ": this runtime reads version ", kFormatVersion);
   std::memcpy(&kind, bytes.data() + 10, 2);
-  require(kind >= 1 && kind <= 7, "data has unknown object kind ", kind);
+  require(kind >= 1 && kind <= 8, "data has unknown object kind ", kind);
   return ObjectKind(kind);
 }
 
@@ -468,6 +474,58 @@ Plaintext deserializePlaintext(const Bytes &bytes, const ContextPtr &context) {
   pt.poly() = r.getPoly(ctx, ctx.chainIndices(level), "polynomial");
   r.finish();
   return pt;
+}
+
+namespace {
+/// The uniform polynomial c1 of a symmetric encryption with `seed`, as
+/// Encryptor::encryptZero draws it (stream base 2^32).
+RnsPoly symmetricUniform(const Context &ctx, const Seed &seed,
+                         unsigned level) {
+  return uniformNtt(ctx, seed, uint64_t(1) << 32, ctx.chainIndices(level));
+}
+} // namespace
+
+Bytes serializeSeeded(const Ciphertext &ct, const Seed &seed) {
+  requireContext(ct.context(), "a seeded ciphertext");
+  const Context &ctx = *ct.context();
+  require(ct.size() == 2, "a seeded ciphertext needs 2 polynomials, not ",
+          ct.size());
+  size_t words = (ct.level() + 1) * ctx.degree();
+  std::vector<uint64_t> want(words), have(words);
+  RnsPoly a = symmetricUniform(ctx, seed, ct.level());
+  ctx.backend().copyToHost(want.data(), a.data(), words);
+  ctx.backend().copyToHost(have.data(), ct[1].data(), words);
+  require(want == have, "the ciphertext is not a fresh symmetric encryption "
+                        "with this seed: it cannot be stored seeded");
+  Writer w(ObjectKind::SeededCiphertext, ctx.params());
+  w.put<uint32_t>(ct.level());
+  w.put<uint64_t>(ct.slots());
+  w.put<double>(ct.scale());
+  w.putBytes(seed.data(), seed.size());
+  w.putPoly(ctx, ct[0].data(), ct.level() + 1);
+  return w.finish();
+}
+
+Ciphertext deserializeSeededCiphertext(const Bytes &bytes,
+                                       const ContextPtr &context) {
+  requireContext(context, "a seeded ciphertext");
+  const Context &ctx = *context;
+  Reader r(bytes, ObjectKind::SeededCiphertext);
+  r.checkParameters(ctx.params());
+  uint32_t level = r.get<uint32_t>("level");
+  require(level <= ctx.maxLevel(), "seeded ciphertext has level ", level,
+          ": the parameters allow 0..", ctx.maxLevel());
+  uint64_t slots = r.get<uint64_t>("slot count");
+  checkSlots(r, slots, ctx);
+  double scale = r.get<double>("scale");
+  checkScale(r, scale);
+  Seed seed;
+  r.getBytes(seed.data(), seed.size(), "seed");
+  Ciphertext ct(context, 2, level, scale, slots);
+  ct[0] = r.getPoly(ctx, ctx.chainIndices(level), "polynomial");
+  r.finish();
+  ct[1] = symmetricUniform(ctx, seed, level);
+  return ct;
 }
 
 Ciphertext deserializeCiphertext(const Bytes &bytes,

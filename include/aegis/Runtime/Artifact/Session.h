@@ -22,7 +22,8 @@
 //       16     8  parameter hash (ckks::Parameters::hash())
 //       24     8  artifact fingerprint (artifactFingerprint())
 //       32     8  record count R
-//       40        R records: u64 size S, then S bytes (one serialized object)
+//       40        R records: u64 size S, then S bytes (one serialized object;
+//                 input ciphertexts may be seeded: seed + c0)
 //      end     4  CRC-32C of every byte before it
 //
 // Loaders check, in order: magic, version, checksum, kind, parameter hash,
@@ -108,6 +109,15 @@ encryptInputs(const Artifact &artifact, const ckks::ContextPtr &context,
               const ckks::PublicKey &publicKey, const Seed &seed,
               const std::vector<std::vector<double>> &inputs);
 
+/// The same with symmetric (secret-key) encryption: ciphertext k's c1 is
+/// the uniform polynomial of deriveSeed(seed, k), so serializeSeededInputs
+/// stores it as that seed (input files half the size).
+std::vector<ckks::Ciphertext>
+encryptInputsSymmetric(const Artifact &artifact,
+                       const ckks::ContextPtr &context,
+                       const ckks::SecretKey &secretKey, const Seed &seed,
+                       const std::vector<std::vector<double>> &inputs);
+
 /// Decrypts the output ciphertexts (output by output, register by register)
 /// and unpacks one vector per output tensor.
 std::vector<std::vector<double>>
@@ -153,6 +163,12 @@ SessionBytes serializeCiphertexts(const Artifact &artifact,
                                   SessionFileKind kind,
                                   const std::vector<ckks::Ciphertext> &cts);
 
+/// An input ciphertexts file of encryptInputsSymmetric's ciphertexts made
+/// with `seed`, each stored as its seed and c0 (ckks::serializeSeeded).
+SessionBytes serializeSeededInputs(const Artifact &artifact,
+                                   const std::vector<ckks::Ciphertext> &cts,
+                                   const Seed &seed);
+
 /// The kind in a session file's header after checking magic, version and
 /// checksum.
 SessionFileKind peekSessionFileKind(const SessionBytes &bytes,
@@ -172,6 +188,7 @@ EvaluationKeys parseEvaluationKeys(const SessionBytes &bytes,
                                    const ckks::ContextPtr &context,
                                    const std::string &name);
 /// Also checks count, level, scale (inputs) and slots against the artifact.
+/// Input files may hold seeded ciphertexts.
 std::vector<ckks::Ciphertext>
 parseCiphertexts(const SessionBytes &bytes, const Artifact &artifact,
                  SessionFileKind kind, const ckks::ContextPtr &context,

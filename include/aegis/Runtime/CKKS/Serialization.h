@@ -49,6 +49,8 @@ enum class ObjectKind : uint16_t {
   GaloisKeys = 5,
   Plaintext = 6,
   Ciphertext = 7,
+  /// A fresh symmetric encryption stored as its seed and c0 (half size).
+  SeededCiphertext = 8,
 };
 
 /// "parameters", "secret key", ...
@@ -63,6 +65,11 @@ Bytes serialize(const RelinKey &key);
 Bytes serialize(const GaloisKeys &keys);
 Bytes serialize(const Plaintext &plaintext);
 Bytes serialize(const Ciphertext &ciphertext);
+/// A fresh symmetric encryption (Encryptor with a secret key) as its seed
+/// and c0: about half the size. `seed` is the seed of that encryption
+/// (encryption number k of an Encryptor seeded with S uses deriveSeed(S, k));
+/// throws unless c1 is exactly the uniform polynomial of `seed`.
+Bytes serializeSeeded(const Ciphertext &ciphertext, const Seed &seed);
 
 /// Validates the parameters (security bound included, honouring the stored
 /// insecure opt-in).
@@ -75,6 +82,9 @@ GaloisKeys deserializeGaloisKeys(const Bytes &bytes,
 Plaintext deserializePlaintext(const Bytes &bytes, const ContextPtr &context);
 Ciphertext deserializeCiphertext(const Bytes &bytes,
                                  const ContextPtr &context);
+/// Regenerates c1 from the stored seed.
+Ciphertext deserializeSeededCiphertext(const Bytes &bytes,
+                                       const ContextPtr &context);
 
 /// The kind recorded in a header (after checking size, magic and version).
 ObjectKind peekObjectKind(const Bytes &bytes);
