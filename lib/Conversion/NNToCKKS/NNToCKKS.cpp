@@ -569,9 +569,9 @@ public:
     if (T > Tp)
       return fail(op, "more tokens than the packing's token block");
     auto scoreRange = op->getAttrOfType<DenseF64ArrayAttr>("nn.score_range");
-    auto rowMax = op->getAttrOfType<DenseF64ArrayAttr>("nn.row_max_range");
-    if (!scoreRange || !rowMax)
-      return fail(op, "has no nn.score_range / nn.row_max_range (run "
+    auto lse = op->getAttrOfType<DenseF64ArrayAttr>("nn.logsumexp_range");
+    if (!scoreRange || !lse)
+      return fail(op, "has no nn.score_range / nn.logsumexp_range (run "
                       "aegis-nn-calibrate)");
     struct HeadLayout {
       int64_t ct, base;
@@ -622,9 +622,13 @@ public:
     auto fexp = [smax](double s) { return std::exp(s - smax); };
     ChebyshevSeries pexp = ::aegis::fitToError(fexp, slo, shi, approxError / (4 * T), 63);
     double p0 = pexp.evaluate(0.0);
-    // Row sums lie in [exp(rowmax_lo - smax), T exp(shi - smax)].
-    double rlo = std::exp(rowMax[0] - margin * (scoreRange[1] - scoreRange[0]) - smax);
-    double rhi = double(T) * std::exp(shi - smax) * 1.05;
+    // Row sums of exp(s - smax) are exp(logsumexp - smax): the calibrated
+    // range, widened by the margin (in the exponent, relative to the score
+    // spread) and capped by T exp(shi - smax).
+    double spread = scoreRange[1] - scoreRange[0];
+    double rlo = std::exp(lse[0] - margin * spread - smax);
+    double rhi = std::min(double(T) * std::exp(shi - smax),
+                          std::exp(lse[1] + margin * spread - smax));
     auto finv = [](double x) { return 1.0 / x; };
     ChebyshevSeries pinv = ::aegis::fitToError(finv, rlo, rhi, 0.2 / rlo, 31);
     double relInv = 0;
@@ -958,7 +962,31 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
     };
     FailureOr<Packed> result = failure();
     bool handled = true;
-    if (isa<nnd::ReshapeOp, nnd::TransposeOp, nnd::SliceOp>(op)) {
+    if (auto split = dyn_cast<nnd::SplitOp>(op)) {
+      const Packed *x = encOperand(0);
+      if (x) {
+        int64_t axis = int64_t(split.getAxis());
+        if (axis < 0)
+          axis += int64_t(x->shape.size());
+        std::vector<int64_t> sizes;
+        for (Value r : split.getOutputs())
+          sizes.push_back(shapeOf(r)[axis]);
+        Tensor idx(x->shape);
+        for (size_t i = 0; i < x->slot.size(); ++i)
+          idx.data[i] = double(x->slot[i]);
+        auto parts = ::aegis::nn::split(idx, axis, sizes);
+        for (auto [r, part] : llvm::zip(split.getOutputs(), parts)) {
+          Packed p = *x;
+          p.shape = part.shape;
+          p.slot.assign(part.data.size(), 0);
+          for (size_t i = 0; i < part.data.size(); ++i)
+            p.slot[i] = int64_t(part.data[i]);
+          enc[r] = std::move(p);
+        }
+        continue;
+      }
+      handled = false;
+    } else if (isa<nnd::ReshapeOp, nnd::TransposeOp, nnd::SliceOp>(op)) {
       const Packed *x = encOperand(0);
       if (!x)
         handled = false;
@@ -1103,7 +1131,7 @@ void LowerNNToCKKSPass::runOnOperation() {
   }
   if (devices != 1) {
     emitError(module.getLoc())
-        << "aegis-nn-to-ckks: devices=" << devices
+        << "aegis-nn-to-ckks: devices=" << unsigned(devices)
         << " is not supported by the compiler yet (compile for 1 device and "
            "run with aegis-run --devices=N, which splits every ciphertext by "
            "RNS limbs)";
@@ -1166,11 +1194,21 @@ void LowerNNToCKKSPass::runOnOperation() {
   std::vector<int64_t> logQ = {q0};
   for (unsigned i = 0; i < depth; ++i)
     logQ.push_back(scaleBits);
-  unsigned K = 3;
-  unsigned perDigit = std::max(1u, (60 * K) / unsigned(scaleBits));
-  // q_0 may be in the first digit: keep that digit within P.
-  while (perDigit > 1 && q0 + (perDigit - 1) * scaleBits > 60 * K)
-    --perDigit;
+  // Key switching: at 128-bit, three 60-bit special primes (P eats into the
+  // security budget) and as many digits as that allows; for toy parameters
+  // three digits and enough special primes to cover one (smaller keys and
+  // cheaper key switches; the security bound does not apply).
+  unsigned K, perDigit;
+  if (toy) {
+    perDigit = (unsigned(logQ.size()) + 2) / 3;
+    K = (q0 + (perDigit - 1) * unsigned(scaleBits) + 59) / 60;
+  } else {
+    K = 3;
+    perDigit = std::max(1u, (60 * K) / unsigned(scaleBits));
+    // q_0 may be in the first digit: keep that digit within P.
+    while (perDigit > 1 && q0 + (perDigit - 1) * scaleBits > 60 * K)
+      --perDigit;
+  }
   unsigned dnum = (logQ.size() + perDigit - 1) / perDigit;
   std::vector<int64_t> logP(K, 60);
   int64_t logQP = 0;

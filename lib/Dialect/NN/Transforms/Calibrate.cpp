@@ -10,6 +10,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace mlir::aegis::nn {
@@ -96,7 +97,7 @@ public:
                                          *operands[3], scoresShape);
           // Entries a mask removes (<= -1e4) never reach the softmax's
           // exponential: they are left out of the ranges.
-          std::vector<double> kept, rowMax;
+          std::vector<double> kept, rowMax, logSumExp;
           int64_t keys = scoresShape.back();
           for (size_t r = 0; r * keys < scores.data.size(); ++r) {
             double m = -std::numeric_limits<double>::infinity();
@@ -107,11 +108,20 @@ public:
                 m = std::max(m, s);
               }
             }
-            if (m > kMaskedScore)
-              rowMax.push_back(m);
+            if (!(m > kMaskedScore))
+              continue;
+            rowMax.push_back(m);
+            double sum = 0;
+            for (int64_t j = 0; j < keys; ++j) {
+              double s = scores.data[r * keys + j];
+              if (s > kMaskedScore)
+                sum += std::exp(s - m);
+            }
+            logSumExp.push_back(m + std::log(sum));
           }
           record("nn.score_range", kept);
           record("nn.row_max_range", rowMax);
+          record("nn.logsumexp_range", logSumExp);
         });
   }
 };

@@ -86,7 +86,10 @@ def Calibrate : Pass<"aegis-nn-calibrate", "::mlir::ModuleOp"> {
     * `nn.score_range` on `nn.attention`: the range of `q k^T scale + mask`
       entering its softmax, leaving out entries the mask removes (<= -1e4);
     * `nn.row_max_range` on `nn.attention`: the range of each softmax row's
-      maximum (it bounds the row sums of the exponentials from below).
+      maximum;
+    * `nn.logsumexp_range` on `nn.attention`: the range of each row's
+      log(sum(exp(scores))) over its kept entries (the softmax denominators
+      with any shift c are exp(logsumexp - c)).
 
     Ranges are the min and max over all calibration samples. The module gets
     `nn.calibration_samples`.

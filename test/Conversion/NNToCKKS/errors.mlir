@@ -1,0 +1,60 @@
+// RUN: aegis-opt %s --split-input-file --verify-diagnostics --aegis-nn-to-ckks="security=toy"
+// RUN: not aegis-opt %s --split-input-file --aegis-nn-to-ckks="security=64" 2>&1 | FileCheck %s --check-prefix=SECURITY
+// SECURITY: error: aegis-nn-to-ckks: security must be 128 or toy, got '64'
+// RUN: not aegis-opt %s --split-input-file --aegis-nn-to-ckks="devices=2" 2>&1 | FileCheck %s --check-prefix=DEVICES
+// DEVICES: error: aegis-nn-to-ckks: devices=2 is not supported by the compiler yet
+// RUN: not aegis-opt %s --split-input-file --aegis-nn-to-ckks="scale-bits=70" 2>&1 | FileCheck %s --check-prefix=SCALE
+// SCALE: error: aegis-nn-to-ckks: scale-bits must be in 20..50
+
+// Non-linear ops need their calibrated range.
+func.func @main(%x: tensor<1x4x8xf32>) -> tensor<1x4x8xf32> {
+  // expected-error @+1 {{cannot lower to CKKS: has no nn.input_range (run aegis-nn-calibrate)}}
+  %r = nn.relu %x : tensor<1x4x8xf32>
+  return %r : tensor<1x4x8xf32>
+}
+
+// -----
+
+// Token ids cannot be encrypted inputs.
+// expected-error @+1 {{cannot lower to CKKS: argument #0 must be a float tensor}}
+func.func @main(%ids: tensor<1x4xi64>) -> tensor<1x4xi64> {
+  return %ids : tensor<1x4xi64>
+}
+
+// -----
+
+// A product of two encrypted tensors through matmul is not a weight matmul.
+func.func @main(%x: tensor<4x8xf32>) -> tensor<4x4xf32> {
+  %t = nn.transpose %x {perm = array<i64: 1, 0>} : tensor<4x8xf32> -> tensor<8x4xf32>
+  // expected-error @+1 {{cannot lower to CKKS: only encrypted x constant 2-D weight matmuls are supported}}
+  %y = nn.matmul %x, %t : (tensor<4x8xf32>, tensor<8x4xf32>) -> tensor<4x4xf32>
+  return %y : tensor<4x4xf32>
+}
+
+// -----
+
+// Ops without a lowering say so.
+func.func @main(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{cannot lower to CKKS: 'nn.softmax' on encrypted data is not supported}}
+  %y = nn.softmax %x {axis = 1 : i64} : tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+// Element-wise ops need equal layouts.
+func.func @main(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %t = nn.transpose %x {perm = array<i64: 1, 0>} : tensor<4x4xf32> -> tensor<4x4xf32>
+  // expected-error @+1 {{cannot lower to CKKS: operands are packed differently}}
+  %y = nn.add %x, %t : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %y : tensor<4x4xf32>
+}
+
+// -----
+
+// A result must come from the encrypted inputs.
+func.func @main(%x: tensor<4x4xf32>) -> tensor<4xf32> {
+  %c = nn.constant dense<1.0> : tensor<4xf32>
+  // expected-error @+1 {{cannot lower to CKKS: result #0 is not computed from the encrypted inputs}}
+  return %c : tensor<4xf32>
+}
