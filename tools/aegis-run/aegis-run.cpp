@@ -7,6 +7,9 @@
 #include "aegis/Runtime/Artifact/Artifact.h"
 #include "aegis/Runtime/Artifact/Executor.h"
 #include "aegis/Runtime/CUDA/DeviceInfo.h"
+#include "aegis/Runtime/Comm/CommStats.h"
+#include "aegis/Runtime/Comm/Factory.h"
+#include "aegis/Runtime/Comm/MpiCommunicator.h"
 #include "aegis/Runtime/Support/Error.h"
 #include "aegis/Runtime/Support/ThreadPool.h"
 #include "aegis/Runtime/Support/Version.h"
@@ -18,6 +21,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -46,6 +50,15 @@ void printUsage(std::FILE *out) {
       "                         (approximation error only, no noise);\n"
       "                         cuda: encrypted on the GPU\n"
       "  --threads N            CPU threads (default: AEGIS_NUM_THREADS or all)\n"
+      "  --devices N            run on N devices (limb-partitioned ciphertexts,\n"
+      "                         docs/Distributed.md); one thread rank each, or\n"
+      "                         one process each under mpirun (then N must be\n"
+      "                         the job size); outputs equal the 1-device run's\n"
+      "  --keyswitch=broadcast|aggregate\n"
+      "                         distributed key switching: input broadcast\n"
+      "                         (default) or output aggregation\n"
+      "  --comm=threads|mpi     communicator (default: mpi under mpirun,\n"
+      "                         else threads)\n"
       "  --seed N               seed of keys and encryption randomness (1)\n"
       "  --report FILE.json     write times, counts, memory and errors\n"
       "  --no-progress          no progress display on a terminal\n"
@@ -129,7 +142,21 @@ struct Options {
   aegis::RunOptions run;
   unsigned threads = 0;
   bool progress = true;
+  /// --devices given (0: not given); --comm given explicitly.
+  unsigned devices = 0;
+  bool commGiven = false;
 };
+
+/// The MPI job size when this process was started by mpirun (Open MPI,
+/// MPICH/Hydra or Slurm's PMI), else 0.
+int mpirunSize() {
+  for (const char *name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
+    if (const char *v = std::getenv(name)) {
+      return std::atoi(v);
+    }
+  }
+  return 0;
+}
 
 /// Parses the command line; returns -1 to continue, else an exit code.
 int parseArgs(int argc, char **argv, Options &o) {
@@ -206,6 +233,33 @@ int parseArgs(int argc, char **argv, Options &o) {
         std::fprintf(stderr, "aegis-run: error: --threads must be at least 1\n");
         return 2;
       }
+    } else if (value(i, "--devices", v)) {
+      o.devices = unsigned(number(v, "--devices"));
+      if (o.devices == 0) {
+        std::fprintf(stderr, "aegis-run: error: --devices must be at least 1\n");
+        return 2;
+      }
+    } else if (value(i, "--keyswitch", v)) {
+      if (!aegis::parseKeySwitchAlgorithm(v, o.run.keySwitch)) {
+        std::fprintf(stderr,
+                     "aegis-run: error: unknown key-switch algorithm '%s' "
+                     "(expected broadcast or aggregate)\n",
+                     v.c_str());
+        return 2;
+      }
+    } else if (value(i, "--comm", v)) {
+      if (v == "threads") {
+        o.run.comm = aegis::comm::BackendKind::Threads;
+      } else if (v == "mpi") {
+        o.run.comm = aegis::comm::BackendKind::Mpi;
+      } else {
+        std::fprintf(stderr,
+                     "aegis-run: error: unknown communicator '%s' (expected "
+                     "threads or mpi)\n",
+                     v.c_str());
+        return 2;
+      }
+      o.commGiven = true;
     } else if (arg.rfind("-", 0) == 0) {
       std::fprintf(stderr,
                    "aegis-run: error: unknown argument '%s' (see --help)\n",
@@ -224,6 +278,33 @@ int parseArgs(int argc, char **argv, Options &o) {
   if (o.artifact.empty()) {
     std::fprintf(stderr, "aegis-run: error: no artifact given (see --help)\n");
     return 2;
+  }
+  int jobSize = mpirunSize();
+  if (!o.commGiven && jobSize > 0) {
+    o.run.comm = aegis::comm::BackendKind::Mpi;
+  }
+  bool mpi = o.run.comm == aegis::comm::BackendKind::Mpi;
+  if ((o.devices || mpi) && o.run.backend != aegis::ExecutionBackend::Cpu) {
+    std::fprintf(stderr,
+                 "aegis-run: error: --devices needs --backend=cpu (plain runs "
+                 "on one device; cuda devices need the NCCL communicator, not "
+                 "wired into aegis-run yet)\n");
+    return 2;
+  }
+  if (mpi && !aegis::comm::isBackendAvailable(aegis::comm::BackendKind::Mpi)) {
+    std::fprintf(stderr, "aegis-run: error: --comm=mpi: this aegis-run was "
+                         "built without MPI\n");
+    return 2;
+  }
+  if (mpi && o.devices && jobSize > 0 && int(o.devices) != jobSize) {
+    std::fprintf(stderr,
+                 "aegis-run: error: --devices=%u but mpirun started %d "
+                 "processes (one device per process)\n",
+                 o.devices, jobSize);
+    return 2;
+  }
+  if (!mpi) {
+    o.run.devices = int(o.devices);
   }
   return -1;
 }
@@ -261,6 +342,8 @@ int run(Options &o) {
     };
   aegis::RunReport report;
   auto outputs = aegis::runArtifact(artifact, inputs, o.run, report);
+  if (o.run.communicator && o.run.communicator->rank() != 0)
+    return 0; // rank 0 decrypts, prints and writes the files
 
   std::printf("aegis-run: %s backend, %zu instructions, %zu key switches, "
               "%zu rotation keys%s\n",
@@ -271,6 +354,15 @@ int run(Options &o) {
     std::printf("  %-18s %10.3f s\n", s.stage.c_str(), s.seconds);
   std::printf("  peak memory        %10.1f MiB\n",
               report.peakMemoryBytes / (1024.0 * 1024.0));
+  if (!report.deviceStats.empty()) {
+    std::printf("%d device%s (%s communicator, %s key switching)\n",
+                report.devices, report.devices == 1 ? "" : "s",
+                report.commBackend.c_str(),
+                aegis::keySwitchAlgorithmName(report.keySwitch));
+    std::printf("%s", aegis::comm::formatStatsText(report.deviceStats,
+                                                   report.commBackend)
+                          .c_str());
+  }
 
   std::vector<Comparison> comparisons;
   bool ok = true;
@@ -321,6 +413,14 @@ int run(Options &o) {
         << ",\n  \"key_switches\": " << report.keySwitches
         << ",\n  \"rotation_keys\": " << report.rotationKeys
         << ",\n  \"peak_memory_bytes\": " << report.peakMemoryBytes
+        << ",\n  \"devices\": " << report.devices;
+    if (!report.deviceStats.empty())
+      out << ",\n  \"communicator\": " << jsonString(report.commBackend)
+          << ",\n  \"keyswitch\": "
+          << jsonString(aegis::keySwitchAlgorithmName(report.keySwitch))
+          << ",\n  \"communication\": "
+          << aegis::comm::statsToJson(report.deviceStats, report.commBackend);
+    out
         << ",\n  \"stages\": {";
     for (size_t i = 0; i < report.stages.size(); ++i)
       out << (i ? ", " : "") << jsonString(report.stages[i].stage) << ": "
@@ -353,6 +453,22 @@ int main(int argc, char **argv) {
   int code = parseArgs(argc, argv, options);
   if (code >= 0)
     return code;
+  if (options.run.comm == aegis::comm::BackendKind::Mpi) {
+#if AEGIS_COMM_HAVE_MPI
+    // One device per process: every rank runs; a failing rank's message is
+    // printed by every rank and the job ends (runOnMpiWorld).
+    int result = 0;
+    int status = aegis::comm::runOnMpiWorld(
+        &argc, &argv, [&](aegis::comm::Communicator &comm) {
+          if (options.devices && int(options.devices) != comm.size())
+            aegis::fail("--devices=", options.devices, " but mpirun started ",
+                        comm.size(), " processes (one device per process)");
+          options.run.communicator = &comm;
+          result = run(options);
+        });
+    return status != 0 ? status : result;
+#endif
+  }
   try {
     return run(options);
   } catch (const std::exception &e) {

@@ -2,6 +2,8 @@
 
 #include "aegis/Runtime/Artifact/Executor.h"
 
+#include "Dispatch.h"
+
 #include "aegis/Runtime/Artifact/Session.h"
 
 #include "aegis/Runtime/Backend/CudaBackend.h"
@@ -18,7 +20,6 @@
 #include <chrono>
 #include <cmath>
 #include <complex>
-#include <map>
 #include <optional>
 
 namespace aegis {
@@ -47,6 +48,22 @@ const char *executionBackendName(ExecutionBackend backend) {
   return "?";
 }
 
+bool parseKeySwitchAlgorithm(const std::string &name,
+                             dist::KeySwitchAlgorithm &out) {
+  if (name == "broadcast")
+    out = dist::KeySwitchAlgorithm::InputBroadcast;
+  else if (name == "aggregate")
+    out = dist::KeySwitchAlgorithm::OutputAggregation;
+  else
+    return false;
+  return true;
+}
+
+const char *keySwitchAlgorithmName(dist::KeySwitchAlgorithm algorithm) {
+  return algorithm == dist::KeySwitchAlgorithm::InputBroadcast ? "broadcast"
+                                                                : "aggregate";
+}
+
 size_t peakResidentBytes() {
   struct rusage usage;
   if (getrusage(RUSAGE_SELF, &usage) != 0)
@@ -56,30 +73,9 @@ size_t peakResidentBytes() {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-/// Accumulates time per opcode in first-use order.
-class OpTimer {
-public:
-  void add(Opcode op, double seconds) {
-    auto it = index_.find(op);
-    if (it == index_.end()) {
-      index_[op] = times_.size();
-      times_.push_back({opcodeName(op), seconds});
-    } else {
-      times_[it->second].seconds += seconds;
-    }
-  }
-  std::vector<StageTime> take() { return std::move(times_); }
-
-private:
-  std::map<Opcode, size_t> index_;
-  std::vector<StageTime> times_;
-};
+using detail::Clock;
+using detail::runInstructions;
+using detail::secondsSince;
 
 void checkInputs(const Artifact &artifact,
                  const std::vector<std::vector<double>> &inputs) {
@@ -93,117 +89,109 @@ void checkInputs(const Artifact &artifact,
            inputs[i].size());
 }
 
-bool isKeySwitch(Opcode op) {
-  return op == Opcode::Relinearize || op == Opcode::Rotate ||
-         op == Opcode::Conjugate;
-}
-
 //===----------------------------------------------------------------------===//
 // Plain: exact slot arithmetic, no encryption
 //===----------------------------------------------------------------------===//
 
-struct PlainValue {
-  std::vector<std::complex<double>> slots;
+/// Registers as slot vectors with exact arithmetic.
+class PlainEngine {
+public:
+  using Value = std::vector<std::complex<double>>;
+
+  Value add(const Value &a, const Value &b) {
+    return zip(a, b, "add", [](auto x, auto y) { return x + y; });
+  }
+  Value sub(const Value &a, const Value &b) {
+    return zip(a, b, "sub", [](auto x, auto y) { return x - y; });
+  }
+  Value mul(const Value &a, const Value &b) {
+    return zip(a, b, "mul", [](auto x, auto y) { return x * y; });
+  }
+  Value negate(const Value &a) {
+    return map(a, [](auto x) { return -x; });
+  }
+  Value addPlain(const Value &a, const ArtifactConstant &c) {
+    return zip(a, constant(c, a.size()), "add_plain",
+               [](auto x, auto y) { return x + y; });
+  }
+  Value subPlain(const Value &a, const ArtifactConstant &c) {
+    return zip(a, constant(c, a.size()), "sub_plain",
+               [](auto x, auto y) { return x - y; });
+  }
+  Value mulPlain(const Value &a, const ArtifactConstant &c, double) {
+    return zip(a, constant(c, a.size()), "mul_plain",
+               [](auto x, auto y) { return x * y; });
+  }
+  Value addConst(const Value &a, double value) {
+    return map(a, [&](auto x) { return x + value; });
+  }
+  Value mulConst(const Value &a, double value, double logScale) {
+    double c = logScale == 0 ? std::round(value) : value;
+    return map(a, [&](auto x) { return x * c; });
+  }
+  Value relinearize(const Value &a) { return a; }
+  Value rescale(const Value &a, size_t) { return a; }
+  Value levelDown(const Value &a, unsigned) { return a; }
+  Value rotate(const Value &a, long steps) {
+    int64_t n = int64_t(a.size());
+    int64_t s = ((steps % n) + n) % n;
+    Value r(a.size());
+    for (int64_t j = 0; j < n; ++j)
+      r[j] = a[(j + s) % n];
+    return r;
+  }
+  Value conjugate(const Value &a) {
+    return map(a, [](auto x) { return std::conj(x); });
+  }
+  void stored(const std::optional<Value> &, const Value &) {}
+
+private:
+  /// A constant of fewer slots than the ciphertext repeats, as CKKS's
+  /// sparse packing does.
+  static Value constant(const ArtifactConstant &c, size_t slots) {
+    Value v(slots, 0.0);
+    for (size_t j = 0; j < slots; ++j)
+      v[j] = j % c.slots < c.values.size() ? c.values[j % c.slots] : 0.0;
+    return v;
+  }
+  template <typename F> static Value map(const Value &a, F f) {
+    Value r(a.size());
+    for (size_t j = 0; j < a.size(); ++j)
+      r[j] = f(a[j]);
+    return r;
+  }
+  template <typename F>
+  static Value zip(const Value &a, const Value &b, const char *op, F f) {
+    if (a.size() != b.size())
+      fail(op, " combines values of ", a.size(), " and ", b.size(), " slots");
+    Value r(a.size());
+    for (size_t j = 0; j < a.size(); ++j)
+      r[j] = f(a[j], b[j]);
+    return r;
+  }
 };
 
 std::vector<std::vector<double>>
 runPlain(const Artifact &artifact,
          const std::vector<std::vector<double>> &inputs,
          const RunOptions &options, RunReport &report) {
-  std::vector<PlainValue> regs(artifact.numRegisters);
+  std::vector<std::optional<PlainEngine::Value>> regs(artifact.numRegisters);
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorSlot &t = artifact.inputs[i];
     auto packed = packTensor(t, inputs[i]);
     for (size_t c = 0; c < t.regs.size(); ++c)
-      regs[t.regs[c]].slots.assign(packed[c].begin(), packed[c].end());
+      regs[t.regs[c]] = PlainEngine::Value(packed[c].begin(), packed[c].end());
   }
-  auto constant = [&](int64_t index, size_t slots) {
-    const ArtifactConstant &c = artifact.constants[index];
-    std::vector<std::complex<double>> v(slots, 0.0);
-    // A constant of fewer slots than the ciphertext repeats, as CKKS's
-    // sparse packing does.
-    for (size_t j = 0; j < slots; ++j)
-      v[j] = j % c.slots < c.values.size() ? c.values[j % c.slots] : 0.0;
-    return v;
-  };
-  OpTimer timer;
+  PlainEngine engine;
   auto start = Clock::now();
-  for (size_t k = 0; k < artifact.program.size(); ++k) {
-    const Instruction &in = artifact.program[k];
-    auto t0 = Clock::now();
-    const auto &a = regs[in.a].slots;
-    std::vector<std::complex<double>> r(a.size());
-    size_t n = a.size();
-    switch (in.op) {
-    case Opcode::Add:
-    case Opcode::Sub:
-    case Opcode::Mul: {
-      const auto &b = regs[in.b].slots;
-      if (b.size() != n)
-        fail("instruction ", k, " (", opcodeName(in.op),
-             ") combines values of ", n, " and ", b.size(), " slots");
-      for (size_t j = 0; j < n; ++j)
-        r[j] = in.op == Opcode::Add   ? a[j] + b[j]
-               : in.op == Opcode::Sub ? a[j] - b[j]
-                                      : a[j] * b[j];
-      break;
-    }
-    case Opcode::Negate:
-      for (size_t j = 0; j < n; ++j)
-        r[j] = -a[j];
-      break;
-    case Opcode::AddPlain:
-    case Opcode::SubPlain:
-    case Opcode::MulPlain: {
-      auto c = constant(in.imm, n);
-      for (size_t j = 0; j < n; ++j)
-        r[j] = in.op == Opcode::AddPlain   ? a[j] + c[j]
-               : in.op == Opcode::SubPlain ? a[j] - c[j]
-                                           : a[j] * c[j];
-      break;
-    }
-    case Opcode::AddConst:
-      for (size_t j = 0; j < n; ++j)
-        r[j] = a[j] + in.value;
-      break;
-    case Opcode::MulConst: {
-      double c = in.scale == 0 ? std::round(in.value) : in.value;
-      for (size_t j = 0; j < n; ++j)
-        r[j] = a[j] * c;
-      break;
-    }
-    case Opcode::Relinearize:
-    case Opcode::Rescale:
-    case Opcode::LevelDown:
-      r = a;
-      break;
-    case Opcode::Rotate: {
-      int64_t s = ((in.imm % int64_t(n)) + int64_t(n)) % int64_t(n);
-      for (size_t j = 0; j < n; ++j)
-        r[j] = a[(j + s) % n];
-      break;
-    }
-    case Opcode::Conjugate:
-      for (size_t j = 0; j < n; ++j)
-        r[j] = std::conj(a[j]);
-      break;
-    }
-    regs[in.result].slots = std::move(r);
-    timer.add(in.op, secondsSince(t0));
-    if (isKeySwitch(in.op))
-      ++report.keySwitches;
-    if (options.progress)
-      options.progress(k + 1, artifact.program.size());
-  }
+  runInstructions(engine, artifact, regs, options, report);
   report.stages.push_back({"evaluate (plain)", secondsSince(start)});
-  report.perOpcode = timer.take();
-  report.instructions = artifact.program.size();
   std::vector<std::vector<double>> outputs;
   for (const TensorSlot &t : artifact.outputs) {
     std::vector<std::vector<double>> slotVectors;
     for (uint32_t reg : t.regs) {
       std::vector<double> v;
-      for (const auto &z : regs[reg].slots)
+      for (const auto &z : *regs[reg])
         v.push_back(z.real());
       slotVectors.push_back(std::move(v));
     }
@@ -218,6 +206,78 @@ runPlain(const Artifact &artifact,
 
 using namespace ckks;
 
+/// Registers as ciphertexts on one device.
+class CkksEngine {
+public:
+  using Value = Ciphertext;
+
+  CkksEngine(const Artifact &artifact, const ContextPtr &context,
+             const EvaluationKeys &keys)
+      : keys_(keys), evaluator_(context), encoder_(context),
+        rules_{artifact, *context} {}
+
+  Value add(const Value &a, const Value &b) { return evaluator_.add(a, b); }
+  Value sub(const Value &a, const Value &b) { return evaluator_.sub(a, b); }
+  Value negate(const Value &a) { return evaluator_.negate(a); }
+  Value addPlain(const Value &a, const ArtifactConstant &c) {
+    return evaluator_.addPlain(a, encode(c, a, a.scale()));
+  }
+  Value subPlain(const Value &a, const ArtifactConstant &c) {
+    return evaluator_.subPlain(a, encode(c, a, a.scale()));
+  }
+  Value mulPlain(const Value &a, const ArtifactConstant &c, double logScale) {
+    return evaluator_.multiplyPlain(
+        a, encode(c, a, rules_.constantScale(a.level(), logScale)));
+  }
+  Value addConst(const Value &a, double value) {
+    return evaluator_.addConstant(a, value);
+  }
+  Value mulConst(const Value &a, double value, double logScale) {
+    if (logScale == 0) {
+      Ciphertext c = a;
+      evaluator_.multiplyIntegerInPlace(c, int64_t(std::llround(value)));
+      return c;
+    }
+    return evaluator_.multiplyConstant(
+        a, value, rules_.constantScale(a.level(), logScale));
+  }
+  Value mul(const Value &a, const Value &b) {
+    return evaluator_.multiply(a, b);
+  }
+  Value relinearize(const Value &a) {
+    require(keys_.relin.has_value(),
+            "relinearize needs a relinearization key");
+    return evaluator_.relinearize(a, *keys_.relin);
+  }
+  Value rescale(const Value &a, size_t k) {
+    Ciphertext c = evaluator_.rescale(a);
+    c.setScale(rules_.afterRescale(c.scale(), k));
+    return c;
+  }
+  Value levelDown(const Value &a, unsigned level) {
+    return evaluator_.dropToLevel(a, level);
+  }
+  Value rotate(const Value &a, long steps) {
+    return evaluator_.rotate(a, steps, keys_.galois);
+  }
+  Value conjugate(const Value &a) {
+    return evaluator_.conjugate(a, keys_.galois);
+  }
+  void stored(const std::optional<Value> &, const Value &) {}
+
+private:
+  Plaintext encode(const ArtifactConstant &c, const Value &a, double scale) {
+    std::vector<double> v(c.slots, 0.0);
+    std::copy(c.values.begin(), c.values.end(), v.begin());
+    return encoder_.encode(v, a.level(), scale, a.slots());
+  }
+
+  const EvaluationKeys &keys_;
+  Evaluator evaluator_;
+  Encoder encoder_;
+  detail::ScaleRules rules_;
+};
+
 } // namespace
 
 std::vector<Ciphertext>
@@ -226,9 +286,6 @@ evaluateEncrypted(const Artifact &artifact, const ContextPtr &context,
                   const RunOptions &options, RunReport &report) {
   checkCiphertexts(artifact, *context, /*outputs=*/false, inputs,
                    "input ciphertexts");
-  const std::optional<RelinKey> &relinKey = keys.relin;
-  const GaloisKeys &galoisKeys = keys.galois;
-  Encoder encoder(context);
   std::vector<std::optional<Ciphertext>> regs(artifact.numRegisters);
   size_t next = 0;
   for (const TensorSlot &t : artifact.inputs)
@@ -236,73 +293,9 @@ evaluateEncrypted(const Artifact &artifact, const ContextPtr &context,
       regs[reg] = std::move(inputs[next++]);
 
   auto start = Clock::now();
-  Evaluator evaluator(context);
-  OpTimer timer;
-  auto constantValues = [&](int64_t index) {
-    const ArtifactConstant &c = artifact.constants[index];
-    std::vector<double> v(c.slots, 0.0);
-    std::copy(c.values.begin(), c.values.end(), v.begin());
-    return v;
-  };
-  for (size_t k = 0; k < artifact.program.size(); ++k) {
-    const Instruction &in = artifact.program[k];
-    auto t0 = Clock::now();
-    const Ciphertext &a = *regs[in.a];
-    Ciphertext r = [&]() -> Ciphertext {
-      switch (in.op) {
-      case Opcode::Add:
-        return evaluator.add(a, *regs[in.b]);
-      case Opcode::Sub:
-        return evaluator.sub(a, *regs[in.b]);
-      case Opcode::Negate:
-        return evaluator.negate(a);
-      case Opcode::AddPlain:
-      case Opcode::SubPlain: {
-        Plaintext p = encoder.encode(constantValues(in.imm), a.level(),
-                                     a.scale(), a.slots());
-        return in.op == Opcode::AddPlain ? evaluator.addPlain(a, p)
-                                         : evaluator.subPlain(a, p);
-      }
-      case Opcode::MulPlain: {
-        Plaintext p = encoder.encode(constantValues(in.imm), a.level(),
-                                     std::exp2(in.value), a.slots());
-        return evaluator.multiplyPlain(a, p);
-      }
-      case Opcode::AddConst:
-        return evaluator.addConstant(a, in.value);
-      case Opcode::MulConst: {
-        if (in.scale == 0) {
-          Ciphertext c = a;
-          evaluator.multiplyIntegerInPlace(c, int64_t(std::llround(in.value)));
-          return c;
-        }
-        return evaluator.multiplyConstant(a, in.value, std::exp2(in.scale));
-      }
-      case Opcode::Mul:
-        return evaluator.multiply(a, *regs[in.b]);
-      case Opcode::Relinearize:
-        return evaluator.relinearize(a, *relinKey);
-      case Opcode::Rescale:
-        return evaluator.rescale(a);
-      case Opcode::LevelDown:
-        return evaluator.dropToLevel(a, unsigned(in.imm));
-      case Opcode::Rotate:
-        return evaluator.rotate(a, long(in.imm), galoisKeys);
-      case Opcode::Conjugate:
-        return evaluator.conjugate(a, galoisKeys);
-      }
-      fail("instruction ", k, " has an unknown opcode");
-    }();
-    regs[in.result] = std::move(r);
-    timer.add(in.op, secondsSince(t0));
-    if (isKeySwitch(in.op))
-      ++report.keySwitches;
-    if (options.progress)
-      options.progress(k + 1, artifact.program.size());
-  }
+  CkksEngine engine(artifact, context, keys);
+  runInstructions(engine, artifact, regs, options, report);
   report.stages.push_back({"evaluate", secondsSince(start)});
-  report.perOpcode = timer.take();
-  report.instructions = artifact.program.size();
 
   std::vector<Ciphertext> outputs;
   for (const TensorSlot &t : artifact.outputs)
@@ -351,9 +344,13 @@ runArtifact(const Artifact &artifact,
             const std::vector<std::vector<double>> &inputs,
             const RunOptions &options, RunReport &report) {
   checkInputs(artifact, inputs);
-  auto outputs = options.backend == ExecutionBackend::Plain
-                     ? runPlain(artifact, inputs, options, report)
-                     : runEncrypted(artifact, inputs, options, report);
+  auto outputs =
+      options.devices != 0 || options.communicator ||
+              options.comm != comm::BackendKind::Threads
+          ? detail::runDistributed(artifact, inputs, options, report)
+      : options.backend == ExecutionBackend::Plain
+          ? runPlain(artifact, inputs, options, report)
+          : runEncrypted(artifact, inputs, options, report);
   report.peakMemoryBytes = peakResidentBytes();
   return outputs;
 }

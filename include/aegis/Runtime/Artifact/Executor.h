@@ -11,6 +11,9 @@
 #define AEGIS_RUNTIME_ARTIFACT_EXECUTOR_H
 
 #include "aegis/Runtime/Artifact/Artifact.h"
+#include "aegis/Runtime/Comm/CommStats.h"
+#include "aegis/Runtime/Comm/Communicator.h"
+#include "aegis/Runtime/Dist/Distributed.h"
 
 #include <cstdint>
 #include <functional>
@@ -25,12 +28,38 @@ enum class ExecutionBackend { Cpu, Plain, Cuda };
 bool parseExecutionBackend(const std::string &name, ExecutionBackend &out);
 const char *executionBackendName(ExecutionBackend backend);
 
+/// Parses "broadcast" (input broadcast) or "aggregate" (output
+/// aggregation); false for anything else.
+bool parseKeySwitchAlgorithm(const std::string &name,
+                             dist::KeySwitchAlgorithm &out);
+/// "broadcast" or "aggregate".
+const char *keySwitchAlgorithmName(dist::KeySwitchAlgorithm algorithm);
+
 struct RunOptions {
   ExecutionBackend backend = ExecutionBackend::Cpu;
   /// Seed of key generation and encryption randomness.
   uint64_t seed = 1;
   /// Called after each instruction with (done, total), for progress output.
   std::function<void(size_t, size_t)> progress;
+
+  /// Devices under the default plan (docs/Distributed.md: every ciphertext
+  /// limb-partitioned, inputs encrypted and scattered by rank 0, outputs
+  /// gathered and decrypted there). 0 (default): the single-device
+  /// evaluator; N >= 1: N devices, one thread rank each (`comm` Threads),
+  /// or the ranks of `communicator`. The outputs are bit-identical to the
+  /// single-device run with the same seed.
+  int devices = 0;
+  /// Threads, or Mpi (then `communicator` must be the MPI world: aegis-run
+  /// creates it with runOnMpiWorld under mpirun).
+  comm::BackendKind comm = comm::BackendKind::Threads;
+  /// When set, every rank calls runArtifact with its communicator (one
+  /// device per rank; `devices` must be 0 or its size); rank 0 returns the
+  /// outputs and the report, the other ranks return no outputs.
+  comm::Communicator *communicator = nullptr;
+  /// How distributed key switches move data (input broadcast: one
+  /// all-gather per key switch, any partition; output aggregation:
+  /// digit-aligned partitions, one reduce-scatter + all-reduce).
+  dist::KeySwitchAlgorithm keySwitch = dist::KeySwitchAlgorithm::InputBroadcast;
 };
 
 struct StageTime {
@@ -47,6 +76,18 @@ struct RunReport {
   size_t rotationKeys = 0;
   /// Peak resident memory of the process (from the OS), in bytes.
   size_t peakMemoryBytes = 0;
+
+  /// Distributed runs (RunOptions::devices or communicator): the device
+  /// count, the communicator backend ("threads", "mpi"; empty on the
+  /// single-device evaluator), the key-switch algorithm and every device's
+  /// communicator accounting over scatter, evaluation and gather: bytes
+  /// sent/received and wait time per collective kind, collective counts,
+  /// and the memory high-water mark (register shares plus communicator
+  /// scratch).
+  int devices = 1;
+  std::string commBackend;
+  dist::KeySwitchAlgorithm keySwitch = dist::KeySwitchAlgorithm::InputBroadcast;
+  std::vector<comm::CommStatsSnapshot> deviceStats;
 };
 
 /// One-shot execution: key generation, encryption of `inputs` (one vector

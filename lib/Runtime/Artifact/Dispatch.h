@@ -1,0 +1,190 @@
+//===- Dispatch.h - the one instruction loop of every executor --*- C++ -*-===//
+//
+// Part of the runtime: no MLIR or LLVM; private to lib/Runtime/Artifact.
+// Every way of running an artifact (plain slot vectors, the single-device
+// ckks::Evaluator, the limb-partitioned dist::DistributedEvaluator) is an
+// *engine*: a type with a register value type and one member function per
+// operation. `runInstructions` is the only switch over opcodes: a new opcode
+// is one case here plus one member per engine (a missing member is a
+// compile error, not a silent fallthrough).
+//
+//   struct Engine {
+//     using Value = ...;                       // one register
+//     Value add(const Value &a, const Value &b);
+//     Value sub(const Value &a, const Value &b);
+//     Value negate(const Value &a);
+//     Value addPlain(const Value &a, const ArtifactConstant &c);
+//     Value subPlain(const Value &a, const ArtifactConstant &c);
+//     Value mulPlain(const Value &a, const ArtifactConstant &c,
+//                    double logScale);
+//     Value addConst(const Value &a, double value);
+//     Value mulConst(const Value &a, double value, double logScale); // 0: integer
+//     Value mul(const Value &a, const Value &b);
+//     Value relinearize(const Value &a);
+//     Value rescale(const Value &a, size_t instruction);
+//     Value levelDown(const Value &a, unsigned level);
+//     Value rotate(const Value &a, long steps);
+//     Value conjugate(const Value &a);
+//     // Called when `fresh` replaces `old` (empty on first write) in a
+//     // register: memory accounting.
+//     void stored(const std::optional<Value> &old, const Value &fresh);
+//   };
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AEGIS_LIB_RUNTIME_ARTIFACT_DISPATCH_H
+#define AEGIS_LIB_RUNTIME_ARTIFACT_DISPATCH_H
+
+#include "aegis/Runtime/Artifact/Artifact.h"
+#include "aegis/Runtime/Artifact/Executor.h"
+#include "aegis/Runtime/CKKS/Context.h"
+#include "aegis/Runtime/Support/Error.h"
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <vector>
+
+namespace aegis {
+namespace detail {
+
+using Clock = std::chrono::steady_clock;
+
+inline double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// Accumulates time per opcode in first-use order.
+class OpTimer {
+public:
+  void add(Opcode op, double seconds) {
+    auto it = index_.find(op);
+    if (it == index_.end()) {
+      index_[op] = times_.size();
+      times_.push_back({opcodeName(op), seconds});
+    } else {
+      times_[it->second].seconds += seconds;
+    }
+  }
+  std::vector<StageTime> take() { return std::move(times_); }
+
+private:
+  std::map<Opcode, size_t> index_;
+  std::vector<StageTime> times_;
+};
+
+inline bool isKeySwitch(Opcode op) {
+  return op == Opcode::Relinearize || op == Opcode::Rotate ||
+         op == Opcode::Conjugate;
+}
+
+/// The artifact's scale rules, shared by the encrypted engines (see
+/// ArtifactParameters::nominalLogScale).
+struct ScaleRules {
+  const Artifact &artifact;
+  const ckks::Context &context;
+
+  /// The scale a mul_plain / mul_const constant is encoded at.
+  double constantScale(unsigned level, double logScale) const {
+    if (!artifact.params.nominalLogScale) {
+      return std::exp2(logScale);
+    }
+    return double(context.params().chainModuli()[level]);
+  }
+  /// The scale a rescale result carries (snapped to the nominal scale when
+  /// the artifact has one).
+  double afterRescale(double scale, size_t instruction) const {
+    if (!artifact.params.nominalLogScale) {
+      return scale;
+    }
+    const double nominal = std::exp2(double(artifact.params.nominalLogScale));
+    if (std::fabs(scale / nominal - 1) > 1e-3) {
+      fail("instruction ", instruction, " (rescale) leaves scale 2^",
+           std::log2(scale), ", not the nominal 2^",
+           artifact.params.nominalLogScale);
+    }
+    return nominal;
+  }
+};
+
+/// One instruction on `engine`: the only switch over opcodes.
+template <typename Engine>
+typename Engine::Value
+evaluateInstruction(Engine &engine, const Artifact &artifact,
+                    const Instruction &in, size_t k,
+                    const std::vector<std::optional<typename Engine::Value>>
+                        &regs) {
+  const auto &a = *regs[in.a];
+  switch (in.op) {
+  case Opcode::Add:
+    return engine.add(a, *regs[in.b]);
+  case Opcode::Sub:
+    return engine.sub(a, *regs[in.b]);
+  case Opcode::Negate:
+    return engine.negate(a);
+  case Opcode::AddPlain:
+    return engine.addPlain(a, artifact.constants[in.imm]);
+  case Opcode::SubPlain:
+    return engine.subPlain(a, artifact.constants[in.imm]);
+  case Opcode::MulPlain:
+    return engine.mulPlain(a, artifact.constants[in.imm], in.value);
+  case Opcode::AddConst:
+    return engine.addConst(a, in.value);
+  case Opcode::MulConst:
+    return engine.mulConst(a, in.value, in.scale);
+  case Opcode::Mul:
+    return engine.mul(a, *regs[in.b]);
+  case Opcode::Relinearize:
+    return engine.relinearize(a);
+  case Opcode::Rescale:
+    return engine.rescale(a, k);
+  case Opcode::LevelDown:
+    return engine.levelDown(a, unsigned(in.imm));
+  case Opcode::Rotate:
+    return engine.rotate(a, long(in.imm));
+  case Opcode::Conjugate:
+    return engine.conjugate(a);
+  }
+  fail("instruction ", k, " has an unknown opcode ", int(in.op));
+}
+
+/// Runs the whole program on `engine` over `regs` (inputs already stored);
+/// fills the per-opcode times and the instruction and key-switch counts of
+/// `report` and calls options.progress when `progress` is set.
+template <typename Engine>
+void runInstructions(Engine &engine, const Artifact &artifact,
+                     std::vector<std::optional<typename Engine::Value>> &regs,
+                     const RunOptions &options, RunReport &report,
+                     bool progress = true) {
+  OpTimer timer;
+  for (size_t k = 0; k < artifact.program.size(); ++k) {
+    const Instruction &in = artifact.program[k];
+    auto t0 = Clock::now();
+    typename Engine::Value r =
+        evaluateInstruction(engine, artifact, in, k, regs);
+    engine.stored(regs[in.result], r);
+    regs[in.result] = std::move(r);
+    timer.add(in.op, secondsSince(t0));
+    if (isKeySwitch(in.op)) {
+      ++report.keySwitches;
+    }
+    if (progress && options.progress) {
+      options.progress(k + 1, artifact.program.size());
+    }
+  }
+  report.perOpcode = timer.take();
+  report.instructions = artifact.program.size();
+}
+
+/// RunOptions::devices / communicator: the default plan on several devices
+/// (DistributedRun.cpp).
+std::vector<std::vector<double>>
+runDistributed(const Artifact &artifact,
+               const std::vector<std::vector<double>> &inputs,
+               const RunOptions &options, RunReport &report);
+
+} // namespace detail
+} // namespace aegis
+
+#endif // AEGIS_LIB_RUNTIME_ARTIFACT_DISPATCH_H

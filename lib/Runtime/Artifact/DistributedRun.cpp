@@ -1,0 +1,310 @@
+//===- DistributedRun.cpp - running artifacts on several devices ----------===//
+//
+// The default plan (until placement passes exist): every register is a
+// limb-partitioned ciphertext under its level's canonical partition (balanced
+// for input-broadcast key switching, digit-aligned for output aggregation);
+// a result whose partition differs (after a rescale or a level drop) is
+// repartitioned. Inputs are encrypted by the client (rank 0) and scattered
+// from it; outputs are gathered to rank 0 and decrypted there. The
+// instructions run through the same dispatch as the single-device executor
+// (Dispatch.h); every distributed operation is bit-exact with the
+// ckks::Evaluator, so the outputs equal the single-device run's bit for bit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Dispatch.h"
+
+#include "aegis/Runtime/Artifact/Session.h"
+#include "aegis/Runtime/CKKS/Encoder.h"
+#include "aegis/Runtime/Comm/CommStats.h"
+#include "aegis/Runtime/Comm/ThreadCommunicator.h"
+#include "aegis/Runtime/Dist/Distributed.h"
+#include "aegis/Runtime/Support/Error.h"
+#include "aegis/Runtime/Support/Prng.h"
+
+#include <cmath>
+
+namespace aegis {
+namespace detail {
+
+using namespace ckks;
+using dist::DistributedCiphertext;
+using dist::KeySwitchAlgorithm;
+using dist::LimbPartition;
+
+namespace {
+
+constexpr int kRoot = 0;
+
+/// Registers as limb shares; one per rank.
+class DistEngine {
+public:
+  using Value = DistributedCiphertext;
+
+  DistEngine(const Artifact &artifact, const ContextPtr &context,
+             comm::Communicator &comm, const EvaluationKeys &keys,
+             KeySwitchAlgorithm algorithm)
+      : artifact_(artifact), context_(context), comm_(comm), keys_(keys),
+        algorithm_(algorithm), evaluator_(context, comm), encoder_(context),
+        rules_{artifact, *context} {}
+
+  /// The partition every register at `level` has under the default plan.
+  LimbPartition canonical(unsigned level) const {
+    return algorithm_ == KeySwitchAlgorithm::InputBroadcast
+               ? LimbPartition::balanced(level + 1, comm_.size())
+               : LimbPartition::digitAligned(*context_, level, comm_.size());
+  }
+  Value place(Value v) const {
+    LimbPartition target = canonical(v.level());
+    if (v.partition() == target) {
+      return v;
+    }
+    return dist::repartition(v, target, comm_);
+  }
+
+  Value add(const Value &a, const Value &b) {
+    Value r = a;
+    evaluator_.addInPlace(r, b);
+    return r;
+  }
+  Value sub(const Value &a, const Value &b) {
+    Value r = a;
+    evaluator_.subInPlace(r, b);
+    return r;
+  }
+  Value negate(const Value &a) {
+    Value r = a;
+    evaluator_.negateInPlace(r);
+    return r;
+  }
+  Value addPlain(const Value &a, const ArtifactConstant &c) {
+    Value r = a;
+    evaluator_.addPlainInPlace(r, encode(c, a, a.scale()));
+    return r;
+  }
+  Value subPlain(const Value &a, const ArtifactConstant &c) {
+    Value r = a;
+    evaluator_.subPlainInPlace(r, encode(c, a, a.scale()));
+    return r;
+  }
+  Value mulPlain(const Value &a, const ArtifactConstant &c, double logScale) {
+    Value r = a;
+    evaluator_.multiplyPlainInPlace(
+        r, encode(c, a, rules_.constantScale(a.level(), logScale)));
+    return r;
+  }
+  Value addConst(const Value &a, double value) {
+    Value r = a;
+    evaluator_.addConstantInPlace(r, value);
+    return r;
+  }
+  Value mulConst(const Value &a, double value, double logScale) {
+    Value r = a;
+    if (logScale == 0) {
+      evaluator_.multiplyIntegerInPlace(r, int64_t(std::llround(value)));
+    } else {
+      evaluator_.multiplyConstantInPlace(
+          r, value, rules_.constantScale(a.level(), logScale));
+    }
+    return r;
+  }
+  Value mul(const Value &a, const Value &b) {
+    return evaluator_.multiply(a, b);
+  }
+  Value relinearize(const Value &a) {
+    require(keys_.relin.has_value(),
+            "relinearize needs a relinearization key");
+    Value r = a;
+    evaluator_.relinearizeInPlace(r, *keys_.relin, algorithm_);
+    return r;
+  }
+  Value rescale(const Value &a, size_t k) {
+    Value r = a;
+    evaluator_.rescaleInPlace(r);
+    r.setScale(rules_.afterRescale(r.scale(), k));
+    return place(std::move(r));
+  }
+  Value levelDown(const Value &a, unsigned level) {
+    Value r = a;
+    evaluator_.dropToLevelInPlace(r, level);
+    return place(std::move(r));
+  }
+  Value rotate(const Value &a, long steps) {
+    return evaluator_.rotate(a, steps, keys_.galois, algorithm_);
+  }
+  Value conjugate(const Value &a) {
+    return evaluator_.conjugate(a, keys_.galois, algorithm_);
+  }
+  void stored(const std::optional<Value> &old, const Value &fresh) {
+    if (old) {
+      comm_.stats().recordFree(bytes(*old));
+    }
+    comm_.stats().recordAllocation(bytes(fresh));
+  }
+  uint64_t bytes(const Value &v) const {
+    return uint64_t(v.size()) * v.numLocalLimbs() * context_->degree() * 8;
+  }
+
+private:
+  /// The full plaintext of constant `c` (each device uses its own limbs).
+  Plaintext encode(const ArtifactConstant &c, const Value &a, double scale) {
+    std::vector<double> v(c.slots, 0.0);
+    std::copy(c.values.begin(), c.values.end(), v.begin());
+    return encoder_.encode(v, a.level(), scale, a.slots());
+  }
+
+  const Artifact &artifact_;
+  ContextPtr context_;
+  comm::Communicator &comm_;
+  const EvaluationKeys &keys_;
+  KeySwitchAlgorithm algorithm_;
+  dist::DistributedEvaluator evaluator_;
+  Encoder encoder_;
+  ScaleRules rules_;
+};
+
+} // namespace
+
+std::vector<Ciphertext>
+evaluateDistributed(const Artifact &artifact, const ContextPtr &context,
+                    const EvaluationKeys &keys,
+                    const std::vector<Ciphertext> &inputs,
+                    comm::Communicator &comm, const RunOptions &options,
+                    RunReport &report) {
+  const bool root = comm.rank() == kRoot;
+  if (root) {
+    checkCiphertexts(artifact, *context, /*outputs=*/false, inputs,
+                     "input ciphertexts");
+  }
+  DistEngine engine(artifact, context, comm, keys, options.keySwitch);
+  RunReport local; // this rank's report; rank 0's is returned
+  auto start = Clock::now();
+  std::vector<std::optional<DistributedCiphertext>> regs(
+      artifact.numRegisters);
+  size_t next = 0;
+  static const Ciphertext kNone;
+  for (const TensorSlot &t : artifact.inputs) {
+    for (uint32_t reg : t.regs) {
+      DistributedCiphertext share = dist::scatterFromRoot(
+          context, root ? inputs[next] : kNone, engine.canonical(t.level),
+          kRoot, comm);
+      ++next;
+      engine.stored(regs[reg], share);
+      regs[reg] = std::move(share);
+    }
+  }
+  local.stages.push_back({"scatter inputs", secondsSince(start)});
+
+  start = Clock::now();
+  runInstructions(engine, artifact, regs, options, local, root);
+  local.stages.push_back({"evaluate", secondsSince(start)});
+
+  start = Clock::now();
+  std::vector<Ciphertext> outputs;
+  for (const TensorSlot &t : artifact.outputs) {
+    for (uint32_t reg : t.regs) {
+      Ciphertext full = dist::gatherToRoot(*regs[reg], kRoot, comm);
+      if (root) {
+        outputs.push_back(std::move(full));
+      }
+    }
+  }
+  local.stages.push_back({"gather outputs", secondsSince(start)});
+  std::vector<comm::CommStatsSnapshot> stats = comm::gatherStats(comm);
+  if (root) {
+    for (StageTime &s : local.stages) {
+      report.stages.push_back(std::move(s));
+    }
+    report.perOpcode = std::move(local.perOpcode);
+    report.instructions = local.instructions;
+    report.keySwitches += local.keySwitches;
+    report.devices = comm.size();
+    report.commBackend = comm::backendName(comm.backend());
+    report.keySwitch = options.keySwitch;
+    report.deviceStats = std::move(stats);
+  }
+  return outputs;
+}
+
+std::vector<std::vector<double>>
+runDistributed(const Artifact &artifact,
+               const std::vector<std::vector<double>> &inputs,
+               const RunOptions &options, RunReport &report) {
+  require(options.backend == ExecutionBackend::Cpu,
+          "several devices run on the cpu backend only (--backend=",
+          executionBackendName(options.backend),
+          " runs on one device; cuda devices need the NCCL communicator, "
+          "not wired into aegis-run yet)");
+  comm::Communicator *given = options.communicator;
+  if (given) {
+    require(options.devices == 0 || options.devices == given->size(),
+            options.devices, " devices requested but the ",
+            comm::backendName(given->backend()), " communicator has ",
+            given->size(), " ranks");
+  } else {
+    require(options.comm == comm::BackendKind::Threads, "the ",
+            comm::backendName(options.comm),
+            " communicator must be given in RunOptions::communicator (for "
+            "MPI, the world communicator: aegis-run creates it under mpirun)");
+    require(options.devices >= 1, "the device count must be at least 1, got ",
+            options.devices);
+  }
+  // Key generation is deterministic in the seed: every process of an MPI
+  // job builds the same keys (threads share one copy), as if the client had
+  // sent its evaluation keys to every device.
+  auto start = Clock::now();
+  ContextPtr context = createArtifactContext(artifact, options.backend);
+  Seed master = seedFromInteger(options.seed);
+  ClientKeys client;
+  EvaluationKeys keys;
+  generateKeys(artifact, context, deriveSeed(master, 1), client, keys);
+  report.rotationKeys =
+      artifact.rotations.size() + (artifact.conjugation ? 1 : 0);
+  report.stages.push_back({"key generation", secondsSince(start)});
+
+  const bool root = !given || given->rank() == kRoot;
+  std::vector<Ciphertext> cts;
+  if (root) {
+    start = Clock::now();
+    cts = encryptInputs(artifact, context, client.publicKey,
+                        deriveSeed(master, 2), inputs);
+    report.stages.push_back({"encrypt", secondsSince(start)});
+  }
+  std::vector<Ciphertext> results;
+  static const std::vector<Ciphertext> kNoInputs;
+  auto body = [&](comm::Communicator &comm) {
+    comm.stats().reset();
+    RunReport mine;
+    std::vector<Ciphertext> out = evaluateDistributed(
+        artifact, context, keys, comm.rank() == kRoot ? cts : kNoInputs,
+        comm, options, mine);
+    if (comm.rank() == kRoot) {
+      results = std::move(out);
+      for (StageTime &s : mine.stages) {
+        report.stages.push_back(std::move(s));
+      }
+      report.perOpcode = std::move(mine.perOpcode);
+      report.instructions = mine.instructions;
+      report.keySwitches = mine.keySwitches;
+      report.devices = mine.devices;
+      report.commBackend = mine.commBackend;
+      report.keySwitch = mine.keySwitch;
+      report.deviceStats = std::move(mine.deviceStats);
+    }
+  };
+  if (given) {
+    body(*given);
+  } else {
+    comm::runOnThreads(options.devices, body);
+  }
+  if (!root) {
+    return {};
+  }
+  start = Clock::now();
+  auto outputs = decryptOutputs(artifact, context, client.secretKey, results);
+  report.stages.push_back({"decrypt", secondsSince(start)});
+  return outputs;
+}
+
+} // namespace detail
+} // namespace aegis
