@@ -76,16 +76,18 @@ class Lowering {
 public:
   Lowering(OpBuilder &b, Location loc, int64_t slots, int64_t tokensPadded,
            unsigned scaleBits, double margin, double approxError,
-           Report &report)
+           bool materialize, Report &report)
       : b(b), loc(loc), S(slots), Tp(tokensPadded), F(slots / tokensPadded),
         bits(scaleBits), margin(margin), approxError(approxError),
-        report(report) {}
+        materialize(materialize), report(report) {}
 
   OpBuilder &b;
   Location loc;
   int64_t S, Tp, F;
   unsigned bits;
   double margin, approxError;
+  /// false: plaintexts are placeholders (zeros), for counting only.
+  bool materialize;
   Report &report;
   std::map<std::tuple<unsigned, unsigned, std::vector<double>>, Value> ptCache;
   std::string error;
@@ -167,6 +169,20 @@ public:
   /// A plaintext of S slots at `level` and `logScale` (cached).
   Value plaintext(const std::vector<double> &values, unsigned level,
                   unsigned logScale) {
+    if (!materialize) {
+      static const std::vector<double> none;
+      auto key = std::make_tuple(level, logScale, none);
+      auto it = ptCache.find(key);
+      if (it != ptCache.end())
+        return it->second;
+      auto type = RankedTensorType::get({S}, b.getF64Type());
+      auto c = b.create<nnd::ConstantOp>(
+          loc, type, DenseElementsAttr::get(type, 0.0));
+      c->setAttr("aegis.placeholder", b.getUnitAttr());
+      Value pt = b.create<ck::EncodeOp>(
+          loc, ck::PlaintextType::get(b.getContext(), S, level, logScale), c);
+      return ptCache[key] = pt;
+    }
     auto key = std::make_tuple(level, logScale, values);
     auto it = ptCache.find(key);
     if (it != ptCache.end())
@@ -312,26 +328,39 @@ public:
     if (int64_t(tokens.size()) != rows)
       return fail(op, "two rows of the operand share a token");
     int64_t outCts = (M + F - 1) / F;
-    // Block-space matrices per (input ct, output ct): diag[(ci, co)][d][j].
-    std::map<std::pair<int64_t, int64_t>, std::map<int64_t, std::vector<double>>> diags;
+    // Non-zero block diagonals per (input ct, output ct): d = (j_in - j_out)
+    // mod F for every non-zero weight.
+    std::map<std::pair<int64_t, int64_t>, std::set<int64_t>> diags;
     for (int64_t k = 0; k < K; ++k)
-      for (int64_t m = 0; m < M; ++m) {
-        double wv = w.data[k * M + m];
+      for (int64_t m = 0; m < M; ++m)
+        if (w.data[k * M + m] != 0)
+          diags[{featCt[k], m / F}].insert(
+              ((featBlock[k] - m % F) % F + F) % F);
+    // Inverse of the feature map: which input feature sits at (ct, block).
+    std::map<std::pair<int64_t, int64_t>, int64_t> featureAt;
+    for (int64_t k = 0; k < K; ++k)
+      featureAt[{featCt[k], featBlock[k]}] = k;
+    // Diagonal d of pair (ci, co), rotated right by `shift` slots.
+    auto diagonal = [&](int64_t ci, int64_t co, int64_t d, int64_t shift) {
+      std::vector<double> v(materialize ? S : 0, 0.0);
+      if (!materialize)
+        return v;
+      for (int64_t jo = 0; jo < F && co * F + jo < M; ++jo) {
+        auto it = featureAt.find({ci, (jo + d) % F});
+        if (it == featureAt.end())
+          continue;
+        double wv = w.data[it->second * M + co * F + jo];
         if (wv == 0)
           continue;
-        int64_t co = m / F, jo = m % F, ci = featCt[k], ji = featBlock[k];
-        int64_t d = ((ji - jo) % F + F) % F;
-        auto &vec = diags[{ci, co}][d];
-        if (vec.empty())
-          vec.assign(S, 0.0);
         for (int64_t t : tokens)
-          vec[jo * Tp + t] = wv;
+          v[((jo * Tp + t + shift) % S + S) % S] = wv;
       }
+      return v;
+    };
     // Baby-step size: minimise babies + giants over the union of diagonals.
     std::set<int64_t> allD;
     for (auto &kv : diags)
-      for (auto &dv : kv.second)
-        allD.insert(dv.first);
+      allD.insert(kv.second.begin(), kv.second.end());
     int64_t bestB = 1, bestCost = INT64_MAX;
     for (int64_t B = 1; B <= F; B <<= 1) {
       std::set<int64_t> babies, giants;
@@ -362,13 +391,9 @@ public:
         if (kv.first.second != co)
           continue;
         int64_t ci = kv.first.first;
-        for (auto &dv : kv.second) {
-          int64_t d = dv.first, g = d / B, i = d % B;
-          std::vector<double> rotated(S);
-          int64_t shift = g * B * Tp;
-          for (int64_t s = 0; s < S; ++s)
-            rotated[s] = dv.second[((s - shift) % S + S) % S];
-          Value term = mulPlainRaw(baby(ci, i), rotated);
+        for (int64_t d : kv.second) {
+          int64_t g = d / B, i = d % B;
+          Value term = mulPlainRaw(baby(ci, i), diagonal(ci, co, d, g * B * Tp));
           giantSums[g] = add(giantSums[g], term);
         }
       }
@@ -740,10 +765,14 @@ public:
       Value invB = mulPlain(inv, baseMask);
       for (int64_t st = 1; st < dh; st <<= 1)
         invB = add(invB, rotate(invB, -st * Tp));
+      // Attention weights, still packed: one product per packed ciphertext.
+      std::vector<Value> weights(G);
+      for (int64_t gi = 0; gi < G; ++gi)
+        weights[gi] = mul(ex[gi], invB);
       Value acc;
       for (int64_t j = 0; j < R; ++j) {
         int64_t r = offsets[j], gi = j / dh, p = j % dh;
-        Value a = mul(ex[gi], invB);
+        Value a = weights[gi];
         std::vector<double> pick(S, 0.0);
         for (int64_t h : heads)
           for (int64_t t = 0; t < T; ++t)
@@ -845,7 +874,8 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
   b.setInsertionPointToEnd(module.getBody());
   Location loc = entry.getLoc();
   unsigned bitsNow = scaleBits;
-  Lowering L(b, loc, slots, tokensPadded, bitsNow, margin, approxError, report);
+  Lowering L(b, loc, slots, tokensPadded, bitsNow, margin, approxError,
+             materialize, report);
 
   // Arguments: one ciphertext per F features, canonical layout.
   SmallVector<Type> argTypes;
@@ -1175,60 +1205,66 @@ void LowerNNToCKKSPass::runOnOperation() {
                                << " cannot hold " << Tp << " tokens";
     return signalPassFailure();
   }
-  // Sizing pass at a virtual top level, then the real one.
-  Report sizing;
-  auto trial = lower(entry, int64_t(1) << (ln - 1), Tp, kTopLevel, sizing);
-  if (failed(trial))
-    return signalPassFailure();
-  unsigned minLevel = kTopLevel;
-  trial->walk([&](Operation *op) {
-    for (Value r : op->getResults())
-      if (auto t = dyn_cast<ck::CiphertextType>(r.getType()))
-        minLevel = std::min(minLevel, t.getLevel());
-  });
-  trial->erase();
-  unsigned depth = kTopLevel - minLevel;
-  // Chain: q_0 (scale + 20 bits of headroom, at most 60) and `depth` primes
-  // of the scale's size; special primes of 60 bits covering a digit.
-  unsigned q0 = std::min(60u, unsigned(scaleBits) + 20);
-  std::vector<int64_t> logQ = {q0};
-  for (unsigned i = 0; i < depth; ++i)
-    logQ.push_back(scaleBits);
-  // Key switching: at 128-bit, three 60-bit special primes (P eats into the
-  // security budget) and as many digits as that allows; for toy parameters
-  // three digits and enough special primes to cover one (smaller keys and
-  // cheaper key switches; the security bound does not apply).
-  unsigned K, perDigit;
-  if (toy) {
-    perDigit = (unsigned(logQ.size()) + 2) / 3;
-    K = (q0 + (perDigit - 1) * unsigned(scaleBits) + 59) / 60;
-  } else {
-    K = 3;
-    perDigit = std::max(1u, (60 * K) / unsigned(scaleBits));
-    // q_0 may be in the first digit: keep that digit within P.
-    while (perDigit > 1 && q0 + (perDigit - 1) * scaleBits > 60 * K)
-      --perDigit;
-  }
-  unsigned dnum = (logQ.size() + perDigit - 1) / perDigit;
-  std::vector<int64_t> logP(K, 60);
+  // Sizing: lower at a virtual top level to measure the depth, derive the
+  // chain, and at 128-bit grow the ring until the chain fits the bound
+  // (which changes the slots, so size again).
+  unsigned depth = 0, q0 = std::min(60u, unsigned(scaleBits) + 20), K = 0,
+           dnum = 0;
+  std::vector<int64_t> logQ, logP;
   int64_t logQP = 0;
-  for (int64_t v : logQ)
-    logQP += v;
-  logQP += 60 * K;
-  if (!toy) {
-    // Grow the ring until the chain meets the 128-bit bound.
-    while (logQP > ::aegis::ckks::maxLogQP(ln) && ln < 17)
-      ++ln;
-    if (logQP > ::aegis::ckks::maxLogQP(ln)) {
+  for (;;) {
+    Report sizing;
+    auto trial = lower(entry, int64_t(1) << (ln - 1), Tp, kTopLevel, sizing);
+    if (failed(trial))
+      return signalPassFailure();
+    unsigned minLevel = kTopLevel;
+    trial->walk([&](Operation *op) {
+      for (Value r : op->getResults())
+        if (auto t = dyn_cast<ck::CiphertextType>(r.getType()))
+          minLevel = std::min(minLevel, t.getLevel());
+    });
+    trial->erase();
+    depth = kTopLevel - minLevel;
+    // Chain: q_0 (scale + 20 bits of headroom, at most 60) and `depth`
+    // primes of the scale's size.
+    logQ.assign(1, q0);
+    for (unsigned i = 0; i < depth; ++i)
+      logQ.push_back(scaleBits);
+    // Key switching: at 128-bit, three 60-bit special primes (P eats into
+    // the security budget) and as many digits as that allows; for toy
+    // parameters three digits and enough special primes to cover one
+    // (smaller keys and cheaper key switches; no bound applies).
+    unsigned perDigit;
+    if (toy) {
+      perDigit = (unsigned(logQ.size()) + 2) / 3;
+      K = (q0 + (perDigit - 1) * unsigned(scaleBits) + 59) / 60;
+    } else {
+      K = 3;
+      perDigit = std::max(1u, (60 * K) / unsigned(scaleBits));
+      // q_0 may be in the first digit: keep that digit within P.
+      while (perDigit > 1 && q0 + (perDigit - 1) * scaleBits > 60 * K)
+        --perDigit;
+    }
+    dnum = (logQ.size() + perDigit - 1) / perDigit;
+    logP.assign(K, 60);
+    logQP = 60 * int64_t(K);
+    for (int64_t v : logQ)
+      logQP += v;
+    if (toy || logQP <= ::aegis::ckks::maxLogQP(ln))
+      break;
+    if (ln == 17 || logN != 0) {
       emitError(module.getLoc())
           << "aegis-nn-to-ckks: the program needs multiplicative depth "
           << depth << " (log2 QP = " << logQP
-          << "), beyond the 128-bit bound of every ring up to 2^17 ("
-          << ::aegis::ckks::maxLogQP(17)
+          << "), beyond the 128-bit bound of N = 2^" << ln << " ("
+          << ::aegis::ckks::maxLogQP(ln)
+          << (logN != 0 ? "; log-n is fixed"
+                        : "; the largest ring supported is 2^17")
           << "); bootstrapping placement is not implemented yet: compile "
              "with security=toy for tests";
       return signalPassFailure();
     }
+    ++ln;
   }
   Report rep;
   auto func = lower(entry, int64_t(1) << (ln - 1), Tp, depth, rep);
@@ -1261,6 +1297,33 @@ void LowerNNToCKKSPass::runOnOperation() {
     emitError(module.getLoc()) << "aegis-nn-to-ckks: " << e.what();
     return signalPassFailure();
   }
+  // Peak number of live ciphertexts (program order; inputs live from the
+  // start), an upper bound of the evaluator's working set at top level.
+  int64_t peakLive = 0;
+  {
+    llvm::DenseMap<Value, Operation *> lastUse;
+    func->walk([&](Operation *op) {
+      for (Value v : op->getOperands())
+        if (isa<ck::CiphertextType>(v.getType()))
+          lastUse[v] = op;
+    });
+    int64_t live = 0;
+    for (BlockArgument a : func->getArguments())
+      live += lastUse.count(a) ? 1 : 0;
+    peakLive = live;
+    for (Operation &op : func->getBody().front()) {
+      for (Value r : op.getResults())
+        if (isa<ck::CiphertextType>(r.getType()) && lastUse.count(r))
+          ++live;
+      peakLive = std::max(peakLive, live);
+      for (Value v : op.getOperands())
+        if (isa<ck::CiphertextType>(v.getType()) && lastUse.lookup(v) == &op) {
+          lastUse.erase(v);
+          --live;
+        }
+    }
+  }
+  double ctBytes = 2.0 * double(logQ.size()) * double(int64_t(1) << ln) * 8;
   if (report) {
     llvm::errs() << "aegis compile report\n"
                  << "  ring N = 2^" << ln << ", " << (int64_t(1) << (ln - 1))
@@ -1287,7 +1350,12 @@ void LowerNNToCKKSPass::runOnOperation() {
                  << llvm::format("%.1f", keyBytes(ln, logQ.size(), K, dnum,
                                                   rep.rotationKeys.size() + 1) /
                                              1048576.0)
-                 << " MiB of evaluation keys (uncompressed)\n";
+                 << " MiB of evaluation keys (uncompressed)\n"
+                 << "  ciphertexts: " << peakLive << " live at peak x "
+                 << llvm::format("%.1f", ctBytes / 1048576.0)
+                 << " MiB at the top level = "
+                 << llvm::format("%.1f", peakLive * ctBytes / 1048576.0)
+                 << " MiB (upper bound)\n";
     for (const std::string &a : rep.approximations)
       llvm::errs() << "  approx " << a << "\n";
   }

@@ -41,6 +41,11 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
   Option<unsigned> logN{*this, "log-n",
                         llvm::cl::desc("log2 ring degree (0: smallest)"),
                         llvm::cl::init(0)};
+  Option<bool> materialize{
+      *this, "materialize-constants",
+      llvm::cl::desc("false: compile report only, no artifact (for models "
+                     "whose encoded weights do not fit in memory)"),
+      llvm::cl::init(true)};
   Option<bool> report{*this, "report",
                       llvm::cl::desc("Print the compile report (default on)"),
                       llvm::cl::init(true)};
@@ -80,7 +85,10 @@ void registerCompilePipeline() {
         lower.scaleBits = o.scaleBits;
         lower.logN = o.logN;
         lower.report = o.report;
+        lower.materialize = o.materialize;
         pm.addPass(createLowerNNToCKKS(lower));
+        if (!o.materialize)
+          return;
         ckks::EmitArtifactOptions emit;
         emit.output = o.output.empty() ? defaultOutput() : std::string(o.output);
         emit.security = o.security;

@@ -148,6 +148,11 @@ struct EmitArtifactPass
       if (!c)
         return user->emitOpError()
                << "needs a plaintext that is a ckks.encode of an nn.constant";
+      if (c->hasAttr("aegis.placeholder"))
+        return user->emitOpError()
+               << "uses a placeholder constant (compiled with "
+                  "materialize-constants=false, for reports only): no "
+                  "artifact can be emitted";
       auto tensor = mlir::aegis::nn::tensorFromAttr(c.getValue(), c.getLoc());
       if (failed(tensor))
         return failure();

@@ -5,6 +5,9 @@
 // DEVICES: error: aegis-nn-to-ckks: devices=2 is not supported by the compiler yet
 // RUN: not aegis-opt %s --split-input-file --aegis-nn-to-ckks="scale-bits=70" 2>&1 | FileCheck %s --check-prefix=SCALE
 // SCALE: error: aegis-nn-to-ckks: scale-bits must be in 20..50
+// Report-only compiles (materialize-constants=false) cannot become artifacts.
+// RUN: not aegis-opt %S/lower.mlir --aegis-nn-to-ckks="security=toy materialize-constants=false" --aegis-ckks-emit-artifact="output=%t.aegis security=toy" 2>&1 | FileCheck %s --check-prefix=PLACEHOLDER
+// PLACEHOLDER: uses a placeholder constant (compiled with materialize-constants=false, for reports only): no artifact can be emitted
 
 // Non-linear ops need their calibrated range.
 func.func @main(%x: tensor<1x4x8xf32>) -> tensor<1x4x8xf32> {

@@ -54,6 +54,10 @@ def LowerNNToCKKS : Pass<"aegis-nn-to-ckks", "::mlir::ModuleOp"> {
            "Target max error of each polynomial approximation">,
     Option<"report", "report", "bool", "false",
            "Print the compile report to stderr">,
+    Option<"materialize", "materialize-constants", "bool", "true",
+           "false: plaintext constants are zero placeholders marked "
+           "aegis.placeholder (for compile reports of models whose encoded "
+           "weights would not fit in memory; no artifact can be emitted)">,
     Option<"devices", "devices", "unsigned", "1",
            "Devices the program is compiled for (1: the placement passes "
            "are not written yet; aegis-run --devices=N runs it limb-split)">
