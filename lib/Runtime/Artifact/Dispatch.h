@@ -158,6 +158,29 @@ void runInstructions(Engine &engine, const Artifact &artifact,
                      const RunOptions &options, RunReport &report,
                      bool progress = true) {
   OpTimer timer;
+  // A register is freed after the instruction that reads it last (outputs
+  // are kept): the working set is the program's live values, not all of
+  // them.
+  constexpr size_t kKeep = ~size_t(0);
+  std::vector<size_t> lastRead(regs.size(), 0);
+  auto readsB = [](Opcode op) {
+    return op == Opcode::Add || op == Opcode::Sub || op == Opcode::Mul;
+  };
+  for (size_t k = 0; k < artifact.program.size(); ++k) {
+    const Instruction &in = artifact.program[k];
+    lastRead[in.a] = k;
+    if (readsB(in.op))
+      lastRead[in.b] = k;
+  }
+  for (const TensorSlot &t : artifact.outputs)
+    for (uint32_t reg : t.regs)
+      lastRead[reg] = kKeep;
+  auto release = [&](uint32_t reg, size_t k, uint32_t result) {
+    if (lastRead[reg] == k && reg != result && regs[reg]) {
+      engine.stored(regs[reg], typename Engine::Value());
+      regs[reg].reset();
+    }
+  };
   for (size_t k = 0; k < artifact.program.size(); ++k) {
     const Instruction &in = artifact.program[k];
     auto t0 = Clock::now();
@@ -165,6 +188,9 @@ void runInstructions(Engine &engine, const Artifact &artifact,
         evaluateInstruction(engine, artifact, in, k, regs);
     engine.stored(regs[in.result], r);
     regs[in.result] = std::move(r);
+    release(in.a, k, in.result);
+    if (readsB(in.op))
+      release(in.b, k, in.result);
     timer.add(in.op, secondsSince(t0));
     if (isKeySwitch(in.op)) {
       ++report.keySwitches;
