@@ -16,6 +16,7 @@
 #include "Subcommands.h"
 
 #include "aegis/Runtime/Artifact/Artifact.h"
+#include "aegis/Runtime/Artifact/ClientProgram.h"
 #include "aegis/Runtime/Artifact/Executor.h"
 #include "aegis/Runtime/Artifact/Session.h"
 #include "aegis/Runtime/Support/Error.h"
@@ -251,22 +252,9 @@ int encrypt(const Args &a) {
     throw UsageError{"--compact needs --secret-key (it encrypts with the "
                      "secret key)"};
   Artifact artifact = readArtifact(a.artifact);
-  const std::vector<std::string> &paths = a.all("--input");
-  if (paths.size() != artifact.inputs.size())
-    fail("the artifact takes ", artifact.inputs.size(), " input(s) (--input), ",
-         paths.size(), " given");
-  std::vector<std::vector<double>> inputs;
-  for (size_t i = 0; i < paths.size(); ++i) {
-    NpyArray x;
-    std::string error;
-    if (!readNpy(paths[i], x, error))
-      fail(error);
-    const TensorSlot &t = artifact.inputs[i];
-    if (x.shape != t.shape)
-      fail(paths[i], ": input '", t.name, "' has shape ", shapeString(x.shape),
-           ", expected ", shapeString(t.shape));
-    inputs.push_back(std::move(x.data));
-  }
+  // The model's inputs, through the client program when there is one.
+  std::vector<std::vector<double>> inputs =
+      prepareInputs(artifact, a.all("--input"));
   auto start = Clock::now();
   auto context = createArtifactContext(artifact, ExecutionBackend::Cpu);
   Seed seed = seedFor(a, 2);

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "aegis/Runtime/Artifact/Artifact.h"
+#include "aegis/Runtime/Artifact/ClientProgram.h"
 #include "aegis/Runtime/Artifact/Executor.h"
 #include "aegis/Runtime/CUDA/DeviceInfo.h"
 #include "aegis/Runtime/Comm/CommStats.h"
@@ -313,8 +314,8 @@ int run(Options &o) {
   if (o.threads)
     aegis::setNumThreads(o.threads);
   aegis::Artifact artifact = aegis::readArtifact(o.artifact);
-  if (o.inputs.size() != artifact.inputs.size())
-    aegis::fail("the artifact takes ", artifact.inputs.size(),
+  if (o.inputs.size() != aegis::modelInputCount(artifact))
+    aegis::fail("the artifact takes ", aegis::modelInputCount(artifact),
                 " input(s) (--input), ", o.inputs.size(), " given");
   if (!o.outputs.empty() && o.outputs.size() != artifact.outputs.size())
     aegis::fail("the artifact has ", artifact.outputs.size(),
@@ -322,18 +323,9 @@ int run(Options &o) {
   if (!o.references.empty() && o.references.size() != artifact.outputs.size())
     aegis::fail("the artifact has ", artifact.outputs.size(),
                 " output(s), ", o.references.size(), " --reference given");
-  std::vector<std::vector<double>> inputs;
-  for (size_t i = 0; i < o.inputs.size(); ++i) {
-    aegis::NpyArray a;
-    std::string error;
-    if (!aegis::readNpy(o.inputs[i], a, error))
-      aegis::fail(error);
-    const aegis::TensorSlot &t = artifact.inputs[i];
-    if (a.shape != t.shape)
-      aegis::fail(o.inputs[i], ": input '", t.name, "' has shape ",
-                  shapeString(a.shape), ", expected ", shapeString(t.shape));
-    inputs.push_back(std::move(a.data));
-  }
+  // The model's inputs, through the client program when there is one.
+  std::vector<std::vector<double>> inputs =
+      aegis::prepareInputs(artifact, o.inputs);
   if (o.progress && isatty(STDERR_FILENO))
     o.run.progress = [](size_t done, size_t total) {
       if (done == total || done % 64 == 0)

@@ -5,12 +5,14 @@
 // the file: bad magic, unsupported version, checksum mismatch, truncation,
 // and (in files whose checksum was recomputed, so that only validation can
 // catch them) bad slot maps, registers read before definition, unknown
-// opcodes and rotations without a listed key.
+// opcodes and rotations without a listed key; the client program (token-id
+// models) round-trips, is validated and runs with the nn kernels.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ArtifactTestUtil.h"
 
+#include "aegis/Runtime/Artifact/ClientProgram.h"
 #include "aegis/Runtime/Support/Crc32c.h"
 #include "aegis/Runtime/Support/Error.h"
 
@@ -53,9 +55,10 @@ template <typename T> void poke(Bytes &b, size_t offset, T value) {
   std::memcpy(b.data() + offset, &value, sizeof(T));
 }
 
-/// Offset of instruction `i` (37 bytes each, last before the checksum).
+/// Offset of instruction `i` (37 bytes each, before the client program,
+/// which is four empty counts in artifacts without one).
 size_t instructionOffset(const Artifact &a, const Bytes &b, size_t i) {
-  return b.size() - 4 - 37 * (a.program.size() - i);
+  return b.size() - 4 - 32 - 37 * (a.program.size() - i);
 }
 
 /// Offset of the first occurrence of the u32 sequence `values`.
@@ -303,4 +306,138 @@ TEST(Artifact, WriterRefusesInvalidArtifacts) {
 TEST(Artifact, FileHelpersNameThePath) {
   EXPECT_ERROR(readArtifact("/nonexistent/dir/x.aegis"),
                "/nonexistent/dir/x.aegis: cannot open artifact");
+}
+
+namespace {
+
+/// The test artifact with a client program in front of input 'x' (8
+/// values): ids [1x4] -> gather from a 5x2 table -> + 0.5 -> reshape [8].
+/// Its second input 'y' comes from a second client input, cast to float.
+Artifact withClient() {
+  Artifact a = makeTestArtifact();
+  ClientProgram &c = a.client;
+  c.inputs.push_back({"input_ids", {1, 4}, ClientType::Int64, {}});
+  c.inputs.push_back({"mask", a.inputs[1].shape, ClientType::Int64, {}});
+  std::vector<double> table;
+  for (int i = 0; i < 10; ++i)
+    table.push_back(i);
+  c.constants.push_back({"table", {5, 2}, ClientType::Float32, table});
+  c.constants.push_back({"half", {}, ClientType::Float32, {0.5}});
+  // values: 0 ids, 1 mask, 2 table, 3 half
+  c.ops.push_back({ClientOpKind::Gather, {2, 0}, {0}, {1, 4, 2}, ClientType::Float32});
+  c.ops.push_back({ClientOpKind::Add, {4, 3}, {}, {1, 4, 2}, ClientType::Float32});
+  c.ops.push_back({ClientOpKind::Reshape, {5}, {}, a.inputs[0].shape, ClientType::Float32});
+  c.ops.push_back({ClientOpKind::Cast, {1}, {}, a.inputs[1].shape, ClientType::Float32});
+  c.outputs = {6, 7};
+  return a;
+}
+
+NpyArray ints(std::vector<int64_t> shape, std::vector<double> v) {
+  return NpyArray{NpyType::Int64, std::move(shape), std::move(v)};
+}
+
+} // namespace
+
+TEST(ArtifactClient, RoundTripsAndRuns) {
+  Artifact a = withClient();
+  ASSERT_EQ(a.inputs[0].shape, (std::vector<int64_t>{8}));
+  Artifact b = parseArtifact(serializeArtifact(a), kName);
+  ASSERT_EQ(b.client.inputs.size(), 2u);
+  EXPECT_EQ(b.client.inputs[0].name, "input_ids");
+  EXPECT_EQ(b.client.inputs[0].type, ClientType::Int64);
+  EXPECT_EQ(b.client.constants[0].values, a.client.constants[0].values);
+  ASSERT_EQ(b.client.ops.size(), 4u);
+  EXPECT_EQ(b.client.ops[0].kind, ClientOpKind::Gather);
+  EXPECT_EQ(b.client.ops[2].shape, a.inputs[0].shape);
+  EXPECT_EQ(b.client.outputs, (std::vector<uint32_t>{6, 7}));
+  EXPECT_EQ(modelInputCount(b), 2u);
+  std::vector<double> mask(a.inputs[1].numElements(), 1.0);
+  auto out = runClientProgram(
+      b, {ints({1, 4}, {3, 0, 4, -1}), ints(a.inputs[1].shape, mask)},
+      {"ids.npy", "mask.npy"});
+  ASSERT_EQ(out.size(), 2u);
+  // Rows 3, 0, 4 and 4 (-1 counts from the end) of the table, plus 0.5.
+  EXPECT_EQ(out[0], (std::vector<double>{6.5, 7.5, 0.5, 1.5, 8.5, 9.5, 8.5,
+                                         9.5}));
+  EXPECT_EQ(out[1], mask);
+  // Artifacts without one have an empty client program.
+  EXPECT_TRUE(parseArtifact(serializeArtifact(makeTestArtifact()), kName)
+                  .client.empty());
+}
+
+TEST(ArtifactClient, RejectsBadInputsAtRunTime) {
+  Artifact a = withClient();
+  std::vector<double> mask(a.inputs[1].numElements(), 1.0);
+  EXPECT_ERROR(runClientProgram(a, {ints({1, 4}, {3, 0, 5, 1}),
+                                    ints(a.inputs[1].shape, mask)},
+                                {"ids.npy", "mask.npy"}),
+               "client program: index 5 (input 'input_ids' from ids.npy) is "
+               "out of range [0, 5) of the embedding table");
+  EXPECT_ERROR(runClientProgram(a, {ints({1, 3}, {3, 0, 1}),
+                                    ints(a.inputs[1].shape, mask)},
+                                {"ids.npy", "mask.npy"}),
+               "ids.npy: input 'input_ids' has shape [1x3], expected [1x4]");
+  NpyArray floats{NpyType::Float64, {1, 4}, {0, 1, 2, 3}};
+  EXPECT_ERROR(runClientProgram(a, {floats, ints(a.inputs[1].shape, mask)},
+                                {"ids.npy", "mask.npy"}),
+               "ids.npy: input 'input_ids' must hold integers (int64), got <f8");
+}
+
+TEST(ArtifactClient, ValidationRejectsCorruptPrograms) {
+  Artifact a = withClient();
+  a.client.ops[1].kind = ClientOpKind(42);
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: client program: op 1 has unknown kind 42");
+  a = withClient();
+  a.client.ops[1].operands = {4, 9};
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: client program: op 1 (add) reads value 9 before it "
+               "is defined");
+  a = withClient();
+  a.client.ops[0].shape = {1, 4, 3};
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: client program: op 0 (gather) has shape 1x4x3, its "
+               "operands give 1x4x2");
+  a = withClient();
+  a.client.ops[0].operands = {2, 3};
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: client program: op 0 (gather) has non-integer "
+               "indices");
+  a = withClient();
+  a.client.constants[0].values.pop_back();
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: client program: constant 'table' has 9 values for "
+               "shape 5x2");
+  a = withClient();
+  a.client.outputs = {6};
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: client program: 1 outputs for 2 encrypted input(s)");
+  a = withClient();
+  a.client.outputs = {6, 0};
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: client program: output 1 ('y') is an integer "
+               "tensor");
+
+  // A corrupt op kind in the file (checksum recomputed) is caught on load:
+  // the first op's kind is the first byte after the constants.
+  a = withClient();
+  Bytes b = serializeArtifact(a);
+  // Ops start after everything before the client program (the test
+  // artifact minus its 32-byte empty section and checksum), the client
+  // inputs and constants as serialized, and the op count.
+  Bytes plain = serializeArtifact(makeTestArtifact());
+  size_t before = plain.size() - 4 - 32;
+  size_t inputsBytes = 8;
+  for (const ClientTensor &t : a.client.inputs)
+    inputsBytes += 8 + t.name.size() + 8 + 8 * t.shape.size() + 1;
+  size_t constBytes = 8;
+  for (const ClientTensor &t : a.client.constants)
+    constBytes += 8 + t.name.size() + 8 + 8 * t.shape.size() + 1 + 8 +
+                  8 * t.values.size();
+  size_t opKind = before + inputsBytes + constBytes + 8;
+  ASSERT_EQ(b[opKind], uint8_t(ClientOpKind::Gather));
+  b[opKind] = 77;
+  reseal(b);
+  EXPECT_ERROR(parseArtifact(b, kName),
+               "art.aegis: client program: op 0 has unknown kind 77");
 }

@@ -27,6 +27,12 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
       *this, "calibration",
       llvm::cl::desc("Calibration .npy inputs, one per model input (default: "
                      "16 standard-normal samples)")};
+  Option<std::string> splitAfter{
+      *this, "split-after",
+      llvm::cl::desc("ONNX node name of the last op run in plaintext on the "
+                     "client (models with token-id inputs; default: the "
+                     "embedding lookups and the cheap ops combining them)"),
+      llvm::cl::init("")};
   Option<int64_t> samples{*this, "samples",
                           llvm::cl::desc("Random calibration samples"),
                           llvm::cl::init(16)};
@@ -65,12 +71,16 @@ void setCompileOutput(const std::string &path) { defaultOutput() = path; }
 void registerCompilePipeline() {
   PassPipelineRegistration<CompileOptions>(
       "aegis-compile",
-      "ONNX-imported nn program to an aegis-run artifact: fuse, calibrate, "
-      "lower to ckks, emit (options: security=128|toy devices=1 "
-      "calibration=X.npy samples=N output=F scale-bits=B log-n=L report=B)",
+      "ONNX-imported nn program to an aegis-run artifact: fuse, split off "
+      "the client prefix of token-id models, calibrate, lower to ckks, emit "
+      "(options: security=128|toy devices=1 calibration=X.npy samples=N "
+      "split-after=NODE output=F scale-bits=B log-n=L report=B)",
       [](OpPassManager &pm, const CompileOptions &o) {
         pm.addPass(nn::createFuse());
         pm.addPass(createCanonicalizerPass());
+        nn::SplitClientOptions split;
+        split.splitAfter = o.splitAfter;
+        pm.addPass(nn::createSplitClient(split));
         nn::CalibrateOptions cal;
         if (!o.calibration.empty()) {
           cal.inputs.assign(o.calibration.begin(), o.calibration.end());

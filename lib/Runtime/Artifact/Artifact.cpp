@@ -5,6 +5,7 @@
 #include "aegis/Runtime/Support/Crc32c.h"
 #include "aegis/Runtime/Support/Error.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -101,7 +102,297 @@ TensorSlot readTensor(Reader &r) {
 }
 
 bool isPowerOfTwo(uint64_t x) { return x && !(x & (x - 1)); }
+
+void writeClientTensor(Writer &w, const ClientTensor &t, bool constant) {
+  w.str(t.name);
+  w.vec(t.shape);
+  w.pod(uint8_t(t.type));
+  if (constant)
+    w.vec(t.values);
+}
+
+ClientTensor readClientTensor(Reader &r, bool constant) {
+  ClientTensor t;
+  t.name = r.str("client tensor name");
+  t.shape = r.vec<int64_t>("client tensor shape");
+  t.type = ClientType(r.pod<uint8_t>("client tensor type"));
+  if (constant)
+    t.values = r.vec<double>("client constant values");
+  return t;
+}
+
+void writeClientProgram(Writer &w, const ClientProgram &c) {
+  w.pod<uint64_t>(c.inputs.size());
+  for (const ClientTensor &t : c.inputs)
+    writeClientTensor(w, t, false);
+  w.pod<uint64_t>(c.constants.size());
+  for (const ClientTensor &t : c.constants)
+    writeClientTensor(w, t, true);
+  w.pod<uint64_t>(c.ops.size());
+  for (const ClientOp &op : c.ops) {
+    w.pod(uint8_t(op.kind));
+    w.vec(op.operands);
+    w.vec(op.ints);
+    w.vec(op.shape);
+    w.pod(uint8_t(op.type));
+  }
+  w.vec(c.outputs);
+}
+
+ClientProgram readClientProgram(Reader &r) {
+  ClientProgram c;
+  uint64_t n = r.count("client inputs");
+  for (uint64_t i = 0; i < n; ++i)
+    c.inputs.push_back(readClientTensor(r, false));
+  n = r.count("client constants");
+  for (uint64_t i = 0; i < n; ++i)
+    c.constants.push_back(readClientTensor(r, true));
+  n = r.count("client ops");
+  for (uint64_t i = 0; i < n; ++i) {
+    ClientOp op;
+    op.kind = ClientOpKind(r.pod<uint8_t>("client op kind"));
+    op.operands = r.vec<uint32_t>("client op operands");
+    op.ints = r.vec<int64_t>("client op attributes");
+    op.shape = r.vec<int64_t>("client op shape");
+    op.type = ClientType(r.pod<uint8_t>("client op type"));
+    c.ops.push_back(std::move(op));
+  }
+  c.outputs = r.vec<uint32_t>("client outputs");
+  return c;
+}
+
+std::string shapeText(const std::vector<int64_t> &shape) {
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? "x" : "") + std::to_string(shape[i]);
+  return shape.empty() ? "scalar" : s;
+}
+
+/// numpy broadcasting of two shapes; false when incompatible.
+bool broadcastShapes(const std::vector<int64_t> &a,
+                     const std::vector<int64_t> &b, std::vector<int64_t> &out) {
+  size_t rank = std::max(a.size(), b.size());
+  out.assign(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      return false;
+    out[i] = da == 1 ? db : da;
+  }
+  return true;
+}
+
+bool isIntegerType(ClientType t) {
+  return t == ClientType::Int64 || t == ClientType::Int32 ||
+         t == ClientType::Bool;
+}
+
+/// Checks the client program: types, value numbers defined before use,
+/// operand counts, attributes and every result shape.
+void validateClientProgram(const Artifact &a, const std::string &name) {
+  const ClientProgram &c = a.client;
+  if (c.empty())
+    return;
+  std::string where = name + ": client program: ";
+  std::vector<std::vector<int64_t>> shapes;
+  std::vector<ClientType> types;
+  auto checkTensor = [&](const ClientTensor &t, const char *what) {
+    if (uint8_t(t.type) > uint8_t(ClientType::Bool))
+      fail(where, what, " '", t.name, "' has unknown type ", unsigned(t.type));
+    int64_t n = 1;
+    for (int64_t d : t.shape) {
+      if (d <= 0 || d > int64_t(kMaxCount))
+        fail(where, what, " '", t.name, "' has a bad dimension ", d);
+      n *= d;
+      if (n > int64_t(kMaxCount))
+        fail(where, what, " '", t.name, "' is too large");
+    }
+    shapes.push_back(t.shape);
+    types.push_back(t.type);
+    return n;
+  };
+  if (c.inputs.empty())
+    fail(where, "no inputs");
+  for (const ClientTensor &t : c.inputs) {
+    checkTensor(t, "input");
+    if (!t.values.empty())
+      fail(where, "input '", t.name, "' holds values");
+  }
+  for (const ClientTensor &t : c.constants) {
+    int64_t n = checkTensor(t, "constant");
+    if (int64_t(t.values.size()) != n)
+      fail(where, "constant '", t.name, "' has ", t.values.size(),
+           " values for shape ", shapeText(t.shape));
+    for (double v : t.values)
+      if (!std::isfinite(v))
+        fail(where, "constant '", t.name, "' holds a non-finite value");
+  }
+  for (size_t i = 0; i < c.ops.size(); ++i) {
+    const ClientOp &op = c.ops[i];
+    const char *kind = clientOpKindName(op.kind);
+    if (!kind)
+      fail(where, "op ", i, " has unknown kind ", unsigned(op.kind));
+    if (uint8_t(op.type) > uint8_t(ClientType::Bool))
+      fail(where, "op ", i, " (", kind, ") has unknown type ",
+           unsigned(op.type));
+    size_t arity = op.kind == ClientOpKind::Gather || op.kind == ClientOpKind::Add ||
+                           op.kind == ClientOpKind::Sub || op.kind == ClientOpKind::Mul
+                       ? 2
+                       : 1;
+    if (op.kind == ClientOpKind::Concat ? op.operands.empty()
+                                        : op.operands.size() != arity)
+      fail(where, "op ", i, " (", kind, ") has ", op.operands.size(),
+           " operands");
+    for (uint32_t v : op.operands)
+      if (v >= shapes.size())
+        fail(where, "op ", i, " (", kind, ") reads value ", v,
+             " before it is defined");
+    int64_t n = 1;
+    for (int64_t d : op.shape) {
+      if (d <= 0 || d > int64_t(kMaxCount))
+        fail(where, "op ", i, " (", kind, ") has a bad dimension ", d);
+      n *= d;
+      if (n > int64_t(kMaxCount))
+        fail(where, "op ", i, " (", kind, ") is too large");
+    }
+    const std::vector<int64_t> &x = shapes[op.operands[0]];
+    std::vector<int64_t> expected;
+    auto attrCount = [&](size_t count) {
+      if (op.ints.size() != count)
+        fail(where, "op ", i, " (", kind, ") has ", op.ints.size(),
+             " attributes, expected ", count);
+    };
+    auto axisIn = [&](size_t rank) {
+      attrCount(1);
+      if (op.ints[0] < 0 || op.ints[0] >= int64_t(rank))
+        fail(where, "op ", i, " (", kind, ") has axis ", op.ints[0],
+             " for rank ", rank);
+      return size_t(op.ints[0]);
+    };
+    switch (op.kind) {
+    case ClientOpKind::Gather: {
+      size_t axis = axisIn(x.size());
+      const std::vector<int64_t> &idx = shapes[op.operands[1]];
+      if (!isIntegerType(types[op.operands[1]]))
+        fail(where, "op ", i, " (gather) has non-integer indices");
+      expected.assign(x.begin(), x.begin() + axis);
+      expected.insert(expected.end(), idx.begin(), idx.end());
+      expected.insert(expected.end(), x.begin() + axis + 1, x.end());
+      break;
+    }
+    case ClientOpKind::Add:
+    case ClientOpKind::Sub:
+    case ClientOpKind::Mul:
+      attrCount(0);
+      if (!broadcastShapes(x, shapes[op.operands[1]], expected))
+        fail(where, "op ", i, " (", kind, ") operands ", shapeText(x), " and ",
+             shapeText(shapes[op.operands[1]]), " do not broadcast");
+      break;
+    case ClientOpKind::Cast:
+      attrCount(0);
+      expected = x;
+      break;
+    case ClientOpKind::Reshape: {
+      attrCount(0);
+      int64_t m = 1;
+      for (int64_t d : x)
+        m *= d;
+      if (m != n)
+        fail(where, "op ", i, " (reshape) turns ", shapeText(x), " into ",
+             shapeText(op.shape));
+      expected = op.shape;
+      break;
+    }
+    case ClientOpKind::Expand:
+      attrCount(0);
+      if (!broadcastShapes(x, op.shape, expected) || expected != op.shape)
+        fail(where, "op ", i, " (expand) cannot broadcast ", shapeText(x),
+             " to ", shapeText(op.shape));
+      break;
+    case ClientOpKind::Transpose: {
+      attrCount(x.size());
+      std::vector<bool> seen(x.size(), false);
+      for (int64_t p : op.ints) {
+        if (p < 0 || p >= int64_t(x.size()) || seen[p])
+          fail(where, "op ", i, " (transpose) has a bad permutation");
+        seen[p] = true;
+        expected.push_back(x[p]);
+      }
+      break;
+    }
+    case ClientOpKind::Concat: {
+      size_t axis = axisIn(x.size());
+      expected = x;
+      for (size_t k = 1; k < op.operands.size(); ++k) {
+        const std::vector<int64_t> &y = shapes[op.operands[k]];
+        bool ok = y.size() == x.size();
+        for (size_t d = 0; ok && d < x.size(); ++d)
+          ok = d == axis || y[d] == x[d];
+        if (!ok)
+          fail(where, "op ", i, " (concat) operand shapes ", shapeText(x),
+               " and ", shapeText(y), " differ off axis ", axis);
+        expected[axis] += y[axis];
+      }
+      break;
+    }
+    }
+    if (expected != op.shape)
+      fail(where, "op ", i, " (", kind, ") has shape ", shapeText(op.shape),
+           ", its operands give ", shapeText(expected));
+    shapes.push_back(op.shape);
+    types.push_back(op.type);
+  }
+  if (c.outputs.size() != a.inputs.size())
+    fail(where, c.outputs.size(), " outputs for ", a.inputs.size(),
+         " encrypted input(s)");
+  for (size_t i = 0; i < c.outputs.size(); ++i) {
+    uint32_t v = c.outputs[i];
+    if (v >= shapes.size())
+      fail(where, "output ", i, " is value ", v, " of ", shapes.size());
+    if (isIntegerType(types[v]))
+      fail(where, "output ", i, " ('", a.inputs[i].name,
+           "') is an integer tensor; only float tensors can be encrypted");
+    if (shapes[v] != a.inputs[i].shape)
+      fail(where, "output ", i, " has shape ", shapeText(shapes[v]),
+           ", the encrypted input '", a.inputs[i].name, "' ",
+           shapeText(a.inputs[i].shape));
+  }
+}
 } // namespace
+
+const char *clientOpKindName(ClientOpKind kind) {
+  switch (kind) {
+  case ClientOpKind::Gather: return "gather";
+  case ClientOpKind::Add: return "add";
+  case ClientOpKind::Sub: return "sub";
+  case ClientOpKind::Mul: return "mul";
+  case ClientOpKind::Cast: return "cast";
+  case ClientOpKind::Reshape: return "reshape";
+  case ClientOpKind::Expand: return "expand";
+  case ClientOpKind::Transpose: return "transpose";
+  case ClientOpKind::Concat: return "concat";
+  }
+  return nullptr;
+}
+
+const char *clientTypeName(ClientType type) {
+  switch (type) {
+  case ClientType::Float32: return "float32";
+  case ClientType::Float64: return "float64";
+  case ClientType::Int64: return "int64";
+  case ClientType::Int32: return "int32";
+  case ClientType::Bool: return "bool";
+  }
+  return "unknown";
+}
+
+int64_t ClientTensor::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
 
 const char *opcodeName(Opcode op) {
   switch (op) {
@@ -265,6 +556,7 @@ void validateArtifact(const Artifact &a, const std::string &name) {
     if (in.op == Opcode::Rotate && !seen.count(in.imm))
       fail(name, ": the program rotates by ", in.imm,
            " but the artifact lists no key for it");
+  validateClientProgram(a, name);
 }
 
 std::vector<uint8_t> serializeArtifact(const Artifact &a) {
@@ -306,6 +598,7 @@ std::vector<uint8_t> serializeArtifact(const Artifact &a) {
     w.pod(in.value);
     w.pod(in.scale);
   }
+  writeClientProgram(w, a.client);
   w.pod(crc32c(w.bytes.data(), w.bytes.size()));
   return w.bytes;
 }
@@ -372,9 +665,10 @@ Artifact parseArtifact(const std::vector<uint8_t> &bytes,
     in.value = r.pod<double>("constant");
     in.scale = r.pod<double>("constant scale");
   }
+  a.client = readClientProgram(r);
   if (r.pos != r.size)
     fail(name, ": corrupt artifact: ", r.size - r.pos,
-         " unexpected bytes after the program");
+         " unexpected bytes after the client program");
   validateArtifact(a, name);
   return a;
 }

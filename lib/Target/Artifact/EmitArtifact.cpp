@@ -30,6 +30,148 @@ using namespace mlir::aegis::ckks;
 
 namespace {
 
+namespace nnd = mlir::aegis::nn;
+
+FailureOr<::aegis::ClientType> clientType(Value v, Operation *at) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  Type e = t ? t.getElementType() : Type();
+  if (e && e.isF32())
+    return ::aegis::ClientType::Float32;
+  if (e && e.isF64())
+    return ::aegis::ClientType::Float64;
+  if (e && e.isInteger(64))
+    return ::aegis::ClientType::Int64;
+  if (e && e.isInteger(32))
+    return ::aegis::ClientType::Int32;
+  if (e && e.isInteger(1))
+    return ::aegis::ClientType::Bool;
+  return at->emitError() << "client program: unsupported type " << v.getType();
+}
+
+std::vector<int64_t> shapeOf(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  return {t.getShape().begin(), t.getShape().end()};
+}
+
+/// Serializes the plaintext prefix `@client` (aegis-nn-split-client) into
+/// the artifact's client program.
+LogicalResult emitClient(func::FuncOp client, ::aegis::ClientProgram &out) {
+  if (!client.getBody().hasOneBlock())
+    return client.emitError() << "client program: @client must have one block";
+  llvm::DenseMap<Value, uint32_t> ids;
+  for (BlockArgument a : client.getArguments()) {
+    ::aegis::ClientTensor t;
+    if (auto n = client.getArgAttrOfType<StringAttr>(a.getArgNumber(), "nn.name"))
+      t.name = n.str();
+    else
+      t.name = "arg" + std::to_string(a.getArgNumber());
+    auto type = clientType(a, client);
+    if (failed(type))
+      return failure();
+    t.type = *type;
+    t.shape = shapeOf(a);
+    ids[a] = ids.size();
+    out.inputs.push_back(std::move(t));
+  }
+  Block &body = client.getBody().front();
+  for (Operation &op : body)
+    if (auto c = dyn_cast<nnd::ConstantOp>(&op)) {
+      auto tensor = nnd::tensorFromAttr(c.getValue(), c.getLoc());
+      auto type = clientType(c.getResult(), c);
+      if (failed(tensor) || failed(type))
+        return failure();
+      ::aegis::ClientTensor t;
+      t.name = "constant" + std::to_string(out.constants.size());
+      t.shape = shapeOf(c.getResult());
+      t.type = *type;
+      t.values = std::move(tensor->data);
+      ids[c.getResult()] = out.inputs.size() + out.constants.size();
+      out.constants.push_back(std::move(t));
+    }
+  for (Operation &opRef : body) {
+    Operation *op = &opRef;
+    if (isa<nnd::ConstantOp>(op))
+      continue;
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (Value v : ret.getOperands())
+        out.outputs.push_back(ids.lookup(v));
+      break;
+    }
+    ::aegis::ClientOp c;
+    auto axis = [&](int64_t a, Value of) {
+      int64_t rank = cast<RankedTensorType>(of.getType()).getRank();
+      c.ints.push_back(a < 0 ? a + rank : a);
+    };
+    LogicalResult status =
+        llvm::TypeSwitch<Operation *, LogicalResult>(op)
+            .Case<nnd::GatherOp>([&](nnd::GatherOp g) {
+              c.kind = ::aegis::ClientOpKind::Gather;
+              axis(g.getAxis(), g.getInput());
+              return success();
+            })
+            .Case<nnd::AddOp>([&](auto) {
+              c.kind = ::aegis::ClientOpKind::Add;
+              return success();
+            })
+            .Case<nnd::SubOp>([&](auto) {
+              c.kind = ::aegis::ClientOpKind::Sub;
+              return success();
+            })
+            .Case<nnd::MulOp>([&](auto) {
+              c.kind = ::aegis::ClientOpKind::Mul;
+              return success();
+            })
+            .Case<nnd::CastOp>([&](auto) {
+              c.kind = ::aegis::ClientOpKind::Cast;
+              return success();
+            })
+            .Case<nnd::ReshapeOp>([&](auto) {
+              c.kind = ::aegis::ClientOpKind::Reshape;
+              return success();
+            })
+            .Case<nnd::ExpandOp>([&](auto) {
+              c.kind = ::aegis::ClientOpKind::Expand;
+              return success();
+            })
+            .Case<nnd::TransposeOp>([&](nnd::TransposeOp t) {
+              c.kind = ::aegis::ClientOpKind::Transpose;
+              c.ints.assign(t.getPerm().begin(), t.getPerm().end());
+              return success();
+            })
+            .Case<nnd::ConcatOp>([&](nnd::ConcatOp cc) {
+              c.kind = ::aegis::ClientOpKind::Concat;
+              axis(cc.getAxis(), cc.getInputs().front());
+              return success();
+            })
+            .Default([&](Operation *other) {
+              return other->emitOpError()
+                     << "cannot run in the client program (supported: "
+                        "nn.gather, nn.add, nn.sub, nn.mul, nn.cast, "
+                        "nn.reshape, nn.expand, nn.transpose, nn.concat)";
+            });
+    if (failed(status))
+      return failure();
+    if (op->getNumResults() != 1)
+      return op->emitOpError() << "client program: expected one result";
+    for (Value v : op->getOperands()) {
+      auto it = ids.find(v);
+      if (it == ids.end())
+        return op->emitOpError() << "client program: uses a value defined "
+                                    "outside @client";
+      c.operands.push_back(it->second);
+    }
+    c.shape = shapeOf(op->getResult(0));
+    auto type = clientType(op->getResult(0), op);
+    if (failed(type))
+      return failure();
+    c.type = *type;
+    ids[op->getResult(0)] =
+        out.inputs.size() + out.constants.size() + out.ops.size();
+    out.ops.push_back(std::move(c));
+  }
+  return success();
+}
+
 struct EmitArtifactPass
     : public mlir::aegis::ckks::impl::EmitArtifactBase<EmitArtifactPass> {
   using EmitArtifactBase::EmitArtifactBase;
@@ -248,6 +390,9 @@ struct EmitArtifactPass
     }
     art.rotations.assign(rotations.begin(), rotations.end());
     art.numRegisters = regs.size();
+    if (auto client = module.lookupSymbol<func::FuncOp>("client"))
+      if (failed(emitClient(client, art.client)))
+        return failure();
     try {
       ::aegis::writeArtifact(output, art);
     } catch (const std::exception &e) {

@@ -56,3 +56,20 @@ module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40], logP =
     return %m : !ckks.ct<slots = 8, level = 1, logScale = 80, size = 3>
   }
 }
+
+// -----
+
+// The client program (aegis-nn-split-client's @client) holds only the ops
+// aegis-run can run in plaintext.
+// CHECK: error: 'nn.relu' op cannot run in the client program (supported: nn.gather, nn.add, nn.sub, nn.mul, nn.cast, nn.reshape, nn.expand, nn.transpose, nn.concat)
+module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40], logP = [60], dnum = 2>} {
+  func.func @client(%ids: tensor<1x8xi64>) -> tensor<1x8x1xf32> {
+    %t = nn.constant dense<1.0> : tensor<10x1xf32>
+    %e = nn.gather %t, %ids {axis = 0 : i64} : (tensor<10x1xf32>, tensor<1x8xi64>) -> tensor<1x8x1xf32>
+    %r = nn.relu %e : tensor<1x8x1xf32>
+    return %r : tensor<1x8x1xf32>
+  }
+  func.func @main(%a: !ckks.ct<slots = 8, level = 1, logScale = 40> {ckks.name = "x", ckks.shape = array<i64: 1, 8, 1>}) -> !ckks.ct<slots = 8, level = 1, logScale = 40> {
+    return %a : !ckks.ct<slots = 8, level = 1, logScale = 40>
+  }
+}

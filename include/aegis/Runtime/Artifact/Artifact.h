@@ -8,8 +8,10 @@
 //   sections the CKKS parameters (as the runtime serializes them), the
 //            rotation keys the program needs, its inputs and outputs (names,
 //            tensor shapes, slots, level, log2 scale), its constants (real
-//            slot vectors, encoded when used), and the program: a list of
-//            instructions over numbered ciphertext registers
+//            slot vectors, encoded when used), the program: a list of
+//            instructions over numbered ciphertext registers, and the
+//            client program (plaintext embedding lookups run before
+//            encryption; empty for models with float inputs)
 //   trailer  CRC-32C of everything before it
 //
 // Loading validates every field (magic, version, checksum, counts, register
@@ -27,7 +29,7 @@
 
 namespace aegis {
 
-constexpr uint32_t kArtifactFormatVersion = 2;
+constexpr uint32_t kArtifactFormatVersion = 3;
 
 enum class Opcode : uint8_t {
   Add = 1,        // r = a + b
@@ -113,6 +115,58 @@ struct ArtifactParameters {
 };
 
 
+/// Plaintext operations a client program may hold (the cheap ops that
+/// combine embedding lookups: docs/Artifacts.md).
+enum class ClientOpKind : uint8_t {
+  Gather = 1,    // operands (table, indices), ints {axis}
+  Add = 2,       // numpy broadcasting
+  Sub = 3,
+  Mul = 4,
+  Cast = 5,      // to `type` (integer types truncate toward zero)
+  Reshape = 6,
+  Expand = 7,    // broadcast to the result shape
+  Transpose = 8, // ints: the permutation
+  Concat = 9,    // ints {axis}; any number of operands
+};
+
+const char *clientOpKindName(ClientOpKind kind);
+
+/// Element types of client program values (as in .npy files).
+enum class ClientType : uint8_t { Float32 = 0, Float64 = 1, Int64 = 2, Int32 = 3, Bool = 4 };
+
+const char *clientTypeName(ClientType type);
+
+/// A value of a client program: an original model input or a constant.
+struct ClientTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  ClientType type = ClientType::Float32;
+  std::vector<double> values; // constants only
+
+  int64_t numElements() const;
+};
+
+struct ClientOp {
+  ClientOpKind kind = ClientOpKind::Add;
+  std::vector<uint32_t> operands; // value numbers (see ClientProgram)
+  std::vector<int64_t> ints;      // attributes (axis, permutation)
+  std::vector<int64_t> shape;     // result shape
+  ClientType type = ClientType::Float32;
+};
+
+/// The plaintext prefix of a model that starts from integer inputs (token
+/// ids): it runs on the client before encryption. Values are numbered
+/// inputs first, then constants, then op results in order; `outputs` (one
+/// per artifact input, in order) name the values that are encrypted.
+struct ClientProgram {
+  std::vector<ClientTensor> inputs;
+  std::vector<ClientTensor> constants;
+  std::vector<ClientOp> ops;
+  std::vector<uint32_t> outputs;
+
+  bool empty() const { return inputs.empty() && ops.empty(); }
+};
+
 struct Artifact {
   std::string compilerVersion;
   std::string compilerCommit;
@@ -124,6 +178,9 @@ struct Artifact {
   std::vector<ArtifactConstant> constants;
   uint32_t numRegisters = 0;
   std::vector<Instruction> program;
+  /// Empty unless the model starts from integer inputs: then the model's
+  /// own inputs are the client program's, and `inputs` are its outputs.
+  ClientProgram client;
 };
 
 /// Serializes; the checksum covers every byte before it.
@@ -135,7 +192,8 @@ void writeArtifact(const std::string &path, const Artifact &artifact);
 Artifact readArtifact(const std::string &path);
 
 /// Structural checks shared by the writer and the loader (register use
-/// before definition, opcode operands, levels within the chain).
+/// before definition, opcode operands, levels within the chain, the client
+/// program's op kinds, operands and shapes).
 void validateArtifact(const Artifact &artifact, const std::string &name);
 
 } // namespace aegis

@@ -141,12 +141,25 @@ struct CalibratePass
              "least 1 with random-inputs=";
       return signalPassFailure();
     }
+    // After aegis-nn-split-client, the inputs are the model's (token ids):
+    // @client turns them into @main's.
+    func::FuncOp client =
+        entry.getName() == "main" ? module.lookupSymbol<func::FuncOp>("client")
+                                  : func::FuncOp();
     RangeObserver observer;
     for (int64_t s = 0; s < samples; ++s) {
-      auto args = loadProgramInputs(entry, inputs,
+      auto args = loadProgramInputs(client ? client : entry, inputs,
                                     randomSeed < 0 ? -1 : randomSeed + s,
                                     "aegis-nn-calibrate");
-      if (failed(args) || failed(interpret(entry, *args, &observer)))
+      if (failed(args))
+        return signalPassFailure();
+      if (client) {
+        auto cut = interpret(client, *args);
+        if (failed(cut))
+          return signalPassFailure();
+        *args = std::move(*cut);
+      }
+      if (failed(interpret(entry, *args, &observer)))
         return signalPassFailure();
     }
     Builder b(&getContext());

@@ -2,7 +2,10 @@
 
 #include "ProgramInputs.h"
 
+#include "aegis/Dialect/NN/IR/NNOps.h"
 #include "aegis/Support/Npy.h"
+
+#include <algorithm>
 
 #include <random>
 
@@ -36,9 +39,27 @@ mlir::aegis::nn::loadProgramInputs(func::FuncOp entry,
       auto type = cast<RankedTensorType>(arg.getType());
       Tensor t(::aegis::nn::Shape(type.getShape().begin(),
                                   type.getShape().end()));
-      if (isa<FloatType>(type.getElementType()))
+      if (isa<FloatType>(type.getElementType())) {
         for (double &d : t.data)
           d = normal(rng);
+      } else {
+        // Indices of gathers (token ids): uniform below the smallest
+        // gathered dimension (the vocabulary size).
+        int64_t bound = 0;
+        for (Operation *user : arg.getUsers())
+          if (auto g = dyn_cast<GatherOp>(user); g && g.getIndices() == arg) {
+            auto table = cast<RankedTensorType>(g.getInput().getType());
+            int64_t axis = g.getAxis() < 0 ? g.getAxis() + table.getRank()
+                                           : g.getAxis();
+            int64_t n = table.getDimSize(axis);
+            bound = bound ? std::min(bound, n) : n;
+          }
+        if (bound > 0) {
+          std::uniform_int_distribution<int64_t> ids(0, bound - 1);
+          for (double &d : t.data)
+            d = double(ids(rng));
+        }
+      }
       args.push_back(std::move(t));
     }
     return args;

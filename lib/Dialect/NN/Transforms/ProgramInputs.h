@@ -18,11 +18,18 @@ func::FuncOp findEntry(ModuleOp module, StringRef passName);
 
 /// Inputs for `entry`: read from .npy `files` (one per argument), or, when
 /// `randomSeed >= 0`, drawn from a standard normal distribution (integer
-/// inputs are zero). Emits an error and fails on bad files or counts.
+/// inputs used as gather indices are uniform valid indices, i.e. token ids
+/// below the vocabulary size; other integer inputs are zero). Emits an error and fails on bad files or counts.
 FailureOr<SmallVector<Tensor>> loadProgramInputs(func::FuncOp entry,
                                                  ArrayRef<std::string> files,
                                                  int64_t randomSeed,
                                                  StringRef passName);
+
+/// Whether `op` may run in a client program (plaintext, before
+/// encryption): the ops that combine embedding lookups.
+bool isClientOp(Operation *op);
+/// The client ops, for messages.
+extern const char *kClientOpList;
 
 } // namespace mlir::aegis::nn
 

@@ -92,7 +92,10 @@ def Calibrate : Pass<"aegis-nn-calibrate", "::mlir::ModuleOp"> {
       with any shift c are exp(logsumexp - c)).
 
     Ranges are the min and max over all calibration samples. The module gets
-    `nn.calibration_samples`.
+    `nn.calibration_samples`. Random integer inputs used as gather indices
+    (token ids) are drawn uniformly below the table's size. After
+    `aegis-nn-split-client`, the inputs are the model's (`@client`'s): each
+    sample runs `@client`, then `@main` on its results.
 
     `aegis-opt model.onnx --aegis-nn-fuse --aegis-nn-calibrate="inputs=x.npy"`
   }];
@@ -104,6 +107,59 @@ def Calibrate : Pass<"aegis-nn-calibrate", "::mlir::ModuleOp"> {
     Option<"samples", "samples", "int64_t", "1",
            "With random-inputs, how many samples (seeds seed..seed+n-1)">
   ];
+}
+
+def SplitClient : Pass<"aegis-nn-split-client", "::mlir::ModuleOp"> {
+  let summary = "Moves the plaintext prefix of a token-id model into @client";
+  let description = [{
+    Embedding lookups cannot run on encrypted token ids. When `main` has an
+    integer argument (or `split-after` is given), this pass moves its
+    prefix into a new function `@client` that takes the original arguments
+    and returns the cut tensors, and rewrites `main` to take the cut
+    tensors as arguments (`nn.name`: the ONNX node name of the op computing
+    each, or the argument's name). `aegis-ckks-emit-artifact` stores
+    `@client` in the artifact's client program, which `aegis-run` runs in
+    plaintext before encrypting its results (docs/Artifacts.md).
+
+    The prefix is made of the ops a client program supports: `nn.gather`,
+    `nn.add`, `nn.sub`, `nn.mul`, `nn.cast`, `nn.reshape`, `nn.expand`,
+    `nn.transpose` and `nn.concat`. By default it is every op up to, not
+    including, the first one that is not such an op on arguments, constants
+    and earlier prefix values (for BERT: the word-embedding gather and the
+    adds of the position and token-type embeddings, stopping at the
+    embeddings LayerNorm). With `split-after=NODE`, it is the op imported
+    from the ONNX node `NODE` and everything it depends on; an unsupported
+    op among them is an error. So is an integer tensor used by an op left
+    in `main` (only float tensors can be encrypted).
+
+    Models without integer inputs are left unchanged.
+
+    Before:
+    ```mlir
+    func.func @main(%ids: tensor<1x8xi64> {nn.name = "input_ids"}) -> tensor<1x8x32xf32> {
+      %e = nn.gather %table, %ids {axis = 0 : i64} : (tensor<100x32xf32>, tensor<1x8xi64>) -> tensor<1x8x32xf32>
+      %x = nn.add %e, %pos : (tensor<1x8x32xf32>, tensor<1x8x32xf32>) -> tensor<1x8x32xf32>
+      %y = nn.layer_norm %x, %g, %b ...
+    ```
+    After:
+    ```mlir
+    func.func @client(%ids: tensor<1x8xi64> {nn.name = "input_ids"}) -> (tensor<1x8x32xf32> {nn.name = "/embeddings/Add"}) {
+      %e = nn.gather %table, %ids ...
+      %x = nn.add %e, %pos ...
+      return %x : tensor<1x8x32xf32>
+    }
+    func.func @main(%x: tensor<1x8x32xf32> {nn.name = "/embeddings/Add"}) -> tensor<1x8x32xf32> {
+      %y = nn.layer_norm %x, %g, %b ...
+    ```
+
+    `aegis-opt model.onnx --aegis-nn-fuse --aegis-nn-split-client="split-after=/embeddings/Add"`
+  }];
+  let options = [
+    Option<"splitAfter", "split-after", "std::string", "",
+           "ONNX node name of the last op of the client prefix (default: "
+           "up to the first op that is not a cheap op on prefix values)">
+  ];
+  let dependentDialects = ["::mlir::aegis::nn::NNDialect"];
 }
 
 #endif // AEGIS_DIALECT_NN_TRANSFORMS_PASSES_TD

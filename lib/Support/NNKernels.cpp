@@ -1,6 +1,6 @@
-//===- Kernels.cpp - float64 reference kernels for nn ops -----------------===//
+//===- NNKernels.cpp - float64 reference kernels for nn ops ---------------===//
 
-#include "aegis/Dialect/NN/Interpreter/Kernels.h"
+#include "aegis/Support/NNKernels.h"
 
 #include <algorithm>
 #include <cassert>
