@@ -1,6 +1,7 @@
 //===- Distributed.cpp - CKKS operations on limb-partitioned data ---------===//
 
 #include "aegis/Runtime/Dist/Distributed.h"
+#include "aegis/Runtime/Dist/PartitionedKeys.h"
 
 #include "aegis/Runtime/CKKS/Encoder.h"
 #include "aegis/Runtime/Math/Modular.h"
@@ -630,7 +631,7 @@ DistributedEvaluator::modUpLocal(const DistributedCiphertext &a,
 
 void DistributedEvaluator::innerLocal(const DistributedCiphertext &a,
                                       const std::vector<RnsPoly> &digits,
-                                      const KeySwitchKey &key,
+                                      const detail::KeySource &key,
                                       const uint32_t *permutation,
                                       RnsPoly &acc0, RnsPoly &acc1,
                                       bool accumulate) const {
@@ -645,10 +646,10 @@ void DistributedEvaluator::innerLocal(const DistributedCiphertext &a,
     chainParts.push_back(d.data());
     specialParts.push_back(d.limb(own));
   }
-  keySwitcher_.innerProduct(level, key, 0,
+  innerProduct(level, key, 0,
                             Span<const uint64_t *const>(chainParts), a.range(),
                             acc0.data(), acc1.data(), permutation, accumulate);
-  keySwitcher_.innerProduct(level, key, 0,
+  innerProduct(level, key, 0,
                             Span<const uint64_t *const>(specialParts),
                             LimbRange{level + 1, level + 1 + k}, acc0.limb(own),
                             acc1.limb(own), permutation, accumulate);
@@ -671,7 +672,7 @@ void DistributedEvaluator::modDownLocal(const DistributedCiphertext &a,
 
 void DistributedEvaluator::applyLocal(const DistributedCiphertext &a,
                                       const std::vector<RnsPoly> &digits,
-                                      const KeySwitchKey &key,
+                                      const detail::KeySource &key,
                                       const uint32_t *permutation,
                                       uint64_t *out0, uint64_t *out1) const {
   const unsigned own = a.numLocalLimbs();
@@ -718,7 +719,7 @@ DistributedEvaluator::modUpOwnDigits(const DistributedCiphertext &a,
 
 void DistributedEvaluator::innerAggregate(const DistributedCiphertext &a,
                                           const std::vector<RnsPoly> &digits,
-                                          const KeySwitchKey &key,
+                                          const detail::KeySource &key,
                                           const uint32_t *permutation,
                                           RnsPoly &acc0, RnsPoly &acc1,
                                           bool accumulate) const {
@@ -735,7 +736,7 @@ void DistributedEvaluator::innerAggregate(const DistributedCiphertext &a,
   for (const RnsPoly &d : digits) {
     pointers.push_back(d.data());
   }
-  keySwitcher_.innerProduct(a.level(), key, r.begin / context_->digitSize(),
+  innerProduct(a.level(), key, r.begin / context_->digitSize(),
                             Span<const uint64_t *const>(pointers),
                             keySwitcher_.extendedRange(a.level()), acc0.data(),
                             acc1.data(), permutation, accumulate);
@@ -743,7 +744,7 @@ void DistributedEvaluator::innerAggregate(const DistributedCiphertext &a,
 
 void DistributedEvaluator::partialAggregate(const DistributedCiphertext &a,
                                             unsigned poly,
-                                            const KeySwitchKey &key,
+                                            const detail::KeySource &key,
                                             const uint32_t *permutation,
                                             RnsPoly &acc0, RnsPoly &acc1,
                                             bool accumulate) const {
@@ -813,7 +814,7 @@ void DistributedEvaluator::reduceModDown(const DistributedCiphertext &a,
 }
 
 void DistributedEvaluator::keySwitchAggregate(
-    const DistributedCiphertext &a, unsigned poly, const KeySwitchKey &key,
+    const DistributedCiphertext &a, unsigned poly, const detail::KeySource &key,
     const uint32_t *permutation, uint64_t *out0, uint64_t *out1) const {
   Backend &backend = context_->backend();
   const unsigned all = keySwitcher_.extendedRange(a.level()).size();
@@ -823,7 +824,7 @@ void DistributedEvaluator::keySwitchAggregate(
 }
 
 void DistributedEvaluator::keySwitch(const DistributedCiphertext &a,
-                                     unsigned poly, const KeySwitchKey &key,
+                                     unsigned poly, const detail::KeySource &key,
                                      const uint32_t *permutation,
                                      KeySwitchAlgorithm algorithm,
                                      uint64_t *out0, uint64_t *out1) const {
@@ -836,16 +837,16 @@ void DistributedEvaluator::keySwitch(const DistributedCiphertext &a,
   applyLocal(a, digits, key, permutation, out0, out1);
 }
 
-void DistributedEvaluator::relinearizeInPlace(
-    DistributedCiphertext &a, const ckks::RelinKey &key,
-    KeySwitchAlgorithm algorithm) const {
+void DistributedEvaluator::relinearizeWith(
+    DistributedCiphertext &a, const detail::KeySource &key,
+    const ContextPtr &keyContext, KeySwitchAlgorithm algorithm) const {
   checkOperand(a, "operand");
   require(a.size() == 3, "relinearize expects 3 polynomials, found ", a.size());
-  require(key.context() == context_,
+  require(keyContext == context_,
           "relinearization key belongs to another context");
   Backend &backend = context_->backend();
   RnsPoly u0(backend, a.numLocalLimbs()), u1(backend, a.numLocalLimbs());
-  keySwitch(a, 2, key.key(), nullptr, algorithm, u0.data(), u1.data());
+  keySwitch(a, 2, key, nullptr, algorithm, u0.data(), u1.data());
   if (a.numLocalLimbs() > 0) {
     backend.add(a.poly(0), a.poly(0), u0.data(), a.moduli());
     backend.add(a.poly(1), a.poly(1), u1.data(), a.moduli());
@@ -885,9 +886,10 @@ DistributedEvaluator::conjugate(const DistributedCiphertext &a,
 }
 
 DistributedCiphertext
-DistributedEvaluator::applyGalois(const DistributedCiphertext &a, uint64_t g,
-                                  const ckks::GaloisKeys &keys,
-                                  KeySwitchAlgorithm algorithm) const {
+DistributedEvaluator::applyGaloisWith(const DistributedCiphertext &a,
+                                      uint64_t g,
+                                      const detail::GaloisSource &keys,
+                                      KeySwitchAlgorithm algorithm) const {
   checkOperand(a, "operand");
   context_->checkGaloisElement(g);
   if (g == 1) {
@@ -898,7 +900,7 @@ DistributedEvaluator::applyGalois(const DistributedCiphertext &a, uint64_t g,
           "found ",
           a.size(), " polynomials");
   require(keys.context() == context_, "Galois keys belong to another context");
-  const KeySwitchKey &key = keys.at(g);
+  const detail::KeySource key = keys.at(g);
   const uint32_t *permutation = context_->galoisPermutation(g).data();
   Backend &backend = context_->backend();
   RnsPoly u0(backend, a.numLocalLimbs()), u1(backend, a.numLocalLimbs());
@@ -906,9 +908,9 @@ DistributedEvaluator::applyGalois(const DistributedCiphertext &a, uint64_t g,
   return finishGalois(a, permutation, u0, u1);
 }
 
-std::vector<DistributedCiphertext> DistributedEvaluator::rotateHoisted(
+std::vector<DistributedCiphertext> DistributedEvaluator::rotateHoistedWith(
     const DistributedCiphertext &a, const std::vector<long> &steps,
-    const ckks::GaloisKeys &keys, KeySwitchAlgorithm algorithm) const {
+    const detail::GaloisSource &keys, KeySwitchAlgorithm algorithm) const {
   checkOperand(a, "operand");
   require(a.size() == 2,
           "hoisted rotations expect a relinearized "
@@ -957,9 +959,9 @@ std::vector<DistributedCiphertext> DistributedEvaluator::rotateHoisted(
   return results;
 }
 
-DistributedCiphertext DistributedEvaluator::rotateAndSum(
+DistributedCiphertext DistributedEvaluator::rotateAndSumWith(
     const std::vector<DistributedCiphertext> &inputs,
-    const std::vector<long> &steps, const ckks::GaloisKeys &keys,
+    const std::vector<long> &steps, const detail::GaloisSource &keys,
     KeySwitchAlgorithm algorithm) const {
   require(!inputs.empty() && inputs.size() == steps.size(),
           "rotateAndSum needs one step per input and at least one input, got ",
@@ -1024,7 +1026,7 @@ DistributedCiphertext DistributedEvaluator::rotateAndSum(
     }
     const uint32_t *permutation =
         context_->galoisPermutation(elements[i]).data();
-    const KeySwitchKey &key = keys.at(elements[i]);
+    const detail::KeySource key = keys.at(elements[i]);
     if (aggregate) {
       partialAggregate(a, 1, key, permutation, acc0, acc1, accumulate);
     } else {
@@ -1053,6 +1055,146 @@ DistributedCiphertext DistributedEvaluator::rotateAndSum(
     backend.add(r.poly(1), r.poly(1), u1.data(), first.moduli());
   }
   return r;
+}
+
+//===----------------------------------------------------------------------===//
+// Key sources: full keys or this device's rows
+//===----------------------------------------------------------------------===//
+
+namespace detail {
+const ContextPtr &GaloisSource::context() const {
+  return full ? full->context() : part->context();
+}
+
+KeySource GaloisSource::at(uint64_t galoisElement) const {
+  if (full) {
+    return {&full->at(galoisElement), nullptr};
+  }
+  return {nullptr, &part->at(galoisElement)};
+}
+} // namespace detail
+
+// KeySwitcher::innerProduct's loop (the same backend calls on the same
+// digit groups), with the key rows read from a partitioned key when given.
+void DistributedEvaluator::innerProduct(
+    unsigned level, const detail::KeySource &key, unsigned firstDigit,
+    Span<const uint64_t *const> digits, LimbRange range, uint64_t *out0,
+    uint64_t *out1, const uint32_t *permutation, bool accumulate) const {
+  if (key.full) {
+    keySwitcher_.innerProduct(level, *key.full, firstDigit, digits, range,
+                              out0, out1, permutation, accumulate);
+    return;
+  }
+  constexpr size_t kDigitsPerCall = 32; // as KeySwitch.cpp
+  const Context &ctx = *context_;
+  const PartitionedKey &part = *key.part;
+  const size_t n = ctx.degree();
+  require(part.context() == context_,
+          "key-switching key belongs to another context");
+  require(firstDigit + digits.size() <= part.numDigits() &&
+              firstDigit + digits.size() <= ctx.numDigits(level),
+          "inner product over digits [", firstDigit, ", ",
+          firstDigit + digits.size(), ") at level ", level, ": the key has ",
+          part.numDigits(), " digits and the level uses ",
+          ctx.numDigits(level));
+  const unsigned chainLimbs = level + 1;
+  require(range.end <= chainLimbs + ctx.numSpecial(),
+          "inner product range exceeds the extended basis");
+  ModuliSpan extended = ctx.extendedIndices(level);
+  unsigned split = std::clamp(chainLimbs, range.begin, range.end);
+  std::vector<const uint64_t *> ds, bs, as;
+  for (auto [from, to] : {std::pair<unsigned, unsigned>{range.begin, split},
+                          std::pair<unsigned, unsigned>{split, range.end}}) {
+    if (from >= to) {
+      continue;
+    }
+    size_t offset = size_t(from - range.begin) * n;
+    uint32_t modulus = ctx.extendedModulus(level, from);
+    for (size_t start = 0; start < digits.size(); start += kDigitsPerCall) {
+      size_t count = std::min(kDigitsPerCall, digits.size() - start);
+      ds.clear();
+      bs.clear();
+      as.clear();
+      for (size_t j = start; j < start + count; ++j) {
+        unsigned d = firstDigit + unsigned(j);
+        ds.push_back(digits[j] + offset);
+        bs.push_back(part.b(d, modulus, to - from));
+        as.push_back(part.a(d, modulus, to - from));
+      }
+      ctx.backend().keyInnerProduct(
+          out0 + offset, out1 + offset, Span<const uint64_t *const>(ds),
+          Span<const uint64_t *const>(bs), Span<const uint64_t *const>(as),
+          extended.slice(from, to - from), permutation,
+          accumulate || start > 0);
+    }
+  }
+}
+
+void DistributedEvaluator::relinearizeInPlace(
+    DistributedCiphertext &a, const ckks::RelinKey &key,
+    KeySwitchAlgorithm algorithm) const {
+  relinearizeWith(a, {&key.key(), nullptr}, key.context(), algorithm);
+}
+
+void DistributedEvaluator::relinearizeInPlace(
+    DistributedCiphertext &a, const PartitionedKey &key,
+    KeySwitchAlgorithm algorithm) const {
+  relinearizeWith(a, {nullptr, &key}, key.context(), algorithm);
+}
+
+DistributedCiphertext
+DistributedEvaluator::applyGalois(const DistributedCiphertext &a, uint64_t g,
+                                  const ckks::GaloisKeys &keys,
+                                  KeySwitchAlgorithm algorithm) const {
+  return applyGaloisWith(a, g, {&keys, nullptr}, algorithm);
+}
+
+DistributedCiphertext
+DistributedEvaluator::applyGalois(const DistributedCiphertext &a, uint64_t g,
+                                  const PartitionedGaloisKeys &keys,
+                                  KeySwitchAlgorithm algorithm) const {
+  return applyGaloisWith(a, g, {nullptr, &keys}, algorithm);
+}
+
+DistributedCiphertext
+DistributedEvaluator::rotate(const DistributedCiphertext &a, long steps,
+                             const PartitionedGaloisKeys &keys,
+                             KeySwitchAlgorithm algorithm) const {
+  return applyGalois(a, context_->galoisElementForRotation(steps), keys,
+                     algorithm);
+}
+
+DistributedCiphertext
+DistributedEvaluator::conjugate(const DistributedCiphertext &a,
+                                const PartitionedGaloisKeys &keys,
+                                KeySwitchAlgorithm algorithm) const {
+  return applyGalois(a, context_->conjugationElement(), keys, algorithm);
+}
+
+std::vector<DistributedCiphertext> DistributedEvaluator::rotateHoisted(
+    const DistributedCiphertext &a, const std::vector<long> &steps,
+    const ckks::GaloisKeys &keys, KeySwitchAlgorithm algorithm) const {
+  return rotateHoistedWith(a, steps, {&keys, nullptr}, algorithm);
+}
+
+std::vector<DistributedCiphertext> DistributedEvaluator::rotateHoisted(
+    const DistributedCiphertext &a, const std::vector<long> &steps,
+    const PartitionedGaloisKeys &keys, KeySwitchAlgorithm algorithm) const {
+  return rotateHoistedWith(a, steps, {nullptr, &keys}, algorithm);
+}
+
+DistributedCiphertext DistributedEvaluator::rotateAndSum(
+    const std::vector<DistributedCiphertext> &inputs,
+    const std::vector<long> &steps, const ckks::GaloisKeys &keys,
+    KeySwitchAlgorithm algorithm) const {
+  return rotateAndSumWith(inputs, steps, {&keys, nullptr}, algorithm);
+}
+
+DistributedCiphertext DistributedEvaluator::rotateAndSum(
+    const std::vector<DistributedCiphertext> &inputs,
+    const std::vector<long> &steps, const PartitionedGaloisKeys &keys,
+    KeySwitchAlgorithm algorithm) const {
+  return rotateAndSumWith(inputs, steps, {nullptr, &keys}, algorithm);
 }
 
 } // namespace dist

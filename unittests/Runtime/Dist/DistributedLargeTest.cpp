@@ -14,6 +14,7 @@
 
 #include "aegis/Runtime/Comm/Factory.h"
 #include "aegis/Runtime/Dist/Distributed.h"
+#include "aegis/Runtime/Dist/PartitionedKeys.h"
 #if AEGIS_DIST_TEST_MPI
 #include "aegis/Runtime/Comm/MpiCommunicator.h"
 #endif
@@ -165,6 +166,59 @@ TEST(DistLarge, HoistedRotations) {
           EXPECT_TRUE(sameBits(gather(got[i], comm), want[i]))
               << label(P, alg) << " step " << steps[i] << " rank "
               << comm.rank();
+        }
+      });
+    }
+  }
+}
+
+// Each rank generates only its rows of the keys (from the keys' seeds, as a
+// client would for that device) and runs relinearization, rotations and
+// hoisted rotations with them: same bits as the single device.
+TEST(DistLarge, PartitionedKeys) {
+  LargeSetup &st = large();
+  const Evaluator &ev = *st.s.evaluator;
+  const Context &ctx = *st.s.context;
+  Ciphertext want = ev.relinearize(ev.multiply(st.x, st.y), st.s.relinKey);
+  Ciphertext wantRot = ev.rotate(st.x, -5, st.galois);
+  std::vector<long> steps = {0, 1, 5, -3};
+  std::vector<Ciphertext> wantHoisted =
+      ev.rotateHoisted(st.x, steps, st.galois);
+  for (int P : kLargeDeviceCounts) {
+    for (KeySwitchAlgorithm alg : kAlgorithms) {
+      LimbPartition part = partitionFor(ctx, st.s.top(), P, alg);
+      onRanks(P, [&](Communicator &comm) {
+        const int rank = comm.rank();
+        const SecretKey &secret = st.s.keygen->secretKey();
+        KeyRows rows = KeyRows::forPlan(ctx, P, rank, alg, st.s.top());
+        PartitionedKey relin = generatePartitionedRelinKey(
+            secret, st.s.relinKey.key().seed(), rows);
+        PartitionedGaloisKeys galois(st.s.context);
+        for (const auto &[g, key] : st.galois.keys()) {
+          galois.insert(
+              generatePartitionedGaloisKey(secret, g, key.seed(), rows));
+        }
+        // This rank's rows only: fewer bytes than the full key.
+        EXPECT_EQ(relin.bytes(), uint64_t(2) * rows.count() * ctx.degree() * 8);
+        if (P > 1) {
+          EXPECT_LT(relin.bytes(), keyBytes(st.s.relinKey.key()))
+              << label(P, alg);
+        }
+        DistributedEvaluator eval(st.s.context, comm);
+        DistributedCiphertext z =
+            eval.multiply(scatter(st.x, part, rank), scatter(st.y, part, rank));
+        eval.relinearizeInPlace(z, relin, alg);
+        EXPECT_TRUE(sameBits(gather(z, comm), want))
+            << label(P, alg) << " relinearize rank " << rank;
+        DistributedCiphertext x = scatter(st.x, part, rank);
+        EXPECT_TRUE(sameBits(gather(eval.rotate(x, -5, galois, alg), comm),
+                             wantRot))
+            << label(P, alg) << " rotate -5 rank " << rank;
+        std::vector<DistributedCiphertext> got =
+            eval.rotateHoisted(x, steps, galois, alg);
+        for (size_t i = 0; i < steps.size(); ++i) {
+          EXPECT_TRUE(sameBits(gather(got[i], comm), wantHoisted[i]))
+              << label(P, alg) << " hoisted " << steps[i] << " rank " << rank;
         }
       });
     }

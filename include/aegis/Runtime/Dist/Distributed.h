@@ -136,6 +136,26 @@ enum class KeySwitchAlgorithm {
   OutputAggregation,
 };
 
+class PartitionedKey;
+class PartitionedGaloisKeys;
+
+namespace detail {
+/// A key-switching key as the evaluator reads it: a full key or this
+/// device's rows of it (exactly one is set).
+struct KeySource {
+  const ckks::KeySwitchKey *full = nullptr;
+  const PartitionedKey *part = nullptr;
+};
+/// A Galois key set, full or this device's rows.
+struct GaloisSource {
+  const ckks::GaloisKeys *full = nullptr;
+  const PartitionedGaloisKeys *part = nullptr;
+  const ckks::ContextPtr &context() const;
+  /// Throws aegis::Error naming the element when the key is missing.
+  KeySource at(uint64_t galoisElement) const;
+};
+} // namespace detail
+
 /// Operations on this rank's shares. Every operation that may communicate
 /// (gather, repartition, rescale, key switches) is collective: all ranks call
 /// it in the same order with the same metadata. Argument checks run before
@@ -214,7 +234,55 @@ public:
                const std::vector<long> &steps, const ckks::GaloisKeys &keys,
                KeySwitchAlgorithm algorithm) const;
 
+  /// The same key switches with this device's rows of the keys
+  /// (PartitionedKeys.h): same bits as with the full keys. The key must hold
+  /// the rows KeyRows::needed gives for the operand's partition, this rank
+  /// and `algorithm` (it throws otherwise).
+  void relinearizeInPlace(DistributedCiphertext &a, const PartitionedKey &key,
+                          KeySwitchAlgorithm algorithm) const;
+  DistributedCiphertext rotate(const DistributedCiphertext &a, long steps,
+                               const PartitionedGaloisKeys &keys,
+                               KeySwitchAlgorithm algorithm) const;
+  DistributedCiphertext conjugate(const DistributedCiphertext &a,
+                                  const PartitionedGaloisKeys &keys,
+                                  KeySwitchAlgorithm algorithm) const;
+  DistributedCiphertext applyGalois(const DistributedCiphertext &a,
+                                    uint64_t galoisElement,
+                                    const PartitionedGaloisKeys &keys,
+                                    KeySwitchAlgorithm algorithm) const;
+  std::vector<DistributedCiphertext>
+  rotateHoisted(const DistributedCiphertext &a, const std::vector<long> &steps,
+                const PartitionedGaloisKeys &keys,
+                KeySwitchAlgorithm algorithm) const;
+  DistributedCiphertext
+  rotateAndSum(const std::vector<DistributedCiphertext> &inputs,
+               const std::vector<long> &steps,
+               const PartitionedGaloisKeys &keys,
+               KeySwitchAlgorithm algorithm) const;
+
 private:
+  void relinearizeWith(DistributedCiphertext &a, const detail::KeySource &key,
+                       const ckks::ContextPtr &keyContext,
+                       KeySwitchAlgorithm algorithm) const;
+  DistributedCiphertext applyGaloisWith(const DistributedCiphertext &a,
+                                        uint64_t galoisElement,
+                                        const detail::GaloisSource &keys,
+                                        KeySwitchAlgorithm algorithm) const;
+  std::vector<DistributedCiphertext>
+  rotateHoistedWith(const DistributedCiphertext &a,
+                    const std::vector<long> &steps,
+                    const detail::GaloisSource &keys,
+                    KeySwitchAlgorithm algorithm) const;
+  DistributedCiphertext
+  rotateAndSumWith(const std::vector<DistributedCiphertext> &inputs,
+                   const std::vector<long> &steps,
+                   const detail::GaloisSource &keys,
+                   KeySwitchAlgorithm algorithm) const;
+  /// KeySwitcher::innerProduct reading the key through `key`.
+  void innerProduct(unsigned level, const detail::KeySource &key,
+                    unsigned firstDigit, Span<const uint64_t *const> digits,
+                    ckks::LimbRange range, uint64_t *out0, uint64_t *out1,
+                    const uint32_t *permutation, bool accumulate) const;
   void checkOperand(const DistributedCiphertext &a, const char *what) const;
   void checkPair(const DistributedCiphertext &a,
                  const DistributedCiphertext &b) const;
@@ -235,7 +303,7 @@ private:
   /// limbs into acc0/acc1 (own + K limbs).
   void innerLocal(const DistributedCiphertext &a,
                   const std::vector<ckks::RnsPoly> &digits,
-                  const ckks::KeySwitchKey &key, const uint32_t *permutation,
+                  const detail::KeySource &key, const uint32_t *permutation,
                   ckks::RnsPoly &acc0, ckks::RnsPoly &acc1,
                   bool accumulate) const;
   /// ModDown of own + K limb accumulators into the own limbs.
@@ -249,13 +317,13 @@ private:
   /// acc0/acc1 (L + K limbs; zero on an empty shard unless accumulating).
   void innerAggregate(const DistributedCiphertext &a,
                       const std::vector<ckks::RnsPoly> &digits,
-                      const ckks::KeySwitchKey &key,
+                      const detail::KeySource &key,
                       const uint32_t *permutation, ckks::RnsPoly &acc0,
                       ckks::RnsPoly &acc1, bool accumulate) const;
   /// Output aggregation, local part: ModUp of the own digits of polynomial
   /// `poly` and the inner product over the whole extended basis.
   void partialAggregate(const DistributedCiphertext &a, unsigned poly,
-                        const ckks::KeySwitchKey &key,
+                        const detail::KeySource &key,
                         const uint32_t *permutation, ckks::RnsPoly &acc0,
                         ckks::RnsPoly &acc1, bool accumulate) const;
   /// Output aggregation, collective part: reduce-scatter of the chain limbs,
@@ -265,15 +333,15 @@ private:
   /// Input-broadcast inner product and ModDown from a local decomposition.
   void applyLocal(const DistributedCiphertext &a,
                   const std::vector<ckks::RnsPoly> &digits,
-                  const ckks::KeySwitchKey &key, const uint32_t *permutation,
+                  const detail::KeySource &key, const uint32_t *permutation,
                   uint64_t *out0, uint64_t *out1) const;
   /// Key switch of polynomial `poly` of `a` into out0/out1 (local slices).
   void keySwitch(const DistributedCiphertext &a, unsigned poly,
-                 const ckks::KeySwitchKey &key, const uint32_t *permutation,
+                 const detail::KeySource &key, const uint32_t *permutation,
                  KeySwitchAlgorithm algorithm, uint64_t *out0,
                  uint64_t *out1) const;
   void keySwitchAggregate(const DistributedCiphertext &a, unsigned poly,
-                          const ckks::KeySwitchKey &key,
+                          const detail::KeySource &key,
                           const uint32_t *permutation, uint64_t *out0,
                           uint64_t *out1) const;
   /// out0 + permuted a[0], out1: the rotated ciphertext.
