@@ -4,7 +4,10 @@
 // limb-partitioned ciphertext under its level's canonical partition (balanced
 // for input-broadcast key switching, digit-aligned for output aggregation);
 // a result whose partition differs (after a rescale or a level drop) is
-// repartitioned. Inputs are encrypted by the client (rank 0) and scattered
+// repartitioned. Every device holds only the rows of the evaluation keys its
+// key switches read under that plan (dist::KeyRows::forPlan: the client's
+// keys sliced per device, the full set dropped), counted in its memory
+// accounting. Inputs are encrypted by the client (rank 0) and scattered
 // from it; outputs are gathered to rank 0 and decrypted there. The
 // instructions run through the same dispatch as the single-device executor
 // (Dispatch.h); every distributed operation is bit-exact with the
@@ -19,6 +22,7 @@
 #include "aegis/Runtime/Comm/CommStats.h"
 #include "aegis/Runtime/Comm/ThreadCommunicator.h"
 #include "aegis/Runtime/Dist/Distributed.h"
+#include "aegis/Runtime/Dist/PartitionedKeys.h"
 #include "aegis/Runtime/Support/Error.h"
 #include "aegis/Runtime/Support/Prng.h"
 
@@ -36,13 +40,45 @@ namespace {
 
 constexpr int kRoot = 0;
 
+/// One device's part of the evaluation keys.
+struct DeviceKeys {
+  std::optional<dist::PartitionedKey> relin;
+  dist::PartitionedGaloisKeys galois;
+  uint64_t bytes() const {
+    return (relin ? relin->bytes() : 0) + galois.bytes();
+  }
+};
+
+/// The rows of `keys` device `rank` of `numDevices` reads under the default
+/// plan, for ciphertexts at levels up to the highest input level (levels
+/// only go down on several devices: no bootstrapping there).
+DeviceKeys partitionForDevice(const Artifact &artifact,
+                              const ContextPtr &context,
+                              const EvaluationKeys &keys, int numDevices,
+                              int rank, KeySwitchAlgorithm algorithm) {
+  unsigned top = 0;
+  for (const TensorSlot &t : artifact.inputs) {
+    top = std::max(top, unsigned(t.level));
+  }
+  top = artifact.inputs.empty() ? context->maxLevel()
+                                : std::min(top, context->maxLevel());
+  dist::KeyRows rows =
+      dist::KeyRows::forPlan(*context, numDevices, rank, algorithm, top);
+  DeviceKeys r;
+  if (keys.relin) {
+    r.relin = dist::partitionKey(keys.relin->key(), rows);
+  }
+  r.galois = dist::partitionKeys(keys.galois, rows);
+  return r;
+}
+
 /// Registers as limb shares; one per rank.
 class DistEngine {
 public:
   using Value = DistributedCiphertext;
 
   DistEngine(const Artifact &artifact, const ContextPtr &context,
-             comm::Communicator &comm, const EvaluationKeys &keys,
+             comm::Communicator &comm, const DeviceKeys &keys,
              KeySwitchAlgorithm algorithm)
       : artifact_(artifact), context_(context), comm_(comm), keys_(keys),
         algorithm_(algorithm), evaluator_(context, comm), encoder_(context),
@@ -50,9 +86,8 @@ public:
 
   /// The partition every register at `level` has under the default plan.
   LimbPartition canonical(unsigned level) const {
-    return algorithm_ == KeySwitchAlgorithm::InputBroadcast
-               ? LimbPartition::balanced(level + 1, comm_.size())
-               : LimbPartition::digitAligned(*context_, level, comm_.size());
+    return dist::canonicalPartition(*context_, level, comm_.size(),
+                                    algorithm_);
   }
   Value place(Value v) const {
     LimbPartition target = canonical(v.level());
@@ -156,7 +191,7 @@ private:
   const Artifact &artifact_;
   ContextPtr context_;
   comm::Communicator &comm_;
-  const EvaluationKeys &keys_;
+  const DeviceKeys &keys_;
   KeySwitchAlgorithm algorithm_;
   dist::DistributedEvaluator evaluator_;
   Encoder encoder_;
@@ -167,7 +202,7 @@ private:
 
 std::vector<Ciphertext>
 evaluateDistributed(const Artifact &artifact, const ContextPtr &context,
-                    const EvaluationKeys &keys,
+                    const DeviceKeys &keys,
                     const std::vector<Ciphertext> &inputs,
                     comm::Communicator &comm, const RunOptions &options,
                     RunReport &report) {
@@ -177,6 +212,8 @@ evaluateDistributed(const Artifact &artifact, const ContextPtr &context,
                      "input ciphertexts");
   }
   DistEngine engine(artifact, context, comm, keys, options.keySwitch);
+  // This device's rows of the evaluation keys, held for the whole run.
+  comm.stats().recordAllocation(keys.bytes());
   RunReport local; // this rank's report; rank 0's is returned
   auto start = Clock::now();
   std::vector<std::optional<DistributedCiphertext>> regs(
@@ -250,8 +287,9 @@ runDistributed(const Artifact &artifact,
             options.devices);
   }
   // Key generation is deterministic in the seed: every process of an MPI
-  // job builds the same keys (threads share one copy), as if the client had
-  // sent its evaluation keys to every device.
+  // job builds the same keys, as if it were the client; each device then
+  // keeps only the rows its key switches read (as if the client had sent
+  // each device its part) and the full set is dropped.
   auto start = Clock::now();
   ContextPtr context = createArtifactContext(artifact, options.backend);
   Seed master = seedFromInteger(options.seed);
@@ -260,6 +298,15 @@ runDistributed(const Artifact &artifact,
   generateKeys(artifact, context, deriveSeed(master, 1), client, keys);
   report.rotationKeys =
       artifact.rotations.size() + (artifact.conjugation ? 1 : 0);
+  const int numDevices = given ? given->size() : options.devices;
+  std::vector<DeviceKeys> deviceKeys(numDevices);
+  for (int r = 0; r < numDevices; ++r) {
+    if (!given || given->rank() == r) {
+      deviceKeys[r] = partitionForDevice(artifact, context, keys, numDevices,
+                                         r, options.keySwitch);
+    }
+  }
+  keys = EvaluationKeys();
   report.stages.push_back({"key generation", secondsSince(start)});
 
   const bool root = !given || given->rank() == kRoot;
@@ -276,7 +323,8 @@ runDistributed(const Artifact &artifact,
     comm.stats().reset();
     RunReport mine;
     std::vector<Ciphertext> out = evaluateDistributed(
-        artifact, context, keys, comm.rank() == kRoot ? cts : kNoInputs,
+        artifact, context, deviceKeys[comm.rank()],
+        comm.rank() == kRoot ? cts : kNoInputs,
         comm, options, mine);
     if (comm.rank() == kRoot) {
       results = std::move(out);

@@ -13,6 +13,8 @@
 
 #include "aegis/Runtime/Artifact/Artifact.h"
 #include "aegis/Runtime/Artifact/Executor.h"
+#include "aegis/Runtime/Artifact/Session.h"
+#include "aegis/Runtime/Dist/PartitionedKeys.h"
 #include "aegis/Runtime/Support/Error.h"
 #include "aegis/Support/Npy.h"
 
@@ -127,6 +129,11 @@ std::vector<std::vector<double>> singleDevice(const Artifact &art,
   return runArtifact(art, makeInputs(), options, report);
 }
 
+/// Rows of one full key-switching key: every digit over every modulus.
+uint64_t keyRowsFull(const ckks::Context &ctx) {
+  return dist::KeyRows::all(ctx).count();
+}
+
 } // namespace
 
 TEST(DistRun, OutputsAreBitIdenticalToOneDevice) {
@@ -170,6 +177,61 @@ TEST(DistRun, OutputsAreBitIdenticalToOneDevice) {
       // Every byte sent is received by another device.
       EXPECT_EQ(sent, received) << what;
       EXPECT_EQ(sent > 0, P > 1) << what;
+    }
+  }
+}
+
+// Each device keeps only the rows of the evaluation keys its key switches
+// read (docs/Distributed.md, "Keys"); its memory accounting counts them.
+// AEGIS_DISTRUN_SHOW=1 prints the key bytes per device.
+TEST(DistRun, EachDeviceHoldsOnlyItsKeyRows) {
+  Artifact art = makeArtifact();
+  ckks::ContextPtr context = createArtifactContext(art, ExecutionBackend::Cpu);
+  const ckks::Context &ctx = *context;
+  const uint64_t numKeys = 1 + 3; // relinearization, rotations -3 and 1, conjugation
+  const uint64_t rowBytes = uint64_t(2) * ctx.degree() * 8; // b and a
+  const uint64_t full = numKeys * keyRowsFull(ctx) * rowBytes;
+  const bool show = std::getenv("AEGIS_DISTRUN_SHOW") != nullptr;
+  if (show) {
+    std::printf("full key set: %llu bytes\n", (unsigned long long)full);
+  }
+  for (int P : {1, 2, 3, 4, 8}) {
+    for (KeySwitchAlgorithm alg : {KeySwitchAlgorithm::InputBroadcast,
+                                   KeySwitchAlgorithm::OutputAggregation}) {
+      std::string what = "P=" + std::to_string(P) + " " +
+                         keySwitchAlgorithmName(alg);
+      RunOptions options;
+      options.seed = 5;
+      options.devices = P;
+      options.keySwitch = alg;
+      RunReport report;
+      runArtifact(art, makeInputs(), options, report);
+      ASSERT_EQ(report.deviceStats.size(), size_t(P)) << what;
+      uint64_t total = 0;
+      for (int r = 0; r < P; ++r) {
+        dist::KeyRows rows =
+            dist::KeyRows::forPlan(ctx, P, r, alg, /*inputs' level*/ 3);
+        uint64_t mine = numKeys * rows.count() * rowBytes;
+        total += mine;
+        const comm::CommStatsSnapshot &s = report.deviceStats[r];
+        // The keys are held from the start to the end of the run.
+        EXPECT_GE(s.memoryInUse, mine) << what << " rank " << r;
+        EXPECT_GE(s.memoryHighWater, mine) << what << " rank " << r;
+        if (P > 1) {
+          EXPECT_LT(mine, full) << what << " rank " << r;
+        } else {
+          EXPECT_EQ(mine, full) << what;
+        }
+        if (show) {
+          std::printf("%s rank %d: key bytes %llu (%.1f%% of the full set), "
+                      "high-water %llu\n",
+                      what.c_str(), r, (unsigned long long)mine,
+                      100.0 * double(mine) / double(full),
+                      (unsigned long long)s.memoryHighWater);
+        }
+      }
+      // Together the devices hold every row at least once.
+      EXPECT_GE(total, full) << what;
     }
   }
 }
