@@ -441,3 +441,22 @@ TEST(ArtifactClient, ValidationRejectsCorruptPrograms) {
   EXPECT_ERROR(parseArtifact(b, kName),
                "art.aegis: client program: op 0 has unknown kind 77");
 }
+
+TEST(Artifact, BootstrapNeedsItsParameters) {
+  Artifact a = makeTestArtifact();
+  a.program.push_back({Opcode::Bootstrap, 7, 6, 0, 0, 0, 0});
+  a.numRegisters = 8;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: the program bootstraps but the artifact has no "
+               "bootstrapping parameters");
+  a.params.bootstrapLevel = 1;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: bootstrap level 1 needs a nominal scale and a level "
+               "below the top 2");
+  a.params.nominalLogScale = 30;
+  Artifact b = parseArtifact(serializeArtifact(a), kName);
+  EXPECT_EQ(b.params.bootstrapLevel, 1u);
+  EXPECT_EQ(b.params.nominalLogScale, 30u);
+  EXPECT_EQ(b.program.back().op, Opcode::Bootstrap);
+  EXPECT_STREQ(opcodeName(Opcode::Bootstrap), "bootstrap");
+}

@@ -12,6 +12,7 @@
 #include "aegis/Dialect/NN/IR/NNOps.h"
 #include "aegis/Dialect/NN/Interpreter/Interpreter.h"
 #include "aegis/Dialect/NN/Interpreter/Kernels.h"
+#include "aegis/Runtime/Bootstrap/BootstrapConfig.h"
 #include "aegis/Runtime/CKKS/Parameters.h"
 #include "aegis/Support/Chebyshev.h"
 
@@ -69,6 +70,9 @@ struct Packed {
 struct Report {
   std::vector<std::string> approximations;
   int64_t rotations = 0, relinearizations = 0, rescales = 0, mulPlain = 0;
+  int64_t bootstraps = 0;
+  /// Largest calibrated magnitude (see Lowering::magnitude).
+  double magnitude = 1;
   std::set<int64_t> rotationKeys;
 };
 
@@ -88,6 +92,18 @@ public:
   double margin, approxError;
   /// false: plaintexts are placeholders (zeros), for counting only.
   bool materialize;
+  /// With bootstrapping: the level bootstrapped ciphertexts come out at
+  /// (0: no bootstrapping; the chain is sized to the program instead).
+  unsigned bootLevel = 0;
+  llvm::DenseMap<Value, Value> boots;
+  /// Largest magnitude the calibrated ranges let a ciphertext slot reach
+  /// (approximation domains and values, inverses); bounds what a bootstrap
+  /// may see.
+  double magnitude = 1;
+  void noteMagnitude(double v) {
+    if (std::isfinite(v))
+      magnitude = std::max(magnitude, std::fabs(v));
+  }
   Report &report;
   std::map<std::tuple<unsigned, unsigned, std::vector<double>>, Value> ptCache;
   std::string error;
@@ -102,6 +118,24 @@ public:
   }
   static unsigned logScaleOf(Value v) {
     return cast<ck::CiphertextType>(v.getType()).getLogScale();
+  }
+
+  /// Bootstrapping placement: a ciphertext about to lose a level is
+  /// refreshed first when it is at level 1 or below (bootstrapping needs a
+  /// level-1 input to keep the nominal scale); each value is refreshed at
+  /// most once.
+  Value ensure(Value v, unsigned levels = 1) {
+    // Keep at least one level after spending `levels`; when the refreshed
+    // level could not do that either, refresh lazily later instead.
+    if (!bootLevel || levelOf(v) >= levels + 1 || levels + 1 > bootLevel)
+      return v;
+    auto it = boots.find(v);
+    if (it != boots.end())
+      return it->second;
+    ++report.bootstraps;
+    Value r = b.create<ck::BootstrapOp>(loc, ctType(bootLevel, logScaleOf(v)), v);
+    boots[v] = r;
+    return r;
   }
 
   Value levelDown(Value v, unsigned level) {
@@ -130,6 +164,9 @@ public:
         loc, ctType(levelOf(v) - 1, logScaleOf(v) - bits), v);
   }
   Value mul(Value x, Value y) {
+    bool same = x == y;
+    x = ensure(x);
+    y = same ? x : ensure(y);
     auto [p, q] = align(x, y);
     auto t = cast<ck::CiphertextType>(p.getType());
     Value m = b.create<ck::MulOp>(
@@ -155,6 +192,7 @@ public:
   }
   /// v * c without rescaling (scale raised by `bits`).
   Value mulConstRaw(Value v, double c) {
+    v = ensure(v);
     return b.create<ck::MulConstOp>(loc, ctType(levelOf(v), logScaleOf(v) + bits),
                                     v, b.getF64FloatAttr(c));
   }
@@ -202,6 +240,7 @@ public:
   }
   /// v * values without rescaling.
   Value mulPlainRaw(Value v, const std::vector<double> &values) {
+    v = ensure(v);
     ++report.mulPlain;
     Value pt = plaintext(values, levelOf(v), bits);
     return b.create<ck::MulPlainOp>(loc, ctType(levelOf(v), logScaleOf(v) + bits),
@@ -222,6 +261,9 @@ public:
   /// Evaluates a Chebyshev series at x (baby-step giant-step recursion).
   Value chebyshev(Value x, const ChebyshevSeries &p) {
     int d = p.degree();
+    // The whole evaluation on one refreshed input when it fits between
+    // bootstraps: affine map, the powers, the leaf products.
+    x = ensure(x, unsigned(ceilLog2(d + 1) + 2));
     // t = (2x - a - b) / (b - a): one level.
     Value t = addConst(mulConst(x, 2.0 / (p.b - p.a)), -(p.a + p.b) / (p.b - p.a));
     if (d <= 1)
@@ -278,6 +320,11 @@ public:
       target = approxError;
     ChebyshevSeries p = ::aegis::fitToError(f, lo, hi, target, maxDegree);
     double err = ::aegis::maxError(p, f);
+    for (int i = 0; i <= 64; ++i) {
+      double x = lo + (hi - lo) * i / 64.0;
+      noteMagnitude(x);
+      noteMagnitude(f(x));
+    }
     std::string line;
     llvm::raw_string_ostream os(line);
     os << what << " on [" << lo << ", " << hi << "]: degree " << p.degree()
@@ -373,13 +420,18 @@ public:
     }
     int64_t B = bestB;
     // Baby rotations of every input ciphertext (shared by all outputs).
+    // Inputs about to run out of levels are refreshed before they are
+    // rotated (one bootstrap per input, not per rotation).
+    SmallVector<Value> xin;
+    for (Value c : x.cts)
+      xin.push_back(ensure(c));
     std::map<std::pair<int64_t, int64_t>, Value> babyRot;
     auto baby = [&](int64_t ci, int64_t i) {
       auto key = std::make_pair(ci, i);
       auto it = babyRot.find(key);
       if (it != babyRot.end())
         return it->second;
-      return babyRot[key] = rotate(x.cts[ci], i * Tp);
+      return babyRot[key] = rotate(xin[ci], i * Tp);
     };
     Packed y;
     y.shape = x.shape;
@@ -509,6 +561,21 @@ public:
     double e = relErr;
     while (e > approxError / 8 && newton < 4)
       e = 1.5 * e * e + e * e * e / 2, ++newton; // |e'| <= 3/2 e^2 + e^3/2
+    noteMagnitude(vhi);
+    noteMagnitude(1.5 / std::sqrt(vlo));
+    if (auto in = op->getAttrOfType<DenseF64ArrayAttr>("nn.input_range")) {
+      // |x - mean| <= hi - lo; the output is that over sqrt(var) times
+      // gamma, plus beta.
+      double g = 1, bmax = 0;
+      if (gamma)
+        for (double v : gamma->data)
+          g = std::max(g, std::fabs(v));
+      if (beta)
+        for (double v : beta->data)
+          bmax = std::max(bmax, std::fabs(v));
+      noteMagnitude(std::max(std::fabs(in[0]), std::fabs(in[1])));
+      noteMagnitude((in[1] - in[0]) / std::sqrt(vlo) * g + bmax);
+    }
     Value y = chebyshev(var, p);
     for (int i = 0; i < newton; ++i) {
       Value y2v = mul(square(y), var);
@@ -624,6 +691,15 @@ public:
       groups[{lq.ct, lk.ct, lv.ct, lk.base - lq.base, lv.base - lq.base}].push_back(h);
     }
     double scale = op.getScale().convertToDouble();
+    // Q and K feed a product and the packing mask, V one product per offset:
+    // refresh them once here rather than each rotation of them later.
+    Packed qb = q, kb = k, vb = v;
+    for (Value &c : qb.cts)
+      c = ensure(c, 2);
+    for (Value &c : kb.cts)
+      c = ensure(c, 2);
+    for (Value &c : vb.cts)
+      c = ensure(c, 1);
     // Mask (additive, broadcast to [H, T, T]); <= -1e4 means removed.
     Tensor m;
     if (mask) {
@@ -639,21 +715,45 @@ public:
     auto maskAt = [&](int64_t h, int64_t t, int64_t t2) {
       return m.data[(h * T + t) * T + t2];
     };
-    double smax = scoreRange[1];
-    double slo = scoreRange[0] - margin * (scoreRange[1] - scoreRange[0]);
-    double shi = scoreRange[1] + margin * (scoreRange[1] - scoreRange[0]) + 1e-3;
-    slo = std::min(slo, -1e-3), shi = std::max(shi, 1e-3);
-    // e = exp(s - smax) on [slo, shi] (contains 0, the empty slots' value).
-    auto fexp = [smax](double s) { return std::exp(s - smax); };
+    // Each softmax row (head h, query t) is shifted by its own calibrated
+    // centre c(h, t) of log(sum(exp)) (a plaintext added with the mask, no
+    // level): its denominator exp(lse - c) stays near 1 whatever the row's
+    // scale, so one inverse approximation serves every row (rows with one
+    // key, as the first of a causal mask, included). Without per-row ranges
+    // the shift is the global score maximum.
+    auto rowLse = op->getAttrOfType<DenseF64ArrayAttr>("nn.row_logsumexp_ranges");
+    auto rowScore = op->getAttrOfType<DenseF64ArrayAttr>("nn.row_score_ranges");
+    bool perRow = rowLse && rowScore && int64_t(rowLse.size()) == 2 * H * T &&
+                  int64_t(rowScore.size()) == 2 * H * T;
+    std::vector<double> shift(H * T, scoreRange[1]);
+    double xlo = scoreRange[0] - scoreRange[1], xhi = 0;
+    double dlo = lse[0] - scoreRange[1], dhi = lse[1] - scoreRange[1];
+    if (perRow) {
+      xlo = INFINITY, xhi = -INFINITY, dlo = INFINITY, dhi = -INFINITY;
+      for (int64_t row = 0; row < H * T; ++row) {
+        double lo = rowLse[2 * row], hi = rowLse[2 * row + 1];
+        if (!(lo <= hi))
+          continue; // every entry of the row is masked
+        shift[row] = 0.5 * (lo + hi);
+        dlo = std::min(dlo, lo - shift[row]);
+        dhi = std::max(dhi, hi - shift[row]);
+        xlo = std::min(xlo, rowScore[2 * row] - shift[row]);
+        xhi = std::max(xhi, rowScore[2 * row + 1] - shift[row]);
+      }
+    }
+    // Widen: the exponent by the margin of the score spread (at least 1),
+    // the denominators by the same amount in the log domain.
+    double widen = std::max(1.0, margin * (scoreRange[1] - scoreRange[0]));
+    double slo = std::min(xlo - widen, -1e-3), shi = std::max(xhi + widen, 1e-3);
+    auto fexp = [](double x) { return std::exp(x); };
     ChebyshevSeries pexp = ::aegis::fitToError(fexp, slo, shi, approxError / (4 * T), 63);
     double p0 = pexp.evaluate(0.0);
-    // Row sums of exp(s - smax) are exp(logsumexp - smax): the calibrated
-    // range, widened by the margin (in the exponent, relative to the score
-    // spread) and capped by T exp(shi - smax).
-    double spread = scoreRange[1] - scoreRange[0];
-    double rlo = std::exp(lse[0] - margin * spread - smax);
-    double rhi = std::min(double(T) * std::exp(shi - smax),
-                          std::exp(lse[1] + margin * spread - smax));
+    double rlo = std::exp(dlo - widen);
+    double rhi = std::min(double(T) * std::exp(shi), std::exp(dhi + widen));
+    noteMagnitude(slo);
+    noteMagnitude(std::exp(shi));
+    noteMagnitude(rhi);
+    noteMagnitude(1.0 / rlo);
     auto finv = [](double x) { return 1.0 / x; };
     ChebyshevSeries pinv = ::aegis::fitToError(finv, rlo, rhi, 0.2 / rlo, 31);
     double relInv = 0;
@@ -661,18 +761,29 @@ public:
       double x = rlo + (rhi - rlo) * i / 1024.0;
       relInv = std::max(relInv, std::fabs(pinv.evaluate(x) * x - 1));
     }
-    if (!(relInv < 0.9))
+    // Newton's y <- y (2 - x y) squares the relative error 1 - x y; it
+    // converges from any start with |1 - x y0| < 1. When the Chebyshev fit
+    // is not that good over a wide range, start from the constant
+    // 2 / (a + b) (|1 - x y0| <= 1 - 2a / (a + b)) and iterate longer.
+    int maxNewton = 6;
+    if (!(relInv < 0.9)) {
+      pinv.coeffs.assign(1, 2.0 / (rlo + rhi));
+      relInv = 1 - 2 * rlo / (rlo + rhi);
+      maxNewton = 40;
+    }
+    int newton = 0;
+    double e = relInv;
+    while (e > approxError / 8 && newton < maxNewton)
+      e = e * e, ++newton;
+    if (e > approxError)
       return fail(op, "softmax denominators span [" + std::to_string(rlo) + ", " +
                           std::to_string(rhi) +
                           "], too wide for the inverse approximation");
-    int newton = 0;
-    double e = relInv;
-    while (e > approxError / 8 && newton < 6)
-      e = e * e, ++newton;
     {
       std::string line;
       llvm::raw_string_ostream os(line);
-      os << "attention exp(s - " << llvm::format("%.3f", smax) << ") on ["
+      os << "attention exp(s - c) (c: " << (perRow ? "per-row" : "global")
+         << " shift) on ["
          << llvm::format("%.3f", slo) << ", " << llvm::format("%.3f", shi)
          << "]: degree " << pexp.degree() << ", max error "
          << llvm::format("%.2e", ::aegis::maxError(pexp, fexp))
@@ -704,8 +815,8 @@ public:
       std::vector<std::vector<double>> invalid(G, std::vector<double>(S, 1.0));
       for (int64_t j = 0; j < R; ++j) {
         int64_t r = offsets[j], gi = j / dh, p = j % dh;
-        Value kr = rotate(k.cts[ckt], shiftK + r);
-        Value prod = mul(q.cts[cq], kr);
+        Value kr = rotate(kb.cts[ckt], shiftK + r);
+        Value prod = mul(qb.cts[cq], kr);
         // Sum over the head's dh blocks (valid at the head's first block).
         Value s = prod;
         if ((dh & (dh - 1)) == 0) {
@@ -727,7 +838,7 @@ public:
               continue;
             keep[qBase[h] * Tp + t] = scale;
             int64_t dst = (qBase[h] + p) * Tp + t;
-            addMask[gi][dst] = maskAt(h, t, t2);
+            addMask[gi][dst] = maskAt(h, t, t2) - shift[h * T + t];
             invalid[gi][dst] = 0.0;
           }
         Value kept = rotate(mulPlainRaw(s, keep), -p * Tp);
@@ -780,7 +891,7 @@ public:
         Value col = rotate(mulPlain(a, pick), p * Tp);
         for (int64_t st = 1; st < dh; st <<= 1)
           col = add(col, rotate(col, -st * Tp));
-        Value vr = rotate(v.cts[cv], shiftV + r);
+        Value vr = rotate(vb.cts[cv], shiftV + r);
         acc = add(acc, mul(col, vr));
       }
       outCts[cq] = add(outCts[cq], acc);
@@ -815,6 +926,9 @@ struct LowerNNToCKKSPass
   using LowerNNToCKKSBase::LowerNNToCKKSBase;
 
   void runOnOperation() override;
+
+  /// Level bootstrapped ciphertexts come out at (0: no bootstrapping).
+  unsigned bootLevel = 0;
 
   /// Lowers `entry` into a new function at the top level `top`; returns it.
   FailureOr<func::FuncOp> lower(func::FuncOp entry, int64_t slots,
@@ -876,6 +990,7 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
   unsigned bitsNow = scaleBits;
   Lowering L(b, loc, slots, tokensPadded, bitsNow, margin, approxError,
              materialize, report);
+  L.bootLevel = bootLevel;
 
   // Arguments: one ciphertext per F features, canonical layout.
   SmallVector<Type> argTypes;
@@ -1134,6 +1249,7 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
       return cleanup();
     enc[op->getResult(0)] = std::move(*result);
   }
+  report.magnitude = L.magnitude;
   return func;
 }
 
@@ -1205,14 +1321,56 @@ void LowerNNToCKKSPass::runOnOperation() {
                                << " cannot hold " << Tp << " tokens";
     return signalPassFailure();
   }
-  // Sizing: lower at a virtual top level to measure the depth, derive the
-  // chain, and at 128-bit grow the ring until the chain fits the bound
-  // (which changes the slots, so size again).
   unsigned depth = 0, q0 = std::min(60u, unsigned(scaleBits) + 20), K = 0,
            dnum = 0;
   std::vector<int64_t> logQ, logP;
   int64_t logQP = 0;
-  for (;;) {
+  unsigned topLevel = 0;
+  if (bootstrap) {
+    // The bootstrapping chain: nominal scale 2^42, `U` application levels
+    // between bootstraps, the transforms' levels above them.
+    if (scaleBits != (toy ? 36u : 40u) && scaleBits != 42u) {
+      emitError(module.getLoc()) << "aegis-nn-to-ckks: with bootstrap the "
+                                    "nominal scale is 2^42; leave scale-bits "
+                                    "unset";
+      return signalPassFailure();
+    }
+    scaleBits = 42;
+    unsigned U = bootstrapLevels ? unsigned(bootstrapLevels) : (toy ? 12u : 9u);
+    if (!toy && logN == 0)
+      ln = std::max(ln, 16u);
+    if (U < 3) {
+      emitError(module.getLoc()) << "aegis-nn-to-ckks: bootstrap-levels must "
+                                    "be at least 3";
+      return signalPassFailure();
+    }
+    ::aegis::ckks::ParameterSpec spec =
+        ::aegis::ckks::bootstrapChainSpec(ln, U, toy);
+    logQ.assign(spec.chainBits.begin(), spec.chainBits.end());
+    logP.assign(spec.specialBits.begin(), spec.specialBits.end());
+    dnum = spec.dnum;
+    K = logP.size();
+    q0 = logQ[0];
+    logQP = 0;
+    for (int64_t v : logQ)
+      logQP += v;
+    for (int64_t v : logP)
+      logQP += v;
+    if (!toy && logQP > ::aegis::ckks::maxLogQP(ln)) {
+      emitError(module.getLoc())
+          << "aegis-nn-to-ckks: " << U << " levels between bootstraps at N = 2^"
+          << ln << " give log2 QP = " << logQP << ", beyond the 128-bit bound "
+          << ::aegis::ckks::maxLogQP(ln) << "; use fewer bootstrap-levels";
+      return signalPassFailure();
+    }
+    bootLevel = U;
+    topLevel = U;
+    depth = U;
+  }
+  // Sizing: lower at a virtual top level to measure the depth, derive the
+  // chain, and at 128-bit grow the ring until the chain fits the bound
+  // (which changes the slots, so size again).
+  for (; !bootstrap;) {
     Report sizing;
     auto trial = lower(entry, int64_t(1) << (ln - 1), Tp, kTopLevel, sizing);
     if (failed(trial))
@@ -1267,7 +1425,9 @@ void LowerNNToCKKSPass::runOnOperation() {
     ++ln;
   }
   Report rep;
-  auto func = lower(entry, int64_t(1) << (ln - 1), Tp, depth, rep);
+  if (!bootstrap)
+    topLevel = depth;
+  auto func = lower(entry, int64_t(1) << (ln - 1), Tp, topLevel, rep);
   if (failed(func))
     return signalPassFailure();
   // Replace the nn function.
@@ -1277,6 +1437,16 @@ void LowerNNToCKKSPass::runOnOperation() {
   func->setName(keep);
   module->setAttr(ck::CKKSDialect::kParamsAttrName,
                   ck::ParamsAttr::get(module.getContext(), ln, logQ, logP, dnum));
+  // Bootstrapping holds for messages up to 8: divide by 2^headroom around
+  // every bootstrap so that twice the calibrated bound fits.
+  unsigned headroom = 0;
+  if (bootstrap) {
+    while (headroom < 30 && 2 * rep.magnitude > 8.0 * std::ldexp(1.0, int(headroom)))
+      ++headroom;
+    module->setAttr(ck::CKKSDialect::kBootstrapHeadroomAttrName,
+                    IntegerAttr::get(IntegerType::get(module.getContext(), 32),
+                                     headroom));
+  }
   module->setAttr("ckks.nominal_scale",
                   IntegerAttr::get(IntegerType::get(module.getContext(), 32),
                                    scaleBits));
@@ -1290,7 +1460,8 @@ void LowerNNToCKKSPass::runOnOperation() {
     spec.dnum = dnum;
     spec.allowInsecure = true;
     auto params = ::aegis::ckks::Parameters::create(spec);
-    for (size_t i = 1; i < params.chainModuli().size(); ++i)
+    size_t appLevels = bootstrap ? bootLevel + 1 : params.chainModuli().size();
+    for (size_t i = 1; i < appLevels; ++i)
       scaleErr = std::max(scaleErr, std::fabs(double(params.chainModuli()[i]) /
                                                   std::exp2(double(unsigned(scaleBits))) - 1));
   } catch (const std::exception &e) {
@@ -1329,9 +1500,13 @@ void LowerNNToCKKSPass::runOnOperation() {
                  << "  ring N = 2^" << ln << ", " << (int64_t(1) << (ln - 1))
                  << " slots, token block " << Tp << ", "
                  << ((int64_t(1) << (ln - 1)) / Tp) << " features per ciphertext\n"
-                 << "  depth " << depth << ": chain " << logQ.size()
-                 << " primes (q0 " << q0 << " bits, " << depth << " x "
-                 << scaleBits << " bits), P = " << K << " x 60 bits, dnum "
+                 << (bootstrap ? "  levels between bootstraps " : "  depth ")
+                 << depth << ": chain " << logQ.size() << " primes (q0 " << q0
+                 << " bits, " << depth << " x " << scaleBits << " bits"
+                 << (bootstrap ? ", " + std::to_string(logQ.size() - 1 - depth) +
+                                     " bootstrapping levels"
+                               : std::string())
+                 << "), P = " << K << " x " << logP[0] << " bits, dnum "
                  << dnum << ", log2 QP = " << logQP << " ("
                  << (logQP <= ::aegis::ckks::maxLogQP(ln)
                          ? "128-bit secure"
@@ -1340,7 +1515,13 @@ void LowerNNToCKKSPass::runOnOperation() {
                  << "  nominal scale 2^" << scaleBits
                  << ", per-product scale error <= "
                  << llvm::format("%.1e", scaleErr) << "\n"
-                 << "  bootstraps 0\n"
+                 << "  bootstraps " << rep.bootstraps
+                 << (bootstrap ? " (refresh to level " + std::to_string(bootLevel) +
+                                     " of " + std::to_string(logQ.size() - 1) +
+                                     ", messages divided by 2^" +
+                                     std::to_string(headroom) + " around them)"
+                               : std::string())
+                 << "\n"
                  << "  key switches " << (rep.rotations + rep.relinearizations)
                  << " (" << rep.rotations << " rotations, "
                  << rep.relinearizations << " relinearizations), "

@@ -47,6 +47,13 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
   Option<unsigned> logN{*this, "log-n",
                         llvm::cl::desc("log2 ring degree (0: smallest)"),
                         llvm::cl::init(0)};
+  Option<bool> bootstrap{*this, "bootstrap",
+                         llvm::cl::desc("Bootstrap (see aegis-nn-to-ckks)"),
+                         llvm::cl::init(false)};
+  Option<unsigned> bootstrapLevels{
+      *this, "bootstrap-levels",
+      llvm::cl::desc("Levels between bootstraps (0: default)"),
+      llvm::cl::init(0)};
   Option<bool> materialize{
       *this, "materialize-constants",
       llvm::cl::desc("false: compile report only, no artifact (for models "
@@ -96,6 +103,8 @@ void registerCompilePipeline() {
         lower.logN = o.logN;
         lower.report = o.report;
         lower.materialize = o.materialize;
+        lower.bootstrap = o.bootstrap;
+        lower.bootstrapLevels = o.bootstrapLevels;
         pm.addPass(createLowerNNToCKKS(lower));
         if (!o.materialize)
           return;

@@ -410,6 +410,7 @@ const char *opcodeName(Opcode op) {
   case Opcode::LevelDown: return "level_down";
   case Opcode::Rotate: return "rotate";
   case Opcode::Conjugate: return "conjugate";
+  case Opcode::Bootstrap: return "bootstrap";
   }
   return nullptr;
 }
@@ -463,6 +464,13 @@ void validateArtifact(const Artifact &a, const std::string &name) {
     fail(name, ": dnum ", p.dnum, " is outside 1..", p.chainBits.size());
   unsigned maxLevel = p.chainBits.size() - 1;
   uint32_t maxSlots = uint32_t(1) << (p.logN - 1);
+  if (p.bootstrapLevel && (!p.nominalLogScale || p.bootstrapLevel >= maxLevel))
+    fail(name, ": bootstrap level ", p.bootstrapLevel,
+         " needs a nominal scale and a level below the top ", maxLevel);
+  for (const Instruction &in : a.program)
+    if (in.op == Opcode::Bootstrap && !p.bootstrapLevel)
+      fail(name, ": the program bootstraps but the artifact has no "
+                 "bootstrapping parameters");
   if (a.numRegisters > kMaxCount)
     fail(name, ": corrupt artifact: ", a.numRegisters, " registers");
   auto checkTensor = [&](const TensorSlot &t, const char *what) {
@@ -527,6 +535,8 @@ void validateArtifact(const Artifact &a, const std::string &name) {
         (in.imm < 0 || uint64_t(in.imm) >= a.constants.size()))
       fail(name, ": instruction ", i, " (", op, ") uses constant ", in.imm,
            " of ", a.constants.size());
+    if (in.op == Opcode::Bootstrap && (in.imm < 0 || in.imm > 30))
+      fail(name, ": instruction ", i, " (bootstrap) has headroom 2^", in.imm);
     if (in.op == Opcode::LevelDown && (in.imm < 0 || in.imm > int64_t(maxLevel)))
       fail(name, ": instruction ", i, " (level_down) targets level ", in.imm);
     if (in.op == Opcode::MulConst && !(in.scale >= 0 && in.scale <= 120))
@@ -567,9 +577,12 @@ std::vector<uint8_t> serializeArtifact(const Artifact &a) {
   w.str(a.compilerVersion);
   w.str(a.compilerCommit);
   w.pod<uint32_t>((a.params.insecure ? 1 : 0) |
-                  (a.params.nominalLogScale ? 2 : 0));
+                  (a.params.nominalLogScale ? 2 : 0) |
+                  (a.params.bootstrapLevel ? 4 : 0));
   if (a.params.nominalLogScale)
     w.pod(a.params.nominalLogScale);
+  if (a.params.bootstrapLevel)
+    w.pod(a.params.bootstrapLevel);
   w.pod(a.params.logN);
   w.vec(a.params.chainBits);
   w.vec(a.params.specialBits);
@@ -623,7 +636,7 @@ Artifact parseArtifact(const std::vector<uint8_t> &bytes,
   a.compilerVersion = r.str("compiler version");
   a.compilerCommit = r.str("compiler commit");
   uint32_t flags = r.pod<uint32_t>("flags");
-  if (flags > 3)
+  if (flags > 7)
     fail(name, ": corrupt artifact: unknown flags ", flags);
   a.params.insecure = flags & 1;
   if (flags & 2) {
@@ -631,6 +644,11 @@ Artifact parseArtifact(const std::vector<uint8_t> &bytes,
     if (a.params.nominalLogScale == 0 || a.params.nominalLogScale > 60)
       fail(name, ": corrupt artifact: nominal scale 2^",
            a.params.nominalLogScale);
+  }
+  if (flags & 4) {
+    a.params.bootstrapLevel = r.pod<uint32_t>("bootstrap level");
+    if (a.params.bootstrapLevel == 0)
+      fail(name, ": corrupt artifact: bootstrap level 0");
   }
   a.params.logN = r.pod<uint32_t>("ring degree");
   a.params.chainBits = r.vec<uint32_t>("chain primes");

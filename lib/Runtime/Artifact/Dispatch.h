@@ -25,6 +25,7 @@
 //     Value levelDown(const Value &a, unsigned level);
 //     Value rotate(const Value &a, long steps);
 //     Value conjugate(const Value &a);
+//     Value bootstrap(const Value &a, unsigned headroom);  // optional
 //     // Called when `fresh` replaces `old` (empty on first write) in a
 //     // register: memory accounting.
 //     void stored(const std::optional<Value> &old, const Value &fresh);
@@ -44,6 +45,8 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace aegis {
@@ -109,6 +112,13 @@ struct ScaleRules {
 };
 
 /// One instruction on `engine`: the only switch over opcodes.
+/// Whether an engine bootstraps (the distributed one does not yet).
+template <typename E, typename = void> struct HasBootstrap : std::false_type {};
+template <typename E>
+struct HasBootstrap<E, std::void_t<decltype(std::declval<E &>().bootstrap(
+                           std::declval<const typename E::Value &>(), 0u))>>
+    : std::true_type {};
+
 template <typename Engine>
 typename Engine::Value
 evaluateInstruction(Engine &engine, const Artifact &artifact,
@@ -145,6 +155,12 @@ evaluateInstruction(Engine &engine, const Artifact &artifact,
     return engine.rotate(a, long(in.imm));
   case Opcode::Conjugate:
     return engine.conjugate(a);
+  case Opcode::Bootstrap:
+    if constexpr (HasBootstrap<Engine>::value)
+      return engine.bootstrap(a, unsigned(in.imm));
+    else
+      fail("bootstrapping on several devices is not implemented yet; run "
+           "this artifact on one device");
   }
   fail("instruction ", k, " has an unknown opcode ", int(in.op));
 }

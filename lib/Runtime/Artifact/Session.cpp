@@ -204,6 +204,18 @@ void generateKeys(const Artifact &artifact, const ContextPtr &context,
     keys.relin = keygen.createRelinKey();
   std::vector<long> steps(artifact.rotations.begin(), artifact.rotations.end());
   keys.galois = keygen.createGaloisKeys(steps, artifact.conjugation);
+  keys.bootstrapper.reset();
+  if (artifact.params.bootstrapLevel) {
+    auto plan = std::make_shared<const BootstrapPlan>(
+        context, programBootstrapConfig(artifact.params.logN,
+                                        artifact.params.nominalLogScale));
+    if (plan->outputLevel() != artifact.params.bootstrapLevel)
+      fail("the artifact bootstraps to level ", artifact.params.bootstrapLevel,
+           " but its parameters give level ", plan->outputLevel());
+    keys.bootstrapper = std::make_shared<const Bootstrapper>(
+        plan, generateBootstrapKeys(*plan, client.secretKey,
+                                    deriveSeed(seed, 77)));
+  }
 }
 
 void checkEvaluationKeys(const Artifact &artifact, const Context &context,
@@ -335,6 +347,9 @@ SessionBytes serializePublicKey(const Artifact &artifact,
 
 SessionBytes serializeEvaluationKeys(const Artifact &artifact,
                                      const EvaluationKeys &keys) {
+  if (artifact.params.bootstrapLevel)
+    fail("this artifact bootstraps: bootstrapping keys cannot be written to "
+         "files yet; run it in one-shot mode (aegis-run ARTIFACT --input ...)");
   std::vector<Bytes> records;
   if (keys.relin)
     records.push_back(serialize(*keys.relin));

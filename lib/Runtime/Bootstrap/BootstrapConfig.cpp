@@ -36,7 +36,9 @@ concat(std::initializer_list<std::vector<unsigned>> parts) {
 // 42 bits, 3 SlotToCoeff levels of 40 bits, 9 EvalMod levels of 60 bits and
 // 3 CoeffToSlot levels of 58 bits. dnum = 3 digits; the special primes (59
 // bits) cover the largest digit.
-ParameterSpec chainSpec(unsigned logN, unsigned usable, bool insecure) {
+} // namespace
+
+ParameterSpec bootstrapChainSpec(unsigned logN, unsigned usable, bool insecure) {
   ParameterSpec spec;
   spec.logDegree = logN;
   spec.chainBits = concat(
@@ -58,7 +60,8 @@ ParameterSpec chainSpec(unsigned logN, unsigned usable, bool insecure) {
   return spec;
 }
 
-BootstrapConfig configFor(unsigned logSlots, unsigned cts, unsigned stc) {
+BootstrapConfig bootstrapConfigFor(unsigned logSlots, unsigned cts,
+                                   unsigned stc) {
   BootstrapConfig config;
   config.logSlots = logSlots;
   config.ctsLevels = cts;
@@ -66,23 +69,35 @@ BootstrapConfig configFor(unsigned logSlots, unsigned cts, unsigned stc) {
   return config;
 }
 
+BootstrapConfig programBootstrapConfig(unsigned logN,
+                                       unsigned nominalLogScale) {
+  BootstrapConfig config = bootstrapConfigFor(logN - 1, 3, 3);
+  config.inputScale = std::ldexp(1.0, 40);
+  config.outputScale = std::ldexp(1.0, int(nominalLogScale));
+  config.realSlots = true;
+  config.evalMod.messageBound = 8.0;
+  config.diagonalCacheBytes = logN >= 16 ? 0 : SIZE_MAX;
+  return config;
+}
+
+namespace {
 std::vector<BootstrapPreset> makePresets() {
   std::vector<BootstrapPreset> presets;
   {
-    BootstrapConfig config = configFor(15, 3, 3);
+    BootstrapConfig config = bootstrapConfigFor(15, 3, 3);
     // At N = 2^16 the encoded diagonals take about 4 GiB next to 3.9 GiB of
     // keys: by default they are encoded on use.
     config.diagonalCacheBytes = 0;
     presets.push_back({"n16-full",
                        "N=2^16, 2^15 complex slots, 128-bit, 9 levels left",
-                       chainSpec(16, 9, false), config});
+                       bootstrapChainSpec(16, 9, false), config});
   }
   {
-    BootstrapConfig config = configFor(12, 3, 3);
+    BootstrapConfig config = bootstrapConfigFor(12, 3, 3);
     config.diagonalCacheBytes = 0;
     presets.push_back({"n16-sparse",
                        "N=2^16, 2^12 complex slots, 128-bit, 9 levels left",
-                       chainSpec(16, 9, false), config});
+                       bootstrapChainSpec(16, 9, false), config});
   }
   // The toy sizes pack few slots, so their message coefficients are large
   // and the sine's cubic error dominates unless q_0 / scale grows: their
@@ -91,16 +106,16 @@ std::vector<BootstrapPreset> makePresets() {
   auto toy = [&](const char *name, const char *summary, unsigned logN,
                  BootstrapConfig config, int inputScaleBits) {
     config.inputScale = std::ldexp(1.0, inputScaleBits);
-    presets.push_back({name, summary, chainSpec(logN, 2, true), config});
+    presets.push_back({name, summary, bootstrapChainSpec(logN, 2, true), config});
   };
   toy("toy-n10", "N=2^10, 2^9 slots, insecure test size", 10,
-      configFor(9, 3, 3), 40);
+      bootstrapConfigFor(9, 3, 3), 40);
   toy("toy-n10-sparse", "N=2^10, 2^4 slots, insecure test size", 10,
-      configFor(4, 2, 2), 38);
+      bootstrapConfigFor(4, 2, 2), 38);
   toy("toy-n12", "N=2^12, 2^11 slots, insecure test size", 12,
-      configFor(11, 3, 3), 40);
+      bootstrapConfigFor(11, 3, 3), 40);
   toy("toy-n13", "N=2^13, 2^12 slots, insecure test size", 13,
-      configFor(12, 3, 3), 40);
+      bootstrapConfigFor(12, 3, 3), 40);
   return presets;
 }
 } // namespace

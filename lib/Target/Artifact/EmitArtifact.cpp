@@ -215,6 +215,21 @@ struct EmitArtifactPass
     art.params.dnum = params.getDnum();
     if (auto nominal = module->getAttrOfType<IntegerAttr>("ckks.nominal_scale"))
       art.params.nominalLogScale = nominal.getInt();
+    // Bootstrap instructions: every one refreshes to the same level.
+    for (Operation &op : entry.getBody().front())
+      if (auto boot = dyn_cast<BootstrapOp>(op)) {
+        unsigned level = boot.getOutput().getType().getLevel();
+        if (art.params.bootstrapLevel && art.params.bootstrapLevel != level)
+          return boot.emitOpError()
+                 << "refreshes to level " << level
+                 << "; every bootstrap of a program must refresh to one level ("
+                 << art.params.bootstrapLevel << ")";
+        art.params.bootstrapLevel = level;
+      }
+    if (art.params.bootstrapLevel && !art.params.nominalLogScale)
+      return emitError(module.getLoc())
+             << "bootstrapping needs the nominal-scale mode "
+                "(ckks.nominal_scale, set by aegis-nn-to-ckks)";
     int64_t logQP = params.getLogQP();
     int64_t bound = ::aegis::ckks::maxLogQP(params.getLogN());
     if (logQP > bound) {
@@ -331,6 +346,12 @@ struct EmitArtifactPass
           .Case<RelinearizeOp>([&](auto) { in.op = ::aegis::Opcode::Relinearize; in.a = operand(0); return success(); })
           .Case<RescaleOp>([&](auto) { in.op = ::aegis::Opcode::Rescale; in.a = operand(0); return success(); })
           .Case<ConjugateOp>([&](auto) { in.op = ::aegis::Opcode::Conjugate; in.a = operand(0); art.conjugation = true; return success(); })
+          .Case<BootstrapOp>([&](auto) {
+            in.op = ::aegis::Opcode::Bootstrap; in.a = operand(0);
+            if (auto h = module->getAttrOfType<IntegerAttr>(
+                    CKKSDialect::kBootstrapHeadroomAttrName))
+              in.imm = h.getInt();
+            return success(); })
           .Case<LevelDownOp>([&](auto) {
             in.op = ::aegis::Opcode::LevelDown; in.a = operand(0);
             in.imm = resultType().getLevel(); return success(); })

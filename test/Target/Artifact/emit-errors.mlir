@@ -39,7 +39,7 @@ module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40], logP =
 
 // -----
 
-// CHECK: error: 'ckks.bootstrap' op cannot be emitted into an artifact
+// CHECK: error: bootstrapping needs the nominal-scale mode (ckks.nominal_scale, set by aegis-nn-to-ckks)
 module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40], logP = [60], dnum = 2>} {
   func.func @main(%a: !ckks.ct<slots = 8, level = 0, logScale = 40>) -> !ckks.ct<slots = 8, level = 1, logScale = 40> {
     %b = ckks.bootstrap %a : !ckks.ct<slots = 8, level = 0, logScale = 40> -> !ckks.ct<slots = 8, level = 1, logScale = 40>

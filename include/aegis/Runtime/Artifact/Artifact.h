@@ -29,7 +29,7 @@
 
 namespace aegis {
 
-constexpr uint32_t kArtifactFormatVersion = 3;
+constexpr uint32_t kArtifactFormatVersion = 4;
 
 enum class Opcode : uint8_t {
   Add = 1,        // r = a + b
@@ -46,6 +46,8 @@ enum class Opcode : uint8_t {
   LevelDown = 12, // r = a at level imm
   Rotate = 13,    // r = a rotated left by imm slots
   Conjugate = 14,
+  Bootstrap = 15,  // r = a refreshed to level params.bootstrapLevel (nominal
+                   // scale); the message is divided by 2^imm around it
 };
 
 const char *opcodeName(Opcode op);
@@ -112,6 +114,11 @@ struct ArtifactParameters {
   /// message by q_l / D (within 1e-3; the compiler reports the bound).
   /// Without it, scales are the explicit ones of the instructions.
   uint32_t nominalLogScale = 0;
+  /// Bootstrapping (flags bit 2, needs a nominal scale): bootstrap
+  /// instructions refresh a ciphertext of level >= 1 to this level with
+  /// programBootstrapConfig(logN, nominalLogScale) (BootstrapConfig.h); the
+  /// chain must be bootstrapChainSpec's. 0: the program never bootstraps.
+  uint32_t bootstrapLevel = 0;
 };
 
 

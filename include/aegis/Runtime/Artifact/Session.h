@@ -40,12 +40,14 @@
 
 #include "aegis/Runtime/Artifact/Artifact.h"
 #include "aegis/Runtime/Artifact/Executor.h"
+#include "aegis/Runtime/Bootstrap/Bootstrapper.h"
 #include "aegis/Runtime/CKKS/Ciphertext.h"
 #include "aegis/Runtime/CKKS/Context.h"
 #include "aegis/Runtime/CKKS/Keys.h"
 #include "aegis/Runtime/Support/Prng.h"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -89,6 +91,9 @@ struct ClientKeys {
 struct EvaluationKeys {
   std::optional<ckks::RelinKey> relin;
   ckks::GaloisKeys galois;
+  /// Artifacts with bootstrap instructions: the plan and its keys (one-shot
+  /// mode only: bootstrapping keys are not written to files yet).
+  std::shared_ptr<const ckks::Bootstrapper> bootstrapper;
 };
 
 /// Key generation from `seed` in one-shot mode's order (secret, public,

@@ -100,6 +100,23 @@ struct BootstrapPreset {
 ///   n16-sparse  the same parameters, 2^12 slots;
 ///   toy-n10, toy-n10-sparse, toy-n12, toy-n13
 ///               insecure test sizes with the production chain shape.
+/// The chain the presets use: q_0 of 50 bits, `usable` application levels
+/// of 42 bits (scale 2^42), then SlotToCoeff 3 x 40, EvalMod 9 x 60 and
+/// CoeffToSlot 3 x 58 bits; dnum 3 and 59-bit special primes covering a
+/// digit; uniform ternary secret. log2 QP for N = 2^16 and 9 usable levels
+/// is 1734 (128-bit); `insecure` allows the small rings of tests.
+ParameterSpec bootstrapChainSpec(unsigned logN, unsigned usable, bool insecure);
+/// Levels of bootstrapChainSpec() bootstrapping itself consumes with
+/// bootstrapConfigFor(): 3 + 9 + 3.
+BootstrapConfig bootstrapConfigFor(unsigned logSlots, unsigned ctsLevels,
+                                   unsigned stcLevels);
+
+/// The bootstrapping compiled programs use (artifacts' bootstrapLevel):
+/// full packing of N/2 slots, 3 + 3 transform levels, real slots, input
+/// scale 2^40 (q_0 / scale = 2^10 on bootstrapChainSpec's 50-bit q_0),
+/// messages up to 8 in magnitude, output at the nominal scale 2^nominal.
+BootstrapConfig programBootstrapConfig(unsigned logN, unsigned nominalLogScale);
+
 const std::vector<BootstrapPreset> &bootstrapPresets();
 /// Throws aegis::Error listing the known names when `name` is unknown.
 const BootstrapPreset &bootstrapPreset(const std::string &name);

@@ -63,12 +63,14 @@ LogicalResult CKKSDialect::verifyOperationAttribute(Operation *op,
                                                     NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
   if (name != kParamsAttrName && name != kRotationKeysAttrName &&
-      name != kConjugationKeyAttrName && name != kNominalScaleAttrName)
+      name != kConjugationKeyAttrName && name != kNominalScaleAttrName &&
+      name != kBootstrapHeadroomAttrName)
     return op->emitError() << "unknown ckks attribute '" << name
                            << "'; expected one of '" << kParamsAttrName
                            << "', '" << kRotationKeysAttrName << "', '"
                            << kConjugationKeyAttrName << "', '"
-                           << kNominalScaleAttrName << "'";
+                           << kNominalScaleAttrName << "', '"
+                           << kBootstrapHeadroomAttrName << "'";
   if (!isa<ModuleOp>(op))
     return op->emitError() << "'" << name
                            << "' may only be attached to a builtin.module";
@@ -83,6 +85,12 @@ LogicalResult CKKSDialect::verifyOperationAttribute(Operation *op,
     if (!v || v.getInt() < 20 || v.getInt() > 60)
       return op->emitError() << "'" << name
                              << "' must be an integer log2 scale in 20..60";
+  }
+  if (name == kBootstrapHeadroomAttrName) {
+    auto v = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!v || v.getInt() < 0 || v.getInt() > 30)
+      return op->emitError() << "'" << name
+                             << "' must be an integer log2 factor in 0..30";
   }
   if (name == kConjugationKeyAttrName && !isa<UnitAttr>(attr.getValue()))
     return op->emitError() << "'" << name << "' must be a unit attribute";

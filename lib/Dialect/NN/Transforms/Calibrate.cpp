@@ -42,6 +42,8 @@ struct Range {
 class RangeObserver : public InterpreterObserver {
 public:
   llvm::DenseMap<Operation *, llvm::StringMap<Range>> ranges;
+  /// Per-row ranges (softmax rows of an attention), in row order.
+  llvm::DenseMap<Operation *, llvm::StringMap<std::vector<Range>>> rowRanges;
 
   void onOperation(Operation *op, ArrayRef<const Tensor *> operands,
                    ArrayRef<const Tensor *> results) override {
@@ -99,6 +101,11 @@ public:
           // exponential: they are left out of the ranges.
           std::vector<double> kept, rowMax, logSumExp;
           int64_t keys = scoresShape.back();
+          size_t rows = scores.data.size() / keys;
+          auto &rowLse = rowRanges[op]["nn.row_logsumexp_ranges"];
+          auto &rowScore = rowRanges[op]["nn.row_score_ranges"];
+          rowLse.resize(rows);
+          rowScore.resize(rows);
           for (size_t r = 0; r * keys < scores.data.size(); ++r) {
             double m = -std::numeric_limits<double>::infinity();
             for (int64_t j = 0; j < keys; ++j) {
@@ -112,12 +119,17 @@ public:
               continue;
             rowMax.push_back(m);
             double sum = 0;
+            std::vector<double> rowKept;
             for (int64_t j = 0; j < keys; ++j) {
               double s = scores.data[r * keys + j];
-              if (s > kMaskedScore)
+              if (s > kMaskedScore) {
                 sum += std::exp(s - m);
+                rowKept.push_back(s);
+              }
             }
             logSumExp.push_back(m + std::log(sum));
+            rowLse[r].add({logSumExp.back()});
+            rowScore[r].add(rowKept);
           }
           record("nn.score_range", kept);
           record("nn.row_max_range", rowMax);
@@ -167,6 +179,15 @@ struct CalibratePass
       for (auto &entry : byName)
         op->setAttr(entry.getKey(), b.getDenseF64ArrayAttr(
                                         {entry.getValue().lo, entry.getValue().hi}));
+    for (auto &[op, byName] : observer.rowRanges)
+      for (auto &entry : byName) {
+        std::vector<double> flat;
+        for (const Range &r : entry.getValue()) {
+          flat.push_back(r.lo);
+          flat.push_back(r.hi);
+        }
+        op->setAttr(entry.getKey(), b.getDenseF64ArrayAttr(flat));
+      }
     module->setAttr("nn.calibration_samples", b.getI64IntegerAttr(samples));
   }
 };

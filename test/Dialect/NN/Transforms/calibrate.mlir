@@ -5,8 +5,9 @@
 // CHECK: nn.gelu %{{.*}} {nn.input_range = array<f64: -1.000000e+00, 3.000000e+00>}
 // CHECK: nn.layer_norm %{{.*}} {epsilon = 0.000000e+00 : f64, nn.input_range = array<f64: -1.000000e+00, 3.000000e+00>, nn.variance_range = array<f64: 2.296875, 2.296875>}
 // CHECK: nn.div %{{.*}}, %{{.*}} {nn.input_range = array<f64: 1.000000e+00, 8.000000e+00>}
-// Masked-out scores (<= -1e4) are left out; row maxima bound the row sums.
-// CHECK: nn.attention %{{.*}} {nn.logsumexp_range = array<f64: 1.000000e+00, 4.0067153{{[0-9]*}}>, nn.row_max_range = array<f64: 1.000000e+00, 4.000000e+00>, nn.score_range = array<f64: -1.000000e+00, 4.000000e+00>, scale = 1.000000e+00 : f64}
+// Masked-out scores (<= -1e4) are left out; per softmax row, the range of
+// its log(sum(exp)) and of its scores (the lowering's per-row shifts).
+// CHECK: nn.attention %{{.*}} {nn.logsumexp_range = array<f64: 1.000000e+00, 4.0067153{{[0-9]*}}>, nn.row_logsumexp_ranges = array<f64: 1.000000e+00, 1.000000e+00, 4.0067153{{[0-9]*}}, 4.0067153{{[0-9]*}}>, nn.row_max_range = array<f64: 1.000000e+00, 4.000000e+00>, nn.row_score_ranges = array<f64: 1.000000e+00, 1.000000e+00, -1.000000e+00, 4.000000e+00>, nn.score_range = array<f64: -1.000000e+00, 4.000000e+00>, scale = 1.000000e+00 : f64}
 // A division by a constant needs no approximation: no range.
 // CHECK: nn.div %{{.*}}, %{{.*}} : (tensor<4xf32>, tensor<f32>)
 module {

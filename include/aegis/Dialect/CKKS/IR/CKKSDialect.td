@@ -64,6 +64,11 @@ def CKKS_Dialect : Dialect {
     /// keeps 2^value; see Artifact.h.
     static constexpr ::llvm::StringLiteral kNominalScaleAttrName =
         "ckks.nominal_scale";
+    /// log2 of the factor messages are divided by around every bootstrap
+    /// (written by aegis-nn-to-ckks from the calibrated value bounds; the
+    /// bootstrapping's EvalMod holds for messages up to 8).
+    static constexpr ::llvm::StringLiteral kBootstrapHeadroomAttrName =
+        "ckks.bootstrap_headroom";
   }];
 }
 

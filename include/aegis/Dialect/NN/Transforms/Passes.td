@@ -89,7 +89,11 @@ def Calibrate : Pass<"aegis-nn-calibrate", "::mlir::ModuleOp"> {
       maximum;
     * `nn.logsumexp_range` on `nn.attention`: the range of each row's
       log(sum(exp(scores))) over its kept entries (the softmax denominators
-      with any shift c are exp(logsumexp - c)).
+      with any shift c are exp(logsumexp - c));
+    * `nn.row_logsumexp_ranges` and `nn.row_score_ranges` on `nn.attention`:
+      per softmax row (row-major over the leading dimensions and the query),
+      the range of its logsumexp and of its kept scores, as lo, hi pairs
+      (the lowering shifts each row by its own centre).
 
     Ranges are the min and max over all calibration samples. The module gets
     `nn.calibration_samples`. Random integer inputs used as gather indices
