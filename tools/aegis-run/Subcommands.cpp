@@ -363,6 +363,10 @@ int eval(const Args &a) {
     for (size_t i = 0; i < report.perOpcode.size(); ++i)
       out << (i ? ", " : "") << jsonString(report.perOpcode[i].stage) << ": "
           << report.perOpcode[i].seconds;
+    out << "},\n  \"per_layer_seconds\": {";
+    for (size_t i = 0; i < report.perRegion.size(); ++i)
+      out << (i ? ", " : "") << jsonString(report.perRegion[i].stage) << ": "
+          << report.perRegion[i].seconds;
     out << "}\n}\n";
   }
   return 0;

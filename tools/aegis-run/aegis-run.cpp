@@ -346,6 +346,11 @@ int run(Options &o) {
     std::printf("  %-18s %10.3f s\n", s.stage.c_str(), s.seconds);
   std::printf("  peak memory        %10.1f MiB\n",
               report.peakMemoryBytes / (1024.0 * 1024.0));
+  if (!report.perRegion.empty()) {
+    std::printf("  time per layer:\n");
+    for (const auto &r : report.perRegion)
+      std::printf("    %-24s %10.3f s\n", r.stage.c_str(), r.seconds);
+  }
   if (!report.deviceStats.empty()) {
     std::printf("%d device%s (%s communicator, %s key switching)\n",
                 report.devices, report.devices == 1 ? "" : "s",
@@ -421,6 +426,10 @@ int run(Options &o) {
     for (size_t i = 0; i < report.perOpcode.size(); ++i)
       out << (i ? ", " : "") << jsonString(report.perOpcode[i].stage) << ": "
           << report.perOpcode[i].seconds;
+    out << "},\n  \"per_layer_seconds\": {";
+    for (size_t i = 0; i < report.perRegion.size(); ++i)
+      out << (i ? ", " : "") << jsonString(report.perRegion[i].stage) << ": "
+          << report.perRegion[i].seconds;
     out << "},\n  \"outputs\": [";
     for (size_t i = 0; i < comparisons.size(); ++i)
       out << (i ? ", " : "") << "{\"name\": " << jsonString(comparisons[i].name)

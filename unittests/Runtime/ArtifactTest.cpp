@@ -55,10 +55,11 @@ template <typename T> void poke(Bytes &b, size_t offset, T value) {
   std::memcpy(b.data() + offset, &value, sizeof(T));
 }
 
-/// Offset of instruction `i` (37 bytes each, before the client program,
-/// which is four empty counts in artifacts without one).
+/// Offset of instruction `i` (41 bytes each, before the region names (an
+/// empty count here) and the client program, which is four empty counts in
+/// artifacts without one).
 size_t instructionOffset(const Artifact &a, const Bytes &b, size_t i) {
-  return b.size() - 4 - 32 - 37 * (a.program.size() - i);
+  return b.size() - 4 - 32 - 8 - 41 * (a.program.size() - i);
 }
 
 /// Offset of the first occurrence of the u32 sequence `values`.
@@ -459,4 +460,16 @@ TEST(Artifact, BootstrapNeedsItsParameters) {
   EXPECT_EQ(b.params.nominalLogScale, 30u);
   EXPECT_EQ(b.program.back().op, Opcode::Bootstrap);
   EXPECT_STREQ(opcodeName(Opcode::Bootstrap), "bootstrap");
+}
+
+TEST(Artifact, RegionsRoundTripAndAreChecked) {
+  Artifact a = makeTestArtifact();
+  a.regions = {"matmul#1", "gelu#1"};
+  a.program[0].region = 2;
+  Artifact b = parseArtifact(serializeArtifact(a), kName);
+  EXPECT_EQ(b.regions, a.regions);
+  EXPECT_EQ(b.program[0].region, 2u);
+  a.program[0].region = 3;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: instruction 0 (mul) names region 3 of 2");
 }

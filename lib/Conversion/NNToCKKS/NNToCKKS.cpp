@@ -1062,10 +1062,18 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
     return failure();
   };
 
+  std::map<std::string, int> opCounts;
   for (Operation &opRef : entry.getBody().front()) {
     Operation *op = &opRef;
     if (isa<nnd::ConstantOp>(op))
       continue;
+    // Every ckks op implementing this nn op is located at "<op>#<n>": the
+    // artifact's regions, aegis-run's time per layer.
+    if (!isa<func::ReturnOp>(op)) {
+      std::string kind = op->getName().stripDialect().str();
+      std::string name = kind + "#" + std::to_string(++opCounts[kind]);
+      L.loc = NameLoc::get(b.getStringAttr(name), op->getLoc());
+    }
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       SmallVector<Value> results;
       SmallVector<DictionaryAttr> resAttrs;

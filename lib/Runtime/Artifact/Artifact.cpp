@@ -535,6 +535,9 @@ void validateArtifact(const Artifact &a, const std::string &name) {
         (in.imm < 0 || uint64_t(in.imm) >= a.constants.size()))
       fail(name, ": instruction ", i, " (", op, ") uses constant ", in.imm,
            " of ", a.constants.size());
+    if (in.region > a.regions.size())
+      fail(name, ": instruction ", i, " (", op, ") names region ", in.region,
+           " of ", a.regions.size());
     if (in.op == Opcode::Bootstrap && (in.imm < 0 || in.imm > 30))
       fail(name, ": instruction ", i, " (bootstrap) has headroom 2^", in.imm);
     if (in.op == Opcode::LevelDown && (in.imm < 0 || in.imm > int64_t(maxLevel)))
@@ -610,7 +613,11 @@ std::vector<uint8_t> serializeArtifact(const Artifact &a) {
     w.pod(in.imm);
     w.pod(in.value);
     w.pod(in.scale);
+    w.pod(in.region);
   }
+  w.pod<uint64_t>(a.regions.size());
+  for (const std::string &r : a.regions)
+    w.str(r);
   writeClientProgram(w, a.client);
   w.pod(crc32c(w.bytes.data(), w.bytes.size()));
   return w.bytes;
@@ -671,7 +678,7 @@ Artifact parseArtifact(const std::vector<uint8_t> &bytes,
   }
   a.numRegisters = r.pod<uint32_t>("register count");
   n = r.count("instructions");
-  if ((r.size - r.pos) / 37 < n)
+  if ((r.size - r.pos) / 41 < n)
     fail(name, ": truncated artifact while reading instructions");
   a.program.resize(n);
   for (Instruction &in : a.program) {
@@ -682,7 +689,11 @@ Artifact parseArtifact(const std::vector<uint8_t> &bytes,
     in.imm = r.pod<int64_t>("immediate");
     in.value = r.pod<double>("constant");
     in.scale = r.pod<double>("constant scale");
+    in.region = r.pod<uint32_t>("instruction region");
   }
+  n = r.count("regions");
+  for (uint64_t i = 0; i < n; ++i)
+    a.regions.push_back(r.str("region name"));
   a.client = readClientProgram(r);
   if (r.pos != r.size)
     fail(name, ": corrupt artifact: ", r.size - r.pos,

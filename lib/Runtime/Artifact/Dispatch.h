@@ -177,6 +177,8 @@ void runInstructions(Engine &engine, const Artifact &artifact,
   // A register is freed after the instruction that reads it last (outputs
   // are kept): the working set is the program's live values, not all of
   // them.
+  std::vector<double> regionSeconds(artifact.regions.size(), 0.0);
+  std::vector<bool> regionUsed(artifact.regions.size(), false);
   constexpr size_t kKeep = ~size_t(0);
   std::vector<size_t> lastRead(regs.size(), 0);
   auto readsB = [](Opcode op) {
@@ -207,7 +209,12 @@ void runInstructions(Engine &engine, const Artifact &artifact,
     release(in.a, k, in.result);
     if (readsB(in.op))
       release(in.b, k, in.result);
-    timer.add(in.op, secondsSince(t0));
+    double dt = secondsSince(t0);
+    timer.add(in.op, dt);
+    if (in.region) {
+      regionSeconds[in.region - 1] += dt;
+      regionUsed[in.region - 1] = true;
+    }
     if (isKeySwitch(in.op)) {
       ++report.keySwitches;
     }
@@ -216,6 +223,10 @@ void runInstructions(Engine &engine, const Artifact &artifact,
     }
   }
   report.perOpcode = timer.take();
+  report.perRegion.clear();
+  for (size_t i = 0; i < regionSeconds.size(); ++i)
+    if (regionSeconds[i] > 0 || regionUsed[i])
+      report.perRegion.push_back({artifact.regions[i], regionSeconds[i]});
   report.instructions = artifact.program.size();
 }
 

@@ -253,6 +253,7 @@ evaluateDistributed(const Artifact &artifact, const ContextPtr &context,
       report.stages.push_back(std::move(s));
     }
     report.perOpcode = std::move(local.perOpcode);
+    report.perRegion = std::move(local.perRegion);
     report.instructions = local.instructions;
     report.keySwitches += local.keySwitches;
     report.devices = comm.size();
@@ -332,6 +333,7 @@ runDistributed(const Artifact &artifact,
         report.stages.push_back(std::move(s));
       }
       report.perOpcode = std::move(mine.perOpcode);
+      report.perRegion = std::move(mine.perRegion);
       report.instructions = mine.instructions;
       report.keySwitches = mine.keySwitches;
       report.devices = mine.devices;

@@ -18,6 +18,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <map>
 #include <set>
 
 namespace mlir::aegis::ckks {
@@ -321,6 +322,7 @@ struct EmitArtifactPass
     };
 
     std::set<int64_t> rotations;
+    std::map<std::string, uint32_t> regionIndex;
     for (Operation &op : entry.getBody().front()) {
       // Plaintext plumbing (encodes and the nn ops computing their values)
       // is read through the constants of the ops that use it.
@@ -397,6 +399,15 @@ struct EmitArtifactPass
       if (!ok)
         return op.emitOpError() << "uses a value that is not a ciphertext of the program";
       in.result = regOf(op.getResult(0));
+      if (auto named = dyn_cast<NameLoc>(op.getLoc())) {
+        std::string region = named.getName().str();
+        auto it = regionIndex.find(region);
+        if (it == regionIndex.end()) {
+          art.regions.push_back(region);
+          it = regionIndex.emplace(region, art.regions.size()).first;
+        }
+        in.region = it->second;
+      }
       art.program.push_back(in);
     }
     auto ret = cast<func::ReturnOp>(entry.getBody().front().getTerminator());

@@ -29,7 +29,7 @@
 
 namespace aegis {
 
-constexpr uint32_t kArtifactFormatVersion = 4;
+constexpr uint32_t kArtifactFormatVersion = 5;
 
 enum class Opcode : uint8_t {
   Add = 1,        // r = a + b
@@ -61,6 +61,9 @@ struct Instruction {
   double value = 0;
   /// log2 of the scale a MulConst encodes its constant at (0: integer).
   double scale = 0;
+  /// Index into Artifact::regions + 1 (0: none): the model op (layer) the
+  /// instruction implements, for time per layer.
+  uint32_t region = 0;
 };
 
 /// A program input or output: a tensor held in one or more ciphertexts
@@ -185,6 +188,8 @@ struct Artifact {
   std::vector<ArtifactConstant> constants;
   uint32_t numRegisters = 0;
   std::vector<Instruction> program;
+  /// Names of the model ops the program implements ("attention#1", ...).
+  std::vector<std::string> regions;
   /// Empty unless the model starts from integer inputs: then the model's
   /// own inputs are the client program's, and `inputs` are its outputs.
   ClientProgram client;

@@ -71,6 +71,8 @@ struct RunReport {
   std::vector<StageTime> stages;
   /// Time per opcode over the whole program, in program order of first use.
   std::vector<StageTime> perOpcode;
+  /// Time per model op (layer) the compiler tagged, in program order.
+  std::vector<StageTime> perRegion;
   size_t instructions = 0;
   size_t keySwitches = 0;
   size_t rotationKeys = 0;
