@@ -44,6 +44,9 @@ constexpr int kRoot = 0;
 struct DeviceKeys {
   std::optional<dist::PartitionedKey> relin;
   dist::PartitionedGaloisKeys galois;
+  /// Bootstrapping (whole keys: a bootstrap runs on a gathered ciphertext).
+  std::shared_ptr<const BootstrapPlan> bootstrapPlan;
+  std::shared_ptr<const BootstrapKeys> bootstrapKeys;
   uint64_t bytes() const {
     return (relin ? relin->bytes() : 0) + galois.bytes();
   }
@@ -82,7 +85,26 @@ public:
              KeySwitchAlgorithm algorithm)
       : artifact_(artifact), context_(context), comm_(comm), keys_(keys),
         algorithm_(algorithm), evaluator_(context, comm), encoder_(context),
-        rules_{artifact, *context} {}
+        rules_{artifact, *context} {
+    if (keys.bootstrapPlan)
+      bootstrapper_ = std::make_unique<Bootstrapper>(keys.bootstrapPlan,
+                                                     keys.bootstrapKeys);
+  }
+
+  /// Bootstrapping couples every limb (ModRaise, the transforms): each
+  /// device gathers the ciphertext, bootstraps it exactly as one device
+  /// would (deterministic, so every device computes the same words) and
+  /// keeps its limbs of the result. Traffic: one all-gather.
+  Value bootstrap(const Value &a, unsigned headroom) {
+    if (!bootstrapper_)
+      fail("the program bootstraps but no bootstrapping keys were generated");
+    Ciphertext full = dist::gather(a, comm_);
+    full.setScale(std::ldexp(full.scale(), int(headroom)));
+    Ciphertext out = bootstrapper_->bootstrap(full);
+    if (headroom)
+      Evaluator(context_).multiplyIntegerInPlace(out, int64_t(1) << headroom);
+    return dist::scatter(out, canonical(out.level()), comm_.rank());
+  }
 
   /// The partition every register at `level` has under the default plan.
   LimbPartition canonical(unsigned level) const {
@@ -196,6 +218,7 @@ private:
   dist::DistributedEvaluator evaluator_;
   Encoder encoder_;
   ScaleRules rules_;
+  std::unique_ptr<Bootstrapper> bootstrapper_;
 };
 
 } // namespace
@@ -305,6 +328,8 @@ runDistributed(const Artifact &artifact,
     if (!given || given->rank() == r) {
       deviceKeys[r] = partitionForDevice(artifact, context, keys, numDevices,
                                          r, options.keySwitch);
+      deviceKeys[r].bootstrapPlan = keys.bootstrapPlan;
+      deviceKeys[r].bootstrapKeys = keys.bootstrapKeys;
     }
   }
   keys = EvaluationKeys();

@@ -205,6 +205,8 @@ void generateKeys(const Artifact &artifact, const ContextPtr &context,
   std::vector<long> steps(artifact.rotations.begin(), artifact.rotations.end());
   keys.galois = keygen.createGaloisKeys(steps, artifact.conjugation);
   keys.bootstrapper.reset();
+  keys.bootstrapPlan.reset();
+  keys.bootstrapKeys.reset();
   if (artifact.params.bootstrapLevel) {
     auto plan = std::make_shared<const BootstrapPlan>(
         context, programBootstrapConfig(artifact.params.logN,
@@ -212,9 +214,11 @@ void generateKeys(const Artifact &artifact, const ContextPtr &context,
     if (plan->outputLevel() != artifact.params.bootstrapLevel)
       fail("the artifact bootstraps to level ", artifact.params.bootstrapLevel,
            " but its parameters give level ", plan->outputLevel());
-    keys.bootstrapper = std::make_shared<const Bootstrapper>(
-        plan, generateBootstrapKeys(*plan, client.secretKey,
-                                    deriveSeed(seed, 77)));
+    keys.bootstrapPlan = plan;
+    keys.bootstrapKeys =
+        generateBootstrapKeys(*plan, client.secretKey, deriveSeed(seed, 77));
+    keys.bootstrapper =
+        std::make_shared<const Bootstrapper>(plan, keys.bootstrapKeys);
   }
 }
 

@@ -94,6 +94,10 @@ struct EvaluationKeys {
   /// Artifacts with bootstrap instructions: the plan and its keys (one-shot
   /// mode only: bootstrapping keys are not written to files yet).
   std::shared_ptr<const ckks::Bootstrapper> bootstrapper;
+  /// What it was made of (immutable, shareable between devices, each of
+  /// which builds its own Bootstrapper).
+  std::shared_ptr<const ckks::BootstrapPlan> bootstrapPlan;
+  std::shared_ptr<const ckks::BootstrapKeys> bootstrapKeys;
 };
 
 /// Key generation from `seed` in one-shot mode's order (secret, public,
