@@ -2,6 +2,8 @@
 
 #include "aegis/Runtime/Artifact/Session.h"
 
+#include "aegis/Runtime/Bootstrap/BootstrapSerialization.h"
+
 #include "aegis/Runtime/Backend/CudaBackend.h"
 #include "aegis/Runtime/CKKS/Encoder.h"
 #include "aegis/Runtime/CKKS/Encryptor.h"
@@ -351,13 +353,13 @@ SessionBytes serializePublicKey(const Artifact &artifact,
 
 SessionBytes serializeEvaluationKeys(const Artifact &artifact,
                                      const EvaluationKeys &keys) {
-  if (artifact.params.bootstrapLevel)
-    fail("this artifact bootstraps: bootstrapping keys cannot be written to "
-         "files yet; run it in one-shot mode (aegis-run ARTIFACT --input ...)");
   std::vector<Bytes> records;
   if (keys.relin)
     records.push_back(serialize(*keys.relin));
   records.push_back(serialize(keys.galois));
+  if (keys.bootstrapKeys)
+    records.push_back(
+        serialize(*keys.bootstrapKeys, *keys.bootstrapPlan->context()));
   return bundle(artifact, SessionFileKind::EvaluationKeys, records);
 }
 
@@ -454,6 +456,10 @@ EvaluationKeys parseEvaluationKeys(const SessionBytes &bytes,
       keys.galois =
           named(name, [&] { return deserializeGaloisKeys(r, context); });
       haveGalois = true;
+    } else if (kind == ObjectKind::BootstrapKeys && haveGalois &&
+               !keys.bootstrapKeys) {
+      keys.bootstrapKeys = std::make_shared<const BootstrapKeys>(
+          named(name, [&] { return deserializeBootstrapKeys(r, context); }));
     } else {
       fail(name, ": corrupt evaluation keys file: unexpected ",
            objectKindName(kind), " record");
@@ -461,6 +467,16 @@ EvaluationKeys parseEvaluationKeys(const SessionBytes &bytes,
   }
   if (!haveGalois)
     fail(name, ": corrupt evaluation keys file: no Galois keys record");
+  if (artifact.params.bootstrapLevel) {
+    if (!keys.bootstrapKeys)
+      fail(name, ": the program bootstraps but the evaluation keys have no "
+                 "bootstrapping keys");
+    keys.bootstrapPlan = std::make_shared<const BootstrapPlan>(
+        context, programBootstrapConfig(artifact.params.logN,
+                                        artifact.params.nominalLogScale));
+    keys.bootstrapper = std::make_shared<const Bootstrapper>(
+        keys.bootstrapPlan, keys.bootstrapKeys);
+  }
   checkEvaluationKeys(artifact, *context, keys, name);
   return keys;
 }

@@ -2,6 +2,9 @@
 
 #include "BootstrapTestUtil.h"
 
+#include "aegis/Runtime/Bootstrap/BootstrapSerialization.h"
+#include "aegis/Runtime/CKKS/Serialization.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -122,3 +125,26 @@ TEST(BootstrapKeys, MissingKeysAreNamed) {
 }
 
 } // namespace
+
+TEST(BootstrapKeys, SerializationRoundTripsAndChecks) {
+  BootSetup s(bootstrapPreset("toy-n10"));
+  Bytes bytes = serialize(*s.keys, *s.context);
+  BootstrapKeys back = deserializeBootstrapKeys(bytes, s.context);
+  // Same words: serializing the loaded keys gives the same bytes.
+  EXPECT_EQ(serialize(back, *s.context), bytes);
+  EXPECT_EQ(back.galois.size(), s.keys->galois.size());
+  // A bootstrap with the loaded keys gives the same ciphertext.
+  auto loaded = std::make_shared<const BootstrapKeys>(std::move(back));
+  Bootstrapper again(s.plan, loaded);
+  std::vector<Complex> values(s.plan->slots(), Complex(0.25, -0.5));
+  Ciphertext ct = s.encrypt(values, 0, s.plan->inputScale(), s.plan->slots());
+  Ciphertext a = s.bootstrapper->bootstrap(ct), b = again.bootstrap(ct);
+  EXPECT_EQ(serialize(a), serialize(b));
+  // Corruption and the wrong kind are refused with a message.
+  Bytes flipped = bytes;
+  flipped[flipped.size() / 2] ^= 1;
+  EXPECT_THROW(deserializeBootstrapKeys(flipped, s.context), Error);
+  EXPECT_THROW(
+      deserializeBootstrapKeys(serialize(s.keygen->createRelinKey()), s.context),
+      Error);
+}

@@ -51,6 +51,8 @@ enum class ObjectKind : uint16_t {
   Ciphertext = 7,
   /// A fresh symmetric encryption stored as its seed and c0 (half size).
   SeededCiphertext = 8,
+  /// Bootstrapping's keys (BootstrapSerialization.h, AegisBootstrap).
+  BootstrapKeys = 9,
 };
 
 /// "parameters", "secret key", ...
