@@ -929,6 +929,12 @@ struct LowerNNToCKKSPass
 
   /// Level bootstrapped ciphertexts come out at (0: no bootstrapping).
   unsigned bootLevel = 0;
+  /// Levels each nn op consumes (measured by an unbootstrapped sizing run):
+  /// with bootstrapping, an op whose depth fits between two bootstraps gets
+  /// its inputs refreshed once up front when they lack the levels, instead
+  /// of its intermediate values being refreshed piecemeal.
+  llvm::DenseMap<Operation *, unsigned> opDepth;
+  bool recordDepths = false;
 
   /// Lowers `entry` into a new function at the top level `top`; returns it.
   FailureOr<func::FuncOp> lower(func::FuncOp entry, int64_t slots,
@@ -1109,6 +1115,26 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
     }
     // Ops whose operands are all constants were folded by the importer;
     // anything left must take an encrypted operand.
+    // Levels of the op's encrypted operands (for depth recording) and, with
+    // bootstrapping, the up-front refresh of operands short of the op's depth.
+    unsigned inLevel = ~0u;
+    for (Value v : op->getOperands())
+      if (auto it = enc.find(v); it != enc.end())
+        for (Value c : it->second.cts)
+          inLevel = std::min(inLevel, Lowering::levelOf(c));
+    if (bootLevel && opDepth.count(op)) {
+      unsigned need = opDepth.lookup(op);
+      if (need >= 1 && need + 1 <= bootLevel && inLevel < need + 1) {
+        for (Value v : op->getOperands())
+          if (auto it = enc.find(v); it != enc.end()) {
+            Packed refreshed = it->second;
+            for (Value &c : refreshed.cts)
+              c = L.ensure(c, need);
+            it->second = std::move(refreshed);
+          }
+        inLevel = bootLevel;
+      }
+    }
     auto encOperand = [&](unsigned i) -> const Packed * {
       auto it = enc.find(op->getOperand(i));
       return it == enc.end() ? nullptr : &it->second;
@@ -1255,6 +1281,12 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
     }
     if (failed(result))
       return cleanup();
+    if (recordDepths && inLevel != ~0u) {
+      unsigned outLevel = inLevel;
+      for (Value c : result->cts)
+        outLevel = std::min(outLevel, Lowering::levelOf(c));
+      opDepth[op] = std::max(opDepth.lookup(op), inLevel - outLevel);
+    }
     enc[op->getResult(0)] = std::move(*result);
   }
   report.magnitude = L.magnitude;
@@ -1371,6 +1403,14 @@ void LowerNNToCKKSPass::runOnOperation() {
           << ::aegis::ckks::maxLogQP(ln) << "; use fewer bootstrap-levels";
       return signalPassFailure();
     }
+    // Per-op depths from an unbootstrapped sizing run.
+    Report sizing;
+    recordDepths = true;
+    auto trial = lower(entry, int64_t(1) << (ln - 1), Tp, kTopLevel, sizing);
+    recordDepths = false;
+    if (failed(trial))
+      return signalPassFailure();
+    trial->erase();
     bootLevel = U;
     topLevel = U;
     depth = U;
