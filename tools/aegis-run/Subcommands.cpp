@@ -15,10 +15,13 @@
 
 #include "Subcommands.h"
 
+#include "Output.h"
+
 #include "aegis/Runtime/Artifact/Artifact.h"
 #include "aegis/Runtime/Artifact/ClientProgram.h"
 #include "aegis/Runtime/Artifact/Executor.h"
 #include "aegis/Runtime/Artifact/Session.h"
+#include "aegis/Runtime/Comm/JsonWriter.h"
 #include "aegis/Runtime/Support/Error.h"
 #include "aegis/Runtime/Support/Prng.h"
 #include "aegis/Runtime/Support/ThreadPool.h"
@@ -171,29 +174,6 @@ Seed seedFor(const Args &a, uint64_t label) {
   return deriveSeed(seedFromInteger(number(a.one("--seed"), "--seed")), label);
 }
 
-std::string shapeString(const std::vector<int64_t> &shape) {
-  std::string s;
-  for (int64_t d : shape)
-    s += (s.empty() ? "" : "x") + std::to_string(d);
-  return "[" + s + "]";
-}
-
-std::string jsonString(const std::string &s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\')
-      out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string mib(size_t bytes) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.2f MiB", bytes / (1024.0 * 1024.0));
@@ -343,31 +323,20 @@ int eval(const Args &a) {
     std::ofstream out(path);
     if (!out)
       fail(path, ": cannot open for writing");
-    out << "{\n  \"aegis\": " << jsonString(getVersionLine())
-        << ",\n  \"artifact\": " << jsonString(a.artifact)
+    out << "{\n  \"aegis\": " << JsonWriter::quote(getVersionLine())
+        << ",\n  \"artifact\": " << JsonWriter::quote(a.artifact)
         << ",\n  \"mode\": \"eval\""
         << ",\n  \"backend\": "
-        << jsonString(executionBackendName(options.backend))
+        << JsonWriter::quote(executionBackendName(options.backend))
         << ",\n  \"insecure_parameters\": "
         << (artifact.params.insecure ? "true" : "false")
         << ",\n  \"instructions\": " << report.instructions
         << ",\n  \"key_switches\": " << report.keySwitches
         << ",\n  \"rotation_keys\": " << report.rotationKeys
         << ",\n  \"peak_memory_bytes\": " << report.peakMemoryBytes
-        << ",\n  \"output_ciphertext_bytes\": " << bytes.size()
-        << ",\n  \"stages\": {";
-    for (size_t i = 0; i < report.stages.size(); ++i)
-      out << (i ? ", " : "") << jsonString(report.stages[i].stage) << ": "
-          << report.stages[i].seconds;
-    out << "},\n  \"per_opcode_seconds\": {";
-    for (size_t i = 0; i < report.perOpcode.size(); ++i)
-      out << (i ? ", " : "") << jsonString(report.perOpcode[i].stage) << ": "
-          << report.perOpcode[i].seconds;
-    out << "},\n  \"per_layer_seconds\": {";
-    for (size_t i = 0; i < report.perRegion.size(); ++i)
-      out << (i ? ", " : "") << jsonString(report.perRegion[i].stage) << ": "
-          << report.perRegion[i].seconds;
-    out << "}\n}\n";
+        << ",\n  \"output_ciphertext_bytes\": " << bytes.size();
+    writeTimesJson(out, report);
+    out << "\n}\n";
   }
   return 0;
 }
@@ -396,37 +365,9 @@ int decrypt(const Args &a) {
   std::printf("aegis-run decrypt: %zu output(s) from %zu ciphertext(s), "
               "%.3f s\n",
               outputs.size(), cts.size(), secondsSince(start));
-  bool ok = true;
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    const TensorSlot &t = artifact.outputs[i];
-    if (!outPaths.empty()) {
-      NpyArray y{NpyType::Float64, t.shape, outputs[i]};
-      std::string error;
-      if (!writeNpy(outPaths[i], y, error))
-        fail(error);
-    }
-    if (refPaths.empty())
-      continue;
-    NpyArray ref;
-    std::string error;
-    if (!readNpy(refPaths[i], ref, error))
-      fail(error);
-    if (ref.numElements() != int64_t(outputs[i].size()))
-      fail(refPaths[i], ": reference has ", ref.numElements(),
-           " values, output '", t.name, "' has ", outputs[i].size());
-    double maxAbs = 0, refMax = 0;
-    for (size_t j = 0; j < outputs[i].size(); ++j) {
-      double err = std::fabs(outputs[i][j] - ref.data[j]);
-      if (!(err <= maxAbs))
-        maxAbs = std::isnan(err) ? INFINITY : std::max(maxAbs, err);
-      refMax = std::max(refMax, std::fabs(ref.data[j]));
-    }
-    double maxRel = refMax > 0 ? maxAbs / refMax : maxAbs;
-    std::printf("output '%s' %s: max abs error %.3e, relative %.3e (vs %s)\n",
-                t.name.c_str(), shapeString(t.shape).c_str(), maxAbs, maxRel,
-                refPaths[i].c_str());
-    ok &= std::isfinite(maxAbs);
-  }
+  std::vector<Comparison> comparisons;
+  bool ok = writeAndCompareOutputs(artifact, outputs, outPaths, refPaths,
+                                   comparisons);
   if (!ok) {
     std::fprintf(stderr, "aegis-run: error: non-finite outputs\n");
     return 1;

@@ -10,12 +10,14 @@
 #include "aegis/Runtime/CUDA/DeviceInfo.h"
 #include "aegis/Runtime/Comm/CommStats.h"
 #include "aegis/Runtime/Comm/Factory.h"
+#include "aegis/Runtime/Comm/JsonWriter.h"
 #include "aegis/Runtime/Comm/MpiCommunicator.h"
 #include "aegis/Runtime/Support/Error.h"
 #include "aegis/Runtime/Support/ThreadPool.h"
 #include "aegis/Runtime/Support/Version.h"
 #include "aegis/Support/Npy.h"
 
+#include "Output.h"
 #include "Subcommands.h"
 
 #include <unistd.h>
@@ -29,6 +31,11 @@
 #include <vector>
 
 namespace {
+
+using aegis::runtool::Comparison;
+using aegis::runtool::shapeString;
+using aegis::runtool::writeAndCompareOutputs;
+using aegis::runtool::writeTimesJson;
 
 void printUsage(std::FILE *out) {
   std::fprintf(
@@ -106,35 +113,6 @@ int gpuSelfTest() {
   }
   return failures == 0 ? 0 : 1;
 }
-
-std::string shapeString(const std::vector<int64_t> &shape) {
-  std::string s;
-  for (int64_t d : shape)
-    s += (s.empty() ? "" : "x") + std::to_string(d);
-  return "[" + s + "]";
-}
-
-std::string jsonString(const std::string &s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\')
-      out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
-
-struct Comparison {
-  std::string name;
-  std::string reference;
-  double maxAbs = 0, maxRel = 0;
-};
 
 struct Options {
   std::string artifact;
@@ -362,48 +340,17 @@ int run(Options &o) {
   }
 
   std::vector<Comparison> comparisons;
-  bool ok = true;
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    const aegis::TensorSlot &t = artifact.outputs[i];
-    if (!o.outputs.empty()) {
-      aegis::NpyArray a{aegis::NpyType::Float64, t.shape, outputs[i]};
-      std::string error;
-      if (!aegis::writeNpy(o.outputs[i], a, error))
-        aegis::fail(error);
-    }
-    if (o.references.empty())
-      continue;
-    aegis::NpyArray ref;
-    std::string error;
-    if (!aegis::readNpy(o.references[i], ref, error))
-      aegis::fail(error);
-    if (ref.numElements() != int64_t(outputs[i].size()))
-      aegis::fail(o.references[i], ": reference has ", ref.numElements(),
-                  " values, output '", t.name, "' has ", outputs[i].size());
-    Comparison c{t.name, o.references[i]};
-    double refMax = 0;
-    for (size_t j = 0; j < outputs[i].size(); ++j) {
-      double err = std::fabs(outputs[i][j] - ref.data[j]);
-      if (!(err <= c.maxAbs))
-        c.maxAbs = std::isnan(err) ? INFINITY : std::max(c.maxAbs, err);
-      refMax = std::max(refMax, std::fabs(ref.data[j]));
-    }
-    c.maxRel = refMax > 0 ? c.maxAbs / refMax : c.maxAbs;
-    std::printf("output '%s' %s: max abs error %.3e, relative %.3e (vs %s)\n",
-                t.name.c_str(), shapeString(t.shape).c_str(), c.maxAbs,
-                c.maxRel, c.reference.c_str());
-    ok &= std::isfinite(c.maxAbs);
-    comparisons.push_back(c);
-  }
+  bool ok = writeAndCompareOutputs(artifact, outputs, o.outputs, o.references,
+                                   comparisons);
 
   if (!o.report.empty()) {
     std::ofstream out(o.report);
     if (!out)
       aegis::fail(o.report, ": cannot open for writing");
-    out << "{\n  \"aegis\": " << jsonString(aegis::getVersionLine())
-        << ",\n  \"artifact\": " << jsonString(o.artifact)
+    out << "{\n  \"aegis\": " << aegis::JsonWriter::quote(aegis::getVersionLine())
+        << ",\n  \"artifact\": " << aegis::JsonWriter::quote(o.artifact)
         << ",\n  \"backend\": "
-        << jsonString(aegis::executionBackendName(o.run.backend))
+        << aegis::JsonWriter::quote(aegis::executionBackendName(o.run.backend))
         << ",\n  \"insecure_parameters\": "
         << (artifact.params.insecure ? "true" : "false")
         << ",\n  \"instructions\": " << report.instructions
@@ -412,28 +359,16 @@ int run(Options &o) {
         << ",\n  \"peak_memory_bytes\": " << report.peakMemoryBytes
         << ",\n  \"devices\": " << report.devices;
     if (!report.deviceStats.empty())
-      out << ",\n  \"communicator\": " << jsonString(report.commBackend)
+      out << ",\n  \"communicator\": " << aegis::JsonWriter::quote(report.commBackend)
           << ",\n  \"keyswitch\": "
-          << jsonString(aegis::keySwitchAlgorithmName(report.keySwitch))
+          << aegis::JsonWriter::quote(aegis::keySwitchAlgorithmName(report.keySwitch))
           << ",\n  \"communication\": "
           << aegis::comm::statsToJson(report.deviceStats, report.commBackend);
-    out
-        << ",\n  \"stages\": {";
-    for (size_t i = 0; i < report.stages.size(); ++i)
-      out << (i ? ", " : "") << jsonString(report.stages[i].stage) << ": "
-          << report.stages[i].seconds;
-    out << "},\n  \"per_opcode_seconds\": {";
-    for (size_t i = 0; i < report.perOpcode.size(); ++i)
-      out << (i ? ", " : "") << jsonString(report.perOpcode[i].stage) << ": "
-          << report.perOpcode[i].seconds;
-    out << "},\n  \"per_layer_seconds\": {";
-    for (size_t i = 0; i < report.perRegion.size(); ++i)
-      out << (i ? ", " : "") << jsonString(report.perRegion[i].stage) << ": "
-          << report.perRegion[i].seconds;
-    out << "},\n  \"outputs\": [";
+    writeTimesJson(out, report);
+    out << ",\n  \"outputs\": [";
     for (size_t i = 0; i < comparisons.size(); ++i)
-      out << (i ? ", " : "") << "{\"name\": " << jsonString(comparisons[i].name)
-          << ", \"reference\": " << jsonString(comparisons[i].reference)
+      out << (i ? ", " : "") << "{\"name\": " << aegis::JsonWriter::quote(comparisons[i].name)
+          << ", \"reference\": " << aegis::JsonWriter::quote(comparisons[i].reference)
           << ", \"max_abs_error\": " << comparisons[i].maxAbs
           << ", \"max_rel_error\": " << comparisons[i].maxRel << "}";
     out << "]\n}\n";

@@ -1303,6 +1303,9 @@ double keyBytes(unsigned logN, size_t chain, unsigned special, unsigned dnum,
 
 void LowerNNToCKKSPass::runOnOperation() {
   ModuleOp module = getOperation();
+  // The pass instance may run on several modules (--split-input-file).
+  bootLevel = 0;
+  opDepth.clear();
   if (security != "128" && security != "toy") {
     emitError(module.getLoc()) << "aegis-nn-to-ckks: security must be 128 or "
                                   "toy, got '" << security << "'";
@@ -1466,8 +1469,7 @@ void LowerNNToCKKSPass::runOnOperation() {
           << ::aegis::ckks::maxLogQP(ln)
           << (logN != 0 ? "; log-n is fixed"
                         : "; the largest ring supported is 2^17")
-          << "); bootstrapping placement is not implemented yet: compile "
-             "with security=toy for tests";
+          << "); compile with bootstrap=true to refresh ciphertexts instead";
       return signalPassFailure();
     }
     ++ln;

@@ -98,11 +98,8 @@ public:
   Value bootstrap(const Value &a, unsigned headroom) {
     if (!bootstrapper_)
       fail("the program bootstraps but no bootstrapping keys were generated");
-    Ciphertext full = dist::gather(a, comm_);
-    full.setScale(std::ldexp(full.scale(), int(headroom)));
-    Ciphertext out = bootstrapper_->bootstrap(full);
-    if (headroom)
-      Evaluator(context_).multiplyIntegerInPlace(out, int64_t(1) << headroom);
+    Ciphertext out =
+        bootstrapWithHeadroom(*bootstrapper_, dist::gather(a, comm_), headroom);
     return dist::scatter(out, canonical(out.level()), comm_.rank());
   }
 

@@ -265,19 +265,10 @@ public:
   Value conjugate(const Value &a) {
     return evaluator_.conjugate(a, keys_.galois);
   }
-  /// Bootstrapping holds for messages up to 8: the message is divided by
-  /// 2^headroom on the way in (by declaring a 2^headroom larger scale, which
-  /// the bootstrapper's scale adjustment absorbs) and multiplied back by the
-  /// integer 2^headroom on the way out (no level).
   Value bootstrap(const Value &a, unsigned headroom) {
     if (!keys_.bootstrapper)
       fail("the program bootstraps but no bootstrapping keys were generated");
-    Ciphertext in = a;
-    in.setScale(std::ldexp(a.scale(), int(headroom)));
-    Ciphertext out = keys_.bootstrapper->bootstrap(in);
-    if (headroom)
-      evaluator_.multiplyIntegerInPlace(out, int64_t(1) << headroom);
-    return out;
+    return bootstrapWithHeadroom(*keys_.bootstrapper, a, headroom);
   }
   void stored(const std::optional<Value> &, const Value &) {}
 

@@ -7,6 +7,7 @@
 #include "aegis/Runtime/Backend/CudaBackend.h"
 #include "aegis/Runtime/CKKS/Encoder.h"
 #include "aegis/Runtime/CKKS/Encryptor.h"
+#include "aegis/Runtime/CKKS/Evaluator.h"
 #include "aegis/Runtime/CKKS/Parameters.h"
 #include "aegis/Runtime/CKKS/Serialization.h"
 #include "aegis/Runtime/Support/Crc32c.h"
@@ -222,6 +223,17 @@ void generateKeys(const Artifact &artifact, const ContextPtr &context,
     keys.bootstrapper =
         std::make_shared<const Bootstrapper>(plan, keys.bootstrapKeys);
   }
+}
+
+Ciphertext bootstrapWithHeadroom(const Bootstrapper &bootstrapper,
+                                 const Ciphertext &a, unsigned headroom) {
+  Ciphertext in = a;
+  in.setScale(std::ldexp(a.scale(), int(headroom)));
+  Ciphertext out = bootstrapper.bootstrap(in);
+  if (headroom)
+    Evaluator(bootstrapper.plan().context())
+        .multiplyIntegerInPlace(out, int64_t(1) << headroom);
+  return out;
 }
 
 void checkEvaluationKeys(const Artifact &artifact, const Context &context,

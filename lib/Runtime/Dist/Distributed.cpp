@@ -1,6 +1,8 @@
 //===- Distributed.cpp - CKKS operations on limb-partitioned data ---------===//
 
 #include "aegis/Runtime/Dist/Distributed.h"
+
+#include "Bounds.h"
 #include "aegis/Runtime/Dist/PartitionedKeys.h"
 
 #include "aegis/Runtime/CKKS/Encoder.h"
@@ -29,24 +31,11 @@ using ckks::RnsPoly;
 
 LimbPartition::LimbPartition(std::vector<unsigned> bounds)
     : bounds_(std::move(bounds)) {
-  require(bounds_.size() >= 2 && bounds_[0] == 0,
-          "a limb partition needs bounds 0 = b_0 <= ... <= b_P for P >= 1");
-  for (size_t i = 1; i < bounds_.size(); ++i) {
-    require(bounds_[i - 1] <= bounds_[i], "limb partition bounds decrease at ",
-            i, ": ", bounds_[i - 1], " > ", bounds_[i]);
-  }
+  bounds::check(bounds_, "limb");
 }
 
 LimbPartition LimbPartition::balanced(unsigned numLimbs, int numDevices) {
-  require(numDevices >= 1, "a limb partition needs at least one device, got ",
-          numDevices);
-  std::vector<unsigned> bounds{0};
-  unsigned base = numLimbs / unsigned(numDevices);
-  unsigned extra = numLimbs % unsigned(numDevices);
-  for (int d = 0; d < numDevices; ++d) {
-    bounds.push_back(bounds.back() + base + (unsigned(d) < extra ? 1 : 0));
-  }
-  return LimbPartition(std::move(bounds));
+  return LimbPartition(bounds::balanced(numLimbs, numDevices, "limb"));
 }
 
 LimbPartition LimbPartition::digitAligned(const Context &context,
@@ -65,12 +54,7 @@ LimbPartition LimbPartition::digitAligned(const Context &context,
 int LimbPartition::owner(unsigned limb) const {
   require(limb < numLimbs(), "limb ", limb, " is outside the partition of ",
           numLimbs(), " limbs");
-  for (int d = 0; d < numDevices(); ++d) {
-    if (limb < bounds_[d + 1]) {
-      return d;
-    }
-  }
-  fail("limb ", limb, " has no owner");
+  return bounds::owner(bounds_, limb);
 }
 
 LimbPartition LimbPartition::truncated(unsigned numLimbs) const {

@@ -2,6 +2,8 @@
 
 #include "aegis/Runtime/Dist/TokenPartition.h"
 
+#include "Bounds.h"
+
 #include "aegis/Runtime/Support/Error.h"
 
 #include <algorithm>
@@ -17,35 +19,17 @@ using ckks::RnsPoly;
 
 TokenPartition::TokenPartition(std::vector<unsigned> bounds)
     : bounds_(std::move(bounds)) {
-  require(bounds_.size() >= 2 && bounds_[0] == 0,
-          "a token partition needs bounds 0 = b_0 <= ... <= b_P for P >= 1");
-  for (size_t i = 1; i < bounds_.size(); ++i) {
-    require(bounds_[i - 1] <= bounds_[i], "token partition bounds decrease at ",
-            i, ": ", bounds_[i - 1], " > ", bounds_[i]);
-  }
+  bounds::check(bounds_, "token");
 }
 
 TokenPartition TokenPartition::balanced(unsigned count, int numDevices) {
-  require(numDevices >= 1, "a token partition needs at least one device, got ",
-          numDevices);
-  std::vector<unsigned> bounds{0};
-  unsigned base = count / unsigned(numDevices);
-  unsigned extra = count % unsigned(numDevices);
-  for (int d = 0; d < numDevices; ++d) {
-    bounds.push_back(bounds.back() + base + (unsigned(d) < extra ? 1 : 0));
-  }
-  return TokenPartition(std::move(bounds));
+  return TokenPartition(bounds::balanced(count, numDevices, "token"));
 }
 
 int TokenPartition::owner(unsigned index) const {
   require(index < count(), "ciphertext ", index,
           " is outside the token partition of ", count());
-  for (int d = 0; d < numDevices(); ++d) {
-    if (index < bounds_[d + 1]) {
-      return d;
-    }
-  }
-  fail("ciphertext ", index, " has no owner");
+  return bounds::owner(bounds_, index);
 }
 
 namespace {

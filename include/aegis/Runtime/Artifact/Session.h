@@ -106,6 +106,14 @@ struct EvaluationKeys {
 void generateKeys(const Artifact &artifact, const ckks::ContextPtr &context,
                   const Seed &seed, ClientKeys &client, EvaluationKeys &keys);
 
+/// A bootstrap instruction: bootstrapping holds for messages up to 8, so the
+/// message is divided by 2^headroom on the way in (by declaring a 2^headroom
+/// larger scale, which the bootstrapper's scale adjustment absorbs) and
+/// multiplied back by the integer 2^headroom on the way out (no level).
+ckks::Ciphertext bootstrapWithHeadroom(const ckks::Bootstrapper &bootstrapper,
+                                       const ckks::Ciphertext &a,
+                                       unsigned headroom);
+
 /// Throws (naming `name`) unless `keys` hold every key the program uses.
 void checkEvaluationKeys(const Artifact &artifact, const ckks::Context &context,
                          const EvaluationKeys &keys, const std::string &name);
