@@ -1,5 +1,7 @@
 // Every kernel of the CUDA backend against the CPU backend on the same
 // inputs: the bits must agree. Labelled "gpu"; skipped without a device.
+#include "CudaTestUtil.h"
+
 #include "aegis/Runtime/Backend/CudaBackend.h"
 #include "aegis/Runtime/CKKS/Context.h"
 #include "aegis/Runtime/Support/Error.h"
@@ -18,17 +20,17 @@ class CudaBackendTest : public ::testing::TestWithParam<unsigned> {
 protected:
   void SetUp() override {
     std::string why;
-    if (!cudaBackendAvailable(&why))
+    if (!test::deviceSideAvailable(&why))
       GTEST_SKIP() << why;
     ParameterSpec spec;
     spec.logDegree = GetParam();
     spec.chainBits = {60, 50, 50, 50, 50};
-    spec.specialBits = {61, 61};
+    spec.specialBits = {60, 60};
     spec.dnum = 3;
     spec.allowInsecure = true;
     context = Context::create(Parameters::create(spec));
     cpu = &context->backend();
-    gpu = createCudaBackend(context->tables());
+    gpu = test::createDeviceSideBackend(context->tables());
     n = context->degree();
   }
 
