@@ -23,3 +23,6 @@ endif()
 
 # Warnings for aegis's own code (not for generated TableGen output).
 set(AEGIS_WARNING_FLAGS -Wall -Wextra -Wno-unused-parameter)
+
+# -DAEGIS_SANITIZE=address,undefined (scripts/sanitize.sh, docs/Sanitizers.md).
+include(AegisSanitizers)

@@ -1,17 +1,23 @@
 //===- Npy.cpp - NumPy .npy files -----------------------------------------===//
 
 #include "aegis/Support/Npy.h"
+#include "aegis/Support/ReadFile.h"
 
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace aegis {
 
 int64_t NpyArray::numElements() const {
+  // Saturates instead of overflowing (a crafted or mistaken shape); the
+  // reader refuses shapes beyond kMaxNpyElements before any use.
   int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
+  for (int64_t d : shape) {
+    if (d < 0 || __builtin_mul_overflow(n, d, &n))
+      return std::numeric_limits<int64_t>::max();
+  }
   return n;
 }
 
@@ -139,6 +145,10 @@ bool parseHeader(const std::string &header, NpyArray &out, std::string &why) {
     }
     out.shape.push_back(std::stoll(digits));
   }
+  if (out.numElements() > kMaxNpyElements) {
+    why = "shape '(" + dims + ")' has more than 2^40 elements";
+    return false;
+  }
   return true;
 }
 
@@ -215,13 +225,9 @@ bool parseNpy(const std::string &bytes, const std::string &name, NpyArray &out,
 }
 
 bool readNpy(const std::string &path, NpyArray &out, std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = path + ": cannot open file";
+  std::string bytes;
+  if (!readFileBytes(path, bytes, error))
     return false;
-  }
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
   return parseNpy(bytes, path, out, error);
 }
 

@@ -2,12 +2,16 @@
 
 #include "Output.h"
 
+#include "aegis/Runtime/Artifact/ClientProgram.h"
+#include "aegis/Runtime/Artifact/Session.h"
 #include "aegis/Runtime/Comm/JsonWriter.h"
 #include "aegis/Runtime/Support/Error.h"
 #include "aegis/Support/Npy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace aegis {
 namespace runtool {
@@ -71,6 +75,73 @@ void writeTimesJson(std::ostream &out, const RunReport &report) {
   section("stages", report.stages);
   section("per_opcode_seconds", report.perOpcode);
   section("per_layer_seconds", report.perRegion);
+}
+
+void warnIfInsecure(const Artifact &artifact, const char *mode) {
+  if (!artifact.params.insecure) {
+    return;
+  }
+  std::fprintf(stderr,
+               "aegis-run%s%s: warning: INSECURE test parameters (the artifact "
+               "was compiled with security=toy): never use it, its keys or its "
+               "ciphertexts for real data\n",
+               *mode ? " " : "", mode);
+}
+
+void guardInputRanges(const Artifact &artifact,
+                      const std::vector<std::vector<double>> &inputs,
+                      bool allow, const char *mode) {
+  std::vector<std::string> problems = checkInputRanges(artifact, inputs);
+  if (problems.empty()) {
+    return;
+  }
+  if (!allow) {
+    fail(problems.front(),
+         " (pass --allow-out-of-range to go on anyway, or recompile with "
+         "calibration=FILE.npy covering such inputs)");
+  }
+  for (const std::string &p : problems) {
+    std::fprintf(stderr, "aegis-run%s%s: warning: %s (--allow-out-of-range: "
+                 "going on)\n",
+                 *mode ? " " : "", mode, p.c_str());
+  }
+}
+
+double floodBits(const std::string &text) {
+  char *end = nullptr;
+  double b = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(b >= 1 && b <= 60)) {
+    std::fprintf(stderr,
+                 "aegis-run: error: --flood-bits expects a number of bits in "
+                 "[1, 60], got '%s'\n",
+                 text.c_str());
+    std::exit(2);
+  }
+  return b;
+}
+
+void printFlooding(const Artifact &artifact, double floodBits) {
+  if (floodBits <= 0) {
+    return;
+  }
+  double worst = 0;
+  for (const TensorSlot &t : artifact.outputs) {
+    worst = std::max(worst, floodedSlotError(artifact.params.logN, floodBits,
+                                             t.logScale));
+  }
+  std::printf("noise flooding (IND-CPA-D): Gaussian of std 2^%g per "
+              "plaintext coefficient; adds an error of std %.2e per output "
+              "value\n",
+              floodBits, worst);
+}
+
+int mpirunSize() {
+  for (const char *name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
+    if (const char *v = std::getenv(name)) {
+      return std::atoi(v);
+    }
+  }
+  return 0;
 }
 
 } // namespace runtool

@@ -41,6 +41,27 @@ bool writeAndCompareOutputs(const Artifact &artifact,
 /// "per_layer_seconds": {...}` of a JSON report.
 void writeTimesJson(std::ostream &out, const RunReport &report);
 
+/// Every mode that touches an insecure artifact says so on stderr (one
+/// line, "aegis-run MODE: warning: INSECURE ..."), so that no key or
+/// ciphertext of it is taken for a real one.
+void warnIfInsecure(const Artifact &artifact, const char *mode);
+
+/// The client's input guard: values far outside the artifact's calibrated
+/// input ranges (checkInputRanges) are an error, or with `allow`
+/// (--allow-out-of-range) a warning per input on stderr.
+void guardInputRanges(const Artifact &artifact,
+                      const std::vector<std::vector<double>> &inputs,
+                      bool allow, const char *mode);
+
+/// --flood-bits B: a number in [1, 60]; exits with a usage error otherwise.
+double floodBits(const std::string &text);
+/// One line on stdout: the flooding and the error it adds to each output.
+void printFlooding(const Artifact &artifact, double floodBits);
+
+/// The MPI job size when this process was started by mpirun (Open MPI,
+/// MPICH/Hydra or Slurm's PMI), else 0.
+int mpirunSize();
+
 } // namespace runtool
 } // namespace aegis
 

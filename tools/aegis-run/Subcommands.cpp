@@ -30,6 +30,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -95,13 +96,13 @@ Spec specFor(const std::string &command) {
     return {{"--secret-key", "--public-key", "--ciphertexts", "--seed",
              "--threads"},
             {"--input"},
-            {"--compact"}};
+            {"--compact", "--allow-out-of-range"}};
   if (command == "eval")
     return {{"--eval-keys", "--ciphertexts", "--output-ciphertexts",
              "--backend", "--report", "--threads"},
             {},
             {"--no-progress"}};
-  return {{"--secret-key", "--ciphertexts", "--threads"},
+  return {{"--secret-key", "--ciphertexts", "--threads", "--flood-bits"},
           {"--output", "--reference"},
           {}};
 }
@@ -148,19 +149,24 @@ Args parse(int argc, char **argv) {
   return a;
 }
 
-uint64_t number(const std::string &text, const char *flag) {
+uint64_t number(const std::string &text, const char *flag,
+                uint64_t max = ~uint64_t(0)) {
   char *end = nullptr;
+  errno = 0;
   unsigned long long v = std::strtoull(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || text[0] == '-')
     throw UsageError{std::string(flag) +
                      " expects a non-negative integer, got '" + text + "'"};
+  if (errno == ERANGE || v > max)
+    throw UsageError{std::string(flag) + "=" + text + " is too large (at most " +
+                     std::to_string(max) + ")"};
   return v;
 }
 
 void applyThreads(const Args &a) {
   if (!a.has("--threads"))
     return;
-  uint64_t n = number(a.one("--threads"), "--threads");
+  uint64_t n = number(a.one("--threads"), "--threads", 4096);
   if (n == 0)
     throw UsageError{"--threads must be at least 1"};
   setNumThreads(unsigned(n));
@@ -191,6 +197,7 @@ int keygen(const Args &a) {
   std::string skPath = a.required("--secret-key");
   std::string ekPath = a.required("--eval-keys");
   Artifact artifact = readArtifact(a.artifact);
+  warnIfInsecure(artifact, a.command.c_str());
   auto start = Clock::now();
   auto context = createArtifactContext(artifact, ExecutionBackend::Cpu);
   ClientKeys client;
@@ -232,28 +239,31 @@ int encrypt(const Args &a) {
     throw UsageError{"--compact needs --secret-key (it encrypts with the "
                      "secret key)"};
   Artifact artifact = readArtifact(a.artifact);
+  warnIfInsecure(artifact, a.command.c_str());
   // The model's inputs, through the client program when there is one.
   std::vector<std::vector<double>> inputs =
       prepareInputs(artifact, a.all("--input"));
+  guardInputRanges(artifact, inputs, a.switches.count("--allow-out-of-range"),
+                   "encrypt");
   auto start = Clock::now();
   auto context = createArtifactContext(artifact, ExecutionBackend::Cpu);
   Seed seed = seedFor(a, 2);
   SessionBytes bytes;
   size_t count = 0;
+  SessionBytes keyBytes = readSessionFile(keyPath);
   if (compact) {
     // Symmetric encryption: each ciphertext's c1 is stored as its seed.
-    ClientKeys client =
-        parseClientKeys(readSessionFile(keyPath), artifact, context, keyPath);
+    ClientKeys client = parseClientKeys(keyBytes, artifact, context, keyPath);
     auto cts = encryptInputsSymmetric(artifact, context, client.secretKey,
                                       seed, inputs);
-    bytes = serializeSeededInputs(artifact, cts, seed);
+    bytes = serializeSeededInputs(artifact, cts, seed,
+                                  keySetFingerprint(client.publicKey));
     count = cts.size();
   } else {
-    ckks::PublicKey pk =
-        parsePublicKey(readSessionFile(keyPath), artifact, context, keyPath);
+    ckks::PublicKey pk = parsePublicKey(keyBytes, artifact, context, keyPath);
     auto cts = encryptInputs(artifact, context, pk, seed, inputs);
     bytes = serializeCiphertexts(artifact, SessionFileKind::InputCiphertexts,
-                                 cts);
+                                 cts, keySetFingerprint(pk));
     count = cts.size();
   }
   double seconds = secondsSince(start);
@@ -280,15 +290,19 @@ int eval(const Args &a) {
   std::string inPath = a.required("--ciphertexts");
   std::string outPath = a.required("--output-ciphertexts");
   Artifact artifact = readArtifact(a.artifact);
+  warnIfInsecure(artifact, a.command.c_str());
   RunReport report;
   auto start = Clock::now();
   auto context = createArtifactContext(artifact, options.backend);
-  EvaluationKeys keys =
-      parseEvaluationKeys(readSessionFile(ekPath), artifact, context, ekPath);
+  SessionBytes ekBytes = readSessionFile(ekPath);
+  SessionBytes inBytes = readSessionFile(inPath);
+  // Ciphertexts made under another key pair would evaluate to garbage.
+  requireSameKeySet(inBytes, inPath, ekBytes, ekPath);
+  EvaluationKeys keys = parseEvaluationKeys(ekBytes, artifact, context, ekPath);
   report.rotationKeys = keys.galois.keys().size();
   report.stages.push_back({"load keys", secondsSince(start)});
   start = Clock::now();
-  auto inputs = parseCiphertexts(readSessionFile(inPath), artifact,
+  auto inputs = parseCiphertexts(inBytes, artifact,
                                  SessionFileKind::InputCiphertexts, context,
                                  inPath);
   report.stages.push_back({"load ciphertexts", secondsSince(start)});
@@ -302,7 +316,7 @@ int eval(const Args &a) {
                                    options, report);
   start = Clock::now();
   SessionBytes bytes = serializeCiphertexts(
-      artifact, SessionFileKind::OutputCiphertexts, outputs);
+      artifact, SessionFileKind::OutputCiphertexts, outputs, keys.keySet);
   writeFile(outPath, bytes);
   report.stages.push_back({"write ciphertexts", secondsSince(start)});
   report.peakMemoryBytes = peakResidentBytes();
@@ -346,6 +360,7 @@ int decrypt(const Args &a) {
   std::string skPath = a.required("--secret-key");
   std::string ctPath = a.required("--ciphertexts");
   Artifact artifact = readArtifact(a.artifact);
+  warnIfInsecure(artifact, a.command.c_str());
   const auto &outPaths = a.all("--output");
   const auto &refPaths = a.all("--reference");
   if (!outPaths.empty() && outPaths.size() != artifact.outputs.size())
@@ -356,15 +371,24 @@ int decrypt(const Args &a) {
          refPaths.size(), " --reference given");
   auto start = Clock::now();
   auto context = createArtifactContext(artifact, ExecutionBackend::Cpu);
-  ClientKeys client =
-      parseClientKeys(readSessionFile(skPath), artifact, context, skPath);
-  auto cts = parseCiphertexts(readSessionFile(ctPath), artifact,
+  SessionBytes skBytes = readSessionFile(skPath);
+  SessionBytes ctBytes = readSessionFile(ctPath);
+  ClientKeys client = parseClientKeys(skBytes, artifact, context, skPath);
+  requireSameKeySet(ctBytes, ctPath, skBytes, skPath);
+  auto cts = parseCiphertexts(ctBytes, artifact,
                               SessionFileKind::OutputCiphertexts, context,
                               ctPath);
-  auto outputs = decryptOutputs(artifact, context, client.secretKey, cts);
+  DecryptionFlooding flooding;
+  if (a.has("--flood-bits")) {
+    flooding.log2Sigma = floodBits(a.one("--flood-bits"));
+    flooding.seed = randomSeed(); // fresh: flooding must not repeat
+  }
+  auto outputs =
+      decryptOutputs(artifact, context, client.secretKey, cts, flooding);
   std::printf("aegis-run decrypt: %zu output(s) from %zu ciphertext(s), "
               "%.3f s\n",
               outputs.size(), cts.size(), secondsSince(start));
+  printFlooding(artifact, flooding.log2Sigma);
   std::vector<Comparison> comparisons;
   bool ok = writeAndCompareOutputs(artifact, outputs, outPaths, refPaths,
                                    comparisons);
@@ -392,12 +416,13 @@ void printSubcommandUsage(std::FILE *out) {
       "                    [--public-key PK] [--seed N]\n"
       "  aegis-run encrypt ARTIFACT (--secret-key SK | --public-key PK)\n"
       "                    --input X.npy [--input ...] --ciphertexts IN\n"
-      "                    [--seed N] [--compact]\n"
+      "                    [--seed N] [--compact] [--allow-out-of-range]\n"
       "  aegis-run eval    ARTIFACT --eval-keys EK --ciphertexts IN\n"
       "                    --output-ciphertexts OUT [--backend=cpu|cuda]\n"
       "                    [--report R.json] [--threads N]\n"
       "  aegis-run decrypt ARTIFACT --secret-key SK --ciphertexts OUT\n"
       "                    [--output Y.npy ...] [--reference R.npy ...]\n"
+      "                    [--flood-bits B]\n"
       "  Without --seed, keygen and encrypt draw fresh OS randomness; with\n"
       "  the same --seed they reproduce one-shot mode exactly. encrypt\n"
       "  --compact (with --secret-key) encrypts symmetrically and stores each\n"
@@ -406,6 +431,16 @@ void printSubcommandUsage(std::FILE *out) {
 
 int runSubcommand(int argc, char **argv) {
   std::string command = argv[1];
+  // Each subcommand is one party's step, run by one process: under mpirun
+  // every rank would repeat it and write the same files (issue 19).
+  if (int size = mpirunSize(); size > 1) {
+    std::fprintf(stderr,
+                 "aegis-run %s: error: mpirun started %d processes, but %s "
+                 "runs as one process; run it without mpirun (several "
+                 "devices: one-shot mode under mpirun)\n",
+                 command.c_str(), size, command.c_str());
+    return 2;
+  }
   try {
     Args a = parse(argc, argv);
     if (command == "keygen")

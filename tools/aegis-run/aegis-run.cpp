@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -70,6 +71,11 @@ void printUsage(std::FILE *out) {
       "  --seed N               seed of keys and encryption randomness (1)\n"
       "  --report FILE.json     write times, counts, memory and errors\n"
       "  --no-progress          no progress display on a terminal\n"
+      "  --flood-bits B         noise flooding at decryption (IND-CPA-D):\n"
+      "                         Gaussian noise of std 2^B per coefficient\n"
+      "                         (docs/Artifacts.md: costs precision)\n"
+      "  --allow-out-of-range   encrypt inputs outside the artifact's\n"
+      "                         calibrated ranges (warns; by default refused)\n"
       "  --help, --version, --list-devices, --gpu-self-test\n");
   aegis::runtool::printSubcommandUsage(out);
 }
@@ -123,19 +129,10 @@ struct Options {
   bool progress = true;
   /// --devices given (0: not given); --comm given explicitly.
   unsigned devices = 0;
+  /// Encrypt inputs outside the calibrated ranges (with a warning).
+  bool allowOutOfRange = false;
   bool commGiven = false;
 };
-
-/// The MPI job size when this process was started by mpirun (Open MPI,
-/// MPICH/Hydra or Slurm's PMI), else 0.
-int mpirunSize() {
-  for (const char *name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
-    if (const char *v = std::getenv(name)) {
-      return std::atoi(v);
-    }
-  }
-  return 0;
-}
 
 /// Parses the command line; returns -1 to continue, else an exit code.
 int parseArgs(int argc, char **argv, Options &o) {
@@ -156,14 +153,21 @@ int parseArgs(int argc, char **argv, Options &o) {
     }
     return false;
   };
-  auto number = [&](const std::string &text, const char *flag) {
+  auto number = [&](const std::string &text, const char *flag,
+                    unsigned long long max = ~0ull) {
     char *end = nullptr;
+    errno = 0;
     unsigned long long v = std::strtoull(text.c_str(), &end, 10);
     if (text.empty() || *end != '\0' || text[0] == '-') {
       std::fprintf(stderr,
                    "aegis-run: error: %s expects a non-negative integer, "
                    "got '%s'\n",
                    flag, text.c_str());
+      std::exit(2);
+    }
+    if (errno == ERANGE || v > max) {
+      std::fprintf(stderr, "aegis-run: error: %s=%s is too large (at most %llu)\n",
+                   flag, text.c_str(), max);
       std::exit(2);
     }
     return v;
@@ -188,6 +192,10 @@ int parseArgs(int argc, char **argv, Options &o) {
       return gpuSelfTest();
     if (arg == "--no-progress") {
       o.progress = false;
+    } else if (arg == "--allow-out-of-range") {
+      o.allowOutOfRange = true;
+    } else if (value(i, "--flood-bits", v)) {
+      o.run.floodBits = aegis::runtool::floodBits(v);
     } else if (value(i, "--input", v)) {
       o.inputs.push_back(v);
     } else if (value(i, "--output", v)) {
@@ -207,13 +215,13 @@ int parseArgs(int argc, char **argv, Options &o) {
     } else if (value(i, "--seed", v)) {
       o.run.seed = number(v, "--seed");
     } else if (value(i, "--threads", v)) {
-      o.threads = unsigned(number(v, "--threads"));
+      o.threads = unsigned(number(v, "--threads", 4096));
       if (o.threads == 0) {
         std::fprintf(stderr, "aegis-run: error: --threads must be at least 1\n");
         return 2;
       }
     } else if (value(i, "--devices", v)) {
-      o.devices = unsigned(number(v, "--devices"));
+      o.devices = unsigned(number(v, "--devices", 4096));
       if (o.devices == 0) {
         std::fprintf(stderr, "aegis-run: error: --devices must be at least 1\n");
         return 2;
@@ -258,7 +266,7 @@ int parseArgs(int argc, char **argv, Options &o) {
     std::fprintf(stderr, "aegis-run: error: no artifact given (see --help)\n");
     return 2;
   }
-  int jobSize = mpirunSize();
+  int jobSize = aegis::runtool::mpirunSize();
   if (!o.commGiven && jobSize > 0) {
     o.run.comm = aegis::comm::BackendKind::Mpi;
   }
@@ -292,6 +300,7 @@ int run(Options &o) {
   if (o.threads)
     aegis::setNumThreads(o.threads);
   aegis::Artifact artifact = aegis::readArtifact(o.artifact);
+  aegis::runtool::warnIfInsecure(artifact, "");
   if (o.inputs.size() != aegis::modelInputCount(artifact))
     aegis::fail("the artifact takes ", aegis::modelInputCount(artifact),
                 " input(s) (--input), ", o.inputs.size(), " given");
@@ -304,6 +313,7 @@ int run(Options &o) {
   // The model's inputs, through the client program when there is one.
   std::vector<std::vector<double>> inputs =
       aegis::prepareInputs(artifact, o.inputs);
+  aegis::runtool::guardInputRanges(artifact, inputs, o.allowOutOfRange, "");
   if (o.progress && isatty(STDERR_FILENO))
     o.run.progress = [](size_t done, size_t total) {
       if (done == total || done % 64 == 0)
@@ -324,6 +334,7 @@ int run(Options &o) {
     std::printf("  %-18s %10.3f s\n", s.stage.c_str(), s.seconds);
   std::printf("  peak memory        %10.1f MiB\n",
               report.peakMemoryBytes / (1024.0 * 1024.0));
+  aegis::runtool::printFlooding(artifact, o.run.floodBits);
   if (!report.perRegion.empty()) {
     std::printf("  time per layer:\n");
     for (const auto &r : report.perRegion)

@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <functional>
 
@@ -85,8 +86,14 @@ TEST(Artifact, RoundTripOfEveryField) {
   a.numRegisters = 10;
   a.outputs[0].regs = {9};
   a.outputs[0].level = 1;
+  a.inputs[0].hasRange = true;
+  a.inputs[0].rangeLo = -3.5;
+  a.inputs[0].rangeHi = 2.25;
   Bytes bytes = serializeArtifact(a);
   Artifact b = parseArtifact(bytes, kName);
+  EXPECT_TRUE(b.inputs[0].hasRange);
+  EXPECT_EQ(b.inputs[0].rangeLo, -3.5);
+  EXPECT_EQ(b.inputs[0].rangeHi, 2.25);
   EXPECT_EQ(b.compilerVersion, "1.2.3");
   EXPECT_EQ(b.compilerCommit, "abcdef");
   EXPECT_EQ(b.params.logN, a.params.logN);
@@ -102,6 +109,7 @@ TEST(Artifact, RoundTripOfEveryField) {
   EXPECT_EQ(b.inputs[0].slotMap, a.inputs[0].slotMap);
   EXPECT_EQ(b.inputs[1].regs, a.inputs[1].regs);
   EXPECT_EQ(b.inputs[1].logScale, a.inputs[1].logScale);
+  EXPECT_FALSE(b.inputs[1].hasRange);
   ASSERT_EQ(b.constants.size(), 1u);
   EXPECT_EQ(b.constants[0].values, a.constants[0].values);
   EXPECT_EQ(b.numRegisters, 10u);
@@ -191,6 +199,43 @@ TEST(Artifact, RejectsHugeCounts) {
   EXPECT_ERROR(parseArtifact(b, kName),
                "art.aegis: corrupt artifact: instructions count 1099511627776 "
                "exceeds the limit");
+}
+
+TEST(Artifact, RejectsBadInputRanges) {
+  Artifact a = makeTestArtifact();
+  a.inputs[0].hasRange = true;
+  a.inputs[0].rangeLo = 7.0;
+  a.inputs[0].rangeHi = 1.0;
+  Bytes b = serializeArtifact(a);
+  EXPECT_ERROR(parseArtifact(b, kName),
+               "art.aegis: corrupt artifact: tensor 'x' has a bad calibrated "
+               "range [7, 1]");
+  a.inputs[0].rangeHi = std::nan("");
+  b = serializeArtifact(a);
+  EXPECT_ERROR(parseArtifact(b, kName), "has a bad calibrated range");
+}
+
+// The client's input guard (issue 19).
+TEST(Artifact, InputRangesAreChecked) {
+  Artifact a = makeTestArtifact();
+  a.inputs[0].hasRange = true;
+  a.inputs[0].rangeLo = -1.0;
+  a.inputs[0].rangeHi = 1.0;
+  std::vector<std::vector<double>> in = {std::vector<double>(8, 0.5),
+                                         std::vector<double>(8, 100.0)};
+  EXPECT_TRUE(checkInputRanges(a, in).empty()); // y has no range
+  in[0][5] = 1.49; // inside [-1.5, 1.5], the range widened by 25%
+  EXPECT_TRUE(checkInputRanges(a, in).empty());
+  in[0][6] = -1.6;
+  in[0][7] = std::nan("");
+  std::vector<std::string> p = checkInputRanges(a, in);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].rfind("input 'x': 2 of 8 values outside [-1.5, 1.5] (the "
+                       "calibrated range [-1, 1] widened by 25%), first "
+                       "element 6 = -1.6",
+                       0),
+            0u)
+      << p[0];
 }
 
 TEST(Artifact, RejectsSlotMapOutOfRange) {
@@ -294,6 +339,15 @@ TEST(Artifact, RejectsBadLevelsAndConstants) {
   a.numRegisters = 8;
   EXPECT_ERROR(validateArtifact(a, kName),
                "art.aegis: instruction 5 (add_plain) uses constant 3 of 1");
+}
+
+// Regression (issue 19, fuzz/ArtifactFuzzer): dimensions in range whose
+// product overflows int64 (signed overflow; it wrapped to 0 elements and the
+// artifact loaded).
+TEST(Artifact, RejectsShapesWithTooManyElements) {
+  Artifact a = makeTestArtifact();
+  a.inputs[1].shape = {65536, 65536, 65536, 65536};
+  EXPECT_ERROR(validateArtifact(a, kName), "art.aegis: input 'y' is too large");
 }
 
 TEST(Artifact, WriterRefusesInvalidArtifacts) {

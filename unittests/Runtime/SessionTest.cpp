@@ -72,7 +72,7 @@ struct Split {
     auto cts = encryptInputs(artifact, context, client.publicKey,
                              deriveSeed(master, 2), testInputs());
     in = serializeCiphertexts(artifact, SessionFileKind::InputCiphertexts,
-                              cts);
+                              cts, keys.keySet);
   }
 };
 
@@ -100,7 +100,7 @@ TEST(Session, SplitRunEqualsOneShotBitForBit) {
   EXPECT_EQ(report.instructions, 5u);
   EXPECT_EQ(report.keySwitches, 2u);
   SessionBytes out = serializeCiphertexts(
-      s.artifact, SessionFileKind::OutputCiphertexts, outputs);
+      s.artifact, SessionFileKind::OutputCiphertexts, outputs, keys.keySet);
 
   // Client side again.
   auto client = createArtifactContext(s.artifact, ExecutionBackend::Cpu);
@@ -149,7 +149,8 @@ TEST(Session, FilesRoundTripByteForByte) {
                 s.artifact, SessionFileKind::InputCiphertexts,
                 parseCiphertexts(s.in, s.artifact,
                                  SessionFileKind::InputCiphertexts, s.context,
-                                 "in")),
+                                 "in"),
+                s.keys.keySet),
             s.in);
   EXPECT_EQ(peekSessionFileKind(s.sk, "sk"), SessionFileKind::SecretKey);
   EXPECT_EQ(peekSessionFileKind(s.ek, "ek"), SessionFileKind::EvaluationKeys);
@@ -198,7 +199,7 @@ TEST(Session, RejectsBadMagicVersionAndCorruption) {
   reseal(b);
   EXPECT_ERROR(parseEvaluationKeys(b, s.artifact, s.context, "ek.bin"),
                "ek.bin: key/ciphertext file format version 7 is not supported "
-               "by this aegis-run (version 1)");
+               "by this aegis-run (version 2); regenerate");
   for (size_t offset : {size_t(13), size_t(30), s.ek.size() / 2,
                         s.ek.size() - 2}) {
     b = s.ek;
@@ -244,7 +245,7 @@ TEST(Session, RejectsTruncation) {
 TEST(Session, RejectsCorruptRecordsInsideAValidEnvelope) {
   Split &s = shared();
   SessionBytes b = s.in;
-  b[40 + 8 + 200] ^= 1; // inside the first ciphertext's record
+  b[48 + 8 + 200] ^= 1; // inside the first ciphertext's record
   reseal(b);
   EXPECT_ERROR(parseCiphertexts(b, s.artifact,
                                 SessionFileKind::InputCiphertexts, s.context,
@@ -284,11 +285,13 @@ TEST(Session, RejectsMissingKeys) {
   EvaluationKeys noRotation;
   noRotation.relin = s.keys.relin;
   noRotation.galois = ckks::GaloisKeys(s.context);
+  noRotation.keySet = s.keys.keySet;
   SessionBytes b = serializeEvaluationKeys(s.artifact, noRotation);
   EXPECT_ERROR(parseEvaluationKeys(b, s.artifact, s.context, "ek.bin"),
                "ek.bin: the evaluation keys have no key for rotation by 1");
   EvaluationKeys noRelin;
   noRelin.galois = s.keys.galois;
+  noRelin.keySet = s.keys.keySet;
   b = serializeEvaluationKeys(s.artifact, noRelin);
   EXPECT_ERROR(parseEvaluationKeys(b, s.artifact, s.context, "ek.bin"),
                "ek.bin: the program relinearizes but the evaluation keys have "
@@ -302,7 +305,8 @@ TEST(Session, RejectsCiphertextsThatDoNotFitTheArtifact) {
                               "in");
   std::vector<ckks::Ciphertext> one = {cts[0]};
   SessionBytes b =
-      serializeCiphertexts(s.artifact, SessionFileKind::InputCiphertexts, one);
+      serializeCiphertexts(s.artifact, SessionFileKind::InputCiphertexts, one,
+                           s.keys.keySet);
   EXPECT_ERROR(parseCiphertexts(b, s.artifact,
                                 SessionFileKind::InputCiphertexts, s.context,
                                 "in.ct"),
@@ -319,6 +323,44 @@ TEST(Session, RejectsCiphertextsThatDoNotFitTheArtifact) {
                                  report),
                "input ciphertexts: ciphertext 0 of input 'y' is at level 2, "
                "expected 1");
+}
+
+// Regression (issue 19): ciphertexts of another key pair were evaluated and
+// decrypted to values around 1e16 with exit code 0.
+TEST(Session, FilesAreBoundToTheirKeySet) {
+  Split &s = shared();
+  EXPECT_EQ(sessionKeySet(s.sk, "sk"), keySetFingerprint(s.client.publicKey));
+  EXPECT_EQ(sessionKeySet(s.pk, "pk"), sessionKeySet(s.sk, "sk"));
+  EXPECT_EQ(sessionKeySet(s.ek, "ek"), sessionKeySet(s.sk, "sk"));
+  EXPECT_EQ(sessionKeySet(s.in, "in"), sessionKeySet(s.sk, "sk"));
+  requireSameKeySet(s.in, "in.ct", s.ek, "ek.bin");
+  requireSameKeySet(s.in, "in.ct", s.sk, "sk.bin");
+
+  // A second keygen (another seed): another fingerprint everywhere.
+  ClientKeys otherClient;
+  EvaluationKeys otherKeys;
+  generateKeys(s.artifact, s.context, seedFromInteger(99), otherClient,
+               otherKeys);
+  EXPECT_NE(otherKeys.keySet, s.keys.keySet);
+  SessionBytes otherEk = serializeEvaluationKeys(s.artifact, otherKeys);
+  SessionBytes otherSk = serializeClientKeys(s.artifact, otherClient);
+  std::string m = errorOf([&] {
+    requireSameKeySet(s.in, "in.ct", otherEk, "other-ek.bin");
+  });
+  EXPECT_EQ(m.rfind("in.ct: input ciphertexts made under another key set "
+                    "(key fingerprint 0x",
+                    0),
+            0u)
+      << m;
+  EXPECT_NE(m.find("than other-ek.bin's evaluation keys (key fingerprint 0x"),
+            std::string::npos)
+      << m;
+  EXPECT_ERROR(requireSameKeySet(s.in, "out.ct", otherSk, "other-sk.bin"),
+               "than other-sk.bin's secret key");
+  // The fingerprint is covered by the checksum.
+  SessionBytes b = s.in;
+  b[33] ^= 1;
+  EXPECT_ERROR(sessionKeySet(b, "in.ct"), "checksum mismatch");
 }
 
 TEST(Session, SecretKeyFilesAreOwnerOnly) {
@@ -346,25 +388,28 @@ TEST(Session, SeededInputsAreHalfTheSizeAndEvaluate) {
   Seed seed = seedFromInteger(11);
   auto cts = encryptInputsSymmetric(s.artifact, s.context,
                                     s.client.secretKey, seed, testInputs());
-  SessionBytes seeded = serializeSeededInputs(s.artifact, cts, seed);
+  SessionBytes seeded = serializeSeededInputs(s.artifact, cts, seed, s.keys.keySet);
   EXPECT_LT(seeded.size(), s.in.size() / 2 + 400);
   // A wrong seed cannot describe these ciphertexts.
-  EXPECT_ERROR(serializeSeededInputs(s.artifact, cts, seedFromInteger(12)),
+  EXPECT_ERROR(serializeSeededInputs(s.artifact, cts, seedFromInteger(12),
+                                     s.keys.keySet),
                "not a fresh symmetric encryption with this seed");
   auto server = createArtifactContext(s.artifact, ExecutionBackend::Cpu);
   auto inputs = parseCiphertexts(seeded, s.artifact,
                                  SessionFileKind::InputCiphertexts, server,
                                  "in.ct");
   EXPECT_EQ(serializeCiphertexts(s.artifact,
-                                 SessionFileKind::InputCiphertexts, inputs),
+                                 SessionFileKind::InputCiphertexts, inputs,
+                                 s.keys.keySet),
             serializeCiphertexts(s.artifact,
-                                 SessionFileKind::InputCiphertexts, cts));
+                                 SessionFileKind::InputCiphertexts, cts,
+                                 s.keys.keySet));
   RunReport report;
   EvaluationKeys keys = parseEvaluationKeys(s.ek, s.artifact, server, "ek");
   auto outputs = evaluateEncrypted(s.artifact, server, keys, std::move(inputs),
                                    RunOptions(), report);
   // Output files never hold seeded ciphertexts.
-  SessionBytes out = serializeSeededInputs(s.artifact, cts, seed);
+  SessionBytes out = serializeSeededInputs(s.artifact, cts, seed, s.keys.keySet);
   std::memcpy(out.data() + 12, "\x05\0\0\0", 4); // kind: output
   reseal(out);
   EXPECT_ERROR(parseCiphertexts(out, s.artifact,
@@ -375,7 +420,7 @@ TEST(Session, SeededInputsAreHalfTheSizeAndEvaluate) {
       s.artifact, s.context, s.client.secretKey,
       parseCiphertexts(serializeCiphertexts(s.artifact,
                                             SessionFileKind::OutputCiphertexts,
-                                            outputs),
+                                            outputs, s.keys.keySet),
                        s.artifact, SessionFileKind::OutputCiphertexts,
                        s.context, "out.ct"));
   auto in = testInputs();

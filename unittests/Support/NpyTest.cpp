@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <string>
 
 using aegis::NpyArray;
@@ -95,6 +96,18 @@ TEST(Npy, RejectsCorruptInput) {
        "malformed shape"},
       {"no-descr", header("{'fortran_order': False, 'shape': (2,), }") + data,
        "header has no 'descr'"},
+      // Regression (issue 19): a product of dimensions that overflows int64
+      // (signed overflow in numElements before the fix).
+      {"huge-shape",
+       header("{'descr': '<f8', 'fortran_order': False, 'shape': "
+              "(999999999999999, 999999999999999, 999999999999999), }") +
+           data,
+       "has more than 2^40 elements"},
+      {"big-shape",
+       header("{'descr': '<f8', 'fortran_order': False, 'shape': "
+              "(1048576, 1048577), }") +
+           data,
+       "has more than 2^40 elements"},
   };
   for (const BadCase &c : cases) {
     NpyArray a;
@@ -104,6 +117,19 @@ TEST(Npy, RejectsCorruptInput) {
         << c.name << ": " << error;
     EXPECT_EQ(error.rfind("in.npy: not a valid .npy file: ", 0), 0u) << error;
   }
+}
+
+TEST(Npy, NumElementsSaturates) {
+  NpyArray a{NpyType::Float64, {int64_t(1) << 40, int64_t(1) << 40}, {}};
+  EXPECT_EQ(a.numElements(), std::numeric_limits<int64_t>::max());
+}
+
+TEST(Npy, DirectoryIsNotAFile) {
+  NpyArray a;
+  std::string error;
+  EXPECT_FALSE(aegis::readNpy(::testing::TempDir(), a, error));
+  EXPECT_NE(error.find("is a directory, not a file"), std::string::npos)
+      << error;
 }
 
 TEST(Npy, MissingFile) {

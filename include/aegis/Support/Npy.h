@@ -20,6 +20,10 @@ enum class NpyType { Float32, Float64, Int64, Int32, Bool };
 
 /// An array read from a .npy file; values are widened to double (exact for
 /// every supported type within +-2^53).
+/// The most elements a .npy file may hold (8 TiB of float64): larger shapes
+/// are refused by the reader.
+constexpr int64_t kMaxNpyElements = int64_t(1) << 40;
+
 struct NpyArray {
   NpyType type = NpyType::Float64;
   std::vector<int64_t> shape;

@@ -1038,8 +1038,12 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
       attrs.append("ckks.name", b.getStringAttr(name));
       attrs.append("ckks.shape", b.getDenseI64ArrayAttr(s));
       std::vector<int32_t> map(info.slot.begin(), info.slot.end());
-      if (c == 0)
+      if (c == 0) {
         attrs.append("ckks.slot_map", b.getDenseI32ArrayAttr(map));
+        if (auto range = entry.getArgAttrOfType<DenseF64ArrayAttr>(
+                a.getArgNumber(), "nn.input_range"))
+          attrs.append("ckks.input_range", range);
+      }
       argAttrs.push_back(attrs.getDictionary(b.getContext()));
     }
     args.push_back(std::move(info));
@@ -1079,6 +1083,25 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
       std::string kind = op->getName().stripDialect().str();
       std::string name = kind + "#" + std::to_string(++opCounts[kind]);
       L.loc = NameLoc::get(b.getStringAttr(name), op->getLoc());
+    }
+    // Calibrated ranges feed polynomial fits: a NaN or Inf in them (NaN
+    // weights, or calibration inputs that overflow) is refused here, naming
+    // the op, instead of failing inside the fit (issue 19).
+    for (NamedAttribute attr : op->getAttrs()) {
+      auto range = dyn_cast<DenseF64ArrayAttr>(attr.getValue());
+      if (!range || !attr.getName().getValue().starts_with("nn.") ||
+          !attr.getName().getValue().contains("range"))
+        continue;
+      for (double v : range.asArrayRef()) {
+        if (!std::isfinite(v)) {
+          op->emitError() << "cannot lower to CKKS: the calibrated "
+                          << attr.getName().getValue() << " of this op holds "
+                          << v << "; the model's weights or the calibration "
+                          << "inputs are not finite (check them, or pass "
+                          << "calibration=FILE.npy with finite samples)";
+          return failure();
+        }
+      }
     }
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       SmallVector<Value> results;

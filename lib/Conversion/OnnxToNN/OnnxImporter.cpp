@@ -20,6 +20,7 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -27,6 +28,7 @@
 #include "onnx/onnx_pb.h"
 
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <set>
 
@@ -95,6 +97,7 @@ private:
   LogicalResult checkLegality(const onnx::GraphProto &graph);
   LogicalResult importInputs(const onnx::GraphProto &graph);
   LogicalResult importNode(const onnx::NodeProto &node);
+  LogicalResult checkFoldedIntegers(const onnx::NodeProto &node);
   FailureOr<Val *> input(const onnx::NodeProto &node, int i);
   bool hasInput(const onnx::NodeProto &node, int i) {
     return node.input_size() > i && !node.input(i).empty();
@@ -170,6 +173,23 @@ FailureOr<Type> Importer::elementType(int32_t t, const onnx::NodeProto *node) {
   }
 }
 
+/// The most elements an imported tensor may have (initializers, constants,
+/// graph inputs): a corrupt or hostile file must not make us allocate
+/// unbounded memory or overflow element counts.
+constexpr int64_t kMaxElements = int64_t(1) << 36;
+
+/// Whether `shape` has no negative dimension and at most kMaxElements
+/// elements.
+static bool isAllocatableShape(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d > 0 && n > kMaxElements / d))
+      return false;
+    n *= d;
+  }
+  return true;
+}
+
 /// Decodes a TensorProto's data (inline fields, raw bytes or an external
 /// file under `baseDir`) into doubles. Returns "" or an error message.
 static std::string decodeTensor(const onnx::TensorProto &t,
@@ -181,7 +201,7 @@ static std::string decodeTensor(const onnx::TensorProto &t,
   for (int64_t d : shape) {
     if (d < 0)
       return "tensor '" + t.name() + "' has a negative dimension";
-    if (d > 0 && n > (int64_t(1) << 36) / d)
+    if (d > 0 && n > kMaxElements / d)
       return "tensor '" + t.name() + "' is too large";
     n *= d;
   }
@@ -199,8 +219,21 @@ static std::string decodeTensor(const onnx::TensorProto &t,
       else if (kv.key() == "length")
         length = std::atoll(kv.value().c_str());
     }
+    // As onnx.checker requires: a relative path below the model's directory
+    // (a model must not read /etc/... or ../..), and a regular file
+    // (/dev/zero would be read until memory runs out).
+    bool escapes = llvm::sys::path::is_absolute(location);
+    for (StringRef c : llvm::make_range(llvm::sys::path::begin(location),
+                                        llvm::sys::path::end(location)))
+      escapes |= c == "..";
+    if (escapes)
+      return "tensor '" + t.name() + "': external data location '" + location +
+             "' must be a relative path inside the model's directory";
     SmallString<256> path(baseDir);
     llvm::sys::path::append(path, location);
+    if (llvm::sys::fs::exists(path) && !llvm::sys::fs::is_regular_file(path))
+      return "tensor '" + t.name() + "': external data file '" +
+             path.str().str() + "' is not a regular file";
     auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
     if (!file)
       return "tensor '" + t.name() + "' refers to external data file '" +
@@ -208,7 +241,7 @@ static std::string decodeTensor(const onnx::TensorProto &t,
              file.getError().message();
     StringRef all = (*file)->getBuffer();
     if (offset < 0 || static_cast<size_t>(offset) > all.size() ||
-        (length >= 0 && static_cast<size_t>(offset + length) > all.size()))
+        (length >= 0 && static_cast<size_t>(length) > all.size() - offset))
       return "tensor '" + t.name() + "': external data range " +
              std::to_string(offset) + "+" + std::to_string(length) +
              " exceeds the " + std::to_string(all.size()) + " bytes of '" +
@@ -241,11 +274,26 @@ static std::string decodeTensor(const onnx::TensorProto &t,
       out.data[i] = static_cast<double>(field.Get(i));
     return "";
   };
+  // NaN or +Inf weights would poison calibration and every approximation
+  // fitted from it; -Inf stays allowed (the fill value of attention masks).
+  auto finite = [&](std::string why) -> std::string {
+    if (!why.empty())
+      return why;
+    for (size_t i = 0; i < out.data.size(); ++i) {
+      double v = out.data[i];
+      if (std::isnan(v) || v == std::numeric_limits<double>::infinity())
+        return "tensor '" + t.name() + "' holds " +
+               (std::isnan(v) ? "NaN" : "+Inf") + " at element " +
+               std::to_string(i) + " (of " + std::to_string(out.data.size()) +
+               "); weights and constants must be finite";
+    }
+    return "";
+  };
   switch (t.data_type()) {
   case onnx::TensorProto::FLOAT:
-    return haveRaw ? fromRaw(float()) : fromField(t.float_data());
+    return finite(haveRaw ? fromRaw(float()) : fromField(t.float_data()));
   case onnx::TensorProto::DOUBLE:
-    return haveRaw ? fromRaw(double()) : fromField(t.double_data());
+    return finite(haveRaw ? fromRaw(double()) : fromField(t.double_data()));
   case onnx::TensorProto::INT64:
     return haveRaw ? fromRaw(int64_t()) : fromField(t.int64_data());
   case onnx::TensorProto::INT32:
@@ -407,6 +455,9 @@ LogicalResult Importer::importInputs(const onnx::GraphProto &graph) {
         shape.push_back(dim.dim_value());
       }
     }
+    if (!isAllocatableShape(shape))
+      return error() << "input '" << in.name() << "' has more than 2^36 "
+                     << "elements";
     argTypes.push_back(tensorType(shape, *et));
     names.push_back(in.name());
   }
@@ -460,7 +511,17 @@ Importer::intsInput(const onnx::NodeProto &node, int i, StringRef what) {
   auto t = constInput(node, i, what);
   if (failed(t))
     return failure();
-  return std::vector<int64_t>(t->data.begin(), t->data.end());
+  // Converting a double outside the int64 range (or NaN) is undefined;
+  // 2^63 is INT64_MAX ("to the end" in Slice) rounded to a double.
+  std::vector<int64_t> ints;
+  for (double v : t->data) {
+    if (!(v >= -0x1p63 && v <= 0x1p63))
+      return error(&node) << describe(node) << ": its " << what << " (input #"
+                          << i << ") holds " << v << ", not a 64-bit integer";
+    ints.push_back(v == 0x1p63 ? std::numeric_limits<int64_t>::max()
+                               : static_cast<int64_t>(v));
+  }
+  return ints;
 }
 
 template <typename OpTy>
@@ -492,6 +553,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
   const std::string &t = node.op_type();
   auto bind = [&](int i, Val v) { values[node.output(i)] = std::move(v); };
   auto fail = [&]() { return error(&node); };
+  if (node.output_size() == 0)
+    return fail() << describe(node) << " has no outputs";
 
   auto binaryNN = [&](auto tag, BinaryKind kind) -> LogicalResult {
     using OpTy = decltype(tag);
@@ -628,7 +691,9 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
       auto training = constInput(node, 2, "training_mode");
       if (failed(training))
         return failure();
-      if (training->data.at(0) != 0)
+      if (training->data.size() != 1)
+        return fail() << describe(node) << ": training_mode must be a scalar";
+      if (training->data[0] != 0)
         return fail() << describe(node)
                       << ": training mode is not supported (inference only)";
     }
@@ -852,7 +917,9 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
         if (d < 0)
           return fail() << describe(node) << ": invalid dimension " << d;
         out.push_back(d);
-        known *= d;
+        if (__builtin_mul_overflow(known, d, &known))
+          return fail() << describe(node) << ": the target shape has too "
+                                             "many elements";
       }
       int64_t total = Tensor::numElements(Shape(in.begin(), in.end()));
       if (infer >= 0) {
@@ -887,6 +954,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
           int64_t n = nn::normalizeAxis(ax, outRank);
           if (n < 0)
             return fail() << describe(node) << ": axis " << ax << " out of range";
+          if (isNew[n])
+            return fail() << describe(node) << ": axis " << ax << " repeats";
           isNew[n] = true;
         }
         for (int64_t i = 0, j = 0; i < outRank; ++i)
@@ -941,6 +1010,9 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
     auto shape = nn::broadcastShapes((*x)->type.getShape(), *shapeIn);
     if (!shape)
       return fail() << describe(node) << ": cannot broadcast to the shape";
+    if (!isAllocatableShape(*shape))
+      return fail() << describe(node) << ": the shape has a negative "
+                    << "dimension or more than 2^36 elements";
     auto type = tensorType(*shape, (*x)->type.getElementType());
     if ((*x)->constant) {
       bind(0, constantVal(::aegis::nn::expand(*(*x)->constant, Shape(shape->begin(), shape->end())), type));
@@ -1015,6 +1087,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
         return failure();
       ins.push_back(*v);
     }
+    if (ins.empty())
+      return fail() << describe(node) << " needs at least one input";
     int64_t rank = ins[0]->type.getRank();
     int64_t axis = nn::normalizeAxis(intAttr(node, "axis", 0), rank);
     if (axis < 0)
@@ -1055,6 +1129,9 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
       int64_t n = intAttr(node, "num_outputs", node.output_size());
       if (n <= 0)
         return fail() << describe(node) << ": needs at least one output";
+      if (n != node.output_size())
+        return fail() << describe(node) << ": " << n << " split sizes for "
+                      << node.output_size() << " outputs";
       int64_t chunk = (dim + n - 1) / n;
       for (int64_t i = 0; i < n; ++i)
         sizes.push_back(std::min(chunk, dim - i * chunk));
@@ -1062,6 +1139,16 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
     if (static_cast<int>(sizes.size()) != node.output_size())
       return fail() << describe(node) << ": " << sizes.size()
                     << " split sizes for " << node.output_size() << " outputs";
+    int64_t covered = 0;
+    for (int64_t s : sizes) {
+      if (s < 0 || s > dim - covered)
+        return fail() << describe(node) << ": split sizes do not add up to "
+                      << "dimension " << dim;
+      covered += s;
+    }
+    if (covered != dim)
+      return fail() << describe(node) << ": split sizes do not add up to "
+                    << "dimension " << dim;
     SmallVector<Type> types;
     for (int64_t s : sizes) {
       Shape shape((*x)->type.getShape());
@@ -1217,6 +1304,9 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
       et = vt.getElementType();
     }
     Shape s(shape->begin(), shape->end());
+    if (!isAllocatableShape(s))
+      return fail() << describe(node) << ": the shape has a negative "
+                    << "dimension or more than 2^36 elements";
     Tensor c(s);
     std::fill(c.data.begin(), c.data.end(), fill);
     bind(0, constantVal(std::move(c), tensorType(s, et)));
@@ -1227,10 +1317,18 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
          d = constInput(node, 2, "delta");
     if (failed(s) || failed(l) || failed(d))
       return failure();
+    if (s->data.size() != 1 || l->data.size() != 1 || d->data.size() != 1)
+      return fail() << describe(node) << ": start, limit and delta must be "
+                    << "scalars";
     double start = s->data[0], limit = l->data[0], delta = d->data[0];
     if (delta == 0)
       return fail() << describe(node) << ": delta is zero";
-    int64_t n = std::max<int64_t>(0, std::ceil((limit - start) / delta));
+    double count = std::ceil((limit - start) / delta);
+    if (!(count <= double(kMaxElements)))
+      return fail() << describe(node) << ": ceil((limit - start) / delta) = "
+                    << count << " is not a valid element count (at most "
+                    << "2^36)";
+    int64_t n = std::max<int64_t>(0, count);
     Tensor r({n});
     for (int64_t i = 0; i < n; ++i)
       r.data[i] = start + i * delta;
@@ -1259,6 +1357,10 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
       for (int64_t d = 0; d < rank; ++d) {
         int64_t p = pos[d];
         if (d == axis) {
+          // Range-check before converting: the indices may be any double.
+          if (!(std::fabs(idx->data[i]) <= double(x->shape[d])))
+            return fail() << describe(node) << ": index " << idx->data[i]
+                          << " out of range";
           p = static_cast<int64_t>(idx->data[i]);
           if (p < 0)
             p += x->shape[d];
@@ -1286,6 +1388,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
       auto kk = intsInput(node, 1, "k");
       if (failed(kk))
         return failure();
+      if (kk->size() != 1)
+        return fail() << describe(node) << ": k must be a scalar";
       k = (*kk)[0];
     }
     bool upper = intAttr(node, "upper", 1);
@@ -1305,6 +1409,29 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
     return success();
   }
   return fail() << "unsupported ONNX op " << describe(node);
+}
+
+/// Integer constants folded at import time (Cast, arithmetic on shapes) must
+/// fit their type: materializing them converts each value to it, which is
+/// undefined outside its range (or for NaN).
+LogicalResult Importer::checkFoldedIntegers(const onnx::NodeProto &node) {
+  for (const std::string &name : node.output()) {
+    auto it = values.find(name);
+    if (it == values.end() || !it->second.constant)
+      continue;
+    Type et = it->second.type.getElementType();
+    if (!isa<IntegerType>(et) || et.isInteger(1))
+      continue;
+    // 2^63 is INT64_MAX rounded to a double (tensorToAttr saturates it).
+    unsigned width = et.getIntOrFloatBitWidth();
+    double limit = std::ldexp(1.0, width - 1);
+    double high = width == 64 ? limit : limit - 1;
+    for (double v : it->second.constant->data)
+      if (!(v >= -limit && v <= high))
+        return error(&node) << describe(node) << ": its result holds " << v
+                            << ", which does not fit in " << et;
+  }
+  return success();
 }
 
 OwningOpRef<ModuleOp> Importer::run(const onnx::ModelProto &model) {
@@ -1334,7 +1461,7 @@ OwningOpRef<ModuleOp> Importer::run(const onnx::ModelProto &model) {
   if (failed(checkLegality(graph)) || failed(importInputs(graph)))
     return {};
   for (const auto &node : graph.node())
-    if (failed(importNode(node)))
+    if (failed(importNode(node)) || failed(checkFoldedIntegers(node)))
       return {};
 
   SmallVector<Value> results;
@@ -1387,9 +1514,17 @@ static bool parseModel(StringRef bytes, onnx::ModelProto &model,
   if (isOnnxText(bytes)) {
     std::string text = skipLeadingComments(bytes).str();
     onnx::OnnxParser parser(text.c_str());
-    auto status = parser.Parse(model);
-    if (!status.IsOK()) {
-      why = status.ErrorMessage();
+    // ONNX's parser reads numbers with std::stoll/std::stod, which throw on
+    // malformed or out-of-range literals instead of returning a status.
+    try {
+      auto status = parser.Parse(model);
+      if (!status.IsOK()) {
+        why = status.ErrorMessage();
+        return false;
+      }
+    } catch (const std::exception &e) {
+      why = std::string("malformed number in the textual model (") +
+            e.what() + ")";
       return false;
     }
     return true;

@@ -3,6 +3,7 @@
 #include "aegis/Runtime/Artifact/Artifact.h"
 
 #include "aegis/Runtime/Support/Crc32c.h"
+#include "aegis/Support/ReadFile.h"
 #include "aegis/Runtime/Support/Error.h"
 
 #include <algorithm>
@@ -87,6 +88,9 @@ void writeTensor(Writer &w, const TensorSlot &t) {
   w.pod(t.level);
   w.pod(t.logScale);
   w.vec(t.slotMap);
+  w.pod(uint8_t(t.hasRange));
+  w.pod(t.rangeLo);
+  w.pod(t.rangeHi);
 }
 
 TensorSlot readTensor(Reader &r) {
@@ -98,6 +102,18 @@ TensorSlot readTensor(Reader &r) {
   t.level = r.pod<uint32_t>("tensor level");
   t.logScale = r.pod<double>("tensor scale");
   t.slotMap = r.vec<uint32_t>("tensor slot map");
+  uint8_t hasRange = r.pod<uint8_t>("tensor range flag");
+  if (hasRange > 1)
+    fail(r.name, ": corrupt artifact: tensor '", t.name,
+         "' has a bad range flag ", unsigned(hasRange));
+  t.hasRange = hasRange != 0;
+  t.rangeLo = r.pod<double>("tensor range");
+  t.rangeHi = r.pod<double>("tensor range");
+  if (t.hasRange &&
+      !(std::isfinite(t.rangeLo) && std::isfinite(t.rangeHi) &&
+        t.rangeLo <= t.rangeHi))
+    fail(r.name, ": corrupt artifact: tensor '", t.name,
+         "' has a bad calibrated range [", t.rangeLo, ", ", t.rangeHi, "]");
   return t;
 }
 
@@ -493,6 +509,8 @@ void validateArtifact(const Artifact &a, const std::string &name) {
       if (d <= 0 || d > kMaxSlots)
         fail(name, ": ", what, " '", t.name, "' has a bad dimension ", d);
       n *= d;
+      if (n > int64_t(kMaxCount))
+        fail(name, ": ", what, " '", t.name, "' is too large");
     }
     uint64_t capacity = uint64_t(t.slots) * t.regs.size();
     if (!t.slotMap.empty() && int64_t(t.slotMap.size()) != n)
@@ -713,11 +731,10 @@ void writeArtifact(const std::string &path, const Artifact &artifact) {
 }
 
 Artifact readArtifact(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    fail(path, ": cannot open artifact");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes;
+  std::string error;
+  if (!readFileBytes(path, bytes, error, "artifact"))
+    fail(error);
   return parseArtifact(bytes, path);
 }
 

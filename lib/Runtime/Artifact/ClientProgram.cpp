@@ -5,7 +5,9 @@
 #include "aegis/Runtime/Support/Error.h"
 #include "aegis/Support/NNKernels.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace aegis {
 
@@ -146,6 +148,43 @@ prepareInputs(const Artifact &artifact, const std::vector<std::string> &paths) {
     inputs.push_back(std::move(arrays[i].data));
   }
   return inputs;
+}
+
+std::vector<std::string>
+checkInputRanges(const Artifact &artifact,
+                 const std::vector<std::vector<double>> &inputs) {
+  std::vector<std::string> problems;
+  for (size_t i = 0; i < inputs.size() && i < artifact.inputs.size(); ++i) {
+    const TensorSlot &t = artifact.inputs[i];
+    if (!t.hasRange)
+      continue;
+    double width = t.rangeHi - t.rangeLo;
+    if (width <= 0)
+      width = std::max(1.0, std::fabs(t.rangeHi));
+    double lo = t.rangeLo - kInputRangeMargin * width;
+    double hi = t.rangeHi + kInputRangeMargin * width;
+    size_t outside = 0, first = 0;
+    for (size_t k = 0; k < inputs[i].size(); ++k) {
+      double v = inputs[i][k];
+      if (!(v >= lo && v <= hi)) {
+        if (outside++ == 0)
+          first = k;
+      }
+    }
+    if (outside == 0)
+      continue;
+    char line[512];
+    std::snprintf(line, sizeof(line),
+                  "input '%s': %zu of %zu values outside [%.4g, %.4g] (the "
+                  "calibrated range [%.4g, %.4g] widened by %.0f%%), first "
+                  "element %zu = %.6g; the approximations were fitted for "
+                  "that range and the encrypted result would be wrong",
+                  t.name.c_str(), outside, inputs[i].size(), lo, hi,
+                  t.rangeLo, t.rangeHi, 100 * kInputRangeMargin, first,
+                  inputs[i][first]);
+    problems.push_back(line);
+  }
+  return problems;
 }
 
 } // namespace aegis

@@ -26,9 +26,10 @@
 //     Value rotate(const Value &a, long steps);
 //     Value conjugate(const Value &a);
 //     Value bootstrap(const Value &a, unsigned headroom);  // optional
-//     // Called when `fresh` replaces `old` (empty on first write) in a
-//     // register: memory accounting.
-//     void stored(const std::optional<Value> &old, const Value &fresh);
+//     // Called when `fresh` replaces `old` in a register (either may be
+//     // null: a first write, a register freed after its last read): memory
+//     // accounting.
+//     void stored(const Value *old, const Value *fresh);
 //   };
 //
 //===----------------------------------------------------------------------===//
@@ -195,7 +196,7 @@ void runInstructions(Engine &engine, const Artifact &artifact,
       lastRead[reg] = kKeep;
   auto release = [&](uint32_t reg, size_t k, uint32_t result) {
     if (lastRead[reg] == k && reg != result && regs[reg]) {
-      engine.stored(regs[reg], typename Engine::Value());
+      engine.stored(&*regs[reg], nullptr);
       regs[reg].reset();
     }
   };
@@ -204,7 +205,7 @@ void runInstructions(Engine &engine, const Artifact &artifact,
     auto t0 = Clock::now();
     typename Engine::Value r =
         evaluateInstruction(engine, artifact, in, k, regs);
-    engine.stored(regs[in.result], r);
+    engine.stored(regs[in.result] ? &*regs[in.result] : nullptr, &r);
     regs[in.result] = std::move(r);
     release(in.a, k, in.result);
     if (readsB(in.op))

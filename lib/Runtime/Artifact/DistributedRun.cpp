@@ -26,6 +26,7 @@
 #include "aegis/Runtime/Support/Error.h"
 #include "aegis/Runtime/Support/Prng.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace aegis {
@@ -37,6 +38,9 @@ using dist::KeySwitchAlgorithm;
 using dist::LimbPartition;
 
 namespace {
+
+/// Devices that may run even when they hold no limbs (see runDistributed).
+constexpr int kMaxIdleDeviceCount = 8;
 
 constexpr int kRoot = 0;
 
@@ -189,11 +193,13 @@ public:
   Value conjugate(const Value &a) {
     return evaluator_.conjugate(a, keys_.galois, algorithm_);
   }
-  void stored(const std::optional<Value> &old, const Value &fresh) {
-    if (old) {
+  void stored(const Value *old, const Value *fresh) {
+    if (old != nullptr) {
       comm_.stats().recordFree(bytes(*old));
     }
-    comm_.stats().recordAllocation(bytes(fresh));
+    if (fresh != nullptr) {
+      comm_.stats().recordAllocation(bytes(*fresh));
+    }
   }
   uint64_t bytes(const Value &v) const {
     return uint64_t(v.size()) * v.numLocalLimbs() * context_->degree() * 8;
@@ -246,7 +252,7 @@ evaluateDistributed(const Artifact &artifact, const ContextPtr &context,
           context, root ? inputs[next] : kNone, engine.canonical(t.level),
           kRoot, comm);
       ++next;
-      engine.stored(regs[reg], share);
+      engine.stored(regs[reg] ? &*regs[reg] : nullptr, &share);
       regs[reg] = std::move(share);
     }
   }
@@ -307,6 +313,18 @@ runDistributed(const Artifact &artifact,
     require(options.devices >= 1, "the device count must be at least 1, got ",
             options.devices);
   }
+  // Limb partitioning gives each device a share of every ciphertext's RNS
+  // limbs: beyond the chain's length a device holds nothing. Up to
+  // kMaxIdleDeviceCount devices run anyway (the same result on 1, 2, 4 and
+  // 8 devices for every program); more would only cost minutes and
+  // gigabytes of idle ranks (issue 19: 1000 devices, 169 s, 17 GB).
+  const int requested = given ? given->size() : options.devices;
+  const int limbs = int(artifact.params.chainBits.size());
+  require(requested <= std::max(limbs, kMaxIdleDeviceCount), requested,
+          " devices requested, but the program's ciphertexts have ", limbs,
+          " RNS limbs: at most ", limbs, " devices hold a share under limb "
+          "partitioning (up to ", std::max(limbs, kMaxIdleDeviceCount),
+          " may run, the others idle); use --devices=", limbs, " or fewer");
   // Key generation is deterministic in the seed: every process of an MPI
   // job builds the same keys, as if it were the client; each device then
   // keeps only the rows its key switches read (as if the client had sent
@@ -373,7 +391,10 @@ runDistributed(const Artifact &artifact,
     return {};
   }
   start = Clock::now();
-  auto outputs = decryptOutputs(artifact, context, client.secretKey, results);
+  DecryptionFlooding flooding{options.floodBits,
+                              deriveSeed(seedFromInteger(options.seed), 3)};
+  auto outputs =
+      decryptOutputs(artifact, context, client.secretKey, results, flooding);
   report.stages.push_back({"decrypt", secondsSince(start)});
   return outputs;
 }

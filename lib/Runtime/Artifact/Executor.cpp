@@ -145,7 +145,7 @@ public:
   }
   /// Exact on cleartext slots: bootstrapping's own error is CKKS noise.
   Value bootstrap(const Value &a, unsigned) { return a; }
-  void stored(const std::optional<Value> &, const Value &) {}
+  void stored(const Value *, const Value *) {}
 
 private:
   /// A constant of fewer slots than the ciphertext repeats, as CKKS's
@@ -270,7 +270,7 @@ public:
       fail("the program bootstraps but no bootstrapping keys were generated");
     return bootstrapWithHeadroom(*keys_.bootstrapper, a, headroom);
   }
-  void stored(const std::optional<Value> &, const Value &) {}
+  void stored(const Value *, const Value *) {}
 
 private:
   Plaintext encode(const ArtifactConstant &c, const Value &a, double scale) {
@@ -338,8 +338,10 @@ runEncrypted(const Artifact &artifact,
       artifact, context, keys, std::move(cts), options, report);
 
   start = Clock::now();
+  DecryptionFlooding flooding{options.floodBits,
+                              deriveSeed(seedFromInteger(options.seed), 3)};
   auto outputs =
-      decryptOutputs(artifact, context, client.secretKey, results);
+      decryptOutputs(artifact, context, client.secretKey, results, flooding);
   report.stages.push_back({"decrypt", secondsSince(start)});
   return outputs;
 }

@@ -12,6 +12,7 @@
 #include "aegis/Runtime/CKKS/Serialization.h"
 #include "aegis/Runtime/Support/Crc32c.h"
 #include "aegis/Runtime/Support/Error.h"
+#include "aegis/Support/ReadFile.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -29,7 +30,7 @@ using namespace ckks;
 
 namespace {
 constexpr char kMagic[8] = {'A', 'E', 'G', 'I', 'S', 'S', 'E', 'S'};
-constexpr size_t kHeaderBytes = 40;
+constexpr size_t kHeaderBytes = 48;
 constexpr uint64_t kMaxRecords = uint64_t(1) << 24;
 
 std::string hex(uint64_t v) {
@@ -64,12 +65,15 @@ uint64_t parameterHash(const Artifact &artifact) {
 }
 
 SessionBytes bundle(const Artifact &artifact, SessionFileKind kind,
-                    const std::vector<Bytes> &records) {
+                    uint64_t keySet, const std::vector<Bytes> &records) {
+  require(keySet != 0, "a ", sessionFileKindName(kind),
+          " file needs the fingerprint of its key set");
   SessionBytes b(kMagic, kMagic + 8);
   put<uint32_t>(b, kSessionFormatVersion);
   put<uint32_t>(b, uint32_t(kind));
   put<uint64_t>(b, parameterHash(artifact));
   put<uint64_t>(b, artifactFingerprint(artifact));
+  put<uint64_t>(b, keySet);
   put<uint64_t>(b, records.size());
   for (const Bytes &r : records) {
     put<uint64_t>(b, r.size());
@@ -105,7 +109,7 @@ std::vector<Bytes> unbundle(const SessionBytes &b, const Artifact &artifact,
          " made for another artifact (fingerprint ", hex(fp),
          "; this artifact's is ", hex(wantFp), ")");
   size_t end = b.size() - 4, pos = kHeaderBytes;
-  uint64_t count = get<uint64_t>(b, 32);
+  uint64_t count = get<uint64_t>(b, 40);
   if (count > kMaxRecords || count > (end - pos) / 8)
     fail(name, ": corrupt ", sessionFileKindName(kind), " file: ", count,
          " records");
@@ -190,6 +194,28 @@ uint64_t artifactFingerprint(const Artifact &artifact) {
   return fnv1a64(bytes.data(), bytes.size());
 }
 
+uint64_t keySetFingerprint(const PublicKey &publicKey) {
+  Bytes bytes = serialize(publicKey);
+  uint64_t fp = fnv1a64(bytes.data(), bytes.size());
+  return fp != 0 ? fp : 1; // 0 means "none"
+}
+
+uint64_t sessionKeySet(const SessionBytes &bytes, const std::string &name) {
+  peekSessionFileKind(bytes, name);
+  return get<uint64_t>(bytes, 32);
+}
+
+void requireSameKeySet(const SessionBytes &a, const std::string &nameA,
+                       const SessionBytes &b, const std::string &nameB) {
+  uint64_t fa = sessionKeySet(a, nameA), fb = sessionKeySet(b, nameB);
+  if (fa != fb)
+    fail(nameA, ": ", sessionFileKindName(peekSessionFileKind(a, nameA)),
+         " made under another key set (key fingerprint ", hex(fa), ") than ",
+         nameB, "'s ", sessionFileKindName(peekSessionFileKind(b, nameB)),
+         " (key fingerprint ", hex(fb),
+         "); keys and ciphertexts of one session come from one keygen");
+}
+
 bool artifactRelinearizes(const Artifact &artifact) {
   for (const Instruction &in : artifact.program)
     if (in.op == Opcode::Relinearize)
@@ -202,6 +228,7 @@ void generateKeys(const Artifact &artifact, const ContextPtr &context,
   KeyGenerator keygen(context, seed);
   client.secretKey = keygen.secretKey();
   client.publicKey = keygen.createPublicKey();
+  keys.keySet = keySetFingerprint(client.publicKey);
   keys.relin.reset();
   if (artifactRelinearizes(artifact))
     keys.relin = keygen.createRelinKey();
@@ -332,20 +359,71 @@ encryptInputsSymmetric(const Artifact &artifact, const ContextPtr &context,
 std::vector<std::vector<double>>
 decryptOutputs(const Artifact &artifact, const ContextPtr &context,
                const SecretKey &secretKey,
-               const std::vector<Ciphertext> &outputs) {
+               const std::vector<Ciphertext> &outputs,
+               const DecryptionFlooding &flooding) {
   checkCiphertexts(artifact, *context, /*outputs=*/true, outputs,
                    "output ciphertexts");
+  require(flooding.log2Sigma >= 0 && flooding.log2Sigma <= 60,
+          "the flooding noise must be 2^0 to 2^60, got 2^",
+          flooding.log2Sigma);
   Encoder encoder(context);
   Decryptor decryptor(context, secretKey);
+  Prng prng(flooding.seed, 0xF100D);
   std::vector<std::vector<double>> values;
   size_t k = 0;
   for (const TensorSlot &t : artifact.outputs) {
     std::vector<std::vector<double>> slotVectors;
-    for (size_t c = 0; c < t.regs.size(); ++c)
-      slotVectors.push_back(encoder.decodeReal(decryptor.decrypt(outputs[k++])));
+    for (size_t c = 0; c < t.regs.size(); ++c) {
+      Plaintext pt = decryptor.decrypt(outputs[k++]);
+      if (flooding.log2Sigma > 0)
+        floodPlaintext(*context, pt, flooding.log2Sigma, prng);
+      slotVectors.push_back(encoder.decodeReal(pt));
+    }
     values.push_back(unpackTensor(t, slotVectors));
   }
   return values;
+}
+
+void floodPlaintext(const Context &context, Plaintext &plaintext,
+                    double log2Sigma, Prng &prng) {
+  RnsPoly &poly = plaintext.poly();
+  Backend &backend = *poly.backend();
+  const size_t n = context.degree();
+  const size_t limbs = poly.numLimbs();
+  ModuliSpan moduli = context.chainIndices(unsigned(limbs - 1));
+  backend.inverseNtt(poly.data(), moduli);
+  std::vector<uint64_t> words(limbs * n);
+  backend.copyToHost(words.data(), poly.data(), words.size());
+  const double sigma = std::exp2(log2Sigma);
+  auto uniform = [&] { // (0, 1], 53 bits
+    return (double(prng.next64() >> 11) + 1.0) * 0x1.0p-53;
+  };
+  for (size_t i = 0; i < n; i += 2) {
+    // Box-Muller: two independent Gaussians per pair of uniforms.
+    double r = sigma * std::sqrt(-2.0 * std::log(uniform()));
+    double theta = 2.0 * M_PI * uniform();
+    int64_t e[2] = {std::llround(r * std::cos(theta)),
+                    std::llround(r * std::sin(theta))};
+    for (size_t j = 0; j < 2 && i + j < n; ++j) {
+      for (size_t l = 0; l < limbs; ++l) {
+        uint64_t q = context.modulus(moduli[l]).value;
+        uint64_t add = e[j] >= 0 ? uint64_t(e[j]) % q
+                                 : (q - uint64_t(-e[j]) % q) % q;
+        uint64_t &w = words[l * n + i + j];
+        w += add;
+        if (w >= q)
+          w -= q;
+      }
+    }
+  }
+  backend.copyFromHost(poly.data(), words.data(), words.size());
+  backend.forwardNtt(poly.data(), moduli);
+}
+
+double floodedSlotError(unsigned logN, double log2Sigma, double logScale) {
+  // A slot is a sum over the N coefficients with unit-modulus weights: its
+  // real part has variance sigma^2 N / 2.
+  return std::exp2(log2Sigma + 0.5 * (double(logN) - 1.0) - logScale);
 }
 
 //===----------------------------------------------------------------------===//
@@ -355,12 +433,14 @@ decryptOutputs(const Artifact &artifact, const ContextPtr &context,
 SessionBytes serializeClientKeys(const Artifact &artifact,
                                  const ClientKeys &keys) {
   return bundle(artifact, SessionFileKind::SecretKey,
+                keySetFingerprint(keys.publicKey),
                 {serialize(keys.secretKey), serialize(keys.publicKey)});
 }
 
 SessionBytes serializePublicKey(const Artifact &artifact,
                                 const PublicKey &key) {
-  return bundle(artifact, SessionFileKind::PublicKey, {serialize(key)});
+  return bundle(artifact, SessionFileKind::PublicKey, keySetFingerprint(key),
+                {serialize(key)});
 }
 
 SessionBytes serializeEvaluationKeys(const Artifact &artifact,
@@ -372,12 +452,14 @@ SessionBytes serializeEvaluationKeys(const Artifact &artifact,
   if (keys.bootstrapKeys)
     records.push_back(
         serialize(*keys.bootstrapKeys, *keys.bootstrapPlan->context()));
-  return bundle(artifact, SessionFileKind::EvaluationKeys, records);
+  return bundle(artifact, SessionFileKind::EvaluationKeys, keys.keySet,
+                records);
 }
 
 SessionBytes serializeCiphertexts(const Artifact &artifact,
                                   SessionFileKind kind,
-                                  const std::vector<Ciphertext> &cts) {
+                                  const std::vector<Ciphertext> &cts,
+                                  uint64_t keySet) {
   require(kind == SessionFileKind::InputCiphertexts ||
               kind == SessionFileKind::OutputCiphertexts,
           "serializeCiphertexts: not a ciphertext file kind");
@@ -385,17 +467,17 @@ SessionBytes serializeCiphertexts(const Artifact &artifact,
   records.reserve(cts.size());
   for (const Ciphertext &ct : cts)
     records.push_back(serialize(ct));
-  return bundle(artifact, kind, records);
+  return bundle(artifact, kind, keySet, records);
 }
 
 SessionBytes serializeSeededInputs(const Artifact &artifact,
                                    const std::vector<Ciphertext> &cts,
-                                   const Seed &seed) {
+                                   const Seed &seed, uint64_t keySet) {
   std::vector<Bytes> records;
   records.reserve(cts.size());
   for (size_t k = 0; k < cts.size(); ++k)
     records.push_back(serializeSeeded(cts[k], deriveSeed(seed, k)));
-  return bundle(artifact, SessionFileKind::InputCiphertexts, records);
+  return bundle(artifact, SessionFileKind::InputCiphertexts, keySet, records);
 }
 
 SessionFileKind peekSessionFileKind(const SessionBytes &b,
@@ -410,7 +492,8 @@ SessionFileKind peekSessionFileKind(const SessionBytes &b,
   if (version != kSessionFormatVersion)
     fail(name, ": key/ciphertext file format version ", version,
          " is not supported by this aegis-run (version ",
-         kSessionFormatVersion, ")");
+         kSessionFormatVersion, "); regenerate the keys and ciphertexts "
+         "with this aegis-run");
   if (crc32c(b.data(), b.size() - 4) != get<uint32_t>(b, b.size() - 4))
     fail(name, ": corrupt key or ciphertext file: checksum mismatch "
                "(truncated or modified)");
@@ -458,6 +541,7 @@ EvaluationKeys parseEvaluationKeys(const SessionBytes &bytes,
   auto records =
       unbundle(bytes, artifact, SessionFileKind::EvaluationKeys, name);
   EvaluationKeys keys;
+  keys.keySet = get<uint64_t>(bytes, 32);
   bool haveGalois = false;
   for (const Bytes &r : records) {
     ObjectKind kind = recordKind(r, name);
@@ -546,11 +630,11 @@ void writeSessionFile(const std::string &path, const SessionBytes &bytes) {
 }
 
 SessionBytes readSessionFile(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    fail(path, ": cannot open file");
-  return SessionBytes((std::istreambuf_iterator<char>(in)),
-                      std::istreambuf_iterator<char>());
+  SessionBytes bytes;
+  std::string error;
+  if (!readFileBytes(path, bytes, error))
+    fail(error);
+  return bytes;
 }
 
 } // namespace aegis

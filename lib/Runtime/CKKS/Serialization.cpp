@@ -30,6 +30,7 @@
 #include <fstream>
 #include <iomanip>
 #include <sstream>
+#include <sys/stat.h>
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "the serialization code assumes a little-endian host");
@@ -404,6 +405,9 @@ void writeFile(const std::string &path, const Bytes &bytes) {
 }
 
 Bytes readFile(const std::string &path) {
+  struct stat st;
+  require(::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode), "'", path,
+          "' is a directory, not a file");
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   require(bool(in), "cannot open '", path, "' for reading");
   std::streamsize size = in.tellg();

@@ -51,6 +51,11 @@ LimbPartition LimbPartition::digitAligned(const Context &context,
   return LimbPartition(std::move(bounds));
 }
 
+void LimbPartition::throwBadDevice(int device) const {
+  fail("device ", device, " is outside the limb partition of ", numDevices(),
+       " device(s)");
+}
+
 int LimbPartition::owner(unsigned limb) const {
   require(limb < numLimbs(), "limb ", limb, " is outside the partition of ",
           numLimbs(), " limbs");

@@ -18,6 +18,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -267,6 +268,15 @@ struct EmitArtifactPass
           t.name = n.str();
         if (auto s = attrs.getAs<DenseI64ArrayAttr>("ckks.shape"))
           t.shape.assign(s.asArrayRef().begin(), s.asArrayRef().end());
+        auto r = attrs.getAs<DenseF64ArrayAttr>("ckks.input_range");
+        if (r && r.size() == 2) {
+          double lo = r.asArrayRef()[0], hi = r.asArrayRef()[1];
+          if (std::isfinite(lo) && std::isfinite(hi) && lo <= hi) {
+            t.hasRange = true;
+            t.rangeLo = lo;
+            t.rangeHi = hi;
+          }
+        }
       }
       return t;
     };

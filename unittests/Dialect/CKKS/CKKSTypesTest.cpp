@@ -113,8 +113,14 @@ TEST_F(CKKSTest, BuilderMadeMismatchIsRejected) {
 }
 
 TEST_F(CKKSTest, ParamsBoundLevels) {
-  (*module)->setAttr(CKKSDialect::kParamsAttrName,
-                     ParamsAttr::get(&context, 13, {60, 40}, {60}, 1));
+  // Regression (issue 19): dnum = 1 made one 100-bit digit that P = 60 bits
+  // cannot cover, so ParamsAttr::get aborted on its verifier in Debug
+  // builds; getChecked says so in every build.
+  auto params = ParamsAttr::getChecked(
+      [&] { return emitError(builder.getUnknownLoc()); }, &context, 13,
+      {60, 40}, {60}, 2);
+  ASSERT_TRUE(params);
+  (*module)->setAttr(CKKSDialect::kParamsAttrName, params);
   auto fn = makeFunc({ct(5, 40)});
   NegateOp::create(builder, builder.getUnknownLoc(), ct(5, 40),
                    fn.getArgument(0));

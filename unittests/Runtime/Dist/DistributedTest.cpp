@@ -165,6 +165,16 @@ TEST(DistPartition, BalancedDigitAlignedAndTruncated) {
   EXPECT_THROW(LimbPartition::balanced(6, 0), Error);
 }
 
+// Regression (issue 19): a default partition has no devices; asking for a
+// range read past its bounds (heap-buffer-overflow under ASan, reached
+// from the register accounting of every multi-device run).
+TEST(DistPartition, RangeOutsideThePartitionIsAnError) {
+  EXPECT_THROW(LimbPartition().range(0), Error);
+  EXPECT_THROW(LimbPartition::balanced(6, 2).range(2), Error);
+  EXPECT_THROW(LimbPartition::balanced(6, 2).range(-1), Error);
+  EXPECT_THROW(DistributedCiphertext().numLocalLimbs(), Error);
+}
+
 //===----------------------------------------------------------------------===//
 // Conversions and local operations
 //===----------------------------------------------------------------------===//

@@ -29,7 +29,7 @@
 
 namespace aegis {
 
-constexpr uint32_t kArtifactFormatVersion = 5;
+constexpr uint32_t kArtifactFormatVersion = 6;
 
 enum class Opcode : uint8_t {
   Add = 1,        // r = a + b
@@ -79,6 +79,11 @@ struct TensorSlot {
   uint32_t level = 0;
   double logScale = 0;
   std::vector<uint32_t> slotMap;
+  /// Inputs (format 6): the range calibration saw, [rangeLo, rangeHi]; the
+  /// client refuses values far outside it (checkInputRanges). Absent when
+  /// the compiler had no calibration (hand-written ckks programs).
+  bool hasRange = false;
+  double rangeLo = 0, rangeHi = 0;
 
   int64_t numElements() const;
   /// Global slot index (ciphertext * slots + slot) of element i.

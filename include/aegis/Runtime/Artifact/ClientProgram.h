@@ -35,6 +35,22 @@ runClientProgram(const Artifact &artifact, const std::vector<NpyArray> &inputs,
 std::vector<std::vector<double>>
 prepareInputs(const Artifact &artifact, const std::vector<std::string> &paths);
 
+/// How far outside its calibrated range [lo, hi] an input may go, as a
+/// fraction of hi - lo: the approximations were fitted on ranges widened by
+/// the same 25%.
+constexpr double kInputRangeMargin = 0.25;
+
+/// Checks what the client is about to encrypt (prepareInputs's result)
+/// against the calibrated range of each artifact input that has one,
+/// widened by kInputRangeMargin. Returns one line per input with values
+/// outside, naming the input, the first such element, its value and the
+/// ranges (empty: every value inside). Far outside, the polynomial
+/// approximations diverge and the decrypted result is wrong without any
+/// other sign.
+std::vector<std::string>
+checkInputRanges(const Artifact &artifact,
+                 const std::vector<std::vector<double>> &inputs);
+
 /// The model's input names and shapes as the user supplies them.
 size_t modelInputCount(const Artifact &artifact);
 

@@ -39,6 +39,10 @@ struct RunOptions {
   ExecutionBackend backend = ExecutionBackend::Cpu;
   /// Seed of key generation and encryption randomness.
   uint64_t seed = 1;
+  /// Noise flooding at decryption (IND-CPA-D; Session.h
+  /// DecryptionFlooding): Gaussian noise of standard deviation 2^floodBits
+  /// per plaintext coefficient, drawn from the seed. 0: none.
+  double floodBits = 0;
   /// Called after each instruction with (done, total), for progress output.
   std::function<void(size_t, size_t)> progress;
 

@@ -21,8 +21,10 @@
 //       12     4  kind (SessionFileKind)
 //       16     8  parameter hash (ckks::Parameters::hash())
 //       24     8  artifact fingerprint (artifactFingerprint())
-//       32     8  record count R
-//       40        R records: u64 size S, then S bytes (one serialized object;
+//       32     8  key-set fingerprint (keySetFingerprint() of the public
+//                 key of the keygen the file belongs to)
+//       40     8  record count R
+//       48        R records: u64 size S, then S bytes (one serialized object;
 //                 input ciphertexts may be seeded: seed + c0)
 //      end     4  CRC-32C of every byte before it
 //
@@ -54,7 +56,9 @@
 
 namespace aegis {
 
-constexpr uint32_t kSessionFormatVersion = 1;
+/// 2: the key-set fingerprint in the header (files of version 1 are
+/// refused: regenerate them).
+constexpr uint32_t kSessionFormatVersion = 2;
 
 enum class SessionFileKind : uint32_t {
   SecretKey = 1,      // client only: secret key and public key
@@ -77,6 +81,11 @@ ckks::ContextPtr createArtifactContext(const Artifact &artifact,
 /// version or commit, so recompiling the same program keeps it).
 uint64_t artifactFingerprint(const Artifact &artifact);
 
+/// Fingerprint of a key set (one keygen): a hash of its public key. Every
+/// session file carries the one it was made under, so that ciphertexts and
+/// keys of different key sets are never combined (never 0).
+uint64_t keySetFingerprint(const ckks::PublicKey &publicKey);
+
 /// Whether the program has relinearize instructions.
 bool artifactRelinearizes(const Artifact &artifact);
 
@@ -98,6 +107,8 @@ struct EvaluationKeys {
   /// which builds its own Bootstrapper).
   std::shared_ptr<const ckks::BootstrapPlan> bootstrapPlan;
   std::shared_ptr<const ckks::BootstrapKeys> bootstrapKeys;
+  /// keySetFingerprint() of the public key made with these keys.
+  uint64_t keySet = 0;
 };
 
 /// Key generation from `seed` in one-shot mode's order (secret, public,
@@ -135,12 +146,34 @@ encryptInputsSymmetric(const Artifact &artifact,
                        const ckks::SecretKey &secretKey, const Seed &seed,
                        const std::vector<std::vector<double>> &inputs);
 
+/// Noise flooding at decryption (IND-CPA-D, Li and Micciancio 2021): a
+/// decrypted CKKS plaintext carries the ciphertext's noise, which reveals
+/// information about the secret key to whoever sees results of chosen
+/// computations. Adding to every coefficient of the plaintext an
+/// independent Gaussian of standard deviation 2^log2Sigma (far above the
+/// noise) hides it; each decoded slot then carries an extra error of about
+/// 2^log2Sigma * sqrt(N / 2) / scale (floodedSlotError).
+struct DecryptionFlooding {
+  double log2Sigma = 0; // 0: none
+  Seed seed{};
+};
+
+/// Adds Gaussian noise of standard deviation 2^log2Sigma, drawn from
+/// `prng`, to every coefficient of `plaintext` (NTT form, any level).
+void floodPlaintext(const ckks::Context &context, ckks::Plaintext &plaintext,
+                    double log2Sigma, Prng &prng);
+/// The expected standard deviation of the error flooding adds to a decoded
+/// slot (ring degree 2^logN, plaintext scale 2^logScale).
+double floodedSlotError(unsigned logN, double log2Sigma, double logScale);
+
 /// Decrypts the output ciphertexts (output by output, register by register)
-/// and unpacks one vector per output tensor.
+/// and unpacks one vector per output tensor; with `flooding`, every
+/// plaintext is flooded before decoding.
 std::vector<std::vector<double>>
 decryptOutputs(const Artifact &artifact, const ckks::ContextPtr &context,
                const ckks::SecretKey &secretKey,
-               const std::vector<ckks::Ciphertext> &outputs);
+               const std::vector<ckks::Ciphertext> &outputs,
+               const DecryptionFlooding &flooding = {});
 
 /// The server's evaluation (implemented in Executor.cpp, next to the
 /// instruction loop): runs the program on `inputs` (as encryptInputs orders
@@ -175,16 +208,26 @@ SessionBytes serializePublicKey(const Artifact &artifact,
                                 const ckks::PublicKey &key);
 SessionBytes serializeEvaluationKeys(const Artifact &artifact,
                                      const EvaluationKeys &keys);
-/// `kind` is InputCiphertexts or OutputCiphertexts.
+/// `kind` is InputCiphertexts or OutputCiphertexts; `keySet` the key set
+/// they were encrypted under (keySetFingerprint, sessionKeySet).
 SessionBytes serializeCiphertexts(const Artifact &artifact,
                                   SessionFileKind kind,
-                                  const std::vector<ckks::Ciphertext> &cts);
+                                  const std::vector<ckks::Ciphertext> &cts,
+                                  uint64_t keySet);
 
 /// An input ciphertexts file of encryptInputsSymmetric's ciphertexts made
 /// with `seed`, each stored as its seed and c0 (ckks::serializeSeeded).
 SessionBytes serializeSeededInputs(const Artifact &artifact,
                                    const std::vector<ckks::Ciphertext> &cts,
-                                   const Seed &seed);
+                                   const Seed &seed, uint64_t keySet);
+
+/// The key-set fingerprint in a session file's header (after the checks of
+/// peekSessionFileKind).
+uint64_t sessionKeySet(const SessionBytes &bytes, const std::string &name);
+/// Throws, naming both files and fingerprints, unless `a` and `b` were made
+/// under the same key set.
+void requireSameKeySet(const SessionBytes &a, const std::string &nameA,
+                       const SessionBytes &b, const std::string &nameB);
 
 /// The kind in a session file's header after checking magic, version and
 /// checksum.

@@ -38,7 +38,11 @@ public:
 
   int numDevices() const { return int(bounds_.size()) - 1; }
   unsigned numLimbs() const { return bounds_.back(); }
+  /// Throws aegis::Error for a device outside [0, numDevices()).
   ckks::LimbRange range(int device) const {
+    if (device < 0 || device >= numDevices()) {
+      throwBadDevice(device);
+    }
     return {bounds_[device], bounds_[device + 1]};
   }
   /// The device holding `limb`.
@@ -54,6 +58,8 @@ public:
   }
 
 private:
+  [[noreturn]] void throwBadDevice(int device) const;
+
   std::vector<unsigned> bounds_{0};
 };
 

@@ -7,7 +7,11 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace mlir::aegis::nn;
@@ -115,8 +119,12 @@ DenseElementsAttr mlir::aegis::nn::tensorToAttr(const Tensor &tensor,
   }
   unsigned width = cast<IntegerType>(et).getWidth();
   SmallVector<APInt> v;
-  for (double d : tensor.data)
-    v.push_back(APInt(width, static_cast<int64_t>(d), /*isSigned=*/true));
+  for (double d : tensor.data) {
+    // 2^63, the double nearest INT64_MAX, does not convert to int64_t.
+    int64_t i = d >= 0x1p63 ? std::numeric_limits<int64_t>::max()
+                            : static_cast<int64_t>(d);
+    v.push_back(APInt(width, i, /*isSigned=*/true));
+  }
   return DenseElementsAttr::get(type, v);
 }
 
@@ -270,12 +278,104 @@ mlir::aegis::nn::evaluateOperation(Operation *op,
   return success();
 }
 
+namespace {
+std::string gb(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f", double(bytes) / 1e9);
+  return buf;
+}
+
+uint64_t elementsOf(Type type) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped || !shaped.hasStaticShape())
+    return 0;
+  uint64_t n = 1;
+  for (int64_t d : shaped.getShape())
+    if (d < 0 || __builtin_mul_overflow(n, uint64_t(d), &n))
+      return ~uint64_t(0) / 16;
+  return n;
+}
+} // namespace
+
+uint64_t mlir::aegis::nn::interpreterMemoryLimit() {
+  if (const char *v = std::getenv(kMemoryLimitEnv)) {
+    char *end = nullptr;
+    double gb = std::strtod(v, &end);
+    if (end != v && *end == '\0' && gb > 0)
+      return uint64_t(gb * 1e9);
+  }
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return ~uint64_t(0);
+  return uint64_t(pages) * uint64_t(pageSize) / 4 * 3;
+}
+
+InterpreterMemoryEstimate
+mlir::aegis::nn::estimateInterpreterMemory(func::FuncOp fn) {
+  // Every value stays alive until the end (float64 each), plus an
+  // attention's score matrix [..., s, t] while it is evaluated.
+  InterpreterMemoryEstimate e;
+  auto note = [&](Operation *op, Type type, uint64_t elements) {
+    uint64_t bytes = elements > ~uint64_t(0) / 16 ? ~uint64_t(0) / 2 : elements * 8;
+    e.totalBytes = std::min(e.totalBytes + bytes, ~uint64_t(0) / 2);
+    if (bytes > e.largestBytes) {
+      e.largestBytes = bytes;
+      e.largestOp = op;
+      std::string shape;
+      llvm::raw_string_ostream os(shape);
+      os << type;
+      e.largestShape = shape;
+    }
+  };
+  for (BlockArgument arg : fn.getArguments())
+    note(nullptr, arg.getType(), elementsOf(arg.getType()));
+  fn.walk([&](Operation *op) {
+    for (Value r : op->getResults())
+      note(op, r.getType(), elementsOf(r.getType()));
+    if (auto att = dyn_cast<AttentionOp>(op)) {
+      auto q = dyn_cast<ShapedType>(att.getQuery().getType());
+      auto k = dyn_cast<ShapedType>(att.getKey().getType());
+      if (q && k && q.hasStaticShape() && k.hasStaticShape() && q.getRank() >= 2 &&
+          k.getRank() >= 2) {
+        uint64_t rows = elementsOf(q) / uint64_t(std::max<int64_t>(1, q.getShape().back()));
+        uint64_t t = uint64_t(k.getShape()[k.getRank() - 2]);
+        uint64_t scores = 0;
+        if (__builtin_mul_overflow(rows, t, &scores))
+          scores = ~uint64_t(0) / 16;
+        SmallVector<int64_t> shape(q.getShape().drop_back());
+        shape.push_back(int64_t(t));
+        note(op, RankedTensorType::get(shape, q.getElementType()), scores);
+      }
+    }
+  });
+  return e;
+}
+
 FailureOr<SmallVector<Tensor>>
 mlir::aegis::nn::interpret(func::FuncOp fn, ArrayRef<Tensor> inputs,
                            InterpreterObserver *observer) {
   if (fn.getNumArguments() != inputs.size())
     return fn.emitError() << "expects " << fn.getNumArguments()
                           << " inputs, got " << inputs.size();
+  // Refuse up front what cannot fit (issue 19: a long sequence made the
+  // attention scores outgrow memory and LLVM abort with "out of memory").
+  InterpreterMemoryEstimate estimate = estimateInterpreterMemory(fn);
+  uint64_t limit = interpreterMemoryLimit();
+  if (estimate.totalBytes > limit) {
+    InFlightDiagnostic diag =
+        (estimate.largestOp ? estimate.largestOp->emitError()
+                            : fn.emitError())
+        << "interpreting '" << fn.getName() << "' in float64 needs about "
+        << gb(estimate.totalBytes)
+        << " GB, more than the " << gb(limit)
+        << " GB limit (" << kMemoryLimitEnv
+        << ", default three quarters of this machine's memory)";
+    if (estimate.largestOp)
+      diag << "; the largest value, " << estimate.largestShape << ", is "
+           << gb(estimate.largestBytes)
+           << " GB: lower the sequence length (--aegis-input-shape)";
+    return failure();
+  }
   llvm::DenseMap<Value, Tensor> values;
   for (auto [arg, input] : llvm::zip(fn.getArguments(), inputs)) {
     Shape expected = shapeOf(arg);

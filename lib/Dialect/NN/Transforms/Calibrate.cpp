@@ -30,8 +30,14 @@ constexpr double kMaskedScore = -1e4;
 struct Range {
   double lo = std::numeric_limits<double>::infinity();
   double hi = -std::numeric_limits<double>::infinity();
+  /// NaN or Inf values seen (they would poison every approximation).
+  size_t nonFinite = 0;
   void add(const std::vector<double> &values) {
     for (double v : values) {
+      if (!std::isfinite(v)) {
+        ++nonFinite;
+        continue;
+      }
       lo = std::min(lo, v);
       hi = std::max(hi, v);
     }
@@ -159,6 +165,9 @@ struct CalibratePass
         entry.getName() == "main" ? module.lookupSymbol<func::FuncOp>("client")
                                   : func::FuncOp();
     RangeObserver observer;
+    // The range of each of @main's inputs: the client checks what it
+    // encrypts against it (issue 19).
+    std::vector<Range> argRanges(entry.getNumArguments());
     for (int64_t s = 0; s < samples; ++s) {
       auto args = loadProgramInputs(client ? client : entry, inputs,
                                     randomSeed < 0 ? -1 : randomSeed + s,
@@ -171,10 +180,44 @@ struct CalibratePass
           return signalPassFailure();
         *args = std::move(*cut);
       }
+      for (size_t i = 0; i < args->size() && i < argRanges.size(); ++i)
+        argRanges[i].add((*args)[i].data);
       if (failed(interpret(entry, *args, &observer)))
         return signalPassFailure();
     }
     Builder b(&getContext());
+    bool poisoned = false;
+    auto checkFinite = [&](Operation *op, StringRef name, const Range &r) {
+      if (r.nonFinite == 0 || poisoned)
+        return;
+      op->emitError() << "aegis-nn-calibrate: " << r.nonFinite
+                      << " of the values recorded for " << name
+                      << " are NaN or Inf on the calibration samples; the "
+                         "model's weights or the calibration inputs are not "
+                         "finite";
+      poisoned = true;
+    };
+    for (auto &[op, byName] : observer.ranges)
+      for (auto &entry : byName)
+        checkFinite(op, entry.getKey(), entry.getValue());
+    for (auto &[op, byName] : observer.rowRanges)
+      for (auto &entry : byName)
+        for (const Range &r : entry.getValue())
+          checkFinite(op, entry.getKey(), r);
+    if (poisoned)
+      return signalPassFailure();
+    for (size_t i = 0; i < argRanges.size(); ++i) {
+      if (argRanges[i].nonFinite) {
+        emitError(entry.getArgument(i).getLoc())
+            << "aegis-nn-calibrate: input #" << i << " holds "
+            << argRanges[i].nonFinite << " NaN or Inf values";
+        return signalPassFailure();
+      }
+      if (argRanges[i].lo <= argRanges[i].hi)
+        entry.setArgAttr(i, "nn.input_range",
+                         b.getDenseF64ArrayAttr(
+                             {argRanges[i].lo, argRanges[i].hi}));
+    }
     for (auto &[op, byName] : observer.ranges)
       for (auto &entry : byName)
         op->setAttr(entry.getKey(), b.getDenseF64ArrayAttr(

@@ -37,7 +37,24 @@ LogicalResult evaluateOperation(Operation *op,
                                 ArrayRef<const Tensor *> operands,
                                 SmallVectorImpl<Tensor> &results);
 
-/// Runs `fn` on `inputs` (one per argument, shapes must match).
+/// What interpreting a function holds in memory at most (every value in
+/// float64, plus attention score matrices), and its largest value.
+struct InterpreterMemoryEstimate {
+  uint64_t totalBytes = 0;
+  uint64_t largestBytes = 0;
+  Operation *largestOp = nullptr;
+  std::string largestShape;
+};
+InterpreterMemoryEstimate estimateInterpreterMemory(func::FuncOp fn);
+
+/// The environment variable that sets the interpreter's memory limit in GB.
+constexpr const char *kMemoryLimitEnv = "AEGIS_MEMORY_LIMIT_GB";
+/// That limit: AEGIS_MEMORY_LIMIT_GB, else 3/4 of the physical memory.
+uint64_t interpreterMemoryLimit();
+
+/// Runs `fn` on `inputs` (one per argument, shapes must match). Refuses,
+/// before any work, a function whose estimated memory exceeds
+/// interpreterMemoryLimit().
 FailureOr<SmallVector<Tensor>> interpret(func::FuncOp fn,
                                          ArrayRef<Tensor> inputs,
                                          InterpreterObserver *observer = nullptr);
