@@ -233,6 +233,12 @@ TEST(OnnxImporter, MalformedNodesFailCleanly) {
       {"a = Constant <value = float[2, 2] {1, 2, 3, 4}> ()\n"
        "  k = Constant <value = int64[0] {}> ()\n  t = Trilu(a, k)",
        "'Trilu' (node 'Trilu#2', opset 17): k must be a scalar"},
+      // A folded Reshape kept 2 values for 12 elements (heap overflow in
+      // the Transpose that folded next).
+      {"a = Constant <value = float[2] {1, 2}> ()\n"
+       "  s = Constant <value = int64[2] {3, 4}> ()\n  r = Reshape(a, s)",
+       "'Reshape' (node 'Reshape#2', opset 17): cannot reshape 2 elements "
+       "into 'tensor<3x4xf32>'"},
       // Read past the input's shape.
       {"a = Constant <value = int64[2] {0, 0}> ()\n  u = Unsqueeze(x, a)",
        "'Unsqueeze' (node 'Unsqueeze#1', opset 17): axis 0 repeats"},

@@ -623,6 +623,12 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
   auto reshapeTo = [&](Val *x, ArrayRef<int64_t> shape) -> LogicalResult {
     auto type = tensorType(shape, x->type.getElementType());
     if (x->constant) {
+      // Folded without an nn.reshape, so without its verifier.
+      int64_t n = x->constant->numElements();
+      if (!isAllocatableShape(shape) ||
+          Tensor::numElements(Shape(shape.begin(), shape.end())) != n)
+        return fail() << describe(node) << ": cannot reshape " << n
+                      << " elements into " << type;
       bind(0, constantVal(Tensor(Shape(shape.begin(), shape.end()),
                                  x->constant->data),
                           type));
