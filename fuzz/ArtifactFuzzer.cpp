@@ -12,6 +12,7 @@
 #include "FuzzChecksums.h"
 
 #include "aegis/Runtime/Artifact/Artifact.h"
+#include "aegis/Runtime/Artifact/Session.h"
 #include "aegis/Runtime/CKKS/Parameters.h"
 #include "aegis/Runtime/Support/Error.h"
 
@@ -30,16 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // Fingerprints (Session.cpp) re-serialize: it must not throw.
   (void)aegis::serializeArtifact(artifact);
   // What createArtifactContext does first (without the NTT tables).
-  aegis::ckks::ParameterSpec spec;
-  spec.logDegree = artifact.params.logN;
-  spec.chainBits.assign(artifact.params.chainBits.begin(),
-                        artifact.params.chainBits.end());
-  spec.specialBits.assign(artifact.params.specialBits.begin(),
-                          artifact.params.specialBits.end());
-  spec.dnum = artifact.params.dnum;
-  spec.allowInsecure = artifact.params.insecure;
   try {
-    (void)aegis::ckks::Parameters::create(spec);
+    (void)aegis::ckks::Parameters::create(
+        aegis::artifactParameterSpec(artifact));
   } catch (const aegis::Error &) {
   }
   return 0;

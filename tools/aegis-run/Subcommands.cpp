@@ -295,16 +295,16 @@ int eval(const Args &a) {
   auto start = Clock::now();
   auto context = createArtifactContext(artifact, options.backend);
   SessionBytes ekBytes = readSessionFile(ekPath);
-  SessionBytes inBytes = readSessionFile(inPath);
-  // Ciphertexts made under another key pair would evaluate to garbage.
-  requireSameKeySet(inBytes, inPath, ekBytes, ekPath);
   EvaluationKeys keys = parseEvaluationKeys(ekBytes, artifact, context, ekPath);
   report.rotationKeys = keys.galois.keys().size();
   report.stages.push_back({"load keys", secondsSince(start)});
   start = Clock::now();
+  SessionBytes inBytes = readSessionFile(inPath);
   auto inputs = parseCiphertexts(inBytes, artifact,
                                  SessionFileKind::InputCiphertexts, context,
                                  inPath);
+  // Ciphertexts made under another key pair would evaluate to garbage.
+  requireSameKeySet(inBytes, inPath, ekBytes, ekPath);
   report.stages.push_back({"load ciphertexts", secondsSince(start)});
   if (!a.switches.count("--no-progress") && isatty(STDERR_FILENO))
     options.progress = [](size_t done, size_t total) {
@@ -374,10 +374,10 @@ int decrypt(const Args &a) {
   SessionBytes skBytes = readSessionFile(skPath);
   SessionBytes ctBytes = readSessionFile(ctPath);
   ClientKeys client = parseClientKeys(skBytes, artifact, context, skPath);
-  requireSameKeySet(ctBytes, ctPath, skBytes, skPath);
   auto cts = parseCiphertexts(ctBytes, artifact,
                               SessionFileKind::OutputCiphertexts, context,
                               ctPath);
+  requireSameKeySet(ctBytes, ctPath, skBytes, skPath);
   DecryptionFlooding flooding;
   if (a.has("--flood-bits")) {
     flooding.log2Sigma = floodBits(a.one("--flood-bits"));

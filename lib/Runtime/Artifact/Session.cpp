@@ -53,15 +53,7 @@ template <typename T> T get(const SessionBytes &b, size_t offset) {
 uint64_t parameterHash(const Artifact &artifact) {
   // The same parameters the context is made from (primes regenerated
   // deterministically), without building the context's tables.
-  ParameterSpec spec;
-  spec.logDegree = artifact.params.logN;
-  spec.chainBits.assign(artifact.params.chainBits.begin(),
-                        artifact.params.chainBits.end());
-  spec.specialBits.assign(artifact.params.specialBits.begin(),
-                          artifact.params.specialBits.end());
-  spec.dnum = artifact.params.dnum;
-  spec.allowInsecure = artifact.params.insecure;
-  return Parameters::create(spec).hash();
+  return Parameters::create(artifactParameterSpec(artifact)).hash();
 }
 
 SessionBytes bundle(const Artifact &artifact, SessionFileKind kind,
@@ -152,6 +144,32 @@ void requireRecordKind(const Bytes &record, ObjectKind want,
     fail(name, ": holds a ", objectKindName(kind), " where a ",
          objectKindName(want), " belongs");
 }
+/// The header checks of every session file: magic, size, version, the
+/// checksum when `checksum`, kind.
+SessionFileKind checkHeader(const SessionBytes &b, const std::string &name,
+                            bool checksum) {
+  if (b.size() < 8 || std::memcmp(b.data(), kMagic, 8) != 0)
+    fail(name, ": not an aegis key or ciphertext file (bad magic; expected "
+               "\"AEGISSES\")");
+  if (b.size() < kHeaderBytes + 4)
+    fail(name, ": truncated aegis key or ciphertext file (", b.size(),
+         " bytes)");
+  uint32_t version = get<uint32_t>(b, 8);
+  if (version != kSessionFormatVersion)
+    fail(name, ": key/ciphertext file format version ", version,
+         " is not supported by this aegis-run (version ",
+         kSessionFormatVersion, "); regenerate the keys and ciphertexts "
+         "with this aegis-run");
+  if (checksum &&
+      crc32c(b.data(), b.size() - 4) != get<uint32_t>(b, b.size() - 4))
+    fail(name, ": corrupt key or ciphertext file: checksum mismatch "
+               "(truncated or modified)");
+  uint32_t kind = get<uint32_t>(b, 12);
+  if (kind < 1 || kind > 5)
+    fail(name, ": corrupt key or ciphertext file: unknown kind ", kind);
+  return SessionFileKind(kind);
+}
+
 } // namespace
 
 const char *sessionFileKindName(SessionFileKind kind) {
@@ -170,8 +188,7 @@ const char *sessionFileKindName(SessionFileKind kind) {
   return nullptr;
 }
 
-ContextPtr createArtifactContext(const Artifact &artifact,
-                                 ExecutionBackend backend) {
+ParameterSpec artifactParameterSpec(const Artifact &artifact) {
   ParameterSpec spec;
   spec.logDegree = artifact.params.logN;
   spec.chainBits.assign(artifact.params.chainBits.begin(),
@@ -180,6 +197,12 @@ ContextPtr createArtifactContext(const Artifact &artifact,
                           artifact.params.specialBits.end());
   spec.dnum = artifact.params.dnum;
   spec.allowInsecure = artifact.params.insecure;
+  return spec;
+}
+
+ContextPtr createArtifactContext(const Artifact &artifact,
+                                 ExecutionBackend backend) {
+  ParameterSpec spec = artifactParameterSpec(artifact);
   BackendFactory factory;
   if (backend == ExecutionBackend::Cuda)
     factory = createCudaBackend;
@@ -207,13 +230,17 @@ uint64_t sessionKeySet(const SessionBytes &bytes, const std::string &name) {
 
 void requireSameKeySet(const SessionBytes &a, const std::string &nameA,
                        const SessionBytes &b, const std::string &nameB) {
-  uint64_t fa = sessionKeySet(a, nameA), fb = sessionKeySet(b, nameB);
+  // The checksums are the parse functions' job (a CRC pass over a key file
+  // of gigabytes is not free): only the header is read here.
+  SessionFileKind kindA = checkHeader(a, nameA, /*checksum=*/false);
+  SessionFileKind kindB = checkHeader(b, nameB, /*checksum=*/false);
+  uint64_t fa = get<uint64_t>(a, 32), fb = get<uint64_t>(b, 32);
   if (fa != fb)
-    fail(nameA, ": ", sessionFileKindName(peekSessionFileKind(a, nameA)),
+    fail(nameA, ": ", sessionFileKindName(kindA),
          " made under another key set (key fingerprint ", hex(fa), ") than ",
-         nameB, "'s ", sessionFileKindName(peekSessionFileKind(b, nameB)),
-         " (key fingerprint ", hex(fb),
-         "); keys and ciphertexts of one session come from one keygen");
+         nameB, "'s ", sessionFileKindName(kindB), " (key fingerprint ",
+         hex(fb), "); keys and ciphertexts of one session come from one "
+         "keygen");
 }
 
 bool artifactRelinearizes(const Artifact &artifact) {
@@ -482,26 +509,9 @@ SessionBytes serializeSeededInputs(const Artifact &artifact,
 
 SessionFileKind peekSessionFileKind(const SessionBytes &b,
                                     const std::string &name) {
-  if (b.size() < 8 || std::memcmp(b.data(), kMagic, 8) != 0)
-    fail(name, ": not an aegis key or ciphertext file (bad magic; expected "
-               "\"AEGISSES\")");
-  if (b.size() < kHeaderBytes + 4)
-    fail(name, ": truncated aegis key or ciphertext file (", b.size(),
-         " bytes)");
-  uint32_t version = get<uint32_t>(b, 8);
-  if (version != kSessionFormatVersion)
-    fail(name, ": key/ciphertext file format version ", version,
-         " is not supported by this aegis-run (version ",
-         kSessionFormatVersion, "); regenerate the keys and ciphertexts "
-         "with this aegis-run");
-  if (crc32c(b.data(), b.size() - 4) != get<uint32_t>(b, b.size() - 4))
-    fail(name, ": corrupt key or ciphertext file: checksum mismatch "
-               "(truncated or modified)");
-  uint32_t kind = get<uint32_t>(b, 12);
-  if (kind < 1 || kind > 5)
-    fail(name, ": corrupt key or ciphertext file: unknown kind ", kind);
-  return SessionFileKind(kind);
+  return checkHeader(b, name, /*checksum=*/true);
 }
+
 
 ClientKeys parseClientKeys(const SessionBytes &bytes, const Artifact &artifact,
                            const ContextPtr &context,

@@ -18,6 +18,16 @@ func.func @main(%x: tensor<1x4x8xf32>) -> tensor<1x4x8xf32> {
 
 // -----
 
+// A non-finite calibrated range (NaN weights, or ranges written by hand) is
+// refused before any polynomial is fitted to it.
+func.func @main(%x: tensor<1x4x8xf32>) -> tensor<1x4x8xf32> {
+  // expected-error @+1 {{cannot lower to CKKS: the calibrated nn.input_range of this op holds nan; the model's weights or the calibration inputs are not finite}}
+  %r = nn.relu %x {nn.input_range = array<f64: 0x7FF8000000000000, 1.0>} : tensor<1x4x8xf32>
+  return %r : tensor<1x4x8xf32>
+}
+
+// -----
+
 // Token ids cannot be encrypted inputs.
 // expected-error @+1 {{cannot lower to CKKS: argument #0 must be a float tensor}}
 func.func @main(%ids: tensor<1x4xi64>) -> tensor<1x4xi64> {

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../CkksTestUtil.h"
 #include "CudaTestUtil.h"
 
 #include "aegis/Runtime/Backend/CudaBackend.h"
@@ -176,18 +177,6 @@ struct OpsCase {
 
 void PrintTo(const OpsCase &c, std::ostream *os) { *os << c.name; }
 
-ParameterSpec specOf(unsigned logN, std::vector<unsigned> chain,
-                     std::vector<unsigned> special, unsigned dnum,
-                     bool insecure) {
-  ParameterSpec spec;
-  spec.logDegree = logN;
-  spec.chainBits = std::move(chain);
-  spec.specialBits = std::move(special);
-  spec.dnum = dnum;
-  spec.allowInsecure = insecure;
-  return spec;
-}
-
 class CudaEvaluatorTest : public ::testing::TestWithParam<OpsCase> {
 protected:
   void SetUp() override {
@@ -208,12 +197,12 @@ INSTANTIATE_TEST_SUITE_P(
     Params, CudaEvaluatorTest,
     ::testing::Values(
         // Toy: one limb per digit.
-        OpsCase{"toy12", specOf(12, {60, 40, 40, 40}, {60}, 4, true)},
+        OpsCase{"toy12", test::makeSpec(12, {60, 40, 40, 40}, {60}, 4, true)},
         // 128-bit at 2^14: 54 + 6 x 40 + 3 x 45 = 429 <= 438, dnum 3.
-        OpsCase{"n14", specOf(14, {54, 40, 40, 40, 40, 40, 40},
+        OpsCase{"n14", test::makeSpec(14, {54, 40, 40, 40, 40, 40, 40},
                               {45, 45, 45}, 3, false)},
         // 128-bit at 2^16, the bench's full chain: 60 + 30 x 40 + 8 x 60.
-        OpsCase{"n16", specOf(16, [] {
+        OpsCase{"n16", test::makeSpec(16, [] {
                                 std::vector<unsigned> c = {60};
                                 c.insert(c.end(), 30, 40);
                                 return c;

@@ -72,6 +72,9 @@ enum class SessionFileKind : uint32_t {
 /// "output ciphertexts".
 const char *sessionFileKindName(SessionFileKind kind);
 
+/// The parameter spec the artifact's parameters describe.
+ckks::ParameterSpec artifactParameterSpec(const Artifact &artifact);
+
 /// The CKKS context of the artifact's parameters on the CPU or CUDA backend.
 ckks::ContextPtr createArtifactContext(const Artifact &artifact,
                                        ExecutionBackend backend);
@@ -225,7 +228,8 @@ SessionBytes serializeSeededInputs(const Artifact &artifact,
 /// peekSessionFileKind).
 uint64_t sessionKeySet(const SessionBytes &bytes, const std::string &name);
 /// Throws, naming both files and fingerprints, unless `a` and `b` were made
-/// under the same key set.
+/// under the same key set. Reads only the headers: call it on files that
+/// the parse functions (which check the checksums) have accepted.
 void requireSameKeySet(const SessionBytes &a, const std::string &nameA,
                        const SessionBytes &b, const std::string &nameB);
 
