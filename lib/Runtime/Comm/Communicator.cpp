@@ -103,18 +103,32 @@ std::string Reduction::describe() const {
                        limbLength_, " words");
 }
 
+namespace {
+
+double secondsFromEnvironment(const char *name, double fallback,
+                              const char *zeroMeans) {
+  const char *text = std::getenv(name);
+  if (text == nullptr) {
+    return fallback;
+  }
+  char *end = nullptr;
+  double seconds = std::strtod(text, &end);
+  require(end != text && *end == '\0' && std::isfinite(seconds) &&
+              seconds >= 0,
+          name, " must be a non-negative number of seconds (0 ", zeroMeans,
+          "), found '", text, "'");
+  return seconds;
+}
+
+} // namespace
+
 CommOptions CommOptions::fromEnvironment() {
   CommOptions options;
-  if (const char *text = std::getenv("AEGIS_COMM_TIMEOUT_S")) {
-    char *end = nullptr;
-    double seconds = std::strtod(text, &end);
-    require(end != text && *end == '\0' && std::isfinite(seconds) &&
-                seconds >= 0,
-            "AEGIS_COMM_TIMEOUT_S must be a non-negative number of seconds "
-            "(0 waits forever), found '",
-            text, "'");
-    options.timeoutSeconds = seconds;
-  }
+  options.timeoutSeconds = secondsFromEnvironment(
+      "AEGIS_COMM_TIMEOUT_S", options.timeoutSeconds, "waits forever");
+  options.livenessSeconds =
+      secondsFromEnvironment("AEGIS_COMM_LIVENESS_S", options.livenessSeconds,
+                             "turns the heartbeat check off");
   return options;
 }
 

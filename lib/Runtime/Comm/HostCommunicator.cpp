@@ -5,6 +5,7 @@
 #include "HostReduce.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <set>
 
@@ -44,6 +45,13 @@ bool isCollective(CollectiveKind kind) {
 template <typename... Args>
 [[noreturn]] void mismatch(const Args &...args) {
   throw CollectiveMismatch(formatMessage(args...));
+}
+
+/// Seconds with one decimal: "10.3".
+std::string formatSeconds(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f", seconds);
+  return text;
 }
 
 const char *unitName(uint64_t unit) {
@@ -286,13 +294,65 @@ bool HostCommunicator::progress(uint64_t id, bool block) {
       lastMove = now;
     }
     checkLeftPeers(op, gone);
+    checkLiveness(op, now);
     auto limit = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(timeout));
     if (timeout > 0 && now - lastMove >= limit) {
       fail("timed out after ", timeout, " s ", describeWait(op));
     }
-    waitForActivity(timeout > 0 ? lastMove + limit
-                                : now + std::chrono::seconds(1));
+    // Wake at least a few times per liveness limit to look at heartbeats.
+    Clock::time_point until = timeout > 0 ? lastMove + limit
+                                          : now + std::chrono::seconds(1);
+    double liveness = options().livenessSeconds;
+    if (liveness > 0) {
+      until = std::min(until, now + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(
+                                            std::min(0.5, liveness / 4))));
+    }
+    waitForActivity(until);
+  }
+}
+
+std::vector<Communicator::SilentPeer> HostCommunicator::silentPeers() const {
+  std::vector<SilentPeer> silent;
+  double liveness = options().livenessSeconds;
+  if (liveness <= 0) {
+    return silent;
+  }
+  auto now = Clock::now();
+  for (int p = 0; p < size(); ++p) {
+    Clock::time_point heard = lastHeard(p);
+    if (p == rank() || heard >= now) {
+      continue;
+    }
+    double seconds = std::chrono::duration<double>(now - heard).count();
+    if (seconds > liveness) {
+      silent.push_back({p, seconds});
+    }
+  }
+  return silent;
+}
+
+void HostCommunicator::checkLiveness(const Op &op, Clock::time_point now) const {
+  double liveness = options().livenessSeconds;
+  if (liveness <= 0) {
+    return;
+  }
+  for (const Active &a : op.active) {
+    if (a.done || a.peer == rank()) {
+      continue;
+    }
+    Clock::time_point heard = lastHeard(a.peer);
+    if (heard >= now) {
+      continue;
+    }
+    double seconds = std::chrono::duration<double>(now - heard).count();
+    if (seconds > liveness) {
+      fail("rank ", a.peer, " stopped responding: no heartbeat for ",
+           formatSeconds(seconds), " s (limit ", liveness,
+           " s, AEGIS_COMM_LIVENESS_S) while ", self(), " was ",
+           describeWait(op));
+    }
   }
 }
 

@@ -66,6 +66,14 @@ protected:
   virtual void checkPeerFailure() = 0;
   /// Whether `peer` has left (its communicator was destroyed).
   virtual bool peerGone(int peer) const { return false; }
+  /// When this rank last received a heartbeat from `peer`; time_point::max()
+  /// for a transport without heartbeats (never silent).
+  virtual Clock::time_point lastHeard(int peer) const {
+    return Clock::time_point::max();
+  }
+
+public:
+  std::vector<SilentPeer> silentPeers() const override;
 
 private:
   struct Active {
@@ -87,6 +95,7 @@ private:
   void checkHeaders(const Op &op) const;
   std::set<int> leftPeers(const Op &op) const;
   void checkLeftPeers(const Op &op, const std::set<int> &gone) const;
+  void checkLiveness(const Op &op, Clock::time_point now) const;
   std::string describeWait(const Op &op) const;
   std::string describeOp(const Op &op) const;
 

@@ -5,20 +5,25 @@
 // wait polls with MPI_Test and a deadline, never blocking inside MPI. Three
 // duplicates of MPI_COMM_WORLD keep the matching spaces apart: agreement
 // headers and failure notices, collective payload (tags from the sequence
-// number), and point-to-point payload.
+// number), and point-to-point payload. A fourth, one per process, carries
+// heartbeats: a thread sends ours to every peer and receives theirs
+// (MPI_THREAD_MULTIPLE), so a stopped rank is found by its silence.
 //
 //===----------------------------------------------------------------------===//
 
 #include "aegis/Runtime/Comm/MpiCommunicator.h"
 
+#include "Heartbeat.h"
 #include "HostCommunicator.h"
 
 #include <mpi.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cstdio>
 #include <deque>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -66,6 +71,115 @@ private:
   unsigned rounds_ = 0;
 };
 
+/// The heartbeats of this process: one duplicate of MPI_COMM_WORLD that
+/// carries only empty messages, and a thread that sends one to every peer
+/// each interval and receives the peers' (MPI_THREAD_MULTIPLE; the thread is
+/// the only user of its communicator). Created by the first world
+/// communicator, stopped by MPI_Finalize (an attribute of MPI_COMM_SELF,
+/// whose delete callback MPI_Finalize runs first). Never freed earlier: the
+/// peers' beats keep arriving, and a freed context would be reused.
+class MpiHeartbeats {
+public:
+  using Clock = std::chrono::steady_clock;
+
+  /// The process's heartbeats, started on first use with beats every
+  /// `interval` seconds (and at least that often afterwards); null when MPI
+  /// runs without MPI_THREAD_MULTIPLE. `send` false: receive only.
+  static MpiHeartbeats *get(double interval, bool send) {
+    static std::mutex mutex;
+    std::lock_guard<std::mutex> lock(mutex);
+    static MpiHeartbeats *instance = nullptr;
+    static bool unavailable = false;
+    if (instance == nullptr && !unavailable) {
+      int provided = MPI_THREAD_SINGLE;
+      if (MPI_Query_thread(&provided) != MPI_SUCCESS ||
+          provided < MPI_THREAD_MULTIPLE) {
+        unavailable = true;
+        return nullptr;
+      }
+      instance = new MpiHeartbeats(interval);
+      int key = MPI_KEYVAL_INVALID;
+      check(MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, &stopAtFinalize,
+                                   &key, instance),
+            "MPI_Comm_create_keyval");
+      check(MPI_Comm_set_attr(MPI_COMM_SELF, key, instance),
+            "MPI_Comm_set_attr");
+    }
+    if (instance != nullptr) {
+      instance->heartbeat_->tighten(interval);
+      if (send) {
+        instance->sending_ = true;
+      }
+    }
+    return instance;
+  }
+
+  Clock::time_point lastHeard(int peer) const {
+    return Clock::time_point(
+        Clock::duration(heard_[size_t(peer)].load(std::memory_order_relaxed)));
+  }
+
+private:
+  explicit MpiHeartbeats(double interval) {
+    check(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
+    check(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
+    check(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), "MPI_Comm_dup");
+    check(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN),
+          "MPI_Comm_set_errhandler");
+    heard_.reset(new std::atomic<int64_t>[size_t(size_)]);
+    int64_t now = Clock::now().time_since_epoch().count();
+    for (int p = 0; p < size_; ++p) {
+      heard_[size_t(p)] = now;
+    }
+    heartbeat_ = std::make_unique<Heartbeat>(interval, [this] { beat(); });
+  }
+
+  static int stopAtFinalize(MPI_Comm, int, void *value, void *) {
+    auto *self = static_cast<MpiHeartbeats *>(value);
+    self->heartbeat_.reset(); // joins the thread; MPI is still usable
+    return MPI_SUCCESS;
+  }
+
+  void beat() {
+    if (sending_) {
+      for (int p = 0; p < size_; ++p) {
+        if (p == rank_) {
+          continue;
+        }
+        MPI_Request request = MPI_REQUEST_NULL;
+        if (MPI_Isend(nullptr, 0, MPI_CHAR, p, 0, comm_, &request) ==
+            MPI_SUCCESS) {
+          MPI_Request_free(&request);
+        }
+      }
+    }
+    for (;;) {
+      int flag = 0;
+      MPI_Message message = MPI_MESSAGE_NULL;
+      MPI_Status status;
+      if (MPI_Improbe(MPI_ANY_SOURCE, 0, comm_, &flag, &message, &status) !=
+              MPI_SUCCESS ||
+          !flag) {
+        break;
+      }
+      char none = 0;
+      MPI_Mrecv(&none, 0, MPI_CHAR, &message, MPI_STATUS_IGNORE);
+      int source = status.MPI_SOURCE;
+      if (source >= 0 && source < size_) {
+        heard_[size_t(source)].store(Clock::now().time_since_epoch().count(),
+                                     std::memory_order_relaxed);
+      }
+    }
+  }
+
+  int size_ = 0;
+  int rank_ = 0;
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  std::unique_ptr<std::atomic<int64_t>[]> heard_;
+  std::atomic<bool> sending_{false};
+  std::unique_ptr<Heartbeat> heartbeat_; // last: its thread uses the above
+};
+
 class MpiCommunicator final : public HostCommunicator {
 public:
   static std::unique_ptr<MpiCommunicator>
@@ -76,7 +190,12 @@ public:
                   const CommOptions &options)
       : HostCommunicator(rank, size, BackendKind::Mpi, options),
         headers_(headers), data_(data), pointToPoint_(pointToPoint),
-        window_(window) {}
+        window_(window) {
+    double liveness = options.livenessSeconds;
+    heartbeats_ = MpiHeartbeats::get(
+        liveness > 0 ? Heartbeat::intervalFor(liveness) : 1.0,
+        options.heartbeats);
+  }
 
   ~MpiCommunicator() override {
     // Normal runs have nothing pending here. After a failure, receives are
@@ -117,6 +236,10 @@ public:
     }
     std::vector<bool> heard(size_t(size()), false);
     heard[size_t(rank())] = true;
+    // A stopped rank will not answer: do not wait for it.
+    for (const SilentPeer &peer : silentPeers()) {
+      heard[size_t(peer.rank)] = true;
+    }
     auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                     std::chrono::duration<double>(seconds));
     while (Clock::now() < until) {
@@ -266,6 +389,11 @@ private:
     return true;
   }
 
+  Clock::time_point lastHeard(int peer) const override {
+    return heartbeats_ != nullptr ? heartbeats_->lastHeard(peer)
+                                  : Clock::time_point::max();
+  }
+
   bool noticePending() {
     int flag = 0;
     MPI_Status status;
@@ -341,6 +469,7 @@ private:
   TransferHandle nextHandle_ = 1;
   std::deque<std::string> notices_; // kept alive for their MPI_Isend
   int noticeSource_ = -1;
+  MpiHeartbeats *heartbeats_ = nullptr; // null without MPI_THREAD_MULTIPLE
 };
 
 std::unique_ptr<MpiCommunicator>
@@ -352,7 +481,9 @@ MpiCommunicator::createWorld(const CommOptions &options) {
   int initialized = 0;
   check(MPI_Initialized(&initialized), "MPI_Initialized");
   if (!initialized) {
-    check(MPI_Init(nullptr, nullptr), "MPI_Init");
+    int provided = 0;
+    check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided),
+          "MPI_Init_thread");
   }
   int rank = 0;
   int size = 0;
@@ -392,8 +523,13 @@ int runOnMpiWorld(int *argc, char ***argv,
                   const CommOptions &options) {
   int initialized = 0;
   MPI_Initialized(&initialized);
-  if (!initialized && MPI_Init(argc, argv) != MPI_SUCCESS) {
-    std::fprintf(stderr, "aegis: MPI_Init failed\n");
+  int provided = 0;
+  // Heartbeats run on a thread of their own: ask for MPI_THREAD_MULTIPLE
+  // (without it, only the timeout finds a stopped rank).
+  if (!initialized &&
+      MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided) !=
+          MPI_SUCCESS) {
+    std::fprintf(stderr, "aegis: MPI_Init_thread failed\n");
     return 1;
   }
   int rank = 0;

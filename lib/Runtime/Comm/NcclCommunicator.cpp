@@ -96,9 +96,10 @@ void settle(ncclComm_t *comm, ncclResult_t started, double timeout,
 class NcclCommunicator final : public Communicator {
 public:
   NcclCommunicator(int rank, int size, int device, ncclComm_t comm,
-                   cudaStream_t stream, const CommOptions &options)
+                   cudaStream_t stream, Communicator *liveness,
+                   const CommOptions &options)
       : Communicator(rank, size, BackendKind::Nccl, options), device_(device),
-        comm_(comm), stream_(stream) {}
+        comm_(comm), stream_(stream), liveness_(liveness) {}
 
   ~NcclCommunicator() override {
     cudaSetDevice(device_);
@@ -287,6 +288,19 @@ private:
       if (!block) {
         return false;
       }
+      if (liveness_ != nullptr) {
+        std::vector<SilentPeer> silent = liveness_->silentPeers();
+        if (!silent.empty()) {
+          ncclCommAbort(comm_);
+          comm_ = nullptr;
+          fail("rank ", silent.front().rank,
+               " stopped responding: no heartbeat for ",
+               int(silent.front().seconds), " s (limit ",
+               liveness_->options().livenessSeconds,
+               " s, AEGIS_COMM_LIVENESS_S) while ", self(), " waited in ",
+               collectiveKindName(it->kind), " on CUDA device ", device_);
+        }
+      }
       if (Clock::now() >= until) {
         ncclCommAbort(comm_);
         comm_ = nullptr;
@@ -314,6 +328,7 @@ private:
   int device_;
   ncclComm_t comm_;
   cudaStream_t stream_;
+  Communicator *liveness_; // not owned; may be null
   std::deque<Op> ops_;
   uint64_t nextId_ = 1;
   uint64_t nextSeq_ = 0;
@@ -382,6 +397,13 @@ createNcclCommunicator(int rank, int size, int device,
             "NCCL: the bootstrap communicator must use host memory (threads "
             "or MPI)");
   }
+  if (bootstrap.liveness != nullptr) {
+    require(bootstrap.liveness->rank() == rank &&
+                bootstrap.liveness->size() == size &&
+                bootstrap.liveness->backend() != BackendKind::Nccl,
+            "NCCL: the liveness communicator must be a host communicator of "
+            "the same ranks (rank ", rank, " of ", size, ")");
+  }
   int devices = ncclVisibleDevices();
   require(device >= 0 && device < devices, "NCCL: CUDA device ", device,
           " is not visible (", devices, " devices)");
@@ -421,7 +443,7 @@ createNcclCommunicator(int rank, int size, int device,
     checkCuda(code, "cudaStreamCreate");
   }
   return std::make_unique<NcclCommunicator>(rank, size, device, comm, stream,
-                                            options);
+                                            bootstrap.liveness, options);
 }
 
 } // namespace aegis::comm

@@ -11,6 +11,7 @@
 
 #include "aegis/Runtime/Comm/ThreadCommunicator.h"
 
+#include "Heartbeat.h"
 #include "HostCommunicator.h"
 
 #include <atomic>
@@ -48,13 +49,28 @@ public:
 
   explicit ThreadGroup(int size)
       : size_(size), gone_(new std::atomic<bool>[size_t(size)]),
-        attached_(new std::atomic<bool>[size_t(size)]) {
+        attached_(new std::atomic<bool>[size_t(size)]),
+        beats_(new std::atomic<int64_t>[size_t(size)]) {
     require(size >= 1, "a thread group needs at least 1 rank, got ", size);
+    int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
     for (int r = 0; r < size; ++r) {
       mailboxes_.push_back(std::make_unique<Mailbox>());
       gone_[size_t(r)] = false;
       attached_[size_t(r)] = false;
+      beats_[size_t(r)] = now;
     }
+  }
+
+  /// Heartbeats: each rank's heartbeat thread stamps its slot.
+  void beat(int rank) {
+    beats_[size_t(rank)].store(
+        std::chrono::steady_clock::now().time_since_epoch().count(),
+        std::memory_order_relaxed);
+  }
+  std::chrono::steady_clock::time_point lastBeat(int rank) const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(
+            beats_[size_t(rank)].load(std::memory_order_relaxed)));
   }
 
   int size() const { return size_; }
@@ -183,6 +199,7 @@ private:
   std::vector<std::unique_ptr<Mailbox>> mailboxes_;
   std::unique_ptr<std::atomic<bool>[]> gone_;
   std::unique_ptr<std::atomic<bool>[]> attached_;
+  std::unique_ptr<std::atomic<int64_t>[]> beats_;
   std::atomic<bool> aborted_{false};
   mutable std::mutex abortMutex_;
   std::string abortMessage_;
@@ -197,9 +214,17 @@ public:
       : HostCommunicator(rank, group->size(), BackendKind::Threads, options),
         group_(std::move(group)) {
     group_->attach(rank);
+    if (options.heartbeats) {
+      group_->beat(rank);
+      double liveness = options.livenessSeconds;
+      heartbeat_ = std::make_unique<Heartbeat>(
+          liveness > 0 ? Heartbeat::intervalFor(liveness) : 1.0,
+          [group = group_.get(), rank] { group->beat(rank); });
+    }
   }
 
   ~ThreadCommunicator() override {
+    heartbeat_.reset();
     for (auto &entry : posted_) {
       group_->withdraw(entry.second);
     }
@@ -256,11 +281,18 @@ private:
 
   bool peerGone(int peer) const override { return group_->gone(peer); }
 
+  Clock::time_point lastHeard(int peer) const override {
+    // A rank that left stopped beating on purpose; peerGone reports it.
+    return group_->gone(peer) ? Clock::time_point::max()
+                              : group_->lastBeat(peer);
+  }
+
   void notifyPeers(const std::string &message) noexcept override {
     group_->setAbort(message);
   }
 
   std::shared_ptr<ThreadGroup> group_;
+  std::unique_ptr<Heartbeat> heartbeat_;
   std::unordered_map<TransferHandle, std::shared_ptr<Posted>> posted_;
   TransferHandle nextHandle_ = 1;
   uint64_t seenActivity_ = 0;

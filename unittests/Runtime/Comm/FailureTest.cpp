@@ -167,6 +167,127 @@ TEST(CommFailure, TimeoutFromEnvironment) {
             CommOptions::kDefaultTimeoutSeconds);
 }
 
+TEST(CommFailure, LivenessFromEnvironment) {
+  ASSERT_EQ(setenv("AEGIS_COMM_LIVENESS_S", "2.5", 1), 0);
+  EXPECT_EQ(CommOptions::fromEnvironment().livenessSeconds, 2.5);
+  ASSERT_EQ(setenv("AEGIS_COMM_LIVENESS_S", "0", 1), 0);
+  EXPECT_EQ(CommOptions::fromEnvironment().livenessSeconds, 0);
+  ASSERT_EQ(setenv("AEGIS_COMM_LIVENESS_S", "nan", 1), 0);
+  try {
+    CommOptions::fromEnvironment();
+    ADD_FAILURE() << "a bad AEGIS_COMM_LIVENESS_S was accepted";
+  } catch (const Error &e) {
+    EXPECT_TRUE(contains(e.what(), "AEGIS_COMM_LIVENESS_S must be a "
+                                   "non-negative number of seconds (0 turns "
+                                   "the heartbeat check off)"))
+        << e.what();
+  }
+  ASSERT_EQ(unsetenv("AEGIS_COMM_LIVENESS_S"), 0);
+  EXPECT_EQ(CommOptions::fromEnvironment().livenessSeconds,
+            CommOptions::kDefaultLivenessSeconds);
+}
+
+/// Runs rank 0..size-1 of one thread group with per-rank options; returns
+/// each rank's error message (empty if none) and the wall time.
+Outcome runWithOptions(const std::vector<CommOptions> &options,
+                       const std::function<void(Communicator &)> &fn) {
+  int size = int(options.size());
+  auto group = createThreadGroup(size);
+  Outcome outcome;
+  outcome.perRank.resize(options.size());
+  auto begin = Clock::now();
+  std::vector<std::thread> threads;
+  for (int r = 0; r < size; ++r) {
+    threads.emplace_back([&, r] {
+      try {
+        auto comm = createThreadCommunicator(group, r, options[size_t(r)]);
+        try {
+          fn(*comm);
+        } catch (const PeerFailure &) {
+          throw;
+        } catch (const std::exception &e) {
+          comm->abort(e.what());
+          throw;
+        }
+      } catch (const std::exception &e) {
+        outcome.perRank[size_t(r)] = e.what();
+      }
+    });
+  }
+  for (std::thread &t : threads) {
+    t.join();
+  }
+  outcome.seconds = secondsSince(begin);
+  return outcome;
+}
+
+// A rank that sends no heartbeats stands for a stopped one (a thread cannot
+// be stopped alone): its peers give up after the liveness limit, long
+// before the timeout, and name it.
+TEST(CommFailure, SilentRankIsTakenForStopped) {
+  CommOptions live = withTimeout(60);
+  live.livenessSeconds = 0.4;
+  CommOptions silent = live;
+  silent.heartbeats = false;
+  Outcome o = runWithOptions({live, silent, live}, [](Communicator &comm) {
+    std::vector<uint64_t> in = {1};
+    std::vector<uint64_t> out(3);
+    if (comm.rank() == 1) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    }
+    comm.allGather(in.data(), out.data(), 1);
+  });
+  for (int r : {0, 2}) {
+    EXPECT_TRUE(contains(o.perRank[size_t(r)],
+                         "rank 1 stopped responding: no heartbeat for "))
+        << "rank " << r << ": " << o.perRank[size_t(r)];
+    EXPECT_TRUE(contains(o.perRank[size_t(r)],
+                         "(limit 0.4 s, AEGIS_COMM_LIVENESS_S)"))
+        << o.perRank[size_t(r)];
+  }
+  // The silent rank learns of it when it comes back.
+  EXPECT_TRUE(contains(o.perRank[1], "stopped responding")) << o.perRank[1];
+  EXPECT_LT(o.seconds, 10);
+}
+
+// Heartbeats come from their own thread: a rank that computes for several
+// liveness limits between collectives is alive, and the run succeeds.
+TEST(CommFailure, ComputingRankIsNotTakenForStopped) {
+  CommOptions options = withTimeout(60);
+  options.livenessSeconds = 0.2;
+  Outcome o = run(
+      3,
+      [](Communicator &comm) {
+        std::vector<uint64_t> in = {1};
+        std::vector<uint64_t> out(3);
+        if (comm.rank() == 1) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+        }
+        comm.allGather(in.data(), out.data(), 1);
+      },
+      options);
+  EXPECT_EQ(o.overall, "");
+  EXPECT_GE(o.seconds, 1.2);
+}
+
+// Off (0), a silent rank is waited for as long as the timeout allows.
+TEST(CommFailure, LivenessOffWaitsForASilentRank) {
+  CommOptions live = withTimeout(60);
+  live.livenessSeconds = 0;
+  CommOptions silent = live;
+  silent.heartbeats = false;
+  Outcome o = runWithOptions({live, silent}, [](Communicator &comm) {
+    std::vector<uint64_t> in = {1};
+    std::vector<uint64_t> out(2);
+    if (comm.rank() == 1) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    }
+    comm.allGather(in.data(), out.data(), 1);
+  });
+  EXPECT_EQ(o.perRank[0], "");
+  EXPECT_EQ(o.perRank[1], "");
+}
+
 /// Every rank must see exactly `message`.
 void expectEveryRank(const Outcome &o, const std::string &message) {
   EXPECT_EQ(o.overall, message);

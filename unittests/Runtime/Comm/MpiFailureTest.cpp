@@ -23,10 +23,12 @@ struct Job {
   double seconds = 0;
 };
 
-Job runJob(const std::string &mode) {
+/// `times`: the worker's timeout [and liveness limit] in seconds.
+Job runJob(const std::string &mode, const std::string &times = "1") {
   std::string command = std::string(AEGIS_MPIEXEC) +
                         " --allow-run-as-root --oversubscribe -np 4 " +
-                        AEGIS_MPI_FAILURE_WORKER + " " + mode + " 1 2>&1";
+                        AEGIS_MPI_FAILURE_WORKER + " " + mode + " " + times +
+                        " 2>&1";
   Job job;
   auto begin = std::chrono::steady_clock::now();
   FILE *pipe = popen(command.c_str(), "r");
@@ -94,6 +96,38 @@ TEST(CommMpiFailure, StalledRankTimesOut) {
   }
   // Ended by the timeout, long before the stalled rank's minute is over.
   EXPECT_LT(job.seconds, 20) << job.output;
+}
+
+// SIGSTOP: the rank's process (heartbeat thread included) stops, the job
+// does not end, and only the missing heartbeats tell. The timeout (60 s) is
+// far away; the liveness limit (1 s) must end the job.
+TEST(CommMpiFailure, StoppedRankIsFoundByItsSilence) {
+  Job job = runJob("stop", "60 1");
+  EXPECT_NE(job.exitCode, 0) << job.output;
+  EXPECT_TRUE(contains(job.output, "rank 1 stopped responding: no heartbeat "
+                                   "for "))
+      << job.output;
+  EXPECT_TRUE(contains(job.output, "in all-gather (collective #2)"))
+      << job.output;
+  for (int r : {0, 2, 3}) {
+    EXPECT_TRUE(contains(job.output, "aegis: [rank " + std::to_string(r) + "]"))
+        << "rank " << r << ":\n"
+        << job.output;
+  }
+  EXPECT_FALSE(contains(job.output, "completed")) << job.output;
+  EXPECT_LT(job.seconds, 30) << job.output;
+}
+
+// A rank busy for 4 liveness limits between collectives keeps beating from
+// its heartbeat thread: slow is not stopped.
+TEST(CommMpiFailure, ComputingRankIsNotTakenForStopped) {
+  Job job = runJob("compute", "60 0.5");
+  EXPECT_EQ(job.exitCode, 0) << job.output;
+  for (int r = 0; r < 4; ++r) {
+    EXPECT_TRUE(
+        contains(job.output, "rank " + std::to_string(r) + " completed"))
+        << job.output;
+  }
 }
 
 TEST(CommMpiFailure, MismatchStopsEveryRank) {

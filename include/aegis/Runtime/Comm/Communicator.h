@@ -18,7 +18,9 @@
 //   bit-identical for every rank count.
 // - Failures never hang: a rank that throws, exits or stalls makes every
 //   other rank's pending and later calls throw aegis::Error within the
-//   timeout (CommOptions::timeoutSeconds, AEGIS_COMM_TIMEOUT_S).
+//   timeout (CommOptions::timeoutSeconds, AEGIS_COMM_TIMEOUT_S); a rank that
+//   stops (SIGSTOP, a frozen node) is found sooner, by its missing
+//   heartbeats (CommOptions::livenessSeconds, AEGIS_COMM_LIVENESS_S).
 //
 //===----------------------------------------------------------------------===//
 
@@ -82,6 +84,17 @@ struct CommOptions {
   /// A wait fails once it has seen no progress for this long; 0 waits
   /// forever.
   double timeoutSeconds = kDefaultTimeoutSeconds;
+  static constexpr double kDefaultLivenessSeconds = 10;
+  /// A wait fails once a peer it waits for has sent no heartbeat for this
+  /// long ("rank 1 stopped responding"). Heartbeats come from a thread of
+  /// their own, so a rank that computes for minutes between collectives
+  /// stays alive; only a stopped process (or thread group) falls silent.
+  /// 0 turns the check off (e.g. while a rank sits in a debugger).
+  double livenessSeconds = kDefaultLivenessSeconds;
+  /// Whether this rank sends heartbeats. Off, its peers take it for stopped
+  /// once their livenessSeconds have passed (tests use this to stand for a
+  /// stopped rank without stopping a process).
+  bool heartbeats = true;
   /// Exchange a small header before every collective so that ranks that
   /// called different collectives, counts, roots or reductions all fail with
   /// the same message instead of exchanging garbage or hanging. It must be
@@ -91,8 +104,9 @@ struct CommOptions {
   /// lets MPI message tags wrap safely. start* throws beyond it.
   size_t maxOutstanding = 1024;
 
-  /// The defaults, with timeoutSeconds taken from AEGIS_COMM_TIMEOUT_S when
-  /// set (a non-negative number of seconds; anything else throws).
+  /// The defaults, with timeoutSeconds taken from AEGIS_COMM_TIMEOUT_S and
+  /// livenessSeconds from AEGIS_COMM_LIVENESS_S when set (a non-negative
+  /// number of seconds; anything else throws).
   static CommOptions fromEnvironment();
 };
 
@@ -236,6 +250,16 @@ public:
   /// Whether an earlier call failed (every later call throws).
   bool failed() const { return !failure_.empty(); }
   const std::string &failureMessage() const { return failure_; }
+
+  /// The peers this rank has heard no heartbeat from for longer than
+  /// options().livenessSeconds, with how long each has been silent; empty
+  /// when every peer is alive, when liveness is off, and on backends without
+  /// heartbeats (NCCL asks its host bootstrap communicator).
+  struct SilentPeer {
+    int rank = -1;
+    double seconds = 0;
+  };
+  virtual std::vector<SilentPeer> silentPeers() const { return {}; }
 
 protected:
   Communicator(int rank, int size, BackendKind backend, CommOptions options);

@@ -32,6 +32,11 @@ struct NcclBootstrap {
   /// must not exist when the job starts; rank 0 removes it once every rank
   /// has joined.
   std::string idFile;
+  /// Optional: a host communicator of the same ranks (usually `comm`) that
+  /// outlives the NCCL communicator. NCCL has no side channel; with this, a
+  /// wait names a peer whose heartbeats stopped (CommOptions::
+  /// livenessSeconds) instead of running into the timeout.
+  Communicator *liveness = nullptr;
 };
 
 /// The communicator of `rank` of `size` on CUDA device `device`.
