@@ -133,7 +133,7 @@ public:
     if (it != boots.end())
       return it->second;
     ++report.bootstraps;
-    Value r = b.create<ck::BootstrapOp>(loc, ctType(bootLevel, logScaleOf(v)), v);
+    Value r = ck::BootstrapOp::create(b, loc, ctType(bootLevel, logScaleOf(v)), v);
     boots[v] = r;
     return r;
   }
@@ -142,7 +142,7 @@ public:
     if (levelOf(v) == level)
       return v;
     assert(levelOf(v) > level);
-    return b.create<ck::LevelDownOp>(loc, ctType(level, logScaleOf(v)), v);
+    return ck::LevelDownOp::create(b, loc, ctType(level, logScaleOf(v)), v);
   }
   std::pair<Value, Value> align(Value x, Value y) {
     unsigned l = std::min(levelOf(x), levelOf(y));
@@ -152,15 +152,15 @@ public:
     if (!x)
       return y;
     auto [p, q] = align(x, y);
-    return b.create<ck::AddOp>(loc, p.getType(), p, q);
+    return ck::AddOp::create(b, loc, p.getType(), p, q);
   }
   Value sub(Value x, Value y) {
     auto [p, q] = align(x, y);
-    return b.create<ck::SubOp>(loc, p.getType(), p, q);
+    return ck::SubOp::create(b, loc, p.getType(), p, q);
   }
   Value rescale(Value v) {
     ++report.rescales;
-    return b.create<ck::RescaleOp>(
+    return ck::RescaleOp::create(b, 
         loc, ctType(levelOf(v) - 1, logScaleOf(v) - bits), v);
   }
   Value mul(Value x, Value y) {
@@ -169,10 +169,10 @@ public:
     y = same ? x : ensure(y);
     auto [p, q] = align(x, y);
     auto t = cast<ck::CiphertextType>(p.getType());
-    Value m = b.create<ck::MulOp>(
+    Value m = ck::MulOp::create(b, 
         loc, ctType(t.getLevel(), 2 * t.getLogScale(), 3), p, q);
     ++report.relinearizations;
-    Value r = b.create<ck::RelinearizeOp>(
+    Value r = ck::RelinearizeOp::create(b, 
         loc, ctType(t.getLevel(), 2 * t.getLogScale()), m);
     return rescale(r);
   }
@@ -183,17 +183,17 @@ public:
       return v;
     ++report.rotations;
     report.rotationKeys.insert(k > S / 2 ? k - S : k);
-    return b.create<ck::RotateOp>(loc, v.getType(), v, b.getI64IntegerAttr(k));
+    return ck::RotateOp::create(b, loc, v.getType(), v, b.getI64IntegerAttr(k));
   }
   Value addConst(Value v, double c) {
     if (c == 0)
       return v;
-    return b.create<ck::AddConstOp>(loc, v.getType(), v, b.getF64FloatAttr(c));
+    return ck::AddConstOp::create(b, loc, v.getType(), v, b.getF64FloatAttr(c));
   }
   /// v * c without rescaling (scale raised by `bits`).
   Value mulConstRaw(Value v, double c) {
     v = ensure(v);
-    return b.create<ck::MulConstOp>(loc, ctType(levelOf(v), logScaleOf(v) + bits),
+    return ck::MulConstOp::create(b, loc, ctType(levelOf(v), logScaleOf(v) + bits),
                                     v, b.getF64FloatAttr(c));
   }
   Value mulConst(Value v, double c) { return rescale(mulConstRaw(v, c)); }
@@ -201,7 +201,7 @@ public:
   Value mulInt(Value v, int64_t n) {
     if (n == 1)
       return v;
-    return b.create<ck::MulConstOp>(loc, v.getType(), v,
+    return ck::MulConstOp::create(b, loc, v.getType(), v,
                                     b.getF64FloatAttr(double(n)));
   }
   /// A plaintext of S slots at `level` and `logScale` (cached).
@@ -214,10 +214,10 @@ public:
       if (it != ptCache.end())
         return it->second;
       auto type = RankedTensorType::get({S}, b.getF64Type());
-      auto c = b.create<nnd::ConstantOp>(
+      auto c = nnd::ConstantOp::create(b, 
           loc, type, DenseElementsAttr::get(type, 0.0));
       c->setAttr("aegis.placeholder", b.getUnitAttr());
-      Value pt = b.create<ck::EncodeOp>(
+      Value pt = ck::EncodeOp::create(b, 
           loc, ck::PlaintextType::get(b.getContext(), S, level, logScale), c);
       return ptCache[key] = pt;
     }
@@ -226,9 +226,9 @@ public:
     if (it != ptCache.end())
       return it->second;
     auto type = RankedTensorType::get({S}, b.getF64Type());
-    Value c = b.create<nnd::ConstantOp>(
+    Value c = nnd::ConstantOp::create(b, 
         loc, type, DenseElementsAttr::get(type, ArrayRef<double>(values)));
-    Value pt = b.create<ck::EncodeOp>(
+    Value pt = ck::EncodeOp::create(b, 
         loc, ck::PlaintextType::get(b.getContext(), S, level, logScale), c);
     return ptCache[key] = pt;
   }
@@ -243,7 +243,7 @@ public:
     v = ensure(v);
     ++report.mulPlain;
     Value pt = plaintext(values, levelOf(v), bits);
-    return b.create<ck::MulPlainOp>(loc, ctType(levelOf(v), logScaleOf(v) + bits),
+    return ck::MulPlainOp::create(b, loc, ctType(levelOf(v), logScaleOf(v) + bits),
                                     v, pt);
   }
   Value mulPlain(Value v, const std::vector<double> &values) {
@@ -253,7 +253,7 @@ public:
     if (isZero(values))
       return v;
     Value pt = plaintext(values, levelOf(v), logScaleOf(v));
-    return b.create<ck::AddPlainOp>(loc, v.getType(), v, pt);
+    return ck::AddPlainOp::create(b, loc, v.getType(), v, pt);
   }
 
   //===--- polynomials --------------------------------------------------===//
@@ -478,7 +478,7 @@ public:
     for (size_t k = 0; k < x.cts.size(); ++k) {
       Value v = x.cts[k];
       if (negate)
-        v = b.create<ck::NegateOp>(loc, v.getType(), v);
+        v = ck::NegateOp::create(b, loc, v.getType(), v);
       if (multiply)
         v = mulPlain(v, vals[k]);
       else {
@@ -579,7 +579,7 @@ public:
     Value y = chebyshev(var, p);
     for (int i = 0; i < newton; ++i) {
       Value y2v = mul(square(y), var);
-      y = mul(mulConst(y, 0.5), addConst(mulInt(b.create<ck::NegateOp>(loc, y2v.getType(), y2v), 1), 3.0));
+      y = mul(mulConst(y, 0.5), addConst(mulInt(ck::NegateOp::create(b, loc, y2v.getType(), y2v), 1), 3.0));
     }
     {
       std::string line;
@@ -870,7 +870,7 @@ public:
       Value inv = chebyshev(sum, pinv);
       for (int i = 0; i < newton; ++i) {
         Value xy = mul(sum, inv);
-        inv = mul(inv, addConst(b.create<ck::NegateOp>(loc, xy.getType(), xy), 2.0));
+        inv = mul(inv, addConst(ck::NegateOp::create(b, loc, xy.getType(), xy), 2.0));
       }
       // Broadcast 1/sum over the head's blocks.
       Value invB = mulPlain(inv, baseMask);
@@ -1048,7 +1048,7 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
     }
     args.push_back(std::move(info));
   }
-  auto func = b.create<func::FuncOp>(
+  auto func = func::FuncOp::create(b, 
       loc, "main", b.getFunctionType(argTypes, {}));
   Block *body = func.addEntryBlock();
   for (size_t i = 0; i < argAttrs.size(); ++i)
@@ -1127,7 +1127,7 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
           resAttrs.push_back(attrs.getDictionary(b.getContext()));
         }
       }
-      b.create<func::ReturnOp>(loc, results);
+      func::ReturnOp::create(b, loc, results);
       SmallVector<Type> resTypes;
       for (Value r : results)
         resTypes.push_back(r.getType());

@@ -3,6 +3,7 @@
 #include "aegis/Runtime/CKKS/Context.h"
 
 #include "aegis/Runtime/Support/Error.h"
+#include "aegis/Support/Rotation.h"
 #include "aegis/Runtime/Support/ThreadPool.h"
 
 namespace aegis {
@@ -106,11 +107,7 @@ const BaseConverter &Context::modUpConverter(unsigned digit,
 }
 
 uint64_t Context::galoisElementForRotation(long steps) const {
-  long slots = long(degree() / 2);
-  long k = steps % slots;
-  if (k < 0) {
-    k += slots;
-  }
+  int64_t k = positiveRotation(steps, int64_t(degree() / 2));
   // 5^k mod 2N by square-and-multiply (2N is a power of two: mask).
   const uint64_t mask = 2 * degree() - 1;
   uint64_t g = 1, base = 5;

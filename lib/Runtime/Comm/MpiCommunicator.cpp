@@ -104,6 +104,8 @@ public:
             "MPI_Comm_create_keyval");
       check(MPI_Comm_set_attr(MPI_COMM_SELF, key, instance),
             "MPI_Comm_set_attr");
+      // Freed now, deleted by MPI once the attribute is gone (at finalize).
+      check(MPI_Comm_free_keyval(&key), "MPI_Comm_free_keyval");
     }
     if (instance != nullptr) {
       instance->heartbeat_->tighten(interval);

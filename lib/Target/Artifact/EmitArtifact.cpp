@@ -9,6 +9,7 @@
 #include "aegis/Dialect/CKKS/IR/CKKSOps.h"
 #include "aegis/Dialect/CKKS/Transforms/Passes.h"
 #include "aegis/Dialect/NN/IR/NNOps.h"
+#include "aegis/Support/Rotation.h"
 #include "aegis/Dialect/NN/Interpreter/Interpreter.h"
 #include "aegis/Runtime/Artifact/Artifact.h"
 #include "aegis/Runtime/CKKS/Parameters.h"
@@ -370,9 +371,8 @@ struct EmitArtifactPass
           .Case<RotateOp>([&](RotateOp r) {
             in.op = ::aegis::Opcode::Rotate; in.a = operand(0);
             int64_t slots = r.getInput().getType().getSlots();
-            int64_t k = ((r.getOffsetAttr().getInt() % slots) + slots) % slots;
-            if (k > slots / 2)
-              k -= slots;
+            int64_t k =
+                ::aegis::canonicalRotation(r.getOffsetAttr().getInt(), slots);
             in.imm = k;
             if (k == 0)
               in.op = ::aegis::Opcode::LevelDown, in.imm = resultType().getLevel();

@@ -121,7 +121,7 @@ TEST(CommMpiFailure, StoppedRankIsFoundByItsSilence) {
 // A rank busy for 4 liveness limits between collectives keeps beating from
 // its heartbeat thread: slow is not stopped.
 TEST(CommMpiFailure, ComputingRankIsNotTakenForStopped) {
-  Job job = runJob("compute", "60 0.5");
+  Job job = runJob("compute", "60 1");
   EXPECT_EQ(job.exitCode, 0) << job.output;
   for (int r = 0; r < 4; ++r) {
     EXPECT_TRUE(

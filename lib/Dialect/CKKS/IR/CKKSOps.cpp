@@ -1,6 +1,7 @@
 //===- CKKSOps.cpp - CKKS operation verifiers and folders -----------------===//
 
 #include "aegis/Dialect/CKKS/IR/CKKSOps.h"
+#include "aegis/Support/Rotation.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -336,11 +337,8 @@ LogicalResult RotateOp::verify() {
   return verifyAgainstParams(*this);
 }
 
-/// Normalises a cyclic offset into (-slots/2, slots/2], the representative
-/// with the smallest magnitude.
 static int64_t normalizeOffset(int64_t offset, int64_t slots) {
-  int64_t r = ((offset % slots) + slots) % slots;
-  return r > slots / 2 ? r - slots : r;
+  return ::aegis::canonicalRotation(offset, slots);
 }
 
 OpFoldResult RotateOp::fold(FoldAdaptor) {

@@ -2,6 +2,7 @@
 
 #include "aegis/Dialect/CKKS/IR/CKKSOps.h"
 #include "aegis/Dialect/CKKS/Transforms/Passes.h"
+#include "aegis/Support/Rotation.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/STLExtras.h"
@@ -27,9 +28,8 @@ struct CollectRotationKeysPass
     module.walk([&](Operation *op) {
       if (auto rotate = dyn_cast<RotateOp>(op)) {
         int64_t slots = rotate.getInput().getType().getSlots();
-        int64_t r = ((rotate.getOffsetAttr().getInt() % slots) + slots) % slots;
-        if (r > slots / 2)
-          r -= slots;
+        int64_t r =
+            ::aegis::canonicalRotation(rotate.getOffsetAttr().getInt(), slots);
         if (r != 0)
           offsets.insert(r);
       } else if (isa<ConjugateOp>(op)) {
