@@ -25,6 +25,8 @@
 #include "aegis/Runtime/CKKS/Keys.h"
 #include "aegis/Runtime/Support/Error.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -331,8 +333,6 @@ double measureBandwidth(const ContextPtr &context, size_t mib) {
   return 2.0 * double(words) * 8.0 / times[times.size() / 2];
 }
 
-std::string quote(const std::string &s) { return "\"" + s + "\""; }
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -492,25 +492,28 @@ int main(int argc, char **argv) {
                      opt.json.c_str());
         return 1;
       }
-      out << "{\"backend\": " << quote(context->backend().name())
-          << ", \"log_n\": " << opt.logN << ", \"limbs\": " << unsigned(L)
-          << ", \"special\": " << unsigned(K) << ", \"dnum\": " << unsigned(D)
-          << ", \"copy_bandwidth_bytes_per_s\": " << bandwidth
-          << ", \"operations\": [";
-      for (size_t i = 0; i < results.size(); ++i) {
-        const Result &r = results[i];
-        out << (i ? ", " : "") << "{\"name\": " << quote(r.name)
-            << ", \"median_s\": " << r.medianSeconds
-            << ", \"min_s\": " << r.minSeconds << ", \"bytes\": " << r.bytes
-            << ", \"bound_s\": " << r.bytes / bandwidth << ", \"kernels\": {";
-        size_t j = 0;
+      nlohmann::ordered_json operations = nlohmann::ordered_json::array();
+      for (const Result &r : results) {
+        nlohmann::ordered_json kernels = nlohmann::ordered_json::object();
         for (const auto &[k, e] : r.kernels) {
-          out << (j++ ? ", " : "") << quote(k) << ": {\"s\": " << e.seconds
-              << ", \"calls\": " << e.calls << "}";
+          kernels[k] = {{"s", e.seconds}, {"calls", e.calls}};
         }
-        out << "}}";
+        operations.push_back({{"name", r.name},
+                              {"median_s", r.medianSeconds},
+                              {"min_s", r.minSeconds},
+                              {"bytes", r.bytes},
+                              {"bound_s", r.bytes / bandwidth},
+                              {"kernels", kernels}});
       }
-      out << "]}\n";
+      nlohmann::ordered_json json = {
+          {"backend", context->backend().name()},
+          {"log_n", opt.logN},
+          {"limbs", unsigned(L)},
+          {"special", unsigned(K)},
+          {"dnum", unsigned(D)},
+          {"copy_bandwidth_bytes_per_s", bandwidth},
+          {"operations", operations}};
+      out << json.dump(2) << "\n";
     }
   } catch (const std::exception &e) {
     std::fprintf(stderr, "AegisBackendBench: error: %s\n", e.what());

@@ -142,6 +142,13 @@ if [ ! -f /usr/include/gtest/gtest.h ] && [ ! -f /usr/local/include/gtest/gtest.
   fi
   cfg="$cfg -DAEGIS_GTEST_SOURCE_DIR='$carry/googletest'"
 fi
+if [ ! -f /usr/include/CLI/CLI.hpp ] || [ ! -f /usr/include/nlohmann/json.hpp ]; then
+  if [ ! -f "$carry/include/CLI/CLI.hpp" ]; then
+    note "FAIL  no CLI11/nlohmann-json headers here and none carried: run scripts/gpu-prepare.sh and carry .gpu-carry"
+    exit 1
+  fi
+  cfg="$cfg -DAEGIS_THIRD_PARTY_INCLUDE_DIR='$carry/include'"
+fi
 step "configure (runtime only, CUDA $( [ "$dry" = 1 ] && echo off || echo 'on, sm_90'))" 60 "$out/build.log" "cmake $cfg"
 step "build" 240 "$out/build.log" "cmake --build '$bd' -j $jobs"
 if [ ! -x "$bd/bin/aegis-run" ]; then

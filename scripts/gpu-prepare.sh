@@ -10,6 +10,9 @@
 # Contents (a few MB, well inside the device tool's 64 MiB):
 #   googletest/   Debian's GoogleTest sources (/usr/src/googletest), built
 #                 there through -DAEGIS_GTEST_SOURCE_DIR (no libgtest there)
+#   include/      CLI11 and nlohmann-json headers (/usr/include/CLI,
+#                 /usr/include/nlohmann), through
+#                 -DAEGIS_THIRD_PARTY_INCLUDE_DIR
 #   artifacts/    dot.aegis (128-bit, from examples/ckks/dot-product.mlir)
 #                 with its inputs x.npy, y.npy and reference ref.npy;
 #                 encoder.aegis (the README's example encoder, toy) with
@@ -32,6 +35,11 @@ die() { echo "gpu-prepare.sh: error: $*" >&2; exit 1; }
 rm -rf "$carry"
 mkdir -p "$carry/artifacts"
 cp -r /usr/src/googletest "$carry/googletest"
+for h in /usr/include/CLI/CLI.hpp /usr/include/nlohmann/json.hpp; do
+  [ -f "$h" ] || die "$h not found: apt-get install libcli11-dev nlohmann-json3-dev"
+done
+mkdir -p "$carry/include"
+cp -r /usr/include/CLI /usr/include/nlohmann "$carry/include/"
 
 art="$carry/artifacts"
 tmp="$(mktemp -d)"
@@ -60,6 +68,8 @@ cp "$model.ref.npy" "$art/encoder.ref.npy"
 {
   echo "prepared $(date -u +%Y-%m-%dT%H:%M:%SZ) at commit $(git -C "$here" rev-parse HEAD 2>/dev/null || echo unknown)"
   echo "googletest: $(dpkg-query -W -f='${Version}' googletest 2>/dev/null || echo unknown)"
+  echo "cli11: $(dpkg-query -W -f='${Version}' libcli11-dev 2>/dev/null || echo unknown)"
+  echo "nlohmann-json: $(dpkg-query -W -f='${Version}' nlohmann-json3-dev 2>/dev/null || echo unknown)"
   (cd "$carry" && find . -type f -path './artifacts/*' | sort)
 } > "$carry/MANIFEST"
 echo "gpu-prepare.sh: $(du -sh "$carry" | cut -f1) in $carry"

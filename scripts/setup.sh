@@ -4,6 +4,8 @@
 #   bash scripts/setup.sh                 # install what is missing, configure, build
 #   bash scripts/setup.sh --no-build      # only install packages
 #   bash scripts/setup.sh --runtime-only  # runtime + aegis-run, no LLVM/MLIR needed
+#   bash scripts/setup.sh --with-fuzzers  # also clang-22 and its sanitizer and
+#                                         # libFuzzer runtimes (scripts/fuzz.sh)
 #
 # Idempotent: packages already present are not reinstalled, and a configured
 # build/ is rebuilt incrementally. Environment: BUILD_DIR (default build),
@@ -16,10 +18,12 @@ build_type="${BUILD_TYPE:-Release}"
 jobs="${JOBS:-$(nproc)}"
 do_build=1
 runtime_only=0
+with_fuzzers=0
 for arg in "$@"; do
   case "$arg" in
     --no-build) do_build=0 ;;
     --runtime-only) runtime_only=1 ;;
+    --with-fuzzers) with_fuzzers=1 ;;
     -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "setup.sh: error: unknown option '$arg' (see --help)" >&2; exit 2 ;;
   esac
@@ -30,7 +34,7 @@ done
 llvm=22
 packages=(
   cmake ninja-build g++ lld ccache git python3
-  libgtest-dev libbenchmark-dev
+  libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
   libopenmpi-dev openmpi-bin
 )
 if [ "$runtime_only" = 0 ]; then
@@ -38,6 +42,10 @@ if [ "$runtime_only" = 0 ]; then
     "libmlir-$llvm-dev" "mlir-$llvm-tools" "llvm-$llvm-dev" "llvm-$llvm-tools"
     libzstd-dev libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   )
+fi
+
+if [ "$with_fuzzers" = 1 ]; then
+  packages+=("clang-$llvm" "libclang-rt-$llvm-dev")
 fi
 
 missing=()

@@ -4,11 +4,11 @@
 
 #include "aegis/Runtime/Artifact/ClientProgram.h"
 #include "aegis/Runtime/Artifact/Session.h"
-#include "aegis/Runtime/Comm/JsonWriter.h"
 #include "aegis/Runtime/Support/Error.h"
 #include "aegis/Support/Npy.h"
 
 #include <algorithm>
+#include <fstream>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -64,17 +64,25 @@ bool writeAndCompareOutputs(const Artifact &artifact,
   return ok;
 }
 
-void writeTimesJson(std::ostream &out, const RunReport &report) {
-  auto section = [&](const char *name, const std::vector<StageTime> &times) {
-    out << ",\n  \"" << name << "\": {";
-    for (size_t i = 0; i < times.size(); ++i)
-      out << (i ? ", " : "") << JsonWriter::quote(times[i].stage) << ": "
-          << times[i].seconds;
-    out << "}";
+void addTimesJson(nlohmann::ordered_json &json, const RunReport &report) {
+  auto section = [](const std::vector<StageTime> &times) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::object();
+    for (const StageTime &t : times)
+      out[t.stage] = t.seconds;
+    return out;
   };
-  section("stages", report.stages);
-  section("per_opcode_seconds", report.perOpcode);
-  section("per_layer_seconds", report.perRegion);
+  json["stages"] = section(report.stages);
+  json["per_opcode_seconds"] = section(report.perOpcode);
+  json["per_layer_seconds"] = section(report.perRegion);
+}
+
+void writeJsonFile(const std::string &path, const nlohmann::ordered_json &json) {
+  std::ofstream out(path);
+  if (!out)
+    fail(path, ": cannot open for writing");
+  out << json.dump(2) << "\n";
+  if (!out)
+    fail(path, ": write failed");
 }
 
 void warnIfInsecure(const Artifact &artifact, const char *mode) {

@@ -11,6 +11,8 @@
 #include "aegis/Runtime/Artifact/Artifact.h"
 #include "aegis/Runtime/Artifact/Executor.h"
 
+#include <nlohmann/json.hpp>
+
 #include <ostream>
 #include <string>
 #include <vector>
@@ -39,7 +41,11 @@ bool writeAndCompareOutputs(const Artifact &artifact,
 
 /// `,\n  "stages": {...},\n  "per_opcode_seconds": {...},\n
 /// "per_layer_seconds": {...}` of a JSON report.
-void writeTimesJson(std::ostream &out, const RunReport &report);
+/// Adds "stages", "per_opcode_seconds" and "per_layer_seconds" to a report.
+void addTimesJson(nlohmann::ordered_json &json, const RunReport &report);
+
+/// Writes a JSON report (indented, one trailing newline).
+void writeJsonFile(const std::string &path, const nlohmann::ordered_json &json);
 
 /// Every mode that touches an insecure artifact says so on stderr (one
 /// line, "aegis-run MODE: warning: INSECURE ..."), so that no key or

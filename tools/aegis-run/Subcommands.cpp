@@ -15,13 +15,13 @@
 
 #include "Subcommands.h"
 
+#include "CommandLine.h"
 #include "Output.h"
 
 #include "aegis/Runtime/Artifact/Artifact.h"
 #include "aegis/Runtime/Artifact/ClientProgram.h"
 #include "aegis/Runtime/Artifact/Executor.h"
 #include "aegis/Runtime/Artifact/Session.h"
-#include "aegis/Runtime/Comm/JsonWriter.h"
 #include "aegis/Runtime/Support/Error.h"
 #include "aegis/Runtime/Support/Prng.h"
 #include "aegis/Runtime/Support/ThreadPool.h"
@@ -52,115 +52,19 @@ double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-/// A usage error: printed as one line, exit code 2.
-struct UsageError {
-  std::string message;
-};
+using Args = ParsedArgs;
 
-struct Args {
-  std::string command;
-  std::string artifact;
-  std::map<std::string, std::vector<std::string>> values;
-  std::set<std::string> switches;
-
-  bool has(const std::string &flag) const { return values.count(flag) != 0; }
-  const std::vector<std::string> &all(const std::string &flag) const {
-    static const std::vector<std::string> none;
-    auto it = values.find(flag);
-    return it == values.end() ? none : it->second;
-  }
-  std::string one(const std::string &flag) const {
-    auto it = values.find(flag);
-    return it == values.end() ? std::string() : it->second.back();
-  }
-  std::string required(const std::string &flag) const {
-    if (!has(flag))
-      throw UsageError{command + " needs " + flag + " (see --help)"};
-    return one(flag);
-  }
-};
-
-struct Spec {
-  std::set<std::string> single;   // flags taking one value
-  std::set<std::string> repeated; // flags taking a value, repeatable
-  std::set<std::string> switches; // flags without a value
-};
-
-Spec specFor(const std::string &command) {
-  if (command == "keygen")
-    return {{"--secret-key", "--eval-keys", "--public-key", "--seed",
-             "--threads"},
-            {},
-            {}};
-  if (command == "encrypt")
-    return {{"--secret-key", "--public-key", "--ciphertexts", "--seed",
-             "--threads"},
-            {"--input"},
-            {"--compact", "--allow-out-of-range"}};
-  if (command == "eval")
-    return {{"--eval-keys", "--ciphertexts", "--output-ciphertexts",
-             "--backend", "--report", "--threads"},
-            {},
-            {"--no-progress"}};
-  return {{"--secret-key", "--ciphertexts", "--threads", "--flood-bits"},
-          {"--output", "--reference"},
-          {}};
-}
-
-Args parse(int argc, char **argv) {
-  Args a;
-  a.command = argv[1];
-  Spec spec = specFor(a.command);
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--", 0) == 0) {
-      std::string flag = arg, value;
-      size_t eq = arg.find('=');
-      bool inlineValue = eq != std::string::npos;
-      if (inlineValue) {
-        flag = arg.substr(0, eq);
-        value = arg.substr(eq + 1);
-      }
-      if (spec.switches.count(flag) && !inlineValue) {
-        a.switches.insert(flag);
-        continue;
-      }
-      bool single = spec.single.count(flag) != 0;
-      if (!single && !spec.repeated.count(flag))
-        throw UsageError{"unknown argument '" + arg + "' for " + a.command +
-                         " (see --help)"};
-      if (!inlineValue) {
-        if (i + 1 >= argc)
-          throw UsageError{flag + " needs a value"};
-        value = argv[++i];
-      }
-      if (single && a.has(flag))
-        throw UsageError{flag + " given twice"};
-      a.values[flag].push_back(value);
-    } else if (a.artifact.empty()) {
-      a.artifact = arg;
-    } else {
-      throw UsageError{"unexpected argument '" + arg +
-                       "' (one artifact only; see --help)"};
-    }
-  }
-  if (a.artifact.empty())
-    throw UsageError{"no artifact given to " + a.command + " (see --help)"};
-  return a;
+/// CLI11 already insists on required flags; this keeps the functions below
+/// honest if one is ever declared optional.
+std::string required(const Args &a, const std::string &flag) {
+  if (!a.has(flag))
+    throw UsageError{a.command + " needs " + flag + " (see --help)"};
+  return a.one(flag);
 }
 
 uint64_t number(const std::string &text, const char *flag,
                 uint64_t max = ~uint64_t(0)) {
-  char *end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || text[0] == '-')
-    throw UsageError{std::string(flag) +
-                     " expects a non-negative integer, got '" + text + "'"};
-  if (errno == ERANGE || v > max)
-    throw UsageError{std::string(flag) + "=" + text + " is too large (at most " +
-                     std::to_string(max) + ")"};
-  return v;
+  return parseNumber(text, flag, max);
 }
 
 void applyThreads(const Args &a) {
@@ -194,8 +98,8 @@ void writeFile(const std::string &path, const SessionBytes &bytes) {
 
 int keygen(const Args &a) {
   applyThreads(a);
-  std::string skPath = a.required("--secret-key");
-  std::string ekPath = a.required("--eval-keys");
+  std::string skPath = required(a, "--secret-key");
+  std::string ekPath = required(a, "--eval-keys");
   Artifact artifact = readArtifact(a.artifact);
   warnIfInsecure(artifact, a.command.c_str());
   auto start = Clock::now();
@@ -233,7 +137,7 @@ int encrypt(const Args &a) {
     throw UsageError{"encrypt needs one of --secret-key or --public-key"};
   std::string keyPath =
       a.has("--secret-key") ? a.one("--secret-key") : a.one("--public-key");
-  std::string ctPath = a.required("--ciphertexts");
+  std::string ctPath = required(a, "--ciphertexts");
   bool compact = a.switches.count("--compact") != 0;
   if (compact && !a.has("--secret-key"))
     throw UsageError{"--compact needs --secret-key (it encrypts with the "
@@ -286,9 +190,9 @@ int eval(const Args &a) {
       throw UsageError{"eval: unknown backend '" + b +
                        "' (expected cpu or cuda)"};
   }
-  std::string ekPath = a.required("--eval-keys");
-  std::string inPath = a.required("--ciphertexts");
-  std::string outPath = a.required("--output-ciphertexts");
+  std::string ekPath = required(a, "--eval-keys");
+  std::string inPath = required(a, "--ciphertexts");
+  std::string outPath = required(a, "--output-ciphertexts");
   Artifact artifact = readArtifact(a.artifact);
   warnIfInsecure(artifact, a.command.c_str());
   RunReport report;
@@ -333,32 +237,27 @@ int eval(const Args &a) {
   std::printf("  output ciphertexts %s: %zu bytes (%s)\n", outPath.c_str(),
               bytes.size(), mib(bytes.size()).c_str());
   if (a.has("--report")) {
-    std::string path = a.one("--report");
-    std::ofstream out(path);
-    if (!out)
-      fail(path, ": cannot open for writing");
-    out << "{\n  \"aegis\": " << JsonWriter::quote(getVersionLine())
-        << ",\n  \"artifact\": " << JsonWriter::quote(a.artifact)
-        << ",\n  \"mode\": \"eval\""
-        << ",\n  \"backend\": "
-        << JsonWriter::quote(executionBackendName(options.backend))
-        << ",\n  \"insecure_parameters\": "
-        << (artifact.params.insecure ? "true" : "false")
-        << ",\n  \"instructions\": " << report.instructions
-        << ",\n  \"key_switches\": " << report.keySwitches
-        << ",\n  \"rotation_keys\": " << report.rotationKeys
-        << ",\n  \"peak_memory_bytes\": " << report.peakMemoryBytes
-        << ",\n  \"output_ciphertext_bytes\": " << bytes.size();
-    writeTimesJson(out, report);
-    out << "\n}\n";
+    nlohmann::ordered_json json = {
+        {"aegis", getVersionLine()},
+        {"artifact", a.artifact},
+        {"mode", "eval"},
+        {"backend", executionBackendName(options.backend)},
+        {"insecure_parameters", bool(artifact.params.insecure)},
+        {"instructions", report.instructions},
+        {"key_switches", report.keySwitches},
+        {"rotation_keys", report.rotationKeys},
+        {"peak_memory_bytes", report.peakMemoryBytes},
+        {"output_ciphertext_bytes", bytes.size()}};
+    addTimesJson(json, report);
+    writeJsonFile(a.one("--report"), json);
   }
   return 0;
 }
 
 int decrypt(const Args &a) {
   applyThreads(a);
-  std::string skPath = a.required("--secret-key");
-  std::string ctPath = a.required("--ciphertexts");
+  std::string skPath = required(a, "--secret-key");
+  std::string ctPath = required(a, "--ciphertexts");
   Artifact artifact = readArtifact(a.artifact);
   warnIfInsecure(artifact, a.command.c_str());
   const auto &outPaths = a.all("--output");
@@ -406,31 +305,88 @@ bool isSubcommand(const char *arg) {
          !std::strcmp(arg, "eval") || !std::strcmp(arg, "decrypt");
 }
 
-void printSubcommandUsage(std::FILE *out) {
-  std::fprintf(
-      out,
-      "\n"
-      "client/server (keys and ciphertexts move through files; eval never\n"
-      "reads a secret key):\n"
-      "  aegis-run keygen  ARTIFACT --secret-key SK --eval-keys EK\n"
-      "                    [--public-key PK] [--seed N]\n"
-      "  aegis-run encrypt ARTIFACT (--secret-key SK | --public-key PK)\n"
-      "                    --input X.npy [--input ...] --ciphertexts IN\n"
-      "                    [--seed N] [--compact] [--allow-out-of-range]\n"
-      "  aegis-run eval    ARTIFACT --eval-keys EK --ciphertexts IN\n"
-      "                    --output-ciphertexts OUT [--backend=cpu|cuda]\n"
-      "                    [--report R.json] [--threads N]\n"
-      "  aegis-run decrypt ARTIFACT --secret-key SK --ciphertexts OUT\n"
-      "                    [--output Y.npy ...] [--reference R.npy ...]\n"
-      "                    [--flood-bits B]\n"
-      "  Without --seed, keygen and encrypt draw fresh OS randomness; with\n"
-      "  the same --seed they reproduce one-shot mode exactly. encrypt\n"
-      "  --compact (with --secret-key) encrypts symmetrically and stores each\n"
-      "  ciphertext's uniform half as a seed: half the upload.\n");
+void addSubcommands(CLI::App &app) {
+  CLI::App *keygen = app.add_subcommand(
+      "keygen", "Client: generate a key pair and the evaluation keys the "
+                "artifact needs (relinearization, Galois, bootstrapping).");
+  CLI::App *encrypt = app.add_subcommand(
+      "encrypt", "Client: encrypt the model's inputs (checked against the "
+                 "artifact's calibrated ranges).");
+  CLI::App *eval = app.add_subcommand(
+      "eval", "Server: evaluate the artifact on input ciphertexts with the "
+              "evaluation keys; never reads a secret key.");
+  CLI::App *decrypt = app.add_subcommand(
+      "decrypt", "Client: decrypt output ciphertexts, write and compare the "
+                 "outputs.");
+  for (CLI::App *sub : {keygen, encrypt, eval, decrypt}) {
+    sub->allow_extras();
+    sub->footer("");
+    // Not required() here: collect() names the subcommand in its message.
+    addArtifact(*sub, "the compiled artifact (.aegis)");
+    addValue(*sub, "--threads", "N",
+             "CPU threads (default: AEGIS_NUM_THREADS or all cores)");
+  }
+  addValue(*keygen, "--secret-key", "SK",
+           "where to write the secret (and public) key; keep it on the "
+           "client")
+      ->required();
+  addValue(*keygen, "--eval-keys", "EK",
+           "where to write the evaluation keys (for the server)")
+      ->required();
+  addValue(*keygen, "--public-key", "PK",
+           "also write the public key alone (for encrypt --public-key)");
+  addValue(*keygen, "--seed", "N",
+           "reproducible keys (one-shot mode's with the same seed); default: "
+           "fresh OS randomness");
+  keygen->footer("The secret-key file holds the secret and the public key; "
+                 "only the evaluation keys go to the server.");
+
+  addValue(*encrypt, "--secret-key", "SK", "encrypt with the secret key");
+  addValue(*encrypt, "--public-key", "PK", "encrypt with the public key");
+  addValue(*encrypt, "--input", "X.npy",
+           "an input, in the artifact's input order (repeat per input)",
+           /*repeated=*/true);
+  addValue(*encrypt, "--ciphertexts", "IN",
+           "where to write the input ciphertexts")
+      ->required();
+  addValue(*encrypt, "--seed", "N",
+           "reproducible encryption randomness; default: fresh OS randomness");
+  addSwitch(*encrypt, "--compact",
+            "symmetric encryption (needs --secret-key); each ciphertext's "
+            "uniform half is stored as a seed: half the upload");
+  addSwitch(*encrypt, "--allow-out-of-range",
+            "encrypt inputs outside the calibrated ranges (warns; by default "
+            "refused)");
+
+  addValue(*eval, "--eval-keys", "EK", "the evaluation keys")->required();
+  addValue(*eval, "--ciphertexts", "IN", "the input ciphertexts")->required();
+  addValue(*eval, "--output-ciphertexts", "OUT",
+           "where to write the output ciphertexts")
+      ->required();
+  addValue(*eval, "--backend", "cpu|cuda", "where to evaluate (default cpu)");
+  addValue(*eval, "--report", "R.json",
+           "write times, counts and memory as JSON");
+  addSwitch(*eval, "--no-progress", "no progress display on a terminal");
+
+  addValue(*decrypt, "--secret-key", "SK", "the secret key")->required();
+  addValue(*decrypt, "--ciphertexts", "OUT", "the output ciphertexts")
+      ->required();
+  addValue(*decrypt, "--output", "Y.npy",
+           "where to write an output (float64), in order", true);
+  addValue(*decrypt, "--reference", "R.npy",
+           "compare an output with this array (max abs and relative error)",
+           true);
+  addValue(*decrypt, "--flood-bits", "B",
+           "noise flooding (IND-CPA-D): Gaussian noise of std 2^B per "
+           "coefficient before decoding (docs/Artifacts.md)");
 }
 
-int runSubcommand(int argc, char **argv) {
-  std::string command = argv[1];
+int runParsedSubcommand(const CLI::App &app) {
+  auto chosen = app.get_subcommands();
+  if (chosen.empty())
+    return -1;
+  const CLI::App &sub = *chosen.front();
+  std::string command = sub.get_name();
   // Each subcommand is one party's step, run by one process: under mpirun
   // every rank would repeat it and write the same files (issue 19).
   if (int size = mpirunSize(); size > 1) {
@@ -442,7 +398,7 @@ int runSubcommand(int argc, char **argv) {
     return 2;
   }
   try {
-    Args a = parse(argc, argv);
+    Args a = collect(sub, command);
     if (command == "keygen")
       return keygen(a);
     if (command == "encrypt")

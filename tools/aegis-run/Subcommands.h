@@ -9,7 +9,7 @@
 #ifndef AEGIS_TOOLS_AEGIS_RUN_SUBCOMMANDS_H
 #define AEGIS_TOOLS_AEGIS_RUN_SUBCOMMANDS_H
 
-#include <cstdio>
+#include <CLI/CLI.hpp>
 
 namespace aegis {
 namespace runtool {
@@ -17,12 +17,12 @@ namespace runtool {
 /// Whether `arg` names a subcommand (keygen, encrypt, eval, decrypt).
 bool isSubcommand(const char *arg);
 
-/// Runs the subcommand argv[1] with its arguments argv[2..]; returns the
-/// process exit code.
-int runSubcommand(int argc, char **argv);
+/// Declares keygen, encrypt, eval and decrypt (each with --help) on `app`.
+void addSubcommands(CLI::App &app);
 
-/// The subcommands' lines of aegis-run --help.
-void printSubcommandUsage(std::FILE *out);
+/// Runs the subcommand that `app` parsed; -1 when it parsed none (one-shot
+/// mode). Usage errors exit 2, failures 1, each with one line on stderr.
+int runParsedSubcommand(const CLI::App &app);
 
 } // namespace runtool
 } // namespace aegis

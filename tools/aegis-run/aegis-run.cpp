@@ -10,13 +10,13 @@
 #include "aegis/Runtime/CUDA/DeviceInfo.h"
 #include "aegis/Runtime/Comm/CommStats.h"
 #include "aegis/Runtime/Comm/Factory.h"
-#include "aegis/Runtime/Comm/JsonWriter.h"
 #include "aegis/Runtime/Comm/MpiCommunicator.h"
 #include "aegis/Runtime/Support/Error.h"
 #include "aegis/Runtime/Support/ThreadPool.h"
 #include "aegis/Runtime/Support/Version.h"
 #include "aegis/Support/Npy.h"
 
+#include "CommandLine.h"
 #include "Output.h"
 #include "Subcommands.h"
 
@@ -36,49 +36,6 @@ namespace {
 using aegis::runtool::Comparison;
 using aegis::runtool::shapeString;
 using aegis::runtool::writeAndCompareOutputs;
-using aegis::runtool::writeTimesJson;
-
-void printUsage(std::FILE *out) {
-  std::fprintf(
-      out,
-      "usage: aegis-run ARTIFACT --input X.npy [--input ...] [options]\n"
-      "       aegis-run keygen|encrypt|eval|decrypt ARTIFACT ... (below)\n"
-      "       aegis-run --version | --help | --list-devices | --gpu-self-test\n"
-      "\n"
-      "Runs a compiled aegis artifact in one shot: key generation,\n"
-      "encryption of the inputs, encrypted evaluation, decryption.\n"
-      "\n"
-      "options:\n"
-      "  --input FILE.npy       an input, in the artifact's input order\n"
-      "  --output FILE.npy      where to write an output (float64), in order\n"
-      "  --reference FILE.npy   compare an output with this array: max abs\n"
-      "                         and relative errors\n"
-      "  --backend=cpu|plain|cuda\n"
-      "                         cpu (default): encrypted on the CPU backend;\n"
-      "                         plain: the same program on cleartext slots\n"
-      "                         (approximation error only, no noise);\n"
-      "                         cuda: encrypted on the GPU\n"
-      "  --threads N            CPU threads (default: AEGIS_NUM_THREADS or all)\n"
-      "  --devices N            run on N devices (limb-partitioned ciphertexts,\n"
-      "                         docs/Distributed.md); one thread rank each, or\n"
-      "                         one process each under mpirun (then N must be\n"
-      "                         the job size); outputs equal the 1-device run's\n"
-      "  --keyswitch=broadcast|aggregate\n"
-      "                         distributed key switching: input broadcast\n"
-      "                         (default) or output aggregation\n"
-      "  --comm=threads|mpi     communicator (default: mpi under mpirun,\n"
-      "                         else threads)\n"
-      "  --seed N               seed of keys and encryption randomness (1)\n"
-      "  --report FILE.json     write times, counts, memory and errors\n"
-      "  --no-progress          no progress display on a terminal\n"
-      "  --flood-bits B         noise flooding at decryption (IND-CPA-D):\n"
-      "                         Gaussian noise of std 2^B per coefficient\n"
-      "                         (docs/Artifacts.md: costs precision)\n"
-      "  --allow-out-of-range   encrypt inputs outside the artifact's\n"
-      "                         calibrated ranges (warns; by default refused)\n"
-      "  --help, --version, --list-devices, --gpu-self-test\n");
-  aegis::runtool::printSubcommandUsage(out);
-}
 
 int listDevices() {
   std::printf("cuda backend: %s\n",
@@ -134,136 +91,104 @@ struct Options {
   bool commGiven = false;
 };
 
-/// Parses the command line; returns -1 to continue, else an exit code.
-int parseArgs(int argc, char **argv, Options &o) {
-  auto value = [&](int &i, const char *flag, std::string &out) {
-    std::string arg = argv[i];
-    std::string prefix = std::string(flag) + "=";
-    if (arg.rfind(prefix, 0) == 0) {
-      out = arg.substr(prefix.size());
-      return true;
+/// Declares one-shot mode's options on `app` (the subcommands have theirs).
+void addOneShotOptions(CLI::App &app) {
+  using aegis::runtool::addSwitch;
+  using aegis::runtool::addValue;
+  aegis::runtool::addArtifact(app, "the compiled artifact (.aegis)");
+  addValue(app, "--input", "X.npy",
+           "an input, in the artifact's input order (repeat per input)",
+           /*repeated=*/true);
+  addValue(app, "--output", "Y.npy",
+           "where to write an output (float64), in order", true);
+  addValue(app, "--reference", "R.npy",
+           "compare an output with this array: max abs and relative errors",
+           true);
+  addValue(app, "--backend", "cpu|plain|cuda",
+           "cpu (default): encrypted on the CPU backend; plain: the same "
+           "program on cleartext slots (approximation error only, no "
+           "noise); cuda: encrypted on the GPU");
+  addValue(app, "--threads", "N",
+           "CPU threads (default: AEGIS_NUM_THREADS or all cores)");
+  addValue(app, "--devices", "N",
+           "run on N devices (limb-partitioned ciphertexts, "
+           "docs/Distributed.md): one thread rank each, or one process each "
+           "under mpirun (then N must be the job size); outputs equal the "
+           "1-device run's");
+  addValue(app, "--keyswitch", "broadcast|aggregate",
+           "distributed key switching: input broadcast (default) or output "
+           "aggregation");
+  addValue(app, "--comm", "threads|mpi",
+           "communicator (default: mpi under mpirun, else threads)");
+  addValue(app, "--seed", "N",
+           "seed of keys and encryption randomness (default 1)");
+  addValue(app, "--report", "FILE.json",
+           "write times, counts, memory and errors as JSON");
+  addSwitch(app, "--no-progress", "no progress display on a terminal");
+  addValue(app, "--flood-bits", "B",
+           "noise flooding at decryption (IND-CPA-D): Gaussian noise of std "
+           "2^B per coefficient (docs/Artifacts.md: costs precision)");
+  addSwitch(app, "--allow-out-of-range",
+            "encrypt inputs outside the artifact's calibrated ranges (warns; "
+            "by default refused)");
+  addSwitch(app, "--list-devices", "list the CUDA devices and exit");
+  addSwitch(app, "--gpu-self-test", "run each CUDA device's self test and exit");
+}
+
+/// Fills one-shot options from what `app` parsed; returns -1 to continue,
+/// else an exit code (usage errors: 2).
+int parseOneShot(const CLI::App &app, Options &o) {
+  using aegis::runtool::UsageError;
+  aegis::runtool::ParsedArgs a;
+  try {
+    a = aegis::runtool::collect(app, "");
+    o.artifact = a.artifact;
+    o.inputs = a.all("--input");
+    o.outputs = a.all("--output");
+    o.references = a.all("--reference");
+    o.report = a.one("--report");
+    o.progress = !a.on("--no-progress");
+    o.allowOutOfRange = a.on("--allow-out-of-range");
+    if (a.has("--flood-bits"))
+      o.run.floodBits = aegis::runtool::floodBits(a.one("--flood-bits"));
+    if (a.has("--backend") &&
+        !aegis::parseExecutionBackend(a.one("--backend"), o.run.backend))
+      throw UsageError{"unknown backend '" + a.one("--backend") +
+                       "' (expected cpu, plain or cuda)"};
+    if (a.has("--seed"))
+      o.run.seed = aegis::runtool::parseNumber(a.one("--seed"), "--seed");
+    if (a.has("--threads")) {
+      o.threads = unsigned(
+          aegis::runtool::parseNumber(a.one("--threads"), "--threads", 4096));
+      if (o.threads == 0)
+        throw UsageError{"--threads must be at least 1"};
     }
-    if (arg == flag) {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "aegis-run: error: %s needs a value\n", flag);
-        std::exit(2);
-      }
-      out = argv[++i];
-      return true;
+    if (a.has("--devices")) {
+      o.devices = unsigned(
+          aegis::runtool::parseNumber(a.one("--devices"), "--devices", 4096));
+      if (o.devices == 0)
+        throw UsageError{"--devices must be at least 1"};
     }
-    return false;
-  };
-  auto number = [&](const std::string &text, const char *flag,
-                    unsigned long long max = ~0ull) {
-    char *end = nullptr;
-    errno = 0;
-    unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || text[0] == '-') {
-      std::fprintf(stderr,
-                   "aegis-run: error: %s expects a non-negative integer, "
-                   "got '%s'\n",
-                   flag, text.c_str());
-      std::exit(2);
-    }
-    if (errno == ERANGE || v > max) {
-      std::fprintf(stderr, "aegis-run: error: %s=%s is too large (at most %llu)\n",
-                   flag, text.c_str(), max);
-      std::exit(2);
-    }
-    return v;
-  };
-  if (argc < 2) {
-    printUsage(stderr);
-    return 2;
-  }
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i], v;
-    if (arg == "--help" || arg == "-h") {
-      printUsage(stdout);
-      return 0;
-    }
-    if (arg == "--version") {
-      std::printf("%s\n", aegis::getVersionLine().c_str());
-      return 0;
-    }
-    if (arg == "--list-devices")
-      return listDevices();
-    if (arg == "--gpu-self-test")
-      return gpuSelfTest();
-    if (arg == "--no-progress") {
-      o.progress = false;
-    } else if (arg == "--allow-out-of-range") {
-      o.allowOutOfRange = true;
-    } else if (value(i, "--flood-bits", v)) {
-      o.run.floodBits = aegis::runtool::floodBits(v);
-    } else if (value(i, "--input", v)) {
-      o.inputs.push_back(v);
-    } else if (value(i, "--output", v)) {
-      o.outputs.push_back(v);
-    } else if (value(i, "--reference", v)) {
-      o.references.push_back(v);
-    } else if (value(i, "--report", v)) {
-      o.report = v;
-    } else if (value(i, "--backend", v)) {
-      if (!aegis::parseExecutionBackend(v, o.run.backend)) {
-        std::fprintf(stderr,
-                     "aegis-run: error: unknown backend '%s' (expected cpu, "
-                     "plain or cuda)\n",
-                     v.c_str());
-        return 2;
-      }
-    } else if (value(i, "--seed", v)) {
-      o.run.seed = number(v, "--seed");
-    } else if (value(i, "--threads", v)) {
-      o.threads = unsigned(number(v, "--threads", 4096));
-      if (o.threads == 0) {
-        std::fprintf(stderr, "aegis-run: error: --threads must be at least 1\n");
-        return 2;
-      }
-    } else if (value(i, "--devices", v)) {
-      o.devices = unsigned(number(v, "--devices", 4096));
-      if (o.devices == 0) {
-        std::fprintf(stderr, "aegis-run: error: --devices must be at least 1\n");
-        return 2;
-      }
-    } else if (value(i, "--keyswitch", v)) {
-      if (!aegis::parseKeySwitchAlgorithm(v, o.run.keySwitch)) {
-        std::fprintf(stderr,
-                     "aegis-run: error: unknown key-switch algorithm '%s' "
-                     "(expected broadcast or aggregate)\n",
-                     v.c_str());
-        return 2;
-      }
-    } else if (value(i, "--comm", v)) {
-      if (v == "threads") {
+    if (a.has("--keyswitch") &&
+        !aegis::parseKeySwitchAlgorithm(a.one("--keyswitch"), o.run.keySwitch))
+      throw UsageError{"unknown key-switch algorithm '" + a.one("--keyswitch") +
+                       "' (expected broadcast or aggregate)"};
+    if (a.has("--comm")) {
+      std::string v = a.one("--comm");
+      if (v == "threads")
         o.run.comm = aegis::comm::BackendKind::Threads;
-      } else if (v == "mpi") {
+      else if (v == "mpi")
         o.run.comm = aegis::comm::BackendKind::Mpi;
-      } else {
-        std::fprintf(stderr,
-                     "aegis-run: error: unknown communicator '%s' (expected "
-                     "threads or mpi)\n",
-                     v.c_str());
-        return 2;
-      }
+      else
+        throw UsageError{"unknown communicator '" + v +
+                         "' (expected threads or mpi)"};
       o.commGiven = true;
-    } else if (arg.rfind("-", 0) == 0) {
-      std::fprintf(stderr,
-                   "aegis-run: error: unknown argument '%s' (see --help)\n",
-                   arg.c_str());
-      return 2;
-    } else if (o.artifact.empty()) {
-      o.artifact = arg;
-    } else {
-      std::fprintf(stderr,
-                   "aegis-run: error: unexpected argument '%s' (one artifact "
-                   "only; see --help)\n",
-                   arg.c_str());
-      return 2;
     }
-  }
-  if (o.artifact.empty()) {
-    std::fprintf(stderr, "aegis-run: error: no artifact given (see --help)\n");
+  } catch (const UsageError &e) {
+    std::fprintf(stderr, "aegis-run: error: %s\n", e.message.c_str());
+    return 2;
+  } catch (const std::exception &e) { // floodBits
+    std::fprintf(stderr, "aegis-run: error: %s\n", e.what());
     return 2;
   }
   int jobSize = aegis::runtool::mpirunSize();
@@ -355,34 +280,31 @@ int run(Options &o) {
                                    comparisons);
 
   if (!o.report.empty()) {
-    std::ofstream out(o.report);
-    if (!out)
-      aegis::fail(o.report, ": cannot open for writing");
-    out << "{\n  \"aegis\": " << aegis::JsonWriter::quote(aegis::getVersionLine())
-        << ",\n  \"artifact\": " << aegis::JsonWriter::quote(o.artifact)
-        << ",\n  \"backend\": "
-        << aegis::JsonWriter::quote(aegis::executionBackendName(o.run.backend))
-        << ",\n  \"insecure_parameters\": "
-        << (artifact.params.insecure ? "true" : "false")
-        << ",\n  \"instructions\": " << report.instructions
-        << ",\n  \"key_switches\": " << report.keySwitches
-        << ",\n  \"rotation_keys\": " << report.rotationKeys
-        << ",\n  \"peak_memory_bytes\": " << report.peakMemoryBytes
-        << ",\n  \"devices\": " << report.devices;
-    if (!report.deviceStats.empty())
-      out << ",\n  \"communicator\": " << aegis::JsonWriter::quote(report.commBackend)
-          << ",\n  \"keyswitch\": "
-          << aegis::JsonWriter::quote(aegis::keySwitchAlgorithmName(report.keySwitch))
-          << ",\n  \"communication\": "
-          << aegis::comm::statsToJson(report.deviceStats, report.commBackend);
-    writeTimesJson(out, report);
-    out << ",\n  \"outputs\": [";
-    for (size_t i = 0; i < comparisons.size(); ++i)
-      out << (i ? ", " : "") << "{\"name\": " << aegis::JsonWriter::quote(comparisons[i].name)
-          << ", \"reference\": " << aegis::JsonWriter::quote(comparisons[i].reference)
-          << ", \"max_abs_error\": " << comparisons[i].maxAbs
-          << ", \"max_rel_error\": " << comparisons[i].maxRel << "}";
-    out << "]\n}\n";
+    nlohmann::ordered_json json = {
+        {"aegis", aegis::getVersionLine()},
+        {"artifact", o.artifact},
+        {"backend", aegis::executionBackendName(o.run.backend)},
+        {"insecure_parameters", bool(artifact.params.insecure)},
+        {"instructions", report.instructions},
+        {"key_switches", report.keySwitches},
+        {"rotation_keys", report.rotationKeys},
+        {"peak_memory_bytes", report.peakMemoryBytes},
+        {"devices", report.devices}};
+    if (!report.deviceStats.empty()) {
+      json["communicator"] = report.commBackend;
+      json["keyswitch"] = aegis::keySwitchAlgorithmName(report.keySwitch);
+      json["communication"] =
+          aegis::comm::statsJson(report.deviceStats, report.commBackend);
+    }
+    aegis::runtool::addTimesJson(json, report);
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const Comparison &c : comparisons)
+      list.push_back({{"name", c.name},
+                      {"reference", c.reference},
+                      {"max_abs_error", c.maxAbs},
+                      {"max_rel_error", c.maxRel}});
+    json["outputs"] = list;
+    aegis::runtool::writeJsonFile(o.report, json);
   }
   if (!ok) {
     std::fprintf(stderr, "aegis-run: error: non-finite outputs\n");
@@ -394,10 +316,47 @@ int run(Options &o) {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc >= 2 && aegis::runtool::isSubcommand(argv[1]))
-    return aegis::runtool::runSubcommand(argc, argv);
+  CLI::App app{"Runs a compiled aegis artifact. One-shot mode (no "
+               "subcommand): key generation, encryption of the inputs, "
+               "encrypted evaluation, decryption, in one process. The "
+               "subcommands split these between a client (keygen, encrypt, "
+               "decrypt) and a server (eval), moving keys and ciphertexts "
+               "through files; eval never reads a secret key.",
+               "aegis-run"};
+  app.allow_extras();
+  app.set_version_flag("--version", aegis::getVersionLine(),
+                       "print aegis's version and commit, then exit");
+  app.require_subcommand(0, 1);
+  app.footer("Without --seed, keygen and encrypt draw fresh OS randomness; "
+             "with the same --seed they reproduce one-shot mode exactly.\n"
+             "'aegis-run SUBCOMMAND --help' shows each subcommand's options.");
+  addOneShotOptions(app);
+  aegis::runtool::addSubcommands(app);
+  if (argc < 2) {
+    std::fprintf(stderr, "%s", app.help().c_str());
+    return 2;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    if (e.get_exit_code() == 0)
+      return app.exit(e); // --help, --version
+    std::string prefix = aegis::runtool::isSubcommand(argv[1])
+                             ? std::string("aegis-run ") + argv[1]
+                             : std::string("aegis-run");
+    std::fprintf(stderr, "%s: error: %s\n", prefix.c_str(),
+                 aegis::runtool::describeParseError(e).c_str());
+    return 2;
+  }
+  int code = aegis::runtool::runParsedSubcommand(app);
+  if (code >= 0)
+    return code;
+  if (app.count("--list-devices"))
+    return listDevices();
+  if (app.count("--gpu-self-test"))
+    return gpuSelfTest();
   Options options;
-  int code = parseArgs(argc, argv, options);
+  code = parseOneShot(app, options);
   if (code >= 0)
     return code;
   if (options.run.comm == aegis::comm::BackendKind::Mpi) {

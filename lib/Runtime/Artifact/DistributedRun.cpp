@@ -87,7 +87,7 @@ public:
   DistEngine(const Artifact &artifact, const ContextPtr &context,
              comm::Communicator &comm, const DeviceKeys &keys,
              KeySwitchAlgorithm algorithm)
-      : artifact_(artifact), context_(context), comm_(comm), keys_(keys),
+      : context_(context), comm_(comm), keys_(keys),
         algorithm_(algorithm), evaluator_(context, comm), encoder_(context),
         rules_{artifact, *context} {
     if (keys.bootstrapPlan)
@@ -213,7 +213,6 @@ private:
     return encoder_.encode(v, a.level(), scale, a.slots());
   }
 
-  const Artifact &artifact_;
   ContextPtr context_;
   comm::Communicator &comm_;
   const DeviceKeys &keys_;

@@ -3,7 +3,6 @@
 #include "aegis/Runtime/Comm/CommStats.h"
 
 #include "aegis/Runtime/Comm/Communicator.h"
-#include "aegis/Runtime/Comm/JsonWriter.h"
 
 #include <cstring>
 #include <iomanip>
@@ -105,49 +104,37 @@ std::string formatStatsText(const std::vector<CommStatsSnapshot> &ranks,
 
 namespace {
 
-void writeKind(JsonWriter &json, const KindStats &k) {
-  json.beginObject();
-  json.key("count").value(k.count);
-  json.key("bytes_sent").value(k.bytesSent);
-  json.key("bytes_received").value(k.bytesReceived);
-  json.key("wait_seconds").value(k.waitSeconds);
-  json.endObject();
+nlohmann::ordered_json kindJson(const KindStats &k) {
+  return {{"count", k.count},
+          {"bytes_sent", k.bytesSent},
+          {"bytes_received", k.bytesReceived},
+          {"wait_seconds", k.waitSeconds}};
 }
 
 } // namespace
 
-void writeStatsJson(JsonWriter &json,
-                    const std::vector<CommStatsSnapshot> &ranks,
-                    const std::string &backend) {
-  json.beginObject();
-  json.key("backend").value(backend);
-  json.key("ranks").beginArray();
+nlohmann::ordered_json statsJson(const std::vector<CommStatsSnapshot> &ranks,
+                                 const std::string &backend) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const CommStatsSnapshot &s : ranks) {
-    json.beginObject();
-    json.key("rank").value(s.rank);
-    json.key("collectives").beginObject();
+    nlohmann::ordered_json collectives = nlohmann::ordered_json::object();
     for (size_t k = 0; k < kNumCollectiveKinds; ++k) {
-      json.key(collectiveKindName(CollectiveKind(k)));
-      writeKind(json, s.kinds[k]);
+      collectives[collectiveKindName(CollectiveKind(k))] = kindJson(s.kinds[k]);
     }
-    json.endObject();
-    json.key("total");
-    writeKind(json, s.total());
-    json.key("control_bytes_sent").value(s.controlBytesSent);
-    json.key("control_bytes_received").value(s.controlBytesReceived);
-    json.key("memory_in_use_bytes").value(s.memoryInUse);
-    json.key("memory_high_water_bytes").value(s.memoryHighWater);
-    json.endObject();
+    list.push_back({{"rank", s.rank},
+                    {"collectives", collectives},
+                    {"total", kindJson(s.total())},
+                    {"control_bytes_sent", s.controlBytesSent},
+                    {"control_bytes_received", s.controlBytesReceived},
+                    {"memory_in_use_bytes", s.memoryInUse},
+                    {"memory_high_water_bytes", s.memoryHighWater}});
   }
-  json.endArray();
-  json.endObject();
+  return {{"backend", backend}, {"ranks", list}};
 }
 
 std::string statsToJson(const std::vector<CommStatsSnapshot> &ranks,
                         const std::string &backend) {
-  JsonWriter json;
-  writeStatsJson(json, ranks, backend);
-  return json.str();
+  return statsJson(ranks, backend).dump(2);
 }
 
 namespace {

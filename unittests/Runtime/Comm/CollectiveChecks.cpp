@@ -8,7 +8,6 @@
 
 #include "CollectiveChecks.h"
 
-#include "aegis/Runtime/Comm/JsonWriter.h"
 
 #include <gtest/gtest.h>
 

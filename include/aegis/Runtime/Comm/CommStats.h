@@ -14,16 +14,14 @@
 #ifndef AEGIS_RUNTIME_COMM_COMMSTATS_H
 #define AEGIS_RUNTIME_COMM_COMMSTATS_H
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-namespace aegis {
-class JsonWriter;
-} // namespace aegis
 
 namespace aegis::comm {
 
@@ -106,9 +104,9 @@ private:
 std::string formatStatsText(const std::vector<CommStatsSnapshot> &ranks,
                             const std::string &backend);
 /// {"backend": ..., "ranks": [{"rank": 0, "collectives": {...}, ...}]}.
-void writeStatsJson(JsonWriter &json,
-                    const std::vector<CommStatsSnapshot> &ranks,
-                    const std::string &backend);
+nlohmann::ordered_json statsJson(const std::vector<CommStatsSnapshot> &ranks,
+                                 const std::string &backend);
+/// statsJson as indented text.
 std::string statsToJson(const std::vector<CommStatsSnapshot> &ranks,
                         const std::string &backend);
 
