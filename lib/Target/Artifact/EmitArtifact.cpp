@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "aegis/Target/Artifact/EmitArtifact.h"
+
 #include "aegis/Dialect/CKKS/IR/CKKSOps.h"
 #include "aegis/Dialect/CKKS/Transforms/Passes.h"
 #include "aegis/Dialect/NN/IR/NNOps.h"
@@ -175,20 +177,12 @@ LogicalResult emitClient(func::FuncOp client, ::aegis::ClientProgram &out) {
   return success();
 }
 
-struct EmitArtifactPass
-    : public mlir::aegis::ckks::impl::EmitArtifactBase<EmitArtifactPass> {
-  using EmitArtifactBase::EmitArtifactBase;
+} // namespace
 
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    if (failed(emit(module)))
-      signalPassFailure();
-  }
+namespace mlir::aegis {
 
-  LogicalResult emit(ModuleOp module) {
-    if (output.empty())
-      return emitError(module.getLoc())
-             << "aegis-ckks-emit-artifact needs output=FILE";
+FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
+                                          llvm::StringRef security) {
     if (security != "128" && security != "toy")
       return emitError(module.getLoc())
              << "security must be 128 or toy, got '" << security << "'";
@@ -435,12 +429,32 @@ struct EmitArtifactPass
     if (auto client = module.lookupSymbol<func::FuncOp>("client"))
       if (failed(emitClient(client, art.client)))
         return failure();
-    try {
-      ::aegis::writeArtifact(output, art);
-    } catch (const std::exception &e) {
-      return emitError(module.getLoc()) << "cannot write the artifact: " << e.what();
+    return art;
+}
+
+} // namespace mlir::aegis
+
+namespace {
+
+struct EmitArtifactPass
+    : public mlir::aegis::ckks::impl::EmitArtifactBase<EmitArtifactPass> {
+  using EmitArtifactBase::EmitArtifactBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (output.empty()) {
+      emitError(module.getLoc()) << "aegis-ckks-emit-artifact needs output=FILE";
+      return signalPassFailure();
     }
-    return success();
+    FailureOr<::aegis::Artifact> art = mlir::aegis::buildArtifact(module, security);
+    if (failed(art))
+      return signalPassFailure();
+    try {
+      ::aegis::writeArtifact(output, *art);
+    } catch (const std::exception &e) {
+      emitError(module.getLoc()) << "cannot write the artifact: " << e.what();
+      signalPassFailure();
+    }
   }
 };
 
