@@ -142,7 +142,7 @@ if [ ! -f /usr/include/gtest/gtest.h ] && [ ! -f /usr/local/include/gtest/gtest.
   fi
   cfg="$cfg -DAEGIS_GTEST_SOURCE_DIR='$carry/googletest'"
 fi
-if [ ! -f /usr/include/CLI/CLI.hpp ] || [ ! -f /usr/include/nlohmann/json.hpp ]; then
+if [ ! -f /usr/include/CLI/CLI.hpp ] || [ ! -f /usr/include/nlohmann/json.hpp ] || [ ! -f /usr/include/flatbuffers/flatbuffers.h ]; then
   if [ ! -f "$carry/include/CLI/CLI.hpp" ]; then
     note "FAIL  no CLI11/nlohmann-json headers here and none carried: run scripts/gpu-prepare.sh and carry .gpu-carry"
     exit 1

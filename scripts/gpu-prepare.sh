@@ -10,8 +10,8 @@
 # Contents (a few MB, well inside the device tool's 64 MiB):
 #   googletest/   Debian's GoogleTest sources (/usr/src/googletest), built
 #                 there through -DAEGIS_GTEST_SOURCE_DIR (no libgtest there)
-#   include/      CLI11 and nlohmann-json headers (/usr/include/CLI,
-#                 /usr/include/nlohmann), through
+#   include/      CLI11, nlohmann-json and FlatBuffers headers
+#                 (/usr/include/CLI, nlohmann, flatbuffers), through
 #                 -DAEGIS_THIRD_PARTY_INCLUDE_DIR
 #   artifacts/    dot.aegis (128-bit, from examples/ckks/dot-product.mlir)
 #                 with its inputs x.npy, y.npy and reference ref.npy;
@@ -35,11 +35,11 @@ die() { echo "gpu-prepare.sh: error: $*" >&2; exit 1; }
 rm -rf "$carry"
 mkdir -p "$carry/artifacts"
 cp -r /usr/src/googletest "$carry/googletest"
-for h in /usr/include/CLI/CLI.hpp /usr/include/nlohmann/json.hpp; do
-  [ -f "$h" ] || die "$h not found: apt-get install libcli11-dev nlohmann-json3-dev"
+for h in /usr/include/CLI/CLI.hpp /usr/include/nlohmann/json.hpp /usr/include/flatbuffers/flatbuffers.h; do
+  [ -f "$h" ] || die "$h not found: apt-get install libcli11-dev nlohmann-json3-dev libflatbuffers-dev"
 done
 mkdir -p "$carry/include"
-cp -r /usr/include/CLI /usr/include/nlohmann "$carry/include/"
+cp -r /usr/include/CLI /usr/include/nlohmann /usr/include/flatbuffers "$carry/include/"
 
 art="$carry/artifacts"
 tmp="$(mktemp -d)"

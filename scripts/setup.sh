@@ -35,6 +35,7 @@ llvm=22
 packages=(
   cmake ninja-build g++ lld ccache git python3
   libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
+  libflatbuffers-dev flatbuffers-compiler
   libopenmpi-dev openmpi-bin
 )
 if [ "$runtime_only" = 0 ]; then

@@ -5,7 +5,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace aegis {
 
@@ -73,6 +76,54 @@ bool readFileBytes(const std::string &path, std::string &bytes,
 bool readFileBytes(const std::string &path, std::vector<uint8_t> &bytes,
                    std::string &error, const char *what, uint64_t maxBytes) {
   return readInto(path, bytes, error, what, maxBytes);
+}
+
+std::shared_ptr<const MappedFile>
+MappedFile::open(const std::string &path, std::string &error,
+                 const char *what) {
+  auto fail = [&](const std::string &why) {
+    error = path + ": " + why;
+    return nullptr;
+  };
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return fail(std::string("cannot open ") + what + ": " +
+                std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return fail("is a directory, not a file");
+  }
+  std::shared_ptr<MappedFile> file(new MappedFile());
+  if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+    if (!readFileBytes(path, file->fallback_, error, what)) {
+      return nullptr;
+    }
+    file->data_ = file->fallback_.data();
+    file->size_ = file->fallback_.size();
+    return file;
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return fail(std::string("cannot open ") + what + ": " +
+                std::strerror(errno));
+  }
+  void *p = ::mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  int savedErrno = errno;
+  ::close(fd);
+  if (p == MAP_FAILED) {
+    return fail(std::string("cannot map ") + what + ": " +
+                std::strerror(savedErrno));
+  }
+  file->data_ = static_cast<const uint8_t *>(p);
+  file->size_ = size_t(st.st_size);
+  file->mapped_ = true;
+  return file;
+}
+
+MappedFile::~MappedFile() {
+  if (mapped_) {
+    ::munmap(const_cast<uint8_t *>(data_), size_);
+  }
 }
 
 } // namespace aegis

@@ -11,6 +11,7 @@
 #define AEGIS_SUPPORT_READFILE_H
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,31 @@ bool readFileBytes(const std::string &path, std::string &bytes,
 bool readFileBytes(const std::string &path, std::vector<uint8_t> &bytes,
                    std::string &error, const char *what = "file",
                    uint64_t maxBytes = uint64_t(1) << 40);
+
+/// A read-only, private mapping of a whole regular file (pages load on first
+/// touch and cost no resident memory until then). Non-regular files (pipes)
+/// are read into memory instead, so every path works.
+class MappedFile {
+public:
+  /// Null on failure, with `error` as readFileBytes gives it.
+  static std::shared_ptr<const MappedFile>
+  open(const std::string &path, std::string &error, const char *what = "file");
+  ~MappedFile();
+  MappedFile(const MappedFile &) = delete;
+  MappedFile &operator=(const MappedFile &) = delete;
+
+  const uint8_t *data() const { return data_; }
+  size_t size() const { return size_; }
+  /// Whether the bytes are a mapping (false: read into memory).
+  bool mapped() const { return mapped_; }
+
+private:
+  MappedFile() = default;
+  const uint8_t *data_ = nullptr;
+  size_t size_ = 0;
+  bool mapped_ = false;
+  std::vector<uint8_t> fallback_;
+};
 
 } // namespace aegis
 

@@ -1,181 +1,27 @@
 //===- Artifact.cpp - compiled aegis programs -----------------------------===//
+//
+// What an artifact means: validation, tensor packing, names. The file format
+// (reading, writing, checksums, mapping) is ArtifactFormat.cpp.
+//
+//===----------------------------------------------------------------------===//
 
 #include "aegis/Runtime/Artifact/Artifact.h"
 
-#include "aegis/Runtime/Support/Crc32c.h"
-#include "aegis/Support/ReadFile.h"
 #include "aegis/Runtime/Support/Error.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <set>
 
 namespace aegis {
 
 namespace {
-constexpr char kMagic[8] = {'A', 'E', 'G', 'I', 'S', 'A', 'R', 'T'};
 // Bounds that keep a corrupt file from asking for absurd allocations.
 constexpr uint64_t kMaxCount = uint64_t(1) << 28;
 constexpr uint32_t kMaxSlots = uint32_t(1) << 16;
 
-class Writer {
-public:
-  std::vector<uint8_t> bytes;
-  template <typename T> void pod(T v) {
-    const uint8_t *p = reinterpret_cast<const uint8_t *>(&v);
-    bytes.insert(bytes.end(), p, p + sizeof(T));
-  }
-  void str(const std::string &s) {
-    pod<uint64_t>(s.size());
-    bytes.insert(bytes.end(), s.begin(), s.end());
-  }
-  template <typename T> void vec(const std::vector<T> &v) {
-    pod<uint64_t>(v.size());
-    for (const T &x : v)
-      pod<T>(x);
-  }
-};
-
-class Reader {
-public:
-  Reader(const uint8_t *data, size_t size, const std::string &name)
-      : data(data), size(size), name(name) {}
-  template <typename T> T pod(const char *what) {
-    if (size - pos < sizeof(T))
-      fail(name, ": truncated artifact while reading ", what);
-    T v;
-    std::memcpy(&v, data + pos, sizeof(T));
-    pos += sizeof(T);
-    return v;
-  }
-  uint64_t count(const char *what, uint64_t max = kMaxCount) {
-    uint64_t n = pod<uint64_t>(what);
-    if (n > max)
-      fail(name, ": corrupt artifact: ", what, " count ", n,
-           " exceeds the limit ", max);
-    return n;
-  }
-  std::string str(const char *what) {
-    uint64_t n = count(what, 1 << 20);
-    if (size - pos < n)
-      fail(name, ": truncated artifact while reading ", what);
-    std::string s(reinterpret_cast<const char *>(data + pos), n);
-    pos += n;
-    return s;
-  }
-  template <typename T> std::vector<T> vec(const char *what) {
-    uint64_t n = count(what);
-    if ((size - pos) / sizeof(T) < n)
-      fail(name, ": truncated artifact while reading ", what);
-    std::vector<T> v(n);
-    for (T &x : v)
-      x = pod<T>(what);
-    return v;
-  }
-  const uint8_t *data;
-  size_t size;
-  size_t pos = 0;
-  const std::string &name;
-};
-
-void writeTensor(Writer &w, const TensorSlot &t) {
-  w.str(t.name);
-  w.vec(t.shape);
-  w.vec(t.regs);
-  w.pod(t.slots);
-  w.pod(t.level);
-  w.pod(t.logScale);
-  w.vec(t.slotMap);
-  w.pod(uint8_t(t.hasRange));
-  w.pod(t.rangeLo);
-  w.pod(t.rangeHi);
-}
-
-TensorSlot readTensor(Reader &r) {
-  TensorSlot t;
-  t.name = r.str("tensor name");
-  t.shape = r.vec<int64_t>("tensor shape");
-  t.regs = r.vec<uint32_t>("tensor registers");
-  t.slots = r.pod<uint32_t>("tensor slots");
-  t.level = r.pod<uint32_t>("tensor level");
-  t.logScale = r.pod<double>("tensor scale");
-  t.slotMap = r.vec<uint32_t>("tensor slot map");
-  uint8_t hasRange = r.pod<uint8_t>("tensor range flag");
-  if (hasRange > 1)
-    fail(r.name, ": corrupt artifact: tensor '", t.name,
-         "' has a bad range flag ", unsigned(hasRange));
-  t.hasRange = hasRange != 0;
-  t.rangeLo = r.pod<double>("tensor range");
-  t.rangeHi = r.pod<double>("tensor range");
-  if (t.hasRange &&
-      !(std::isfinite(t.rangeLo) && std::isfinite(t.rangeHi) &&
-        t.rangeLo <= t.rangeHi))
-    fail(r.name, ": corrupt artifact: tensor '", t.name,
-         "' has a bad calibrated range [", t.rangeLo, ", ", t.rangeHi, "]");
-  return t;
-}
-
 bool isPowerOfTwo(uint64_t x) { return x && !(x & (x - 1)); }
-
-void writeClientTensor(Writer &w, const ClientTensor &t, bool constant) {
-  w.str(t.name);
-  w.vec(t.shape);
-  w.pod(uint8_t(t.type));
-  if (constant)
-    w.vec(t.values);
-}
-
-ClientTensor readClientTensor(Reader &r, bool constant) {
-  ClientTensor t;
-  t.name = r.str("client tensor name");
-  t.shape = r.vec<int64_t>("client tensor shape");
-  t.type = ClientType(r.pod<uint8_t>("client tensor type"));
-  if (constant)
-    t.values = r.vec<double>("client constant values");
-  return t;
-}
-
-void writeClientProgram(Writer &w, const ClientProgram &c) {
-  w.pod<uint64_t>(c.inputs.size());
-  for (const ClientTensor &t : c.inputs)
-    writeClientTensor(w, t, false);
-  w.pod<uint64_t>(c.constants.size());
-  for (const ClientTensor &t : c.constants)
-    writeClientTensor(w, t, true);
-  w.pod<uint64_t>(c.ops.size());
-  for (const ClientOp &op : c.ops) {
-    w.pod(uint8_t(op.kind));
-    w.vec(op.operands);
-    w.vec(op.ints);
-    w.vec(op.shape);
-    w.pod(uint8_t(op.type));
-  }
-  w.vec(c.outputs);
-}
-
-ClientProgram readClientProgram(Reader &r) {
-  ClientProgram c;
-  uint64_t n = r.count("client inputs");
-  for (uint64_t i = 0; i < n; ++i)
-    c.inputs.push_back(readClientTensor(r, false));
-  n = r.count("client constants");
-  for (uint64_t i = 0; i < n; ++i)
-    c.constants.push_back(readClientTensor(r, true));
-  n = r.count("client ops");
-  for (uint64_t i = 0; i < n; ++i) {
-    ClientOp op;
-    op.kind = ClientOpKind(r.pod<uint8_t>("client op kind"));
-    op.operands = r.vec<uint32_t>("client op operands");
-    op.ints = r.vec<int64_t>("client op attributes");
-    op.shape = r.vec<int64_t>("client op shape");
-    op.type = ClientType(r.pod<uint8_t>("client op type"));
-    c.ops.push_back(std::move(op));
-  }
-  c.outputs = r.vec<uint32_t>("client outputs");
-  return c;
-}
 
 std::string shapeText(const std::vector<int64_t> &shape) {
   std::string s;
@@ -588,154 +434,6 @@ void validateArtifact(const Artifact &a, const std::string &name) {
       fail(name, ": the program rotates by ", in.imm,
            " but the artifact lists no key for it");
   validateClientProgram(a, name);
-}
-
-std::vector<uint8_t> serializeArtifact(const Artifact &a) {
-  validateArtifact(a, "artifact");
-  Writer w;
-  w.bytes.insert(w.bytes.end(), kMagic, kMagic + 8);
-  w.pod(kArtifactFormatVersion);
-  w.str(a.compilerVersion);
-  w.str(a.compilerCommit);
-  w.pod<uint32_t>((a.params.insecure ? 1 : 0) |
-                  (a.params.nominalLogScale ? 2 : 0) |
-                  (a.params.bootstrapLevel ? 4 : 0));
-  if (a.params.nominalLogScale)
-    w.pod(a.params.nominalLogScale);
-  if (a.params.bootstrapLevel)
-    w.pod(a.params.bootstrapLevel);
-  w.pod(a.params.logN);
-  w.vec(a.params.chainBits);
-  w.vec(a.params.specialBits);
-  w.pod(a.params.dnum);
-  w.vec(a.rotations);
-  w.pod<uint8_t>(a.conjugation ? 1 : 0);
-  w.pod<uint64_t>(a.inputs.size());
-  for (const TensorSlot &t : a.inputs)
-    writeTensor(w, t);
-  w.pod<uint64_t>(a.outputs.size());
-  for (const TensorSlot &t : a.outputs)
-    writeTensor(w, t);
-  w.pod<uint64_t>(a.constants.size());
-  for (const ArtifactConstant &c : a.constants) {
-    w.pod(c.slots);
-    w.vec(c.values);
-  }
-  w.pod(a.numRegisters);
-  w.pod<uint64_t>(a.program.size());
-  for (const Instruction &in : a.program) {
-    w.pod(uint8_t(in.op));
-    w.pod(in.result);
-    w.pod(in.a);
-    w.pod(in.b);
-    w.pod(in.imm);
-    w.pod(in.value);
-    w.pod(in.scale);
-    w.pod(in.region);
-  }
-  w.pod<uint64_t>(a.regions.size());
-  for (const std::string &r : a.regions)
-    w.str(r);
-  writeClientProgram(w, a.client);
-  w.pod(crc32c(w.bytes.data(), w.bytes.size()));
-  return w.bytes;
-}
-
-Artifact parseArtifact(const std::vector<uint8_t> &bytes,
-                       const std::string &name) {
-  if (bytes.size() < 16 || std::memcmp(bytes.data(), kMagic, 8) != 0)
-    fail(name, ": not an aegis artifact (bad magic; expected \"AEGISART\")");
-  uint32_t stored;
-  std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);
-  uint32_t version;
-  std::memcpy(&version, bytes.data() + 8, 4);
-  if (version != kArtifactFormatVersion)
-    fail(name, ": artifact format version ", version,
-         " is not supported by this aegis-run (version ",
-         kArtifactFormatVersion, "); recompile it with this aegis");
-  if (crc32c(bytes.data(), bytes.size() - 4) != stored)
-    fail(name, ": corrupt artifact: checksum mismatch (truncated or modified)");
-  Reader r(bytes.data(), bytes.size() - 4, name);
-  r.pos = 12;
-  Artifact a;
-  a.compilerVersion = r.str("compiler version");
-  a.compilerCommit = r.str("compiler commit");
-  uint32_t flags = r.pod<uint32_t>("flags");
-  if (flags > 7)
-    fail(name, ": corrupt artifact: unknown flags ", flags);
-  a.params.insecure = flags & 1;
-  if (flags & 2) {
-    a.params.nominalLogScale = r.pod<uint32_t>("nominal scale");
-    if (a.params.nominalLogScale == 0 || a.params.nominalLogScale > 60)
-      fail(name, ": corrupt artifact: nominal scale 2^",
-           a.params.nominalLogScale);
-  }
-  if (flags & 4) {
-    a.params.bootstrapLevel = r.pod<uint32_t>("bootstrap level");
-    if (a.params.bootstrapLevel == 0)
-      fail(name, ": corrupt artifact: bootstrap level 0");
-  }
-  a.params.logN = r.pod<uint32_t>("ring degree");
-  a.params.chainBits = r.vec<uint32_t>("chain primes");
-  a.params.specialBits = r.vec<uint32_t>("special primes");
-  a.params.dnum = r.pod<uint32_t>("dnum");
-  a.rotations = r.vec<int64_t>("rotations");
-  a.conjugation = r.pod<uint8_t>("conjugation flag") != 0;
-  uint64_t n = r.count("inputs");
-  for (uint64_t i = 0; i < n; ++i)
-    a.inputs.push_back(readTensor(r));
-  n = r.count("outputs");
-  for (uint64_t i = 0; i < n; ++i)
-    a.outputs.push_back(readTensor(r));
-  n = r.count("constants");
-  for (uint64_t i = 0; i < n; ++i) {
-    ArtifactConstant c;
-    c.slots = r.pod<uint32_t>("constant slots");
-    c.values = r.vec<double>("constant values");
-    a.constants.push_back(std::move(c));
-  }
-  a.numRegisters = r.pod<uint32_t>("register count");
-  n = r.count("instructions");
-  if ((r.size - r.pos) / 41 < n)
-    fail(name, ": truncated artifact while reading instructions");
-  a.program.resize(n);
-  for (Instruction &in : a.program) {
-    in.op = Opcode(r.pod<uint8_t>("opcode"));
-    in.result = r.pod<uint32_t>("result register");
-    in.a = r.pod<uint32_t>("operand register");
-    in.b = r.pod<uint32_t>("operand register");
-    in.imm = r.pod<int64_t>("immediate");
-    in.value = r.pod<double>("constant");
-    in.scale = r.pod<double>("constant scale");
-    in.region = r.pod<uint32_t>("instruction region");
-  }
-  n = r.count("regions");
-  for (uint64_t i = 0; i < n; ++i)
-    a.regions.push_back(r.str("region name"));
-  a.client = readClientProgram(r);
-  if (r.pos != r.size)
-    fail(name, ": corrupt artifact: ", r.size - r.pos,
-         " unexpected bytes after the client program");
-  validateArtifact(a, name);
-  return a;
-}
-
-void writeArtifact(const std::string &path, const Artifact &artifact) {
-  std::vector<uint8_t> bytes = serializeArtifact(artifact);
-  std::ofstream out(path, std::ios::binary);
-  if (!out)
-    fail(path, ": cannot open for writing");
-  out.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
-  if (!out)
-    fail(path, ": write failed");
-}
-
-Artifact readArtifact(const std::string &path) {
-  std::vector<uint8_t> bytes;
-  std::string error;
-  if (!readFileBytes(path, bytes, error, "artifact"))
-    fail(error);
-  return parseArtifact(bytes, path);
 }
 
 } // namespace aegis

@@ -59,7 +59,7 @@ runClientProgram(const Artifact &artifact, const std::vector<NpyArray> &inputs,
     values.emplace_back(t.shape, x.data);
   }
   for (const ClientTensor &t : c.constants)
-    values.emplace_back(t.shape, t.values);
+    values.emplace_back(t.shape, t.values.toVector());
   // The input (if any) an index tensor comes straight from, for messages.
   auto inputName = [&](uint32_t v) -> std::string {
     if (v < c.inputs.size())

@@ -210,11 +210,7 @@ ContextPtr createArtifactContext(const Artifact &artifact,
 }
 
 uint64_t artifactFingerprint(const Artifact &artifact) {
-  Artifact a = artifact;
-  a.compilerVersion.clear();
-  a.compilerCommit.clear();
-  std::vector<uint8_t> bytes = serializeArtifact(a);
-  return fnv1a64(bytes.data(), bytes.size());
+  return artifactContentFingerprint(artifact);
 }
 
 uint64_t keySetFingerprint(const PublicKey &publicKey) {

@@ -1,22 +1,29 @@
 //===- Artifact.h - compiled aegis programs ---------------------*- C++ -*-===//
 //
 // Part of the runtime: no MLIR or LLVM. An artifact is what aegis-opt emits
-// and aegis-run executes: one self-checking file holding
+// and aegis-run executes. Format 7 (docs/Artifacts.md):
 //
-//   header   magic "AEGISART", format version, compiler version and commit,
-//            flags (insecure-parameters opt-in)
-//   sections the CKKS parameters (as the runtime serializes them), the
-//            rotation keys the program needs, its inputs and outputs (names,
-//            tensor shapes, slots, level, log2 scale), its constants (real
-//            slot vectors, encoded when used), the program: a list of
-//            instructions over numbered ciphertext registers, and the
-//            client program (plaintext embedding lookups run before
-//            encryption; empty for models with float inputs)
-//   trailer  CRC-32C of everything before it
+//   header   64 bytes: magic "AEGISART", format version, the sizes and
+//            offsets of the two sections below, the metadata's CRC-32C, the
+//            artifact's fingerprint, and the header's own CRC-32C
+//   metadata a FlatBuffers table (lib/Runtime/Artifact/Schema/Artifact.fbs,
+//            file identifier "AEGA"): compiler version and commit, the CKKS
+//            parameters, the rotation keys the program needs, its inputs and
+//            outputs (names, tensor shapes, slots, level, log2 scale,
+//            calibrated ranges), its constants (slot counts and where their
+//            values are), one program per device (instructions over
+//            numbered ciphertext registers), layer names, and the client
+//            program (plaintext embedding lookups run before encryption)
+//   weights  64-byte-aligned runs of little-endian doubles: the constants'
+//            and the client program's values, each with its own CRC-32C
 //
-// Loading validates every field (magic, version, checksum, counts, register
-// numbers, opcodes, levels against the parameters, rotation offsets, constant
-// sizes) and throws aegis::Error with one line naming what mismatched.
+// readArtifact maps the file and copies only the metadata: the weights stay
+// in the page cache until used, and each run is checked against its CRC the
+// first time it is read. parseArtifact (bytes in memory) checks everything
+// at once. Every field is validated (header, checksums, the table's
+// structure, counts, register numbers, opcodes, levels against the
+// parameters, rotation offsets, constant sizes); failures throw aegis::Error
+// with one line naming what mismatched.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,12 +31,63 @@
 #define AEGIS_RUNTIME_ARTIFACT_ARTIFACT_H
 
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace aegis {
 
-constexpr uint32_t kArtifactFormatVersion = 6;
+constexpr uint32_t kArtifactFormatVersion = 7;
+
+/// The real values of a constant: owned (built by the compiler, parsed from
+/// bytes) or a view of a mapped artifact's weights section, which the view
+/// keeps mapped. A view is checked against its CRC-32C on first access
+/// (data(), begin(), operator[]); a mismatch throws aegis::Error naming the
+/// file and the constant. Copies share the view and its check.
+class ConstantValues {
+public:
+  ConstantValues() = default;
+  ConstantValues(std::vector<double> values) : owned_(std::move(values)) {}
+  ConstantValues(std::initializer_list<double> values) : owned_(values) {}
+  ConstantValues &operator=(std::vector<double> values) {
+    *this = ConstantValues(std::move(values));
+    return *this;
+  }
+
+  /// A view of `count` doubles at `data` inside a mapping that `keepAlive`
+  /// owns; `what` names it in errors ("model.aegis: constant 3").
+  static ConstantValues view(std::shared_ptr<const void> keepAlive,
+                             const double *data, size_t count, uint32_t crc,
+                             std::string what);
+
+  size_t size() const { return view_ ? viewSize_ : owned_.size(); }
+  bool empty() const { return size() == 0; }
+  bool isView() const { return view_ != nullptr; }
+  const double *data() const;
+  const double *begin() const { return data(); }
+  const double *end() const { return data() + size(); }
+  double operator[](size_t i) const { return data()[i]; }
+  std::vector<double> toVector() const { return {begin(), end()}; }
+  /// CRC-32C of the values' bytes (a view's stored one, unchecked).
+  uint32_t crc() const;
+  /// The values as an owned vector to edit (copies a view first).
+  std::vector<double> &mutableValues();
+
+  bool operator==(const ConstantValues &other) const;
+  bool operator!=(const ConstantValues &other) const {
+    return !(*this == other);
+  }
+
+private:
+  struct Check;
+  std::vector<double> owned_;
+  std::shared_ptr<const void> keepAlive_;
+  std::shared_ptr<Check> check_;
+  const double *view_ = nullptr;
+  size_t viewSize_ = 0;
+  uint32_t crc_ = 0;
+};
 
 enum class Opcode : uint8_t {
   Add = 1,        // r = a + b
@@ -102,7 +160,7 @@ unpackTensor(const TensorSlot &t,
 
 struct ArtifactConstant {
   uint32_t slots = 0;
-  std::vector<double> values; // at most `slots`, zero-padded when encoded
+  ConstantValues values; // at most `slots`, zero-padded when encoded
 };
 
 /// The CKKS parameters as the compiler chose them (the runtime generates the
@@ -156,7 +214,7 @@ struct ClientTensor {
   std::string name;
   std::vector<int64_t> shape;
   ClientType type = ClientType::Float32;
-  std::vector<double> values; // constants only
+  ConstantValues values; // constants only
 
   int64_t numElements() const;
 };
@@ -200,12 +258,24 @@ struct Artifact {
   ClientProgram client;
 };
 
-/// Serializes; the checksum covers every byte before it.
+/// A digest of everything the artifact computes (parameters, program,
+/// constants through their CRCs; not the compiler's version): session files
+/// record it so that keys and ciphertexts are used with the artifact they
+/// were made for.
+uint64_t artifactContentFingerprint(const Artifact &artifact);
+
+/// Serializes (format 7; header, metadata and weights with their checksums).
 std::vector<uint8_t> serializeArtifact(const Artifact &artifact);
-/// Parses and validates; `name` labels error messages (e.g. the path).
+/// serializeArtifact without validateArtifact, for tests that need files
+/// only the loader's own checks can catch; never for real artifacts.
+std::vector<uint8_t> serializeArtifactUnvalidated(const Artifact &artifact);
+/// Parses and validates bytes in memory, every weight checked and copied;
+/// `name` labels error messages (e.g. the path).
 Artifact parseArtifact(const std::vector<uint8_t> &bytes,
                        const std::string &name);
 void writeArtifact(const std::string &path, const Artifact &artifact);
+/// Maps `path`: the header and metadata are checked and copied at once, the
+/// weights are views of the mapping, checked when first used.
 Artifact readArtifact(const std::string &path);
 
 /// Structural checks shared by the writer and the loader (register use
