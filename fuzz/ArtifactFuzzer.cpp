@@ -5,7 +5,8 @@
 // never crashes. An accepted artifact must serialize again (validation on
 // load and on write agree), and its CKKS parameters are generated and
 // validated as aegis-run does before it builds a context. The custom
-// mutator keeps the trailing checksum valid (FuzzChecksums.h).
+// mutator keeps the header's and the metadata's checksums valid
+// (FuzzChecksums.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +43,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 extern "C" size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size,
                                           size_t maxSize, unsigned int seed) {
   size = LLVMFuzzerMutate(data, size, maxSize);
-  aegis::fuzz::fixTrailingCrc(data, size);
+  aegis::fuzz::fixArtifactChecksums(data, size);
   return size;
 }

@@ -1,7 +1,8 @@
 //===- FuzzChecksums.h - keep mutated runtime files checksummed -*- C++ -*-===//
 //
-// Artifacts, runtime objects and session files end in a CRC-32C that
-// rejects nearly every random mutation before any field is parsed. The
+// Artifacts (a header and metadata with CRC-32Cs), runtime objects and
+// session files (a trailing CRC-32C) carry checksums that reject nearly
+// every random mutation before any field is parsed. The
 // fuzzers' custom mutators call LLVMFuzzerMutate and then recompute these
 // checksums, so mutations reach the field checks while every input in the
 // corpus (and every crash file) stays a file the real loaders accept as far
@@ -30,6 +31,30 @@ inline void fixTrailingCrc(uint8_t *data, size_t size) {
     return;
   uint32_t crc = crc32c(data, size - 4);
   std::memcpy(data + size - 4, &crc, 4);
+}
+
+/// An artifact (format 7, ArtifactFormat.cpp): makes the header's weights
+/// size match the file's, then recomputes the metadata's CRC-32C (bytes
+/// 48-51) and the header's (12-15), so mutations reach the FlatBuffers
+/// verifier and the field checks. Runs of weights keep their own CRCs.
+inline void fixArtifactChecksums(uint8_t *data, size_t size) {
+  if (size < 64 || std::memcmp(data, "AEGISART", 8) != 0)
+    return;
+  uint64_t metaOffset, metaSize, weightsOffset;
+  std::memcpy(&metaOffset, data + 16, 8);
+  std::memcpy(&metaSize, data + 24, 8);
+  std::memcpy(&weightsOffset, data + 32, 8);
+  if (weightsOffset <= size) {
+    uint64_t weightsSize = size - weightsOffset;
+    std::memcpy(data + 40, &weightsSize, 8);
+  }
+  if (metaOffset <= size && metaSize <= size - metaOffset) {
+    uint32_t crc = crc32c(data + metaOffset, size_t(metaSize));
+    std::memcpy(data + 48, &crc, 4);
+  }
+  std::memset(data + 12, 0, 4);
+  uint32_t crc = crc32c(data, 64);
+  std::memcpy(data + 12, &crc, 4);
 }
 
 /// A session file (Session.h): a header, records of u64 size + bytes, CRC.
