@@ -40,6 +40,13 @@ using ::aegis::ChebyshevSeries;
 using ::aegis::nn::Shape;
 using ::aegis::nn::Tensor;
 
+/// "12.3": bytes in GB to three digits, for diagnostics.
+static std::string gigabytes(uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.3g", double(bytes) / 1e9);
+  return text;
+}
+
 namespace {
 
 constexpr int kTopLevel = 4000; // virtual top level of the sizing pass
@@ -92,6 +99,13 @@ public:
   double margin, approxError;
   /// false: plaintexts are placeholders (zeros), for counting only.
   bool materialize;
+  /// What the materialized plaintexts hold so far (each slot vector twice:
+  /// the constant's attribute and the cache key), against the compiler's
+  /// memory limit; over it, the lowering stops before the machine runs out.
+  uint64_t materializedBytes = 0;
+  uint64_t materializedConstants = 0;
+  uint64_t memoryLimit = ::mlir::aegis::nn::interpreterMemoryLimit();
+  bool overMemoryLimit() const { return materializedBytes > memoryLimit; }
   /// With bootstrapping: the level bootstrapped ciphertexts come out at
   /// (0: no bootstrapping; the chain is sized to the program instead).
   unsigned bootLevel = 0;
@@ -207,7 +221,9 @@ public:
   /// A plaintext of S slots at `level` and `logScale` (cached).
   Value plaintext(const std::vector<double> &values, unsigned level,
                   unsigned logScale) {
-    if (!materialize) {
+    // Over the memory limit, the rest of the op gets placeholders and the
+    // lowering stops after it (LowerNNToCKKS reports the numbers).
+    if (!materialize || overMemoryLimit()) {
       static const std::vector<double> none;
       auto key = std::make_tuple(level, logScale, none);
       auto it = ptCache.find(key);
@@ -225,6 +241,8 @@ public:
     auto it = ptCache.find(key);
     if (it != ptCache.end())
       return it->second;
+    materializedBytes += 2 * uint64_t(S) * sizeof(double);
+    ++materializedConstants;
     auto type = RankedTensorType::get({S}, b.getF64Type());
     Value c = nnd::ConstantOp::create(b, 
         loc, type, DenseElementsAttr::get(type, ArrayRef<double>(values)));
@@ -1304,6 +1322,21 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
     }
     if (failed(result))
       return cleanup();
+    if (L.overMemoryLimit()) {
+      op->emitError() << "cannot lower to CKKS: the encoded constants need "
+                         "more than "
+                      << gigabytes(L.materializedBytes)
+                      << " GB (" << L.materializedConstants
+                      << " plaintexts of " << L.S << " slots so far, while lowering "
+                      << op->getName() << "), more than the "
+                      << gigabytes(L.memoryLimit)
+                      << " GB limit (" << ::mlir::aegis::nn::kMemoryLimitEnv
+                      << ", default three quarters of this machine's memory): "
+                         "compile with materialize-constants=false for the "
+                         "report only, or lower the sequence length "
+                         "(--aegis-input-shape)";
+      return cleanup();
+    }
     if (recordDepths && inLevel != ~0u) {
       unsigned outLevel = inLevel;
       for (Value c : result->cts)
