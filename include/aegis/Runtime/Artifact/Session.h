@@ -80,8 +80,9 @@ ckks::ContextPtr createArtifactContext(const Artifact &artifact,
                                        ExecutionBackend backend);
 
 /// Fingerprint of what keys and ciphertexts depend on: the parameters, the
-/// rotation keys, inputs, outputs, constants and program (not the compiler
-/// version or commit, so recompiling the same program keeps it).
+/// rotation keys, inputs, outputs, constants (through their CRCs) and
+/// program (not the compiler version or commit, so recompiling the same
+/// program keeps it): artifactContentFingerprint (Artifact.h).
 uint64_t artifactFingerprint(const Artifact &artifact);
 
 /// Fingerprint of a key set (one keygen): a hash of its public key. Every
