@@ -131,10 +131,77 @@ TEST(OnnxImporter, NonFiniteWeightsAreRefused) {
 
 TEST(OnnxImporter, UnsupportedElementType) {
   auto w = weight();
-  w.set_data_type(onnx::TensorProto::FLOAT16);
+  w.set_data_type(onnx::TensorProto::UINT8);
   std::string msg = importError(modelWith(w));
-  EXPECT_NE(msg.find("unsupported ONNX tensor element type FLOAT16"),
+  EXPECT_NE(msg.find("unsupported ONNX tensor element type UINT8 (supported: "
+                     "FLOAT, FLOAT16 and BFLOAT16 (widened to FLOAT)"),
             std::string::npos) << msg;
+}
+
+/// The values of the first nn.constant of an imported model (float32).
+std::vector<float> importedWeight(const std::string &bytes, std::string &error) {
+  MLIRContext context;
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &d) {
+    error = d.str();
+    return success();
+  });
+  auto module = mlir::aegis::importOnnxModel(&context, bytes, "m.onnx", {});
+  std::vector<float> values;
+  if (!module)
+    return values;
+  module->walk([&](Operation *op) {
+    if (op->getName().getStringRef() != "nn.constant" || !values.empty())
+      return;
+    auto attr = op->getAttrOfType<ElementsAttr>("value");
+    if (!attr)
+      return;
+    for (float v : attr.getValues<float>())
+      values.push_back(v);
+  });
+  return values;
+}
+
+// fp16 and bf16 weights (issue 17) are widened to float32 exactly, whether
+// stored raw or as 16-bit patterns in int32_data.
+TEST(OnnxImporter, HalfPrecisionWeightsAreWidened) {
+  // 1.5, -2, 65504 (largest half), 2^-24 (smallest subnormal).
+  const uint16_t half[4] = {0x3e00, 0xc000, 0x7bff, 0x0001};
+  const float expectHalf[4] = {1.5f, -2.0f, 65504.0f, std::ldexp(1.0f, -24)};
+  auto w = weight();
+  w.set_data_type(onnx::TensorProto::FLOAT16);
+  w.set_raw_data(std::string(reinterpret_cast<const char *>(half), sizeof(half)));
+  std::string error;
+  std::vector<float> got = importedWeight(modelWith(w), error);
+  ASSERT_EQ(got.size(), 4u) << error;
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(got[i], expectHalf[i]) << i;
+  w.clear_raw_data();
+  for (uint16_t h : half)
+    w.add_int32_data(h);
+  got = importedWeight(modelWith(w), error);
+  ASSERT_EQ(got.size(), 4u) << error;
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(got[i], expectHalf[i]) << i;
+
+  // bfloat16: the top 16 bits of a float.
+  const uint16_t bf[4] = {0x3fc0, 0xc000, 0x4049, 0x0000};
+  const float expectBf[4] = {1.5f, -2.0f, 3.140625f, 0.0f};
+  w = weight();
+  w.set_data_type(onnx::TensorProto::BFLOAT16);
+  w.set_raw_data(std::string(reinterpret_cast<const char *>(bf), sizeof(bf)));
+  got = importedWeight(modelWith(w), error);
+  ASSERT_EQ(got.size(), 4u) << error;
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(got[i], expectBf[i]) << i;
+
+  // A half NaN is refused like a float one.
+  const uint16_t nan[4] = {0x3c00, 0x7e00, 0x3c00, 0x3c00};
+  w = weight();
+  w.set_data_type(onnx::TensorProto::FLOAT16);
+  w.set_raw_data(std::string(reinterpret_cast<const char *>(nan), sizeof(nan)));
+  EXPECT_EQ(importError(modelWith(w)),
+            "tensor 'w' holds NaN at element 1 (of 4); weights and constants "
+            "must be finite");
 }
 
 TEST(OnnxImporter, NoGraph) {

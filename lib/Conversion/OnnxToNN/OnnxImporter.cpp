@@ -156,6 +156,11 @@ private:
 FailureOr<Type> Importer::elementType(int32_t t, const onnx::NodeProto *node) {
   switch (t) {
   case onnx::TensorProto::FLOAT:
+  // Half-precision weights, inputs and casts are widened to float32 on
+  // import: CKKS computes in fixed point at the scale the compiler picks,
+  // and the interpreter in float64, so nothing downstream keeps 16 bits.
+  case onnx::TensorProto::FLOAT16:
+  case onnx::TensorProto::BFLOAT16:
     return Type(builder.getF32Type());
   case onnx::TensorProto::DOUBLE:
     return Type(builder.getF64Type());
@@ -169,7 +174,8 @@ FailureOr<Type> Importer::elementType(int32_t t, const onnx::NodeProto *node) {
     return error(node) << "unsupported ONNX tensor element type "
                        << onnx::TensorProto::DataType_Name(
                               static_cast<onnx::TensorProto::DataType>(t))
-                       << " (supported: FLOAT, DOUBLE, INT64, INT32, BOOL)";
+                       << " (supported: FLOAT, FLOAT16 and BFLOAT16 (widened "
+                          "to FLOAT), DOUBLE, INT64, INT32, BOOL)";
   }
 }
 
@@ -188,6 +194,39 @@ static bool isAllocatableShape(ArrayRef<int64_t> shape) {
     n *= d;
   }
   return true;
+}
+
+/// IEEE 754 binary16 to float (exact: every half is a float).
+static float halfToFloat(uint16_t h) {
+  uint32_t sign = uint32_t(h >> 15) << 31;
+  uint32_t exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+  uint32_t bits;
+  if (exponent == 0x1f) {
+    bits = sign | 0x7f800000u | (mantissa << 13); // Inf or NaN
+  } else if (exponent != 0) {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    bits = sign; // +-0
+  } else {
+    // Subnormal: normalize the mantissa.
+    int shift = 0;
+    while (!(mantissa & 0x400)) {
+      mantissa <<= 1;
+      ++shift;
+    }
+    bits = sign | (uint32_t(113 - shift) << 23) | ((mantissa & 0x3ff) << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+/// bfloat16 (the top half of a float) to float.
+static float bfloat16ToFloat(uint16_t b) {
+  uint32_t bits = uint32_t(b) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
 }
 
 /// Decodes a TensorProto's data (inline fields, raw bytes or an external
@@ -294,6 +333,18 @@ static std::string decodeTensor(const onnx::TensorProto &t,
     return finite(haveRaw ? fromRaw(float()) : fromField(t.float_data()));
   case onnx::TensorProto::DOUBLE:
     return finite(haveRaw ? fromRaw(double()) : fromField(t.double_data()));
+  case onnx::TensorProto::FLOAT16:
+  case onnx::TensorProto::BFLOAT16: {
+    // 16-bit patterns: raw little-endian, or one per int32_data entry.
+    float (*widen)(uint16_t) = t.data_type() == onnx::TensorProto::FLOAT16
+                                   ? halfToFloat
+                                   : bfloat16ToFloat;
+    std::string why = haveRaw ? fromRaw(uint16_t()) : fromField(t.int32_data());
+    if (why.empty())
+      for (double &v : out.data)
+        v = widen(uint16_t(int64_t(v)));
+    return finite(why);
+  }
   case onnx::TensorProto::INT64:
     return haveRaw ? fromRaw(int64_t()) : fromField(t.int64_data());
   case onnx::TensorProto::INT32:
@@ -304,7 +355,8 @@ static std::string decodeTensor(const onnx::TensorProto &t,
     return "unsupported ONNX tensor element type " +
            onnx::TensorProto::DataType_Name(
                static_cast<onnx::TensorProto::DataType>(t.data_type())) +
-           " (supported: FLOAT, DOUBLE, INT64, INT32, BOOL)";
+           " (supported: FLOAT, FLOAT16 and BFLOAT16 (widened to FLOAT), "
+           "DOUBLE, INT64, INT32, BOOL)";
   }
 }
 
