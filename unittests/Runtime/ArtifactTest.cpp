@@ -129,6 +129,19 @@ TEST(Artifact, RoundTripOfEveryField) {
   EXPECT_EQ(serializeArtifact(b), bytes);
 }
 
+// Regression (ArtifactFuzzer, format 7): an empty constant made the reader
+// memcpy from a null pointer (UBSan: nonnull argument). Under the sanitizer
+// build this round trip fails without the fix.
+TEST(Artifact, EmptyConstantsRoundTrip) {
+  Artifact a = makeTestArtifact();
+  a.constants.push_back(ArtifactConstant{8, {}});
+  Bytes bytes = serializeArtifact(a);
+  Artifact b = parseArtifact(bytes, kName);
+  ASSERT_EQ(b.constants.size(), 2u);
+  EXPECT_TRUE(b.constants[1].values.empty());
+  EXPECT_EQ(b.constants[1].values, a.constants[1].values);
+}
+
 TEST(Artifact, RejectsBadMagic) {
   Bytes b = serializeArtifact(makeTestArtifact());
   b[0] = 'X';

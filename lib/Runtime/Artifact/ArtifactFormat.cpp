@@ -220,7 +220,8 @@ public:
       fail(name_, ": corrupt artifact: ", what,
            " fails its checksum (truncated or modified)");
     std::vector<double> v(static_cast<size_t>(count));
-    std::memcpy(v.data(), at, size_t(count) * 8);
+    if (count != 0) // memcpy's pointers must not be null, even for 0 bytes
+      std::memcpy(v.data(), at, size_t(count) * 8);
     return ConstantValues(std::move(v));
   }
 
@@ -465,7 +466,7 @@ std::vector<double> &ConstantValues::mutableValues() {
 
 bool ConstantValues::operator==(const ConstantValues &other) const {
   return size() == other.size() &&
-         std::memcmp(data(), other.data(), size() * 8) == 0;
+         (empty() || std::memcmp(data(), other.data(), size() * 8) == 0);
 }
 
 //===----------------------------------------------------------------------===//
@@ -500,8 +501,9 @@ std::vector<uint8_t> serializeArtifactUnvalidated(const Artifact &a) {
   put<uint32_t>(out.data() + 12, crc32c(out.data(), kHeaderBytes));
   std::memcpy(out.data() + kHeaderBytes, meta.data(), meta.size());
   for (const WeightsLayout::Run &run : weights.runs)
-    std::memcpy(out.data() + weightsOffset + run.offset, run.values->data(),
-                run.values->size() * 8);
+    if (!run.values->empty())
+      std::memcpy(out.data() + weightsOffset + run.offset, run.values->data(),
+                  run.values->size() * 8);
   return out;
 }
 
