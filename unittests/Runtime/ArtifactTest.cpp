@@ -23,7 +23,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <functional>
+#include <iterator>
 
 using namespace aegis;
 using aegis::test::makeTestArtifact;
@@ -74,6 +76,11 @@ template <typename T> T peek(const Bytes &b, size_t offset) {
 }
 
 const char *kName = "art.aegis";
+
+Bytes readBytes(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(in), {});
+}
 
 } // namespace
 
@@ -140,6 +147,23 @@ TEST(Artifact, EmptyConstantsRoundTrip) {
   ASSERT_EQ(b.constants.size(), 2u);
   EXPECT_TRUE(b.constants[1].values.empty());
   EXPECT_EQ(b.constants[1].values, a.constants[1].values);
+}
+
+// The fuzzer's artifact regressions (fuzz/corpus/artifact/regression-*):
+// each is a clean one-line error or a valid artifact. Under the sanitizer
+// build these catch the UB they once triggered: a memcpy from a null
+// pointer (empty constant) and loads of misaligned int64 elements (the
+// FlatBuffers verifier checks only a vector's length alignment).
+TEST(Artifact, FuzzerRegressionsAreCleanErrors) {
+  for (const char *file : {"regression-empty-constant.aegis",
+                           "regression-misaligned-vector.aegis"}) {
+    SCOPED_TRACE(file);
+    std::string path = std::string(AEGIS_FUZZ_CORPUS) + "/artifact/" + file;
+    std::string m = errorOf([&] { parseArtifact(readBytes(path), kName); });
+    EXPECT_TRUE(m == "no error" || m.rfind("art.aegis: ", 0) == 0) << m;
+    m = errorOf([&] { readArtifact(path); });
+    EXPECT_TRUE(m == "no error" || m.rfind(path + ": ", 0) == 0) << m;
+  }
 }
 
 TEST(Artifact, RejectsBadMagic) {

@@ -195,7 +195,13 @@ public:
     if (v->size() > kMaxCount)
       fail(name_, ": corrupt artifact: a list of ", v->size(),
            " entries exceeds the limit ", kMaxCount);
-    return std::vector<T>(v->begin(), v->end());
+    // Copied as bytes (the host is little-endian): FlatBuffers' verifier
+    // checks only the alignment of a vector's length, so the elements of a
+    // crafted file may be misaligned for T (ArtifactFuzzer, UBSan).
+    std::vector<T> out(v->size());
+    if (!out.empty())
+      std::memcpy(out.data(), v->Data(), out.size() * sizeof(T));
+    return out;
   }
 
   static std::string str(const flatbuffers::String *s) {
@@ -311,16 +317,20 @@ public:
         fail(name_, ": corrupt artifact: ", instructions->size(),
              " instructions exceed the limit ", kMaxCount);
       a.program.reserve(instructions->size());
-      for (const fb::Instruction *in : *instructions) {
+      const uint8_t *raw = instructions->Data();
+      for (size_t i = 0; i < instructions->size(); ++i) {
+        // An aligned copy: the structs of a crafted file may be misaligned.
+        fb::Instruction in;
+        std::memcpy(&in, raw + i * sizeof(fb::Instruction), sizeof(in));
         Instruction out;
-        out.op = Opcode(in->op());
-        out.result = in->result();
-        out.a = in->a();
-        out.b = in->b();
-        out.imm = in->imm();
-        out.value = in->value();
-        out.scale = in->scale();
-        out.region = in->region();
+        out.op = Opcode(in.op());
+        out.result = in.result();
+        out.a = in.a();
+        out.b = in.b();
+        out.imm = in.imm();
+        out.value = in.value();
+        out.scale = in.scale();
+        out.region = in.region();
         a.program.push_back(out);
       }
     }
