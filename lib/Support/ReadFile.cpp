@@ -14,6 +14,19 @@ namespace aegis {
 
 namespace {
 
+/// stat()s `path` as a file to open: "" or why not ("cannot open WHAT:
+/// ...", "is a directory, not a file").
+std::string statFile(const std::string &path, const char *what,
+                     struct stat &st) {
+  if (::stat(path.c_str(), &st) != 0) {
+    return std::string("cannot open ") + what + ": " + std::strerror(errno);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return "is a directory, not a file";
+  }
+  return "";
+}
+
 template <typename Buffer>
 bool readInto(const std::string &path, Buffer &bytes, std::string &error,
               const char *what, uint64_t maxBytes) {
@@ -22,12 +35,8 @@ bool readInto(const std::string &path, Buffer &bytes, std::string &error,
     return false;
   };
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    return fail(std::string("cannot open ") + what + ": " +
-                std::strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode)) {
-    return fail("is a directory, not a file");
+  if (std::string why = statFile(path, what, st); !why.empty()) {
+    return fail(why);
   }
   if (S_ISREG(st.st_mode) && uint64_t(st.st_size) > maxBytes) {
     return fail("is " + std::to_string(uint64_t(st.st_size)) +
@@ -86,12 +95,8 @@ MappedFile::open(const std::string &path, std::string &error,
     return nullptr;
   };
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    return fail(std::string("cannot open ") + what + ": " +
-                std::strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode)) {
-    return fail("is a directory, not a file");
+  if (std::string why = statFile(path, what, st); !why.empty()) {
+    return fail(why);
   }
   std::shared_ptr<MappedFile> file(new MappedFile());
   if (!S_ISREG(st.st_mode) || st.st_size == 0) {
