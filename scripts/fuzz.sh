@@ -56,6 +56,19 @@ done
 export ASAN_OPTIONS="detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 
+# LeakSanitizer cannot run where ptrace-like access is denied (some
+# containers); then every target would fail at its first leak check. Probe
+# with one empty input and, if so, fuzz without leak checks, loudly.
+probe_dir="$build_dir/fuzz/lsan-probe"
+rm -rf "$probe_dir" && mkdir -p "$probe_dir" && : > "$probe_dir/empty"
+first="$build_dir/fuzz/${targets[0]}Fuzzer"
+if ! "$first" -runs=1 "$probe_dir/empty" >"$probe_dir/log" 2>&1 &&
+   grep -q "LeakSanitizer has encountered a fatal error\|LeakSanitizer does not work" "$probe_dir/log"; then
+  echo "fuzz.sh: WARNING: LeakSanitizer cannot run here (see $probe_dir/log); leak checking is OFF for this run" >&2
+  export ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"
+  FUZZ_ARGS="${FUZZ_ARGS:-} -detect_leaks=0"
+fi
+
 status=0
 work="$build_dir/fuzz/run"
 for t in "${targets[@]}"; do
