@@ -313,20 +313,21 @@ bool HostCommunicator::progress(uint64_t id, bool block) {
   }
 }
 
+double HostCommunicator::silence(int peer, Clock::time_point now) const {
+  double liveness = options().livenessSeconds;
+  Clock::time_point heard = lastHeard(peer);
+  if (liveness <= 0 || peer == rank() || heard >= now) {
+    return 0;
+  }
+  double seconds = std::chrono::duration<double>(now - heard).count();
+  return seconds > liveness ? seconds : 0;
+}
+
 std::vector<Communicator::SilentPeer> HostCommunicator::silentPeers() const {
   std::vector<SilentPeer> silent;
-  double liveness = options().livenessSeconds;
-  if (liveness <= 0) {
-    return silent;
-  }
   auto now = Clock::now();
   for (int p = 0; p < size(); ++p) {
-    Clock::time_point heard = lastHeard(p);
-    if (p == rank() || heard >= now) {
-      continue;
-    }
-    double seconds = std::chrono::duration<double>(now - heard).count();
-    if (seconds > liveness) {
+    if (double seconds = silence(p, now); seconds > 0) {
       silent.push_back({p, seconds});
     }
   }
@@ -334,22 +335,13 @@ std::vector<Communicator::SilentPeer> HostCommunicator::silentPeers() const {
 }
 
 void HostCommunicator::checkLiveness(const Op &op, Clock::time_point now) const {
-  double liveness = options().livenessSeconds;
-  if (liveness <= 0) {
-    return;
-  }
   for (const Active &a : op.active) {
-    if (a.done || a.peer == rank()) {
+    if (a.done) {
       continue;
     }
-    Clock::time_point heard = lastHeard(a.peer);
-    if (heard >= now) {
-      continue;
-    }
-    double seconds = std::chrono::duration<double>(now - heard).count();
-    if (seconds > liveness) {
+    if (double seconds = silence(a.peer, now); seconds > 0) {
       fail("rank ", a.peer, " stopped responding: no heartbeat for ",
-           formatSeconds(seconds), " s (limit ", liveness,
+           formatSeconds(seconds), " s (limit ", options().livenessSeconds,
            " s, AEGIS_COMM_LIVENESS_S) while ", self(), " was ",
            describeWait(op));
     }

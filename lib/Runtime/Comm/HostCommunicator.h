@@ -96,6 +96,9 @@ private:
   std::set<int> leftPeers(const Op &op) const;
   void checkLeftPeers(const Op &op, const std::set<int> &gone) const;
   void checkLiveness(const Op &op, Clock::time_point now) const;
+  /// Seconds `peer` has been silent at `now` beyond the liveness limit
+  /// (0: alive, itself, liveness off, or no heartbeats on this transport).
+  double silence(int peer, Clock::time_point now) const;
   std::string describeWait(const Op &op) const;
   std::string describeOp(const Op &op) const;
 
