@@ -353,3 +353,110 @@ TEST(Ckks, PrecisionAtN14Scale40) {
                                      s.scale() * s.scale()));
   EXPECT_GT(bits(err), 20.0);
 }
+
+namespace {
+/// The view of limbs `range` of `ct`.
+LimbView subView(Ciphertext &ct, LimbRange range) {
+  LimbView view = Evaluator::limbs(ct);
+  view.range = range;
+  for (unsigned i = 0; i < ct.size(); ++i) {
+    view.polys[i] = ct[i].limb(range.begin);
+  }
+  return view;
+}
+
+ConstLimbView subView(const Ciphertext &ct, LimbRange range) {
+  BasicLimbView<const uint64_t> view = Evaluator::limbs(ct);
+  view.range = range;
+  for (unsigned i = 0; i < ct.size(); ++i) {
+    view.polys[i] = ct[i].limb(range.begin);
+  }
+  return view;
+}
+
+std::vector<uint64_t> words(const Ciphertext &ct) {
+  Backend &backend = ct.context()->backend();
+  std::vector<uint64_t> all;
+  for (unsigned i = 0; i < ct.size(); ++i) {
+    std::vector<uint64_t> host(ct[i].numWords());
+    backend.copyToHost(host.data(), ct[i].data(), host.size());
+    all.insert(all.end(), host.begin(), host.end());
+  }
+  return all;
+}
+} // namespace
+
+// The property the distributed evaluator stands on: each limb kernel run on
+// the pieces of a split of the limbs gives, bit for bit, the whole-ciphertext
+// operation.
+TEST(Ckks, LimbKernelsOnSplitRangesEqualTheWholeOperation) {
+  TestSetup &s = shared();
+  const Evaluator &ev = *s.evaluator;
+  auto x = randomValues(256, 41), y = randomValues(256, 42);
+  const Ciphertext cx = s.encrypt(x), cy = s.encrypt(y);
+  const unsigned level = cx.level();
+  const std::vector<LimbRange> split = {{0, 2}, {2, 3}, {3, level + 1}};
+  Plaintext plain = s.encoder->encode(y, level, s.scale());
+  const Complex c(0.75, -0.25);
+
+  auto expectSplitEqual = [&](const char *what, const Ciphertext &whole,
+                              auto &&kernel) {
+    Ciphertext pieces = cx;
+    for (LimbRange range : split) {
+      kernel(subView(pieces, range), range);
+    }
+    EXPECT_EQ(words(pieces), words(whole)) << what;
+  };
+  expectSplitEqual("add", ev.add(cx, cy), [&](LimbView v, LimbRange r) {
+    ev.addLimbs(v, subView(cy, r));
+  });
+  expectSplitEqual("sub", ev.sub(cx, cy), [&](LimbView v, LimbRange r) {
+    ev.subLimbs(v, subView(cy, r));
+  });
+  expectSplitEqual("negate", ev.negate(cx),
+                   [&](LimbView v, LimbRange) { ev.negateLimbs(v); });
+  expectSplitEqual("addPlain", ev.addPlain(cx, plain),
+                   [&](LimbView v, LimbRange r) {
+                     ev.addPlainLimbs(v, plain.poly().limb(r.begin));
+                   });
+  expectSplitEqual("multiplyPlain", ev.multiplyPlain(cx, plain),
+                   [&](LimbView v, LimbRange r) {
+                     ev.multiplyPlainLimbs(v, plain.poly().limb(r.begin));
+                   });
+  expectSplitEqual("addConstant", ev.addConstant(cx, c),
+                   [&](LimbView v, LimbRange) {
+                     ev.addConstantLimbs(v, c * cx.scale());
+                   });
+  expectSplitEqual("multiplyConstant", ev.multiplyConstant(cx, c, 1 << 20),
+                   [&](LimbView v, LimbRange) {
+                     ev.multiplyConstantLimbs(v, c * double(1 << 20));
+                   });
+  Ciphertext tripled = cx;
+  ev.multiplyIntegerInPlace(tripled, -3);
+  expectSplitEqual("multiplyInteger", tripled, [&](LimbView v, LimbRange) {
+    ev.multiplyIntegerLimbs(v, -3);
+  });
+
+  // Rescale: the owner of the top limb reads it, every piece rounds.
+  Ciphertext rescaled = ev.rescale(cx);
+  Ciphertext pieces = cx;
+  RnsPoly top(s.context->backend(), cx.size());
+  ev.rescaleTopLimbs(subView(pieces, split.back()), top.data());
+  for (LimbRange range : split) {
+    ev.rescaleLimbs(subView(pieces, range), top.data());
+  }
+  pieces.dropToLevel(level - 1);
+  EXPECT_EQ(words(pieces), words(rescaled));
+  // The top limb must be in the view that reads it.
+  EXPECT_THROW(ev.rescaleTopLimbs(subView(pieces, {0, 2}), top.data()), Error);
+
+  // The tensor product, into a 3-polynomial result.
+  Ciphertext product = ev.multiply(cx, cy);
+  Ciphertext out = ev.multiply(cy, cy); // overwritten piece by piece
+  ASSERT_NE(words(out), words(product));
+  for (LimbRange range : split) {
+    ev.multiplyLimbs(subView(out, range),
+                     subView(cx, range), subView(cy, range));
+  }
+  EXPECT_EQ(words(out), words(product));
+}

@@ -67,10 +67,7 @@ void Evaluator::addInPlace(Ciphertext &a, const Ciphertext &b) const {
     a = std::move(sum);
     return;
   }
-  Backend &backend = context_->backend();
-  for (unsigned i = 0; i < b.size(); ++i) {
-    backend.add(a[i].data(), a[i].data(), b[i].data(), moduli(a.level()));
-  }
+  addLimbs(limbs(a), limbs(b));
 }
 
 Ciphertext Evaluator::add(const Ciphertext &a, const Ciphertext &b) const {
@@ -91,10 +88,7 @@ void Evaluator::subInPlace(Ciphertext &a, const Ciphertext &b) const {
     a = std::move(difference);
     return;
   }
-  Backend &backend = context_->backend();
-  for (unsigned i = 0; i < b.size(); ++i) {
-    backend.sub(a[i].data(), a[i].data(), b[i].data(), moduli(a.level()));
-  }
+  subLimbs(limbs(a), limbs(b));
 }
 
 Ciphertext Evaluator::sub(const Ciphertext &a, const Ciphertext &b) const {
@@ -105,9 +99,7 @@ Ciphertext Evaluator::sub(const Ciphertext &a, const Ciphertext &b) const {
 
 void Evaluator::negateInPlace(Ciphertext &a) const {
   checkOperand(a, "operand");
-  for (unsigned i = 0; i < a.size(); ++i) {
-    context_->backend().negate(a[i].data(), a[i].data(), moduli(a.level()));
-  }
+  negateLimbs(limbs(a));
 }
 
 Ciphertext Evaluator::negate(const Ciphertext &a) const {
@@ -119,8 +111,7 @@ Ciphertext Evaluator::negate(const Ciphertext &a) const {
 void Evaluator::addPlainInPlace(Ciphertext &a, const Plaintext &b) const {
   checkPlain(a, b);
   checkSameScale(a.scale(), b.scale());
-  context_->backend().add(a[0].data(), a[0].data(), b.poly().data(),
-                          moduli(a.level()));
+  addPlainLimbs(limbs(a), b.poly().data());
 }
 
 Ciphertext Evaluator::addPlain(const Ciphertext &a, const Plaintext &b) const {
@@ -132,8 +123,7 @@ Ciphertext Evaluator::addPlain(const Ciphertext &a, const Plaintext &b) const {
 void Evaluator::subPlainInPlace(Ciphertext &a, const Plaintext &b) const {
   checkPlain(a, b);
   checkSameScale(a.scale(), b.scale());
-  context_->backend().sub(a[0].data(), a[0].data(), b.poly().data(),
-                          moduli(a.level()));
+  subPlainLimbs(limbs(a), b.poly().data());
 }
 
 Ciphertext Evaluator::subPlain(const Ciphertext &a, const Plaintext &b) const {
@@ -142,39 +132,10 @@ Ciphertext Evaluator::subPlain(const Ciphertext &a, const Plaintext &b) const {
   return r;
 }
 
-RnsPoly Evaluator::constantPoly(std::complex<double> value,
-                                unsigned level) const {
-  const size_t n = context_->degree();
-  std::vector<uint64_t> host((level + 1) * n, 0);
-  for (unsigned k = 0; k <= level; ++k) {
-    const Modulus &m = context_->modulus(k);
-    host[k * n] = residueOfRounded(value.real(), m);
-    host[k * n + n / 2] = residueOfRounded(value.imag(), m);
-  }
-  Backend &backend = context_->backend();
-  RnsPoly poly(backend, level + 1);
-  backend.copyFromHost(poly.data(), host.data(), host.size());
-  backend.forwardNtt(poly.data(), moduli(level));
-  return poly;
-}
-
 void Evaluator::addConstantInPlace(Ciphertext &a,
                                    std::complex<double> c) const {
   checkOperand(a, "operand");
-  Backend &backend = context_->backend();
-  std::complex<double> scaled = c * a.scale();
-  if (scaled.imag() == 0) {
-    // A constant polynomial is the same constant in every NTT slot.
-    std::vector<uint64_t> scalars(a.level() + 1);
-    for (unsigned k = 0; k <= a.level(); ++k) {
-      scalars[k] = residueOfRounded(scaled.real(), context_->modulus(k));
-    }
-    backend.addScalar(a[0].data(), a[0].data(), scalars.data(),
-                      moduli(a.level()));
-    return;
-  }
-  RnsPoly constant = constantPoly(scaled, a.level());
-  backend.add(a[0].data(), a[0].data(), constant.data(), moduli(a.level()));
+  addConstantLimbs(limbs(a), c * a.scale());
 }
 
 Ciphertext Evaluator::addConstant(const Ciphertext &a,
@@ -190,10 +151,7 @@ Ciphertext Evaluator::addConstant(const Ciphertext &a,
 
 void Evaluator::multiplyPlainInPlace(Ciphertext &a, const Plaintext &b) const {
   checkPlain(a, b);
-  for (unsigned i = 0; i < a.size(); ++i) {
-    context_->backend().multiply(a[i].data(), a[i].data(), b.poly().data(),
-                                 moduli(a.level()));
-  }
+  multiplyPlainLimbs(limbs(a), b.poly().data());
   a.setScale(a.scale() * b.scale());
 }
 
@@ -210,24 +168,7 @@ void Evaluator::multiplyConstantInPlace(Ciphertext &a, std::complex<double> c,
   require(std::isfinite(constantScale) && constantScale > 0,
           "constant scale ", constantScale,
           " is not a positive finite number");
-  Backend &backend = context_->backend();
-  std::complex<double> scaled = c * constantScale;
-  if (scaled.imag() == 0) {
-    std::vector<uint64_t> scalars(a.level() + 1);
-    for (unsigned k = 0; k <= a.level(); ++k) {
-      scalars[k] = residueOfRounded(scaled.real(), context_->modulus(k));
-    }
-    for (unsigned i = 0; i < a.size(); ++i) {
-      backend.multiplyScalar(a[i].data(), a[i].data(), scalars.data(),
-                             moduli(a.level()));
-    }
-  } else {
-    RnsPoly constant = constantPoly(scaled, a.level());
-    for (unsigned i = 0; i < a.size(); ++i) {
-      backend.multiply(a[i].data(), a[i].data(), constant.data(),
-                       moduli(a.level()));
-    }
-  }
+  multiplyConstantLimbs(limbs(a), c * constantScale);
   a.setScale(a.scale() * constantScale);
 }
 
@@ -241,14 +182,7 @@ Ciphertext Evaluator::multiplyConstant(const Ciphertext &a,
 
 void Evaluator::multiplyIntegerInPlace(Ciphertext &a, int64_t k) const {
   checkOperand(a, "operand");
-  std::vector<uint64_t> scalars(a.level() + 1);
-  for (unsigned i = 0; i <= a.level(); ++i) {
-    scalars[i] = fromSigned(k, context_->modulus(i));
-  }
-  for (unsigned i = 0; i < a.size(); ++i) {
-    context_->backend().multiplyScalar(a[i].data(), a[i].data(),
-                                       scalars.data(), moduli(a.level()));
-  }
+  multiplyIntegerLimbs(limbs(a), k);
 }
 
 Ciphertext Evaluator::multiply(const Ciphertext &a,
@@ -260,13 +194,8 @@ Ciphertext Evaluator::multiply(const Ciphertext &a,
           a.size(), " and ", b.size());
   checkSameLevel(a.level(), b.level());
   checkSameSlots(a.slots(), b.slots());
-  Backend &backend = context_->backend();
-  ModuliSpan mods = moduli(a.level());
   Ciphertext r(context_, 3, a.level(), a.scale() * b.scale(), a.slots());
-  backend.multiply(r[0].data(), a[0].data(), b[0].data(), mods);
-  backend.multiply(r[1].data(), a[0].data(), b[1].data(), mods);
-  backend.multiplyAccumulate(r[1].data(), a[1].data(), b[0].data(), mods);
-  backend.multiply(r[2].data(), a[1].data(), b[1].data(), mods);
+  multiplyLimbs(limbs(r), limbs(a), limbs(b));
   return r;
 }
 
@@ -274,13 +203,8 @@ Ciphertext Evaluator::square(const Ciphertext &a) const {
   checkOperand(a, "operand");
   require(a.size() == 2, "square expects a relinearized operand, found ",
           a.size(), " polynomials");
-  Backend &backend = context_->backend();
-  ModuliSpan mods = moduli(a.level());
   Ciphertext r(context_, 3, a.level(), a.scale() * a.scale(), a.slots());
-  backend.multiply(r[0].data(), a[0].data(), a[0].data(), mods);
-  backend.multiply(r[1].data(), a[0].data(), a[1].data(), mods);
-  backend.add(r[1].data(), r[1].data(), r[1].data(), mods);
-  backend.multiply(r[2].data(), a[1].data(), a[1].data(), mods);
+  squareLimbs(limbs(r), limbs(a));
   return r;
 }
 
@@ -292,9 +216,7 @@ void Evaluator::relinearizeInPlace(Ciphertext &a, const RelinKey &key) const {
           "relinearization key belongs to another context");
   RnsPoly u0, u1;
   keySwitcher_.keySwitch(a[2], a.level(), key.key(), u0, u1);
-  Backend &backend = context_->backend();
-  backend.add(a[0].data(), a[0].data(), u0.data(), moduli(a.level()));
-  backend.add(a[1].data(), a[1].data(), u1.data(), moduli(a.level()));
+  addKeySwitchedLimbs(limbs(a), u0.data(), u1.data());
   a.shrinkToSize(2);
 }
 
@@ -320,22 +242,10 @@ void Evaluator::rescaleInPlace(Ciphertext &a) const {
   checkOperand(a, "operand");
   const unsigned level = a.level();
   require(level >= 1, "cannot rescale a ciphertext at level 0");
-  Backend &backend = context_->backend();
   const uint32_t top = level;
-  ModuliSpan lower = moduli(level - 1);
-  RnsPoly last(backend, 1);
-  RnsPoly lifted(backend, level);
-  const uint64_t half = context_->modulus(top).value / 2;
-  for (unsigned i = 0; i < a.size(); ++i) {
-    // round(x / q_l) = (x - ((x_l + h) mod q_l - h)) / q_l, h = floor(q_l/2).
-    backend.copy(last.data(), a[i].limb(level), context_->degree());
-    backend.inverseNtt(last.data(), ModuliSpan(&top, 1));
-    backend.switchModulus(lifted.data(), lower, last.data(), top, half,
-                          context_->rescaleHalves(level));
-    backend.forwardNtt(lifted.data(), lower);
-    backend.subtractAndScale(a[i].data(), a[i].data(), lifted.data(),
-                             context_->rescaleInverses(level), lower);
-  }
+  RnsPoly last(context_->backend(), a.size());
+  rescaleTopLimbs(limbs(a), last.data());
+  rescaleLimbs(limbs(a), last.data());
   a.dropToLevel(level - 1);
   a.setScale(a.scale() / double(context_->modulus(top).value));
 }

@@ -21,13 +21,10 @@ Ciphertext Evaluator::applyGaloisDecomposed(const Ciphertext &a,
   const KeySwitchKey &key = keys.at(galoisElement);
   const std::vector<uint32_t> &permutation =
       context_->galoisPermutation(galoisElement);
-  Backend &backend = context_->backend();
   Ciphertext r(context_, 2, a.level(), a.scale(), a.slots());
   keySwitcher_.apply(c1, key, r[0], r[1], permutation.data());
-  RnsPoly permuted(backend, a.level() + 1);
-  backend.permute(permuted.data(), a[0].data(), permutation.data(),
-                  a.level() + 1);
-  backend.add(r[0].data(), r[0].data(), permuted.data(), moduli(a.level()));
+  addPermutedLimbs(r[0].data(), a[0].data(), permutation.data(), a.level(),
+                   {0, a.level() + 1});
   return r;
 }
 

@@ -120,6 +120,16 @@ ModuliSpan DistributedCiphertext::moduli() const {
   return context_->chainIndices(level_).slice(r.begin, r.size());
 }
 
+ckks::LimbView DistributedCiphertext::limbs() {
+  return ckks::makeLimbView<uint64_t>(
+      level_, range(), size_, [&](unsigned i) { return polys_[i].data(); });
+}
+
+ckks::ConstLimbView DistributedCiphertext::limbs() const {
+  return ckks::makeLimbView<const uint64_t>(
+      level_, range(), size_, [&](unsigned i) { return polys_[i].data(); });
+}
+
 void DistributedCiphertext::shrinkToSize(unsigned size) {
   for (unsigned i = size; i < size_; ++i) {
     polys_[i] = RnsPoly();
@@ -280,7 +290,8 @@ Ciphertext gatherToRoot(const DistributedCiphertext &ct, int root,
 
 DistributedEvaluator::DistributedEvaluator(ContextPtr context,
                                            comm::Communicator &comm)
-    : context_(std::move(context)), comm_(comm), keySwitcher_(context_) {}
+    : context_(std::move(context)), comm_(comm), local_(context_),
+      keySwitcher_(local_.keySwitcher()) {}
 
 void DistributedEvaluator::checkOperand(const DistributedCiphertext &a,
                                         const char *what) const {
@@ -305,143 +316,63 @@ void DistributedEvaluator::checkPair(const DistributedCiphertext &a,
           " and ", b.slots());
 }
 
-static void checkScales(double a, double b) {
-  double tolerance = 1e-9 * std::max(std::fabs(a), std::fabs(b));
-  require(std::fabs(a - b) <= tolerance, "operand scales differ: ", a, " and ",
-          b);
+void DistributedEvaluator::checkPlain(const DistributedCiphertext &a,
+                                      const ckks::Plaintext &plain) const {
+  checkOperand(a, "ciphertext operand");
+  require(!plain.empty() && plain.context() == context_,
+          "plaintext operand is empty or belongs to another context");
+  local_.checkSameLevel(a.level(), plain.level());
+  local_.checkSameSlots(a.slots(), plain.slots());
 }
 
 void DistributedEvaluator::addInPlace(DistributedCiphertext &a,
                                       const DistributedCiphertext &b) const {
   checkPair(a, b);
-  checkScales(a.scale(), b.scale());
+  local_.checkSameScale(a.scale(), b.scale());
   require(a.size() >= b.size(), "add: the first operand has ", a.size(),
           " polynomials, fewer than the second's ", b.size());
-  if (a.numLocalLimbs() == 0) {
-    return;
-  }
-  for (unsigned i = 0; i < b.size(); ++i) {
-    context_->backend().add(a.poly(i), a.poly(i), b.poly(i), a.moduli());
-  }
+  local_.addLimbs(a.limbs(), b.limbs());
 }
 
 void DistributedEvaluator::subInPlace(DistributedCiphertext &a,
                                       const DistributedCiphertext &b) const {
   checkPair(a, b);
-  checkScales(a.scale(), b.scale());
+  local_.checkSameScale(a.scale(), b.scale());
   require(a.size() >= b.size(), "sub: the first operand has ", a.size(),
           " polynomials, fewer than the second's ", b.size());
-  if (a.numLocalLimbs() == 0) {
-    return;
-  }
-  for (unsigned i = 0; i < b.size(); ++i) {
-    context_->backend().sub(a.poly(i), a.poly(i), b.poly(i), a.moduli());
-  }
+  local_.subLimbs(a.limbs(), b.limbs());
 }
 
 void DistributedEvaluator::negateInPlace(DistributedCiphertext &a) const {
   checkOperand(a, "operand");
-  if (a.numLocalLimbs() == 0) {
-    return;
-  }
-  for (unsigned i = 0; i < a.size(); ++i) {
-    context_->backend().negate(a.poly(i), a.poly(i), a.moduli());
-  }
+  local_.negateLimbs(a.limbs());
 }
 
 void DistributedEvaluator::multiplyPlainInPlace(
     DistributedCiphertext &a, const ckks::Plaintext &plain) const {
-  checkOperand(a, "ciphertext operand");
-  require(!plain.empty() && plain.context() == context_,
-          "plaintext operand is empty or belongs to another context");
-  require(plain.level() == a.level(), "operand levels differ: ", a.level(),
-          " and ", plain.level());
-  require(plain.slots() == a.slots(), "operand slot counts differ: ", a.slots(),
-          " and ", plain.slots());
-  if (a.numLocalLimbs() > 0) {
-    const uint64_t *slice = plain.poly().limb(a.range().begin);
-    for (unsigned i = 0; i < a.size(); ++i) {
-      context_->backend().multiply(a.poly(i), a.poly(i), slice, a.moduli());
-    }
-  }
+  checkPlain(a, plain);
+  local_.multiplyPlainLimbs(a.limbs(), plain.poly().limb(a.range().begin));
   a.setScale(a.scale() * plain.scale());
 }
 
 void DistributedEvaluator::addPlainInPlace(DistributedCiphertext &a,
                                            const ckks::Plaintext &plain) const {
-  checkOperand(a, "ciphertext operand");
-  require(!plain.empty() && plain.context() == context_,
-          "plaintext operand is empty or belongs to another context");
-  require(plain.level() == a.level(), "operand levels differ: ", a.level(),
-          " and ", plain.level());
-  checkScales(a.scale(), plain.scale());
-  if (a.numLocalLimbs() > 0) {
-    context_->backend().add(a.poly(0), a.poly(0),
-                            plain.poly().limb(a.range().begin), a.moduli());
-  }
+  checkPlain(a, plain);
+  local_.checkSameScale(a.scale(), plain.scale());
+  local_.addPlainLimbs(a.limbs(), plain.poly().limb(a.range().begin));
 }
 
 void DistributedEvaluator::subPlainInPlace(DistributedCiphertext &a,
                                            const ckks::Plaintext &plain) const {
-  checkOperand(a, "ciphertext operand");
-  require(!plain.empty() && plain.context() == context_,
-          "plaintext operand is empty or belongs to another context");
-  require(plain.level() == a.level(), "operand levels differ: ", a.level(),
-          " and ", plain.level());
-  checkScales(a.scale(), plain.scale());
-  if (a.numLocalLimbs() > 0) {
-    context_->backend().sub(a.poly(0), a.poly(0),
-                            plain.poly().limb(a.range().begin), a.moduli());
-  }
-}
-
-/// The residues of the local limbs of the constant polynomial `value`
-/// (coefficient 0 = real part, coefficient N/2 = imaginary part), NTT form,
-/// as Evaluator::constantPoly on the own limbs.
-static RnsPoly localConstantPoly(const DistributedCiphertext &a,
-                                 std::complex<double> value) {
-  const Context &ctx = *a.context();
-  const size_t n = ctx.degree();
-  LimbRange r = a.range();
-  std::vector<uint64_t> host(size_t(r.size()) * n, 0);
-  for (unsigned k = r.begin; k < r.end; ++k) {
-    const ckks::Modulus &m = ctx.modulus(k);
-    host[(k - r.begin) * n] = ckks::residueOfRounded(value.real(), m);
-    host[(k - r.begin) * n + n / 2] = ckks::residueOfRounded(value.imag(), m);
-  }
-  Backend &backend = ctx.backend();
-  RnsPoly poly(backend, r.size());
-  backend.copyFromHost(poly.data(), host.data(), host.size());
-  backend.forwardNtt(poly.data(), a.moduli());
-  return poly;
-}
-
-/// Residues of round(value) modulo the own limbs.
-static std::vector<uint64_t> localRoundedScalars(const DistributedCiphertext &a,
-                                                 double value) {
-  std::vector<uint64_t> scalars;
-  for (unsigned k = a.range().begin; k < a.range().end; ++k) {
-    scalars.push_back(
-        ckks::residueOfRounded(value, a.context()->modulus(k)));
-  }
-  return scalars;
+  checkPlain(a, plain);
+  local_.checkSameScale(a.scale(), plain.scale());
+  local_.subPlainLimbs(a.limbs(), plain.poly().limb(a.range().begin));
 }
 
 void DistributedEvaluator::addConstantInPlace(DistributedCiphertext &a,
                                               std::complex<double> c) const {
   checkOperand(a, "operand");
-  if (a.numLocalLimbs() == 0) {
-    return;
-  }
-  Backend &backend = context_->backend();
-  std::complex<double> scaled = c * a.scale();
-  if (scaled.imag() == 0) {
-    std::vector<uint64_t> scalars = localRoundedScalars(a, scaled.real());
-    backend.addScalar(a.poly(0), a.poly(0), scalars.data(), a.moduli());
-    return;
-  }
-  RnsPoly constant = localConstantPoly(a, scaled);
-  backend.add(a.poly(0), a.poly(0), constant.data(), a.moduli());
+  local_.addConstantLimbs(a.limbs(), c * a.scale());
 }
 
 void DistributedEvaluator::multiplyConstantInPlace(DistributedCiphertext &a,
@@ -451,39 +382,14 @@ void DistributedEvaluator::multiplyConstantInPlace(DistributedCiphertext &a,
   require(std::isfinite(constantScale) && constantScale > 0,
           "constant scale ", constantScale,
           " is not a positive finite number");
-  if (a.numLocalLimbs() > 0) {
-    Backend &backend = context_->backend();
-    std::complex<double> scaled = c * constantScale;
-    if (scaled.imag() == 0) {
-      std::vector<uint64_t> scalars = localRoundedScalars(a, scaled.real());
-      for (unsigned i = 0; i < a.size(); ++i) {
-        backend.multiplyScalar(a.poly(i), a.poly(i), scalars.data(),
-                               a.moduli());
-      }
-    } else {
-      RnsPoly constant = localConstantPoly(a, scaled);
-      for (unsigned i = 0; i < a.size(); ++i) {
-        backend.multiply(a.poly(i), a.poly(i), constant.data(), a.moduli());
-      }
-    }
-  }
+  local_.multiplyConstantLimbs(a.limbs(), c * constantScale);
   a.setScale(a.scale() * constantScale);
 }
 
 void DistributedEvaluator::multiplyIntegerInPlace(DistributedCiphertext &a,
                                                   int64_t k) const {
   checkOperand(a, "operand");
-  if (a.numLocalLimbs() == 0) {
-    return;
-  }
-  std::vector<uint64_t> scalars;
-  for (unsigned i = a.range().begin; i < a.range().end; ++i) {
-    scalars.push_back(ckks::fromSigned(k, context_->modulus(i)));
-  }
-  for (unsigned i = 0; i < a.size(); ++i) {
-    context_->backend().multiplyScalar(a.poly(i), a.poly(i), scalars.data(),
-                                       a.moduli());
-  }
+  local_.multiplyIntegerLimbs(a.limbs(), k);
 }
 
 void DistributedEvaluator::dropToLevelInPlace(DistributedCiphertext &a,
@@ -501,14 +407,7 @@ DistributedEvaluator::multiply(const DistributedCiphertext &a,
           a.size(), " and ", b.size());
   DistributedCiphertext r(context_, a.partition(), a.rank(), 3, a.level(),
                           a.scale() * b.scale(), a.slots());
-  if (a.numLocalLimbs() > 0) {
-    Backend &backend = context_->backend();
-    ModuliSpan mods = a.moduli();
-    backend.multiply(r.poly(0), a.poly(0), b.poly(0), mods);
-    backend.multiply(r.poly(1), a.poly(0), b.poly(1), mods);
-    backend.multiplyAccumulate(r.poly(1), a.poly(1), b.poly(0), mods);
-    backend.multiply(r.poly(2), a.poly(1), b.poly(1), mods);
-  }
+  local_.multiplyLimbs(r.limbs(), a.limbs(), b.limbs());
   return r;
 }
 
@@ -519,14 +418,7 @@ DistributedEvaluator::square(const DistributedCiphertext &a) const {
           a.size(), " polynomials");
   DistributedCiphertext r(context_, a.partition(), a.rank(), 3, a.level(),
                           a.scale() * a.scale(), a.slots());
-  if (a.numLocalLimbs() > 0) {
-    Backend &backend = context_->backend();
-    ModuliSpan mods = a.moduli();
-    backend.multiply(r.poly(0), a.poly(0), a.poly(0), mods);
-    backend.multiply(r.poly(1), a.poly(0), a.poly(1), mods);
-    backend.add(r.poly(1), r.poly(1), r.poly(1), mods);
-    backend.multiply(r.poly(2), a.poly(1), a.poly(1), mods);
-  }
+  local_.squareLimbs(r.limbs(), a.limbs());
   return r;
 }
 
@@ -535,37 +427,16 @@ void DistributedEvaluator::rescaleInPlace(DistributedCiphertext &a) const {
   const unsigned level = a.level();
   require(level >= 1, "cannot rescale a ciphertext at level 0");
   const Context &ctx = *context_;
-  Backend &backend = ctx.backend();
-  const size_t n = ctx.degree();
-  const uint32_t top = level;
   const int root = a.partition().owner(level);
-  // The top limb of every polynomial, coefficient form, from its owner.
-  RnsPoly last(backend, a.size());
+  // The top limb of every polynomial, coefficient form, from its owner; then
+  // every device rounds its own limbs below it.
+  RnsPoly last(ctx.backend(), a.size());
   if (comm_.rank() == root) {
-    unsigned local = level - a.range().begin;
-    for (unsigned i = 0; i < a.size(); ++i) {
-      backend.copy(last.limb(i), a.poly(i) + size_t(local) * n, n);
-      backend.inverseNtt(last.limb(i), ModuliSpan(&top, 1));
-    }
+    local_.rescaleTopLimbs(a.limbs(), last.data());
   }
-  comm_.broadcast(last.data(), size_t(a.size()) * n, root);
-  // Every device rounds its own limbs below the top one.
-  LimbRange r = a.range();
-  unsigned end = std::min(r.end, level);
-  if (r.begin < end) {
-    unsigned count = end - r.begin;
-    ModuliSpan lower = ctx.chainIndices(level).slice(r.begin, count);
-    const uint64_t half = ctx.modulus(top).value / 2;
-    RnsPoly lifted(backend, count);
-    for (unsigned i = 0; i < a.size(); ++i) {
-      backend.switchModulus(lifted.data(), lower, last.limb(i), top, half,
-                            ctx.rescaleHalves(level) + r.begin);
-      backend.forwardNtt(lifted.data(), lower);
-      backend.subtractAndScale(a.poly(i), a.poly(i), lifted.data(),
-                               ctx.rescaleInverses(level) + r.begin, lower);
-    }
-  }
-  a.dropToLevel(level - 1, a.scale() / double(ctx.modulus(top).value));
+  comm_.broadcast(last.data(), size_t(a.size()) * ctx.degree(), root);
+  local_.rescaleLimbs(a.limbs(), last.data());
+  a.dropToLevel(level - 1, a.scale() / double(ctx.modulus(level).value));
 }
 
 //===----------------------------------------------------------------------===//
@@ -836,10 +707,7 @@ void DistributedEvaluator::relinearizeWith(
   Backend &backend = context_->backend();
   RnsPoly u0(backend, a.numLocalLimbs()), u1(backend, a.numLocalLimbs());
   keySwitch(a, 2, key, nullptr, algorithm, u0.data(), u1.data());
-  if (a.numLocalLimbs() > 0) {
-    backend.add(a.poly(0), a.poly(0), u0.data(), a.moduli());
-    backend.add(a.poly(1), a.poly(1), u1.data(), a.moduli());
-  }
+  local_.addKeySwitchedLimbs(a.limbs(), u0.data(), u1.data());
   a.shrinkToSize(2);
 }
 
@@ -850,11 +718,11 @@ DistributedEvaluator::finishGalois(const DistributedCiphertext &a,
   Backend &backend = context_->backend();
   DistributedCiphertext r(context_, a.partition(), a.rank(), 2, a.level(),
                           a.scale(), a.slots());
-  unsigned own = a.numLocalLimbs();
-  if (own > 0) {
-    backend.permute(r.poly(0), a.poly(0), permutation, own);
-    backend.add(r.poly(0), r.poly(0), out0.data(), a.moduli());
+  if (a.numLocalLimbs() > 0) {
+    backend.copy(r.poly(0), out0.data(), out0.numWords());
     backend.copy(r.poly(1), out1.data(), out1.numWords());
+    local_.addPermutedLimbs(r.poly(0), a.poly(0), permutation, a.level(),
+                            a.range());
   }
   return r;
 }
@@ -958,7 +826,7 @@ DistributedCiphertext DistributedEvaluator::rotateAndSumWith(
   const DistributedCiphertext &first = inputs[0];
   for (const DistributedCiphertext &a : inputs) {
     checkPair(first, a);
-    checkScales(first.scale(), a.scale());
+    local_.checkSameScale(first.scale(), a.scale());
     require(a.size() == 2,
             "automorphisms expect a relinearized ciphertext, "
             "found ",
@@ -991,7 +859,6 @@ DistributedCiphertext DistributedEvaluator::rotateAndSumWith(
   }
   RnsPoly acc0(backend, aggregate ? all : own + k);
   RnsPoly acc1(backend, aggregate ? all : own + k);
-  RnsPoly permuted(backend, own);
   // Input broadcast: every gather is started at once; each is waited for
   // just before its ModUp.
   std::vector<RnsPoly> gathered(inputs.size());
@@ -1007,10 +874,7 @@ DistributedCiphertext DistributedEvaluator::rotateAndSumWith(
   for (size_t i = 0; i < inputs.size(); ++i) {
     const DistributedCiphertext &a = inputs[i];
     if (elements[i] == 1) {
-      if (own > 0) {
-        backend.add(r.poly(0), r.poly(0), a.poly(0), a.moduli());
-        backend.add(r.poly(1), r.poly(1), a.poly(1), a.moduli());
-      }
+      local_.addLimbs(r.limbs(), a.limbs());
       continue;
     }
     const uint32_t *permutation =
@@ -1025,10 +889,8 @@ DistributedCiphertext DistributedEvaluator::rotateAndSumWith(
       gathered[i] = RnsPoly();
     }
     accumulate = true;
-    if (own > 0) {
-      backend.permute(permuted.data(), a.poly(0), permutation, own);
-      backend.add(r.poly(0), r.poly(0), permuted.data(), a.moduli());
-    }
+    local_.addPermutedLimbs(r.poly(0), a.poly(0), permutation, a.level(),
+                            a.range());
   }
   if (!anyKeySwitch) {
     return r;
@@ -1039,10 +901,7 @@ DistributedCiphertext DistributedEvaluator::rotateAndSumWith(
   } else {
     modDownLocal(first, acc0, acc1, u0.data(), u1.data());
   }
-  if (own > 0) {
-    backend.add(r.poly(0), r.poly(0), u0.data(), first.moduli());
-    backend.add(r.poly(1), r.poly(1), u1.data(), first.moduli());
-  }
+  local_.addKeySwitchedLimbs(r.limbs(), u0.data(), u1.data());
   return r;
 }
 

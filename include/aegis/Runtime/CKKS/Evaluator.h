@@ -7,6 +7,12 @@
 // a product has the product of the scales, a rescale divides by the dropped
 // prime q_l.
 //
+// Every operation's arithmetic is written once, as a limb kernel on a
+// LimbView (the section "Limb kernels" below): the whole-ciphertext functions
+// check their operands, run the kernel on every limb and keep the scale; the
+// distributed evaluator runs the same kernels on a device's own limbs and adds
+// the collectives. That is what keeps 1 and N devices bit for bit equal.
+//
 // Rotations: rotate(ct, k) moves slot j + k to slot j (k < 0 rotates right).
 // Every rotation, hoisted or not, runs ModUp on c1 first and then reads the
 // decomposition through the Galois permutation, so rotateHoisted(ct, {k})[0]
@@ -20,6 +26,7 @@
 #include "aegis/Runtime/CKKS/Ciphertext.h"
 #include "aegis/Runtime/CKKS/KeySwitch.h"
 #include "aegis/Runtime/CKKS/Keys.h"
+#include "aegis/Runtime/CKKS/LimbView.h"
 
 #include <complex>
 #include <vector>
@@ -101,6 +108,53 @@ public:
                                    uint64_t galoisElement,
                                    const GaloisKeys &keys) const;
 
+  //===--- Limb kernels -----------------------------------------------------===//
+  // The arithmetic of the operations above on the limbs of a LimbView, with
+  // no operand checks (levels, scales and slots are the caller's) and no
+  // scale bookkeeping. The views of one call share level and range; an empty
+  // range does nothing.
+
+  /// The view of every limb of `a`.
+  static LimbView limbs(Ciphertext &a);
+  static ConstLimbView limbs(const Ciphertext &a);
+
+  /// a[i] += b[i] (a[i] -= b[i]) for i < b.size.
+  void addLimbs(const LimbView &a, const ConstLimbView &b) const;
+  void subLimbs(const LimbView &a, const ConstLimbView &b) const;
+  void negateLimbs(const LimbView &a) const;
+  /// a[0] += p (a[0] -= p); p: a plaintext's limbs a.range, contiguous.
+  void addPlainLimbs(const LimbView &a, const uint64_t *p) const;
+  void subPlainLimbs(const LimbView &a, const uint64_t *p) const;
+  /// a[i] *= p for every polynomial.
+  void multiplyPlainLimbs(const LimbView &a, const uint64_t *p) const;
+  /// a[0] += the constant polynomial round(re) + round(im) X^(N/2) (the value
+  /// is already scaled).
+  void addConstantLimbs(const LimbView &a, std::complex<double> value) const;
+  /// a[i] *= that constant polynomial for every polynomial.
+  void multiplyConstantLimbs(const LimbView &a,
+                             std::complex<double> value) const;
+  void multiplyIntegerLimbs(const LimbView &a, int64_t k) const;
+  /// out (3 polynomials) = the tensor product of a and b (2 each).
+  void multiplyLimbs(const LimbView &out, const ConstLimbView &a,
+                     const ConstLimbView &b) const;
+  void squareLimbs(const LimbView &out, const ConstLimbView &a) const;
+  /// Rescale, first half: `top` (a.size limbs of N words) = limb q_level of
+  /// every polynomial in coefficient form; a.range must hold limb `level`.
+  void rescaleTopLimbs(const ConstLimbView &a, uint64_t *top) const;
+  /// Rescale, second half: the limbs of a.range below `level` become
+  /// round(a / q_level), given `top` from rescaleTopLimbs. Limb `level`, if
+  /// in the range, is left for the caller to drop.
+  void rescaleLimbs(const LimbView &a, const uint64_t *top) const;
+  /// a[0] += u0, a[1] += u1: a key switch's output (u0, u1 hold a.range's
+  /// limbs) added to a relinearized ciphertext.
+  void addKeySwitchedLimbs(const LimbView &a, const uint64_t *u0,
+                           const uint64_t *u1) const;
+  /// out += permutation(in) on limbs `range` at `level` (the c0 half of an
+  /// automorphism; in and out hold the range's limbs).
+  void addPermutedLimbs(uint64_t *out, const uint64_t *in,
+                        const uint32_t *permutation, unsigned level,
+                        LimbRange range) const;
+
   //===--- Checks ---------------------------------------------------------===//
   void checkOperand(const Ciphertext &a, const char *what) const;
   void checkSameLevel(unsigned a, unsigned b) const;
@@ -108,12 +162,20 @@ public:
   void checkSameSlots(size_t a, size_t b) const;
 
 private:
-  ModuliSpan moduli(unsigned level) const {
-    return context_->chainIndices(level);
+  ModuliSpan moduli(unsigned level, LimbRange range) const {
+    return context_->chainIndices(level).slice(range.begin, range.size());
   }
   void checkPlain(const Ciphertext &a, const Plaintext &b) const;
-  /// The constant polynomial re + im * X^(N/2), in NTT form, at `level`.
-  RnsPoly constantPoly(std::complex<double> value, unsigned level) const;
+  /// The constant polynomial re + im * X^(N/2) on limbs `range` at `level`,
+  /// NTT form.
+  RnsPoly constantPoly(std::complex<double> value, unsigned level,
+                       LimbRange range) const;
+  /// a[i] += (or *=, with `multiply`) the constant polynomial of `value`
+  /// for i < count.
+  void constantLimbs(const LimbView &a, std::complex<double> value,
+                     unsigned count, bool multiply) const;
+  /// round(value) modulo each limb of `range`.
+  std::vector<uint64_t> roundedResidues(double value, LimbRange range) const;
 
   ContextPtr context_;
   KeySwitcher keySwitcher_;

@@ -13,6 +13,7 @@
 #define AEGIS_RUNTIME_DIST_DISTRIBUTED_H
 
 #include "aegis/Runtime/CKKS/Ciphertext.h"
+#include "aegis/Runtime/CKKS/Evaluator.h"
 #include "aegis/Runtime/CKKS/KeySwitch.h"
 #include "aegis/Runtime/CKKS/Keys.h"
 #include "aegis/Runtime/Comm/Communicator.h"
@@ -86,6 +87,9 @@ public:
   const uint64_t *poly(unsigned i) const { return polys_[i].data(); }
   /// The moduli of the local limbs.
   ckks::ModuliSpan moduli() const;
+  /// The local limbs as the view ckks::Evaluator's limb kernels compute on.
+  ckks::LimbView limbs();
+  ckks::ConstLimbView limbs() const;
 
   void setScale(double scale) { scale_ = scale; }
   void shrinkToSize(unsigned size);
@@ -290,6 +294,8 @@ private:
                     ckks::LimbRange range, uint64_t *out0, uint64_t *out1,
                     const uint32_t *permutation, bool accumulate) const;
   void checkOperand(const DistributedCiphertext &a, const char *what) const;
+  void checkPlain(const DistributedCiphertext &a,
+                  const ckks::Plaintext &plain) const;
   void checkPair(const DistributedCiphertext &a,
                  const DistributedCiphertext &b) const;
   /// Coefficient form of the whole of `poly` (local slice in NTT form) on
@@ -358,7 +364,10 @@ private:
 
   ckks::ContextPtr context_;
   comm::Communicator &comm_;
-  ckks::KeySwitcher keySwitcher_;
+  /// The one evaluator: its limb kernels do every operation's arithmetic on
+  /// the local limbs; this class adds the collectives.
+  ckks::Evaluator local_;
+  const ckks::KeySwitcher &keySwitcher_;
 };
 
 } // namespace dist
