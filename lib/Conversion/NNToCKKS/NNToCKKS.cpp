@@ -15,6 +15,7 @@
 #include "aegis/Runtime/Bootstrap/BootstrapConfig.h"
 #include "aegis/Runtime/CKKS/Parameters.h"
 #include "aegis/Support/Chebyshev.h"
+#include "aegis/Support/RotationKeys.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -1353,8 +1354,7 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
 /// the chain and special primes each.
 double keyBytes(unsigned logN, size_t chain, unsigned special, unsigned dnum,
                 size_t count) {
-  return double(count) * dnum * 2 * double(chain + special) *
-         double(int64_t(1) << logN) * 8;
+  return double(count) * ::aegis::keySwitchKeyBytes(logN, chain, special, dnum);
 }
 
 void LowerNNToCKKSPass::runOnOperation() {

@@ -59,6 +59,15 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
       llvm::cl::desc("false: compile report only, no artifact (for models "
                      "whose encoded weights do not fit in memory)"),
       llvm::cl::init(true)};
+  Option<unsigned> maxRotationKeys{
+      *this, "max-rotation-keys",
+      llvm::cl::desc("Most rotation keys; other rotations become "
+                     "compositions of these (48; 0: one key per offset)"),
+      llvm::cl::init(48)};
+  Option<double> maxRotationKeyMiB{
+      *this, "max-rotation-key-mib",
+      llvm::cl::desc("Most MiB of rotation keys (0: no limit)"),
+      llvm::cl::init(0)};
   Option<bool> report{*this, "report",
                       llvm::cl::desc("Print the compile report (default on)"),
                       llvm::cl::init(true)};
@@ -79,9 +88,11 @@ void registerCompilePipeline() {
   PassPipelineRegistration<CompileOptions>(
       "aegis-compile",
       "ONNX-imported nn program to an aegis-run artifact: fuse, split off "
-      "the client prefix of token-id models, calibrate, lower to ckks, emit "
+      "the client prefix of token-id models, calibrate, lower to ckks, fit "
+      "the rotation keys to a budget, emit "
       "(options: security=128|toy devices=1 calibration=X.npy samples=N "
-      "split-after=NODE output=F scale-bits=B log-n=L report=B)",
+      "split-after=NODE output=F scale-bits=B log-n=L max-rotation-keys=K "
+      "max-rotation-key-mib=M report=B)",
       [](OpPassManager &pm, const CompileOptions &o) {
         pm.addPass(nn::createFuse());
         pm.addPass(createCanonicalizerPass());
@@ -106,6 +117,11 @@ void registerCompilePipeline() {
         lower.bootstrap = o.bootstrap;
         lower.bootstrapLevels = o.bootstrapLevels;
         pm.addPass(createLowerNNToCKKS(lower));
+        ckks::RotationKeyBudgetOptions budget;
+        budget.maxKeys = o.maxRotationKeys;
+        budget.maxKeyMiB = o.maxRotationKeyMiB;
+        budget.report = o.report;
+        pm.addPass(ckks::createRotationKeyBudget(budget));
         if (!o.materialize)
           return;
         ckks::EmitArtifactOptions emit;

@@ -1,0 +1,201 @@
+//===- RotationKeyBudget.cpp - Rotation keys under a budget ---------------===//
+//
+// Chooses the rotation keys with planRotationKeys and rewrites every
+// ckks.rotate by an offset outside the chosen set into a chain of rotations
+// by chosen keys, sharing the chains' prefixes per input value.
+//
+//===----------------------------------------------------------------------===//
+
+#include "aegis/Dialect/CKKS/IR/CKKSOps.h"
+#include "aegis/Dialect/CKKS/Transforms/Passes.h"
+#include "aegis/Support/Rotation.h"
+#include "aegis/Support/RotationKeys.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+namespace mlir::aegis::ckks {
+#define GEN_PASS_DEF_ROTATIONKEYBUDGET
+#include "aegis/Dialect/CKKS/Transforms/Passes.h.inc"
+} // namespace mlir::aegis::ckks
+
+using namespace mlir;
+using namespace mlir::aegis::ckks;
+
+namespace {
+
+/// "3", "2.5", "0.12": MiB in three significant digits.
+std::string mibText(double mib) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.3g", mib);
+  return text;
+}
+
+struct RotationKeyBudgetPass
+    : public mlir::aegis::ckks::impl::RotationKeyBudgetBase<
+          RotationKeyBudgetPass> {
+  using RotationKeyBudgetBase::RotationKeyBudgetBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<RotateOp> rotations;
+    std::set<int64_t> slotCounts;
+    module.walk([&](RotateOp op) {
+      rotations.push_back(op);
+      slotCounts.insert(op.getInput().getType().getSlots());
+    });
+    if (slotCounts.size() > 1) {
+      module.emitError() << "rotation-key budget: the module rotates "
+                            "ciphertexts of "
+                         << slotCounts.size()
+                         << " different slot counts; one is supported";
+      return signalPassFailure();
+    }
+    const int64_t slots = slotCounts.empty() ? 0 : *slotCounts.begin();
+    std::map<int64_t, int64_t> uses;
+    for (RotateOp op : rotations) {
+      int64_t r = ::aegis::positiveRotation(op.getOffsetAttr().getInt(), slots);
+      if (r != 0)
+        ++uses[r];
+    }
+
+    // The per-key size, when the module has its parameters.
+    double keyBytes = 0;
+    if (auto params =
+            module->getAttrOfType<ParamsAttr>(CKKSDialect::kParamsAttrName))
+      keyBytes = ::aegis::keySwitchKeyBytes(params.getLogN(),
+                                            params.getLogQ().size(),
+                                            params.getLogP().size(),
+                                            params.getDnum());
+    size_t budget = maxKeys;
+    if (maxKeyMiB > 0) {
+      if (keyBytes == 0) {
+        module.emitError() << "rotation-key budget: max-key-mib needs the "
+                              "module's ckks.params to size a key (use "
+                              "max-keys instead)";
+        return signalPassFailure();
+      }
+      size_t fit = size_t(std::floor(maxKeyMiB * 1048576.0 / keyBytes));
+      if (fit == 0) {
+        module.emitError() << "rotation-key budget: max-key-mib="
+                           << mibText(maxKeyMiB)
+                           << " is smaller than one key ("
+                           << mibText(keyBytes / 1048576.0) << " MiB)";
+        return signalPassFailure();
+      }
+      budget = budget == 0 ? fit : std::min(budget, fit);
+    }
+
+    ::aegis::RotationKeyPlan plan;
+    if (slots > 0) {
+      std::string error;
+      if (!::aegis::planRotationKeys(slots, uses, budget, plan, error)) {
+        module.emitError() << "rotation-key budget: " << error
+                           << "; raise the budget (max-keys / max-key-mib; "
+                              "--aegis-compile's max-rotation-keys / "
+                              "max-rotation-key-mib)";
+        return signalPassFailure();
+      }
+      rewrite(rotations, plan);
+    }
+    // What the program now does: the chains with their prefixes shared.
+    int64_t after = 0;
+    module.walk([&](RotateOp op) {
+      if (::aegis::positiveRotation(op.getOffsetAttr().getInt(), slots) != 0)
+        ++after;
+    });
+
+    keysBefore = uses.size();
+    keysAfter = plan.keys.size();
+    rotationsBefore = plan.rotationsBefore;
+    rotationsAfter = after;
+    if (module->hasAttr(CKKSDialect::kRotationKeysAttrName)) {
+      SmallVector<int64_t> keys;
+      for (int64_t k : plan.keys)
+        keys.push_back(::aegis::canonicalRotation(k, slots));
+      llvm::sort(keys);
+      module->setAttr(CKKSDialect::kRotationKeysAttrName,
+                      Builder(module.getContext()).getDenseI64ArrayAttr(keys));
+    }
+    if (report)
+      printReport(uses.size(), plan, after, keyBytes, budget);
+  }
+
+  /// Every rotation by a non-key offset becomes the chain of its path; the
+  /// values along the chains of one input are shared.
+  void rewrite(ArrayRef<RotateOp> rotations,
+               const ::aegis::RotationKeyPlan &plan) {
+    const int64_t slots = plan.slots;
+    // (input, offset in [0, slots)) -> the rotated value, computed before
+    // the rotation being rewritten (rotations are visited in program order
+    // and the chains are built just before the first that needs them).
+    llvm::DenseMap<std::pair<Value, int64_t>, Value> rotated;
+    OpBuilder b(&getContext());
+    for (RotateOp op : rotations) {
+      Value input = op.getInput();
+      int64_t r = ::aegis::positiveRotation(op.getOffsetAttr().getInt(), slots);
+      if (r == 0)
+        continue;
+      auto key = std::make_pair(input, r);
+      if (plan.isKey(r)) {
+        // A second rotation of the same input by the same key is the first.
+        auto [it, inserted] = rotated.try_emplace(key, op.getOutput());
+        if (!inserted && it->second.getParentBlock() == op->getBlock()) {
+          op.getOutput().replaceAllUsesWith(it->second);
+          op.erase();
+        } else if (!inserted) {
+          it->second = op.getOutput();
+        }
+        continue;
+      }
+      b.setInsertionPoint(op);
+      Value current = input;
+      int64_t previous = 0;
+      for (int64_t node : plan.path(r)) {
+        auto it = rotated.find({input, node});
+        if (it != rotated.end() &&
+            it->second.getParentBlock() == op->getBlock()) {
+          current = it->second;
+        } else {
+          int64_t step = ::aegis::canonicalRotation(node - previous, slots);
+          current = RotateOp::create(b, op.getLoc(), op.getOutput().getType(),
+                                     current, b.getI64IntegerAttr(step));
+          rotated[{input, node}] = current;
+        }
+        previous = node;
+      }
+      op.getOutput().replaceAllUsesWith(current);
+      op.erase();
+    }
+  }
+
+  void printReport(size_t keysNeeded, const ::aegis::RotationKeyPlan &plan,
+                   int64_t after, double keyBytes, size_t budget) {
+    auto mib = [&](size_t keys) {
+      return llvm::format("%.1f", double(keys) * keyBytes / 1048576.0);
+    };
+    llvm::errs() << "  rotation-key budget ";
+    if (budget == 0)
+      llvm::errs() << "none";
+    else
+      llvm::errs() << budget << " keys";
+    llvm::errs() << ": " << keysNeeded << " keys";
+    if (keyBytes > 0)
+      llvm::errs() << " (" << mib(keysNeeded) << " MiB)";
+    llvm::errs() << " -> " << plan.keys.size() << " keys";
+    if (keyBytes > 0)
+      llvm::errs() << " (" << mib(plan.keys.size()) << " MiB)";
+    llvm::errs() << "; rotations " << plan.rotationsBefore << " -> " << after
+                 << " (" << (after >= plan.rotationsBefore ? "+" : "")
+                 << (after - plan.rotationsBefore) << " key switches)\n";
+  }
+};
+
+} // namespace
