@@ -1420,18 +1420,106 @@ void LowerNNToCKKSPass::runOnOperation() {
                                << " cannot hold " << Tp << " tokens";
     return signalPassFailure();
   }
+  // bootstrap=auto: on at 128-bit when the depth does not fit N = 2^16 (or
+  // the fixed log-n) unbootstrapped; toy chains have no bound, so off.
+  if (bootstrap != "auto" && bootstrap != "true" && bootstrap != "false") {
+    emitError(module.getLoc()) << "aegis-nn-to-ckks: bootstrap must be auto, "
+                                  "true or false, got '"
+                               << bootstrap << "'";
+    return signalPassFailure();
+  }
+  bool boot = bootstrap == "true";
+  const bool autoBoot = bootstrap == "auto" && !toy;
+  std::string why = boot ? "bootstrapping on (bootstrap=true)"
+                         : (bootstrap == "false" || toy
+                                ? "bootstrapping off (" +
+                                      std::string(toy ? "toy parameters"
+                                                      : "bootstrap=false") +
+                                      ")"
+                                : std::string());
   unsigned depth = 0, q0 = std::min(60u, unsigned(scaleBits) + 20), K = 0,
            dnum = 0;
   std::vector<int64_t> logQ, logP;
   int64_t logQP = 0;
   unsigned topLevel = 0;
-  if (bootstrap) {
+  // Sizing: lower at a virtual top level to measure the depth, derive the
+  // chain, and at 128-bit grow the ring until the chain fits the bound
+  // (which changes the slots, so size again).
+  for (; !boot;) {
+    Report sizing;
+    auto trial = lower(entry, int64_t(1) << (ln - 1), Tp, kTopLevel, sizing);
+    if (failed(trial))
+      return signalPassFailure();
+    unsigned minLevel = kTopLevel;
+    trial->walk([&](Operation *op) {
+      for (Value r : op->getResults())
+        if (auto t = dyn_cast<ck::CiphertextType>(r.getType()))
+          minLevel = std::min(minLevel, t.getLevel());
+    });
+    trial->erase();
+    depth = kTopLevel - minLevel;
+    // Chain: q_0 (scale + 20 bits of headroom, at most 60) and `depth`
+    // primes of the scale's size.
+    logQ.assign(1, q0);
+    for (unsigned i = 0; i < depth; ++i)
+      logQ.push_back(scaleBits);
+    // Key switching: at 128-bit, three 60-bit special primes (P eats into
+    // the security budget) and as many digits as that allows; for toy
+    // parameters three digits and enough special primes to cover one
+    // (smaller keys and cheaper key switches; no bound applies).
+    unsigned perDigit;
+    if (toy) {
+      perDigit = (unsigned(logQ.size()) + 2) / 3;
+      K = (q0 + (perDigit - 1) * unsigned(scaleBits) + 59) / 60;
+    } else {
+      K = 3;
+      perDigit = std::max(1u, (60 * K) / unsigned(scaleBits));
+      // q_0 may be in the first digit: keep that digit within P.
+      while (perDigit > 1 && q0 + (perDigit - 1) * scaleBits > 60 * K)
+        --perDigit;
+    }
+    dnum = (logQ.size() + perDigit - 1) / perDigit;
+    logP.assign(K, 60);
+    logQP = 60 * int64_t(K);
+    for (int64_t v : logQ)
+      logQP += v;
+    if (toy || logQP <= ::aegis::ckks::maxLogQP(ln)) {
+      if (autoBoot)
+        why = "bootstrapping off (auto): depth " + std::to_string(depth) +
+              " fits the 128-bit bound at N = 2^" + std::to_string(ln);
+      break;
+    }
+    // Automatic bootstrapping: rather than a ring beyond 2^16, refresh.
+    if (autoBoot && (ln >= 16 || logN != 0)) {
+      why = "bootstrapping on (auto): depth " + std::to_string(depth) +
+            " needs log2 QP = " + std::to_string(logQP) +
+            ", beyond the 128-bit bound " +
+            std::to_string(::aegis::ckks::maxLogQP(ln)) + " of N = 2^" +
+            std::to_string(ln) + "; bootstrap=false grows the ring instead";
+      boot = true;
+      break;
+    }
+    if (ln == 17 || logN != 0) {
+      emitError(module.getLoc())
+          << "aegis-nn-to-ckks: the program needs multiplicative depth "
+          << depth << " (log2 QP = " << logQP
+          << "), beyond the 128-bit bound of N = 2^" << ln << " ("
+          << ::aegis::ckks::maxLogQP(ln)
+          << (logN != 0 ? "; log-n is fixed"
+                        : "; the largest ring supported is 2^17")
+          << "); compile with bootstrap=true to refresh ciphertexts instead";
+      return signalPassFailure();
+    }
+    ++ln;
+  }
+  if (boot) {
     // The bootstrapping chain: nominal scale 2^42, `U` application levels
     // between bootstraps, the transforms' levels above them.
     if (scaleBits != (toy ? 36u : 40u) && scaleBits != 42u) {
       emitError(module.getLoc()) << "aegis-nn-to-ckks: with bootstrap the "
                                     "nominal scale is 2^42; leave scale-bits "
-                                    "unset";
+                                    "unset"
+                                 << (why.empty() ? "" : " (" + why + ")");
       return signalPassFailure();
     }
     scaleBits = 42;
@@ -1474,64 +1562,8 @@ void LowerNNToCKKSPass::runOnOperation() {
     topLevel = U;
     depth = U;
   }
-  // Sizing: lower at a virtual top level to measure the depth, derive the
-  // chain, and at 128-bit grow the ring until the chain fits the bound
-  // (which changes the slots, so size again).
-  for (; !bootstrap;) {
-    Report sizing;
-    auto trial = lower(entry, int64_t(1) << (ln - 1), Tp, kTopLevel, sizing);
-    if (failed(trial))
-      return signalPassFailure();
-    unsigned minLevel = kTopLevel;
-    trial->walk([&](Operation *op) {
-      for (Value r : op->getResults())
-        if (auto t = dyn_cast<ck::CiphertextType>(r.getType()))
-          minLevel = std::min(minLevel, t.getLevel());
-    });
-    trial->erase();
-    depth = kTopLevel - minLevel;
-    // Chain: q_0 (scale + 20 bits of headroom, at most 60) and `depth`
-    // primes of the scale's size.
-    logQ.assign(1, q0);
-    for (unsigned i = 0; i < depth; ++i)
-      logQ.push_back(scaleBits);
-    // Key switching: at 128-bit, three 60-bit special primes (P eats into
-    // the security budget) and as many digits as that allows; for toy
-    // parameters three digits and enough special primes to cover one
-    // (smaller keys and cheaper key switches; no bound applies).
-    unsigned perDigit;
-    if (toy) {
-      perDigit = (unsigned(logQ.size()) + 2) / 3;
-      K = (q0 + (perDigit - 1) * unsigned(scaleBits) + 59) / 60;
-    } else {
-      K = 3;
-      perDigit = std::max(1u, (60 * K) / unsigned(scaleBits));
-      // q_0 may be in the first digit: keep that digit within P.
-      while (perDigit > 1 && q0 + (perDigit - 1) * scaleBits > 60 * K)
-        --perDigit;
-    }
-    dnum = (logQ.size() + perDigit - 1) / perDigit;
-    logP.assign(K, 60);
-    logQP = 60 * int64_t(K);
-    for (int64_t v : logQ)
-      logQP += v;
-    if (toy || logQP <= ::aegis::ckks::maxLogQP(ln))
-      break;
-    if (ln == 17 || logN != 0) {
-      emitError(module.getLoc())
-          << "aegis-nn-to-ckks: the program needs multiplicative depth "
-          << depth << " (log2 QP = " << logQP
-          << "), beyond the 128-bit bound of N = 2^" << ln << " ("
-          << ::aegis::ckks::maxLogQP(ln)
-          << (logN != 0 ? "; log-n is fixed"
-                        : "; the largest ring supported is 2^17")
-          << "); compile with bootstrap=true to refresh ciphertexts instead";
-      return signalPassFailure();
-    }
-    ++ln;
-  }
   Report rep;
-  if (!bootstrap)
+  if (!boot)
     topLevel = depth;
   auto func = lower(entry, int64_t(1) << (ln - 1), Tp, topLevel, rep);
   if (failed(func))
@@ -1546,7 +1578,7 @@ void LowerNNToCKKSPass::runOnOperation() {
   // Bootstrapping holds for messages up to 8: divide by 2^headroom around
   // every bootstrap so that twice the calibrated bound fits.
   unsigned headroom = 0;
-  if (bootstrap) {
+  if (boot) {
     while (headroom < 30 && 2 * rep.magnitude > 8.0 * std::ldexp(1.0, int(headroom)))
       ++headroom;
     module->setAttr(ck::CKKSDialect::kBootstrapHeadroomAttrName,
@@ -1566,7 +1598,7 @@ void LowerNNToCKKSPass::runOnOperation() {
     spec.dnum = dnum;
     spec.allowInsecure = true;
     auto params = ::aegis::ckks::Parameters::create(spec);
-    size_t appLevels = bootstrap ? bootLevel + 1 : params.chainModuli().size();
+    size_t appLevels = boot ? bootLevel + 1 : params.chainModuli().size();
     for (size_t i = 1; i < appLevels; ++i)
       scaleErr = std::max(scaleErr, std::fabs(double(params.chainModuli()[i]) /
                                                   std::exp2(double(unsigned(scaleBits))) - 1));
@@ -1606,10 +1638,10 @@ void LowerNNToCKKSPass::runOnOperation() {
                  << "  ring N = 2^" << ln << ", " << (int64_t(1) << (ln - 1))
                  << " slots, token block " << Tp << ", "
                  << ((int64_t(1) << (ln - 1)) / Tp) << " features per ciphertext\n"
-                 << (bootstrap ? "  levels between bootstraps " : "  depth ")
+                 << (boot ? "  levels between bootstraps " : "  depth ")
                  << depth << ": chain " << logQ.size() << " primes (q0 " << q0
                  << " bits, " << depth << " x " << scaleBits << " bits"
-                 << (bootstrap ? ", " + std::to_string(logQ.size() - 1 - depth) +
+                 << (boot ? ", " + std::to_string(logQ.size() - 1 - depth) +
                                      " bootstrapping levels"
                                : std::string())
                  << "), P = " << K << " x " << logP[0] << " bits, dnum "
@@ -1618,11 +1650,12 @@ void LowerNNToCKKSPass::runOnOperation() {
                          ? "128-bit secure"
                          : "INSECURE: toy parameters")
                  << ")\n"
+                 << "  " << why << "\n"
                  << "  nominal scale 2^" << scaleBits
                  << ", per-product scale error <= "
                  << llvm::format("%.1e", scaleErr) << "\n"
                  << "  bootstraps " << rep.bootstraps
-                 << (bootstrap ? " (refresh to level " + std::to_string(bootLevel) +
+                 << (boot ? " (refresh to level " + std::to_string(bootLevel) +
                                      " of " + std::to_string(logQ.size() - 1) +
                                      ", messages divided by 2^" +
                                      std::to_string(headroom) + " around them)"
@@ -1633,7 +1666,8 @@ void LowerNNToCKKSPass::runOnOperation() {
                  << rep.relinearizations << " relinearizations), "
                  << rep.mulPlain << " plaintext products, " << rep.rescales
                  << " rescales\n"
-                 << "  rotation keys " << rep.rotationKeys.size() << " + relinearization: "
+                 << "  rotation keys " << rep.rotationKeys.size()
+                 << " (before the key budget) + relinearization: "
                  << llvm::format("%.1f", keyBytes(ln, logQ.size(), K, dnum,
                                                   rep.rotationKeys.size() + 1) /
                                              1048576.0)

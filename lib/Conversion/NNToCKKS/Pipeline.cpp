@@ -47,9 +47,11 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
   Option<unsigned> logN{*this, "log-n",
                         llvm::cl::desc("log2 ring degree (0: smallest)"),
                         llvm::cl::init(0)};
-  Option<bool> bootstrap{*this, "bootstrap",
-                         llvm::cl::desc("Bootstrap (see aegis-nn-to-ckks)"),
-                         llvm::cl::init(false)};
+  Option<std::string> bootstrap{
+      *this, "bootstrap",
+      llvm::cl::desc("auto (default: at 128-bit when the depth does not fit "
+                     "N = 2^16), true or false (see aegis-nn-to-ckks)"),
+      llvm::cl::init("auto")};
   Option<unsigned> bootstrapLevels{
       *this, "bootstrap-levels",
       llvm::cl::desc("Levels between bootstraps (0: default)"),

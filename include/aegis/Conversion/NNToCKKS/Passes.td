@@ -54,12 +54,14 @@ def LowerNNToCKKS : Pass<"aegis-nn-to-ckks", "::mlir::ModuleOp"> {
            "Target max error of each polynomial approximation">,
     Option<"report", "report", "bool", "false",
            "Print the compile report to stderr">,
-    Option<"bootstrap", "bootstrap", "bool", "false",
-           "Bootstrap instead of sizing the chain to the whole depth: the "
-           "chain is bootstrapChainSpec's (nominal scale 2^42), ciphertexts "
-           "are refreshed when they reach level 1 (inputs of a matmul or "
-           "of an attention before they are rotated, of a polynomial when "
-           "it fits between bootstraps)">,
+    Option<"bootstrap", "bootstrap", "std::string", "\"auto\"",
+           "auto (default): bootstrap at 128-bit when the depth does not "
+           "fit N = 2^16 (or the fixed log-n) unbootstrapped, never for toy; "
+           "true: bootstrap instead of sizing the chain to the whole depth "
+           "(the chain is bootstrapChainSpec's, nominal scale 2^42; "
+           "ciphertexts are refreshed when they reach level 1: inputs of a "
+           "matmul or of an attention before they are rotated, of a "
+           "polynomial when it fits between bootstraps); false: never">,
     Option<"bootstrapLevels", "bootstrap-levels", "unsigned", "0",
            "Application levels between bootstraps (0: 9 at 128-bit with "
            "N = 2^16, the most that meets the bound; 12 for toy)">,
