@@ -41,17 +41,6 @@ using ::aegis::nn::UnaryKind;
 
 namespace {
 
-const char *const kSupported[] = {
-    "Add",        "And",       "Cast",       "Concat",       "Constant",
-    "ConstantOfShape", "Div",  "Dropout",    "Equal",        "Erf",
-    "Exp",        "Expand",    "Flatten",    "Gather",       "Gelu",
-    "GatherElements", "Gemm",  "Greater",   "Identity",   "LayerNormalization", "Less",
-    "MatMul",     "Max",       "Min",        "Mul",          "Neg",
-    "Not",        "Or",        "Pow",        "Range",        "Reciprocal",
-    "ReduceMean", "ReduceSum", "Relu",       "Reshape",      "Shape",
-    "Sigmoid",    "Slice",     "Softmax",    "Split",        "Sqrt",
-    "Squeeze",    "Sub",       "Tanh",       "Transpose",    "Trilu",
-    "Unsqueeze",  "Where"};
 
 /// An imported value: an SSA value, a host-side constant, or both.
 struct Val {
@@ -141,6 +130,64 @@ private:
   RankedTensorType tensorType(ArrayRef<int64_t> shape, Type et) {
     return RankedTensorType::get(shape, et);
   }
+
+public:
+  /// One handler per ONNX op (handlers()), run on the node being imported.
+  using Handler = LogicalResult (Importer::*)(const onnx::NodeProto &);
+  static const std::vector<std::pair<std::string, Handler>> &handlers();
+  static Handler handler(StringRef opType);
+
+private:
+  // Node handlers and what they share; node_ is the node being imported.
+  void bind(int i, Val v) { values[node_->output(i)] = std::move(v); }
+  InFlightDiagnostic fail() { return error(node_); }
+  template <typename OpTy> LogicalResult binaryNN(OpTy, BinaryKind kind);
+  LogicalResult hostBinary(BinaryKind kind, bool boolResult);
+  template <typename OpTy> LogicalResult unaryNN(OpTy, UnaryKind kind);
+  LogicalResult reshapeTo(Val *x, ArrayRef<int64_t> shape);
+  LogicalResult importAdd(const onnx::NodeProto &node);
+  LogicalResult importSub(const onnx::NodeProto &node);
+  LogicalResult importMul(const onnx::NodeProto &node);
+  LogicalResult importDiv(const onnx::NodeProto &node);
+  LogicalResult importPow(const onnx::NodeProto &node);
+  LogicalResult importEqual(const onnx::NodeProto &node);
+  LogicalResult importLess(const onnx::NodeProto &node);
+  LogicalResult importGreater(const onnx::NodeProto &node);
+  LogicalResult importAnd(const onnx::NodeProto &node);
+  LogicalResult importOr(const onnx::NodeProto &node);
+  LogicalResult importMaxMin(const onnx::NodeProto &node);
+  LogicalResult importNot(const onnx::NodeProto &node);
+  LogicalResult importSqrt(const onnx::NodeProto &node);
+  LogicalResult importErf(const onnx::NodeProto &node);
+  LogicalResult importTanh(const onnx::NodeProto &node);
+  LogicalResult importExp(const onnx::NodeProto &node);
+  LogicalResult importRelu(const onnx::NodeProto &node);
+  LogicalResult importNeg(const onnx::NodeProto &node);
+  LogicalResult importReciprocal(const onnx::NodeProto &node);
+  LogicalResult importSigmoid(const onnx::NodeProto &node);
+  LogicalResult importIdentityDropout(const onnx::NodeProto &node);
+  LogicalResult importGelu(const onnx::NodeProto &node);
+  LogicalResult importMatMul(const onnx::NodeProto &node);
+  LogicalResult importGemm(const onnx::NodeProto &node);
+  LogicalResult importSoftmax(const onnx::NodeProto &node);
+  LogicalResult importReduceMeanReduceSum(const onnx::NodeProto &node);
+  LogicalResult importLayerNormalization(const onnx::NodeProto &node);
+  LogicalResult importReshapeFamily(const onnx::NodeProto &node);
+  LogicalResult importTranspose(const onnx::NodeProto &node);
+  LogicalResult importExpand(const onnx::NodeProto &node);
+  LogicalResult importSlice(const onnx::NodeProto &node);
+  LogicalResult importConcat(const onnx::NodeProto &node);
+  LogicalResult importSplit(const onnx::NodeProto &node);
+  LogicalResult importGather(const onnx::NodeProto &node);
+  LogicalResult importWhere(const onnx::NodeProto &node);
+  LogicalResult importCast(const onnx::NodeProto &node);
+  LogicalResult importConstant(const onnx::NodeProto &node);
+  LogicalResult importShape(const onnx::NodeProto &node);
+  LogicalResult importConstantOfShape(const onnx::NodeProto &node);
+  LogicalResult importRange(const onnx::NodeProto &node);
+  LogicalResult importGatherElements(const onnx::NodeProto &node);
+  LogicalResult importTrilu(const onnx::NodeProto &node);
+  const onnx::NodeProto *node_ = nullptr;
 
   MLIRContext *ctx;
   OpBuilder builder;
@@ -408,13 +455,11 @@ Value Importer::materialize(Val &v, Type et) {
 }
 
 LogicalResult Importer::checkLegality(const onnx::GraphProto &graph) {
-  static const std::set<std::string> supported(std::begin(kSupported),
-                                               std::end(kSupported));
   std::vector<std::string> bad;
   for (const auto &node : graph.node()) {
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       bad.push_back(describe(node) + " in domain '" + node.domain() + "'");
-    else if (!supported.count(node.op_type()))
+    else if (!handler(node.op_type()))
       bad.push_back(describe(node));
   }
   if (bad.empty())
@@ -424,7 +469,7 @@ LogicalResult Importer::checkLegality(const onnx::GraphProto &graph) {
   for (size_t i = 0; i < bad.size(); ++i)
     diag << (i ? ", " : "") << bad[i];
   diag << "; supported ops:";
-  for (const char *op : kSupported)
+  for (const std::string &op : supportedOnnxOps())
     diag << " " << op;
   return failure();
 }
@@ -601,250 +646,450 @@ FailureOr<Val> Importer::build(const onnx::NodeProto &node,
   return constantVal(std::move(results[0]), type);
 }
 
-LogicalResult Importer::importNode(const onnx::NodeProto &node) {
+template <typename OpTy>
+LogicalResult Importer::binaryNN(OpTy, BinaryKind kind) {
+  const onnx::NodeProto &node = *node_;
+  auto a = input(node, 0), b = input(node, 1);
+  if (failed(a) || failed(b))
+    return failure();
+  auto shape = nn::broadcastShapes((*a)->type.getShape(), (*b)->type.getShape());
+  if (!shape)
+    return fail() << describe(node) << ": cannot broadcast operand shapes";
+  Type et = (*a)->type.getElementType();
+  // Constants of another float type (e.g. Pow's exponent) follow the
+  // other operand.
+  Val *lhs = *a, *rhs = *b;
+  Val convB = *rhs;
+  if (rhs->type.getElementType() != et) {
+    if (!rhs->constant)
+      return fail() << describe(node) << ": operands have different element types";
+    convB.type = tensorType(rhs->type.getShape(), et);
+    convB.value = Value();
+    rhs = &convB;
+  }
+  if (lhs->constant && rhs->constant) {
+    Tensor r = ::aegis::nn::binary(kind, *lhs->constant, *rhs->constant,
+                                   Shape(shape->begin(), shape->end()),
+                                   isa<IntegerType>(et));
+    bind(0, constantVal(std::move(r), tensorType(*shape, et)));
+    return success();
+  }
+  auto r = build<OpTy>(node, {lhs, rhs}, tensorType(*shape, et));
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
+LogicalResult Importer::hostBinary(BinaryKind kind, bool boolResult) {
+  const onnx::NodeProto &node = *node_;
+  auto a = constInput(node, 0, "first operand"),
+       b = constInput(node, 1, "second operand");
+  if (failed(a) || failed(b))
+    return failure();
+  auto shape = nn::broadcastShapes(a->shape, b->shape);
+  if (!shape)
+    return fail() << describe(node) << ": cannot broadcast operand shapes";
+  Type et = boolResult ? builder.getI1Type()
+                       : (*input(node, 0))->type.getElementType();
+  bind(0, constantVal(::aegis::nn::binary(kind, *a, *b,
+                                          Shape(shape->begin(), shape->end()),
+                                          isa<IntegerType>(et)),
+                      tensorType(*shape, et)));
+  return success();
+}
+
+template <typename OpTy>
+LogicalResult Importer::unaryNN(OpTy, UnaryKind kind) {
+  const onnx::NodeProto &node = *node_;
+  auto a = input(node, 0);
+  if (failed(a))
+    return failure();
+  if ((*a)->constant) {
+    bind(0, constantVal(::aegis::nn::unary(kind, *(*a)->constant), (*a)->type));
+    return success();
+  }
+  auto r = build<OpTy>(node, {*a}, (*a)->type);
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
+LogicalResult Importer::reshapeTo(Val *x, ArrayRef<int64_t> shape) {
+  const onnx::NodeProto &node = *node_;
+  auto type = tensorType(shape, x->type.getElementType());
+  if (x->constant) {
+    // Folded without an nn.reshape, so without its verifier.
+    int64_t n = x->constant->numElements();
+    if (!isAllocatableShape(shape) ||
+        Tensor::numElements(Shape(shape.begin(), shape.end())) != n)
+      return fail() << describe(node) << ": cannot reshape " << n
+                    << " elements into " << type;
+    bind(0, constantVal(Tensor(Shape(shape.begin(), shape.end()),
+                               x->constant->data),
+                        type));
+    return success();
+  }
+  auto r = build<nn::ReshapeOp>(node, {x}, type);
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
+LogicalResult Importer::importAdd(const onnx::NodeProto &node) {
+  return binaryNN(nn::AddOp(), BinaryKind::Add);
+}
+
+LogicalResult Importer::importSub(const onnx::NodeProto &node) {
+  return binaryNN(nn::SubOp(), BinaryKind::Sub);
+}
+
+LogicalResult Importer::importMul(const onnx::NodeProto &node) {
+  return binaryNN(nn::MulOp(), BinaryKind::Mul);
+}
+
+LogicalResult Importer::importDiv(const onnx::NodeProto &node) {
+  return binaryNN(nn::DivOp(), BinaryKind::Div);
+}
+
+LogicalResult Importer::importPow(const onnx::NodeProto &node) {
+  return binaryNN(nn::PowOp(), BinaryKind::Pow);
+}
+
+LogicalResult Importer::importEqual(const onnx::NodeProto &node) {
+  return hostBinary(BinaryKind::Equal, true);
+}
+
+LogicalResult Importer::importLess(const onnx::NodeProto &node) {
+  return hostBinary(BinaryKind::Less, true);
+}
+
+LogicalResult Importer::importGreater(const onnx::NodeProto &node) {
+  return hostBinary(BinaryKind::Greater, true);
+}
+
+LogicalResult Importer::importAnd(const onnx::NodeProto &node) {
+  return hostBinary(BinaryKind::And, true);
+}
+
+LogicalResult Importer::importOr(const onnx::NodeProto &node) {
+  return hostBinary(BinaryKind::Or, true);
+}
+
+LogicalResult Importer::importMaxMin(const onnx::NodeProto &node) {
   const std::string &t = node.op_type();
-  auto bind = [&](int i, Val v) { values[node.output(i)] = std::move(v); };
-  auto fail = [&]() { return error(&node); };
-  if (node.output_size() == 0)
-    return fail() << describe(node) << " has no outputs";
+  if (node.input_size() != 2)
+    return fail() << describe(node) << ": only two operands are supported";
+  return hostBinary(t == "Max" ? BinaryKind::Max : BinaryKind::Min, false);
+}
 
-  auto binaryNN = [&](auto tag, BinaryKind kind) -> LogicalResult {
-    using OpTy = decltype(tag);
-    auto a = input(node, 0), b = input(node, 1);
-    if (failed(a) || failed(b))
-      return failure();
-    auto shape = nn::broadcastShapes((*a)->type.getShape(), (*b)->type.getShape());
-    if (!shape)
-      return fail() << describe(node) << ": cannot broadcast operand shapes";
-    Type et = (*a)->type.getElementType();
-    // Constants of another float type (e.g. Pow's exponent) follow the
-    // other operand.
-    Val *lhs = *a, *rhs = *b;
-    Val convB = *rhs;
-    if (rhs->type.getElementType() != et) {
-      if (!rhs->constant)
-        return fail() << describe(node) << ": operands have different element types";
-      convB.type = tensorType(rhs->type.getShape(), et);
-      convB.value = Value();
-      rhs = &convB;
-    }
-    if (lhs->constant && rhs->constant) {
-      Tensor r = ::aegis::nn::binary(kind, *lhs->constant, *rhs->constant,
-                                     Shape(shape->begin(), shape->end()),
-                                     isa<IntegerType>(et));
-      bind(0, constantVal(std::move(r), tensorType(*shape, et)));
-      return success();
-    }
-    auto r = build<OpTy>(node, {lhs, rhs}, tensorType(*shape, et));
-    if (failed(r))
-      return failure();
-    bind(0, *r);
-    return success();
-  };
-  auto hostBinary = [&](BinaryKind kind, bool boolResult) -> LogicalResult {
-    auto a = constInput(node, 0, "first operand"),
-         b = constInput(node, 1, "second operand");
-    if (failed(a) || failed(b))
-      return failure();
-    auto shape = nn::broadcastShapes(a->shape, b->shape);
-    if (!shape)
-      return fail() << describe(node) << ": cannot broadcast operand shapes";
-    Type et = boolResult ? builder.getI1Type()
-                         : (*input(node, 0))->type.getElementType();
-    bind(0, constantVal(::aegis::nn::binary(kind, *a, *b,
-                                            Shape(shape->begin(), shape->end()),
-                                            isa<IntegerType>(et)),
-                        tensorType(*shape, et)));
-    return success();
-  };
-  auto unaryNN = [&](auto tag, UnaryKind kind) -> LogicalResult {
-    using OpTy = decltype(tag);
-    auto a = input(node, 0);
-    if (failed(a))
-      return failure();
-    if ((*a)->constant) {
-      bind(0, constantVal(::aegis::nn::unary(kind, *(*a)->constant), (*a)->type));
-      return success();
-    }
-    auto r = build<OpTy>(node, {*a}, (*a)->type);
-    if (failed(r))
-      return failure();
-    bind(0, *r);
-    return success();
-  };
-  auto reshapeTo = [&](Val *x, ArrayRef<int64_t> shape) -> LogicalResult {
-    auto type = tensorType(shape, x->type.getElementType());
-    if (x->constant) {
-      // Folded without an nn.reshape, so without its verifier.
-      int64_t n = x->constant->numElements();
-      if (!isAllocatableShape(shape) ||
-          Tensor::numElements(Shape(shape.begin(), shape.end())) != n)
-        return fail() << describe(node) << ": cannot reshape " << n
-                      << " elements into " << type;
-      bind(0, constantVal(Tensor(Shape(shape.begin(), shape.end()),
-                                 x->constant->data),
-                          type));
-      return success();
-    }
-    auto r = build<nn::ReshapeOp>(node, {x}, type);
-    if (failed(r))
-      return failure();
-    bind(0, *r);
-    return success();
-  };
+LogicalResult Importer::importNot(const onnx::NodeProto &node) {
+  auto a = constInput(node, 0, "operand");
+  if (failed(a))
+    return failure();
+  bind(0, constantVal(::aegis::nn::unary(UnaryKind::Not, *a),
+                      (*input(node, 0))->type));
+  return success();
+}
 
-  if (t == "Add")
-    return binaryNN(nn::AddOp(), BinaryKind::Add);
-  if (t == "Sub")
-    return binaryNN(nn::SubOp(), BinaryKind::Sub);
-  if (t == "Mul")
-    return binaryNN(nn::MulOp(), BinaryKind::Mul);
-  if (t == "Div")
-    return binaryNN(nn::DivOp(), BinaryKind::Div);
-  if (t == "Pow")
-    return binaryNN(nn::PowOp(), BinaryKind::Pow);
-  if (t == "Equal")
-    return hostBinary(BinaryKind::Equal, true);
-  if (t == "Less")
-    return hostBinary(BinaryKind::Less, true);
-  if (t == "Greater")
-    return hostBinary(BinaryKind::Greater, true);
-  if (t == "And")
-    return hostBinary(BinaryKind::And, true);
-  if (t == "Or")
-    return hostBinary(BinaryKind::Or, true);
-  if (t == "Max" || t == "Min") {
-    if (node.input_size() != 2)
-      return fail() << describe(node) << ": only two operands are supported";
-    return hostBinary(t == "Max" ? BinaryKind::Max : BinaryKind::Min, false);
-  }
-  if (t == "Not") {
-    auto a = constInput(node, 0, "operand");
-    if (failed(a))
+LogicalResult Importer::importSqrt(const onnx::NodeProto &node) {
+  return unaryNN(nn::SqrtOp(), UnaryKind::Sqrt);
+}
+
+LogicalResult Importer::importErf(const onnx::NodeProto &node) {
+  return unaryNN(nn::ErfOp(), UnaryKind::Erf);
+}
+
+LogicalResult Importer::importTanh(const onnx::NodeProto &node) {
+  return unaryNN(nn::TanhOp(), UnaryKind::Tanh);
+}
+
+LogicalResult Importer::importExp(const onnx::NodeProto &node) {
+  return unaryNN(nn::ExpOp(), UnaryKind::Exp);
+}
+
+LogicalResult Importer::importRelu(const onnx::NodeProto &node) {
+  return unaryNN(nn::ReluOp(), UnaryKind::Relu);
+}
+
+LogicalResult Importer::importNeg(const onnx::NodeProto &node) {
+  return unaryNN(nn::NegOp(), UnaryKind::Neg);
+}
+
+LogicalResult Importer::importReciprocal(const onnx::NodeProto &node) {
+  return unaryNN(nn::ReciprocalOp(), UnaryKind::Reciprocal);
+}
+
+LogicalResult Importer::importSigmoid(const onnx::NodeProto &node) {
+  return unaryNN(nn::SigmoidOp(), UnaryKind::Sigmoid);
+}
+
+LogicalResult Importer::importIdentityDropout(const onnx::NodeProto &node) {
+  const std::string &t = node.op_type();
+  if (t == "Dropout" && node.output_size() > 1 && !node.output(1).empty())
+    return fail() << describe(node) << ": the mask output is not supported";
+  if (t == "Dropout" && hasInput(node, 2)) {
+    auto training = constInput(node, 2, "training_mode");
+    if (failed(training))
       return failure();
-    bind(0, constantVal(::aegis::nn::unary(UnaryKind::Not, *a),
-                        (*input(node, 0))->type));
-    return success();
+    if (training->data.size() != 1)
+      return fail() << describe(node) << ": training_mode must be a scalar";
+    if (training->data[0] != 0)
+      return fail() << describe(node)
+                    << ": training mode is not supported (inference only)";
   }
-  if (t == "Sqrt")
-    return unaryNN(nn::SqrtOp(), UnaryKind::Sqrt);
-  if (t == "Erf")
-    return unaryNN(nn::ErfOp(), UnaryKind::Erf);
-  if (t == "Tanh")
-    return unaryNN(nn::TanhOp(), UnaryKind::Tanh);
-  if (t == "Exp")
-    return unaryNN(nn::ExpOp(), UnaryKind::Exp);
-  if (t == "Relu")
-    return unaryNN(nn::ReluOp(), UnaryKind::Relu);
-  if (t == "Neg")
-    return unaryNN(nn::NegOp(), UnaryKind::Neg);
-  if (t == "Reciprocal")
-    return unaryNN(nn::ReciprocalOp(), UnaryKind::Reciprocal);
-  if (t == "Sigmoid")
-    return unaryNN(nn::SigmoidOp(), UnaryKind::Sigmoid);
-  if (t == "Identity" || t == "Dropout") {
-    if (t == "Dropout" && node.output_size() > 1 && !node.output(1).empty())
-      return fail() << describe(node) << ": the mask output is not supported";
-    if (t == "Dropout" && hasInput(node, 2)) {
-      auto training = constInput(node, 2, "training_mode");
-      if (failed(training))
+  auto a = input(node, 0);
+  if (failed(a))
+    return failure();
+  bind(0, **a);
+  return success();
+}
+
+LogicalResult Importer::importGelu(const onnx::NodeProto &node) {
+  auto a = input(node, 0);
+  if (failed(a))
+    return failure();
+  auto *ap = attr(node, "approximate");
+  std::string approx = ap ? ap->s() : "none";
+  auto r = build<nn::GeluOp>(
+      node, {*a}, (*a)->type,
+      {named("approximate", builder.getStringAttr(approx))});
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
+LogicalResult Importer::importMatMul(const onnx::NodeProto &node) {
+  auto a = input(node, 0), b = input(node, 1);
+  if (failed(a) || failed(b))
+    return failure();
+  auto shape = nn::matmulShape((*a)->type.getShape(), (*b)->type.getShape());
+  if (!shape)
+    return fail() << describe(node) << ": incompatible matmul shapes";
+  auto r = build<nn::MatMulOp>(node, {*a, *b},
+                               tensorType(*shape, (*a)->type.getElementType()));
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
+LogicalResult Importer::importGemm(const onnx::NodeProto &node) {
+  auto a = input(node, 0), b = input(node, 1);
+  if (failed(a) || failed(b))
+    return failure();
+  SmallVector<Val *> ops = {*a, *b};
+  if (hasInput(node, 2)) {
+    auto c = input(node, 2);
+    if (failed(c))
+      return failure();
+    ops.push_back(*c);
+  }
+  bool ta = intAttr(node, "transA", 0), tb = intAttr(node, "transB", 0);
+  auto sa = (*a)->type.getShape(), sb = (*b)->type.getShape();
+  if (sa.size() != 2 || sb.size() != 2)
+    return fail() << describe(node) << ": expects 2-D operands";
+  Shape shape = {ta ? sa[1] : sa[0], tb ? sb[0] : sb[1]};
+  SmallVector<Value> vals;
+  for (Val *v : ops)
+    vals.push_back(materialize(*v));
+  auto op = nn::GemmOp::create(
+      builder, loc(&node), tensorType(shape, (*a)->type.getElementType()),
+      vals[0], vals[1], ops.size() > 2 ? vals[2] : Value(),
+      builder.getBoolAttr(ta), builder.getBoolAttr(tb),
+      builder.getF64FloatAttr(floatAttr(node, "alpha", 1.0f)),
+      builder.getF64FloatAttr(floatAttr(node, "beta", 1.0f)));
+  if (failed(verify(op)))
+    return failure();
+  bind(0, Val{op, std::nullopt, cast<RankedTensorType>(op.getType())});
+  return success();
+}
+
+LogicalResult Importer::importSoftmax(const onnx::NodeProto &node) {
+  auto a = input(node, 0);
+  if (failed(a))
+    return failure();
+  int64_t rank = (*a)->type.getRank();
+  int64_t axis = intAttr(node, "axis", opset < 13 ? 1 : -1);
+  if (opset < 13 && nn::normalizeAxis(axis, rank) != rank - 1)
+    return fail() << describe(node)
+                  << ": before opset 13 Softmax flattens from its axis; only "
+                     "the last axis is supported";
+  auto r = build<nn::SoftmaxOp>(
+      node, {*a}, (*a)->type,
+      {named("axis", builder.getI64IntegerAttr(axis))});
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
+LogicalResult Importer::importReduceMeanReduceSum(const onnx::NodeProto &node) {
+  const std::string &t = node.op_type();
+  auto a = input(node, 0);
+  if (failed(a))
+    return failure();
+  std::vector<int64_t> axes;
+  bool axesAsInput = (t == "ReduceSum" && opset >= 13) ||
+                     (t == "ReduceMean" && opset >= 18);
+  if (axesAsInput) {
+    if (hasInput(node, 1)) {
+      auto ax = intsInput(node, 1, "axes");
+      if (failed(ax))
         return failure();
-      if (training->data.size() != 1)
-        return fail() << describe(node) << ": training_mode must be a scalar";
-      if (training->data[0] != 0)
-        return fail() << describe(node)
-                      << ": training mode is not supported (inference only)";
+      axes = *ax;
     }
-    auto a = input(node, 0);
-    if (failed(a))
-      return failure();
+  } else if (auto ax = intsAttr(node, "axes")) {
+    axes = *ax;
+  }
+  if (axes.empty() && intAttr(node, "noop_with_empty_axes", 0)) {
     bind(0, **a);
     return success();
   }
-  if (t == "Gelu") {
-    auto a = input(node, 0);
-    if (failed(a))
-      return failure();
-    auto *ap = attr(node, "approximate");
-    std::string approx = ap ? ap->s() : "none";
-    auto r = build<nn::GeluOp>(
-        node, {*a}, (*a)->type,
-        {named("approximate", builder.getStringAttr(approx))});
-    if (failed(r))
-      return failure();
-    bind(0, *r);
-    return success();
+  bool keep = intAttr(node, "keepdims", 1);
+  int64_t rank = (*a)->type.getRank();
+  SmallVector<bool> red(rank, axes.empty());
+  for (int64_t ax : axes) {
+    int64_t n = nn::normalizeAxis(ax, rank);
+    if (n < 0)
+      return fail() << describe(node) << ": axis " << ax << " out of range";
+    red[n] = true;
   }
-  if (t == "MatMul") {
-    auto a = input(node, 0), b = input(node, 1);
-    if (failed(a) || failed(b))
+  Shape shape;
+  for (int64_t i = 0; i < rank; ++i)
+    if (!red[i])
+      shape.push_back((*a)->type.getShape()[i]);
+    else if (keep)
+      shape.push_back(1);
+  auto type = tensorType(shape, (*a)->type.getElementType());
+  NamedAttribute attrs[] = {named("axes", builder.getDenseI64ArrayAttr(axes)),
+                            named("keepdims", builder.getBoolAttr(keep))};
+  auto r = t == "ReduceMean"
+               ? build<nn::ReduceMeanOp>(node, {*a}, type, attrs)
+               : build<nn::ReduceSumOp>(node, {*a}, type, attrs);
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
+LogicalResult Importer::importLayerNormalization(const onnx::NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  Value scale, bias;
+  if (hasInput(node, 1)) {
+    auto s = input(node, 1);
+    if (failed(s))
       return failure();
-    auto shape = nn::matmulShape((*a)->type.getShape(), (*b)->type.getShape());
-    if (!shape)
-      return fail() << describe(node) << ": incompatible matmul shapes";
-    auto r = build<nn::MatMulOp>(node, {*a, *b},
-                                 tensorType(*shape, (*a)->type.getElementType()));
-    if (failed(r))
-      return failure();
-    bind(0, *r);
-    return success();
+    scale = materialize(**s, (*x)->type.getElementType());
   }
-  if (t == "Gemm") {
-    auto a = input(node, 0), b = input(node, 1);
-    if (failed(a) || failed(b))
+  if (hasInput(node, 2)) {
+    auto b = input(node, 2);
+    if (failed(b))
       return failure();
-    SmallVector<Val *> ops = {*a, *b};
-    if (hasInput(node, 2)) {
-      auto c = input(node, 2);
-      if (failed(c))
-        return failure();
-      ops.push_back(*c);
+    bias = materialize(**b, (*x)->type.getElementType());
+  }
+  Value xv = materialize(**x);
+  auto op = nn::LayerNormOp::create(
+      builder, loc(&node), (*x)->type, xv, scale, bias,
+      builder.getI64IntegerAttr(intAttr(node, "axis", -1)),
+      builder.getF64FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
+  if (failed(verify(op)))
+    return failure();
+  bind(0, Val{op, std::nullopt, (*x)->type});
+  bool wantMean = node.output_size() > 1 && !node.output(1).empty();
+  bool wantInvStd = node.output_size() > 2 && !node.output(2).empty();
+  if (wantMean || wantInvStd) {
+    // The optional statistics outputs, spelled out in nn ops: mean and
+    // 1/sqrt(var + epsilon) over the normalised axes, kept as size 1.
+    int64_t rank = (*x)->type.getRank();
+    int64_t axis = nn::normalizeAxis(intAttr(node, "axis", -1), rank);
+    SmallVector<int64_t> axes, statShape((*x)->type.getShape());
+    for (int64_t i = axis; i < rank; ++i) {
+      axes.push_back(i);
+      statShape[i] = 1;
     }
-    bool ta = intAttr(node, "transA", 0), tb = intAttr(node, "transB", 0);
-    auto sa = (*a)->type.getShape(), sb = (*b)->type.getShape();
-    if (sa.size() != 2 || sb.size() != 2)
-      return fail() << describe(node) << ": expects 2-D operands";
-    Shape shape = {ta ? sa[1] : sa[0], tb ? sb[0] : sb[1]};
-    SmallVector<Value> vals;
-    for (Val *v : ops)
-      vals.push_back(materialize(*v));
-    auto op = nn::GemmOp::create(
-        builder, loc(&node), tensorType(shape, (*a)->type.getElementType()),
-        vals[0], vals[1], ops.size() > 2 ? vals[2] : Value(),
-        builder.getBoolAttr(ta), builder.getBoolAttr(tb),
-        builder.getF64FloatAttr(floatAttr(node, "alpha", 1.0f)),
-        builder.getF64FloatAttr(floatAttr(node, "beta", 1.0f)));
-    if (failed(verify(op)))
-      return failure();
-    bind(0, Val{op, std::nullopt, cast<RankedTensorType>(op.getType())});
-    return success();
+    Location l = loc(&node);
+    Type et = (*x)->type.getElementType();
+    auto statType = tensorType(statShape, et);
+    auto axesAttr = builder.getDenseI64ArrayAttr(axes);
+    Value mean = nn::ReduceMeanOp::create(builder, l, statType, xv, axesAttr,
+                                          builder.getBoolAttr(true));
+    Value centered = nn::SubOp::create(builder, l, (*x)->type, xv, mean);
+    Value squared = nn::MulOp::create(builder, l, (*x)->type, centered, centered);
+    Value var = nn::ReduceMeanOp::create(builder, l, statType, squared,
+                                         axesAttr, builder.getBoolAttr(true));
+    auto scalar = tensorType({}, et);
+    Value eps = nn::ConstantOp::create(
+        builder, l,
+        nn::tensorToAttr(Tensor({}, {floatAttr(node, "epsilon", 1e-5f)}), scalar));
+    Value shifted = nn::AddOp::create(builder, l, statType, var, eps);
+    Value stddev = nn::SqrtOp::create(builder, l, statType, shifted);
+    Value invStd = nn::ReciprocalOp::create(builder, l, statType, stddev);
+    if (wantMean)
+      bind(1, Val{mean, std::nullopt, statType});
+    if (wantInvStd)
+      bind(2, Val{invStd, std::nullopt, statType});
   }
-  if (t == "Softmax") {
-    auto a = input(node, 0);
-    if (failed(a))
+  return success();
+}
+
+LogicalResult Importer::importReshapeFamily(const onnx::NodeProto &node) {
+  const std::string &t = node.op_type();
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto in = (*x)->type.getShape();
+  int64_t rank = in.size();
+  Shape out;
+  if (t == "Reshape") {
+    auto target = intsInput(node, 1, "shape");
+    if (failed(target))
       return failure();
-    int64_t rank = (*a)->type.getRank();
-    int64_t axis = intAttr(node, "axis", opset < 13 ? 1 : -1);
-    if (opset < 13 && nn::normalizeAxis(axis, rank) != rank - 1)
-      return fail() << describe(node)
-                    << ": before opset 13 Softmax flattens from its axis; only "
-                       "the last axis is supported";
-    auto r = build<nn::SoftmaxOp>(
-        node, {*a}, (*a)->type,
-        {named("axis", builder.getI64IntegerAttr(axis))});
-    if (failed(r))
-      return failure();
-    bind(0, *r);
-    return success();
-  }
-  if (t == "ReduceMean" || t == "ReduceSum") {
-    auto a = input(node, 0);
-    if (failed(a))
-      return failure();
+    bool allowZero = intAttr(node, "allowzero", 0);
+    int64_t known = 1, infer = -1;
+    for (size_t i = 0; i < target->size(); ++i) {
+      int64_t d = (*target)[i];
+      if (d == 0 && !allowZero) {
+        if (static_cast<int64_t>(i) >= rank)
+          return fail() << describe(node) << ": 0 copies a missing dimension";
+        d = in[i];
+      }
+      if (d == -1) {
+        if (infer >= 0)
+          return fail() << describe(node) << ": more than one -1 in the shape";
+        infer = i;
+        out.push_back(1);
+        continue;
+      }
+      if (d < 0)
+        return fail() << describe(node) << ": invalid dimension " << d;
+      out.push_back(d);
+      if (__builtin_mul_overflow(known, d, &known))
+        return fail() << describe(node) << ": the target shape has too "
+                                           "many elements";
+    }
+    int64_t total = Tensor::numElements(Shape(in.begin(), in.end()));
+    if (infer >= 0) {
+      if (known == 0 || total % known)
+        return fail() << describe(node) << ": cannot infer the -1 dimension";
+      out[infer] = total / known;
+    }
+  } else if (t == "Flatten") {
+    int64_t axis = intAttr(node, "axis", 1);
+    if (axis < 0)
+      axis += rank;
+    int64_t a = 1, b = 1;
+    for (int64_t i = 0; i < rank; ++i)
+      (i < axis ? a : b) *= in[i];
+    out = {a, b};
+  } else {
     std::vector<int64_t> axes;
-    bool axesAsInput = (t == "ReduceSum" && opset >= 13) ||
-                       (t == "ReduceMean" && opset >= 18);
-    if (axesAsInput) {
+    if (opset >= 13) {
       if (hasInput(node, 1)) {
         auto ax = intsInput(node, 1, "axes");
         if (failed(ax))
@@ -854,620 +1099,563 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
     } else if (auto ax = intsAttr(node, "axes")) {
       axes = *ax;
     }
-    if (axes.empty() && intAttr(node, "noop_with_empty_axes", 0)) {
-      bind(0, **a);
-      return success();
-    }
-    bool keep = intAttr(node, "keepdims", 1);
-    int64_t rank = (*a)->type.getRank();
-    SmallVector<bool> red(rank, axes.empty());
-    for (int64_t ax : axes) {
-      int64_t n = nn::normalizeAxis(ax, rank);
-      if (n < 0)
-        return fail() << describe(node) << ": axis " << ax << " out of range";
-      red[n] = true;
-    }
-    Shape shape;
-    for (int64_t i = 0; i < rank; ++i)
-      if (!red[i])
-        shape.push_back((*a)->type.getShape()[i]);
-      else if (keep)
-        shape.push_back(1);
-    auto type = tensorType(shape, (*a)->type.getElementType());
-    NamedAttribute attrs[] = {named("axes", builder.getDenseI64ArrayAttr(axes)),
-                              named("keepdims", builder.getBoolAttr(keep))};
-    auto r = t == "ReduceMean"
-                 ? build<nn::ReduceMeanOp>(node, {*a}, type, attrs)
-                 : build<nn::ReduceSumOp>(node, {*a}, type, attrs);
-    if (failed(r))
-      return failure();
-    bind(0, *r);
-    return success();
-  }
-  if (t == "LayerNormalization") {
-    auto x = input(node, 0);
-    if (failed(x))
-      return failure();
-    Value scale, bias;
-    if (hasInput(node, 1)) {
-      auto s = input(node, 1);
-      if (failed(s))
-        return failure();
-      scale = materialize(**s, (*x)->type.getElementType());
-    }
-    if (hasInput(node, 2)) {
-      auto b = input(node, 2);
-      if (failed(b))
-        return failure();
-      bias = materialize(**b, (*x)->type.getElementType());
-    }
-    Value xv = materialize(**x);
-    auto op = nn::LayerNormOp::create(
-        builder, loc(&node), (*x)->type, xv, scale, bias,
-        builder.getI64IntegerAttr(intAttr(node, "axis", -1)),
-        builder.getF64FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
-    if (failed(verify(op)))
-      return failure();
-    bind(0, Val{op, std::nullopt, (*x)->type});
-    bool wantMean = node.output_size() > 1 && !node.output(1).empty();
-    bool wantInvStd = node.output_size() > 2 && !node.output(2).empty();
-    if (wantMean || wantInvStd) {
-      // The optional statistics outputs, spelled out in nn ops: mean and
-      // 1/sqrt(var + epsilon) over the normalised axes, kept as size 1.
-      int64_t rank = (*x)->type.getRank();
-      int64_t axis = nn::normalizeAxis(intAttr(node, "axis", -1), rank);
-      SmallVector<int64_t> axes, statShape((*x)->type.getShape());
-      for (int64_t i = axis; i < rank; ++i) {
-        axes.push_back(i);
-        statShape[i] = 1;
+    if (t == "Unsqueeze") {
+      int64_t outRank = rank + axes.size();
+      std::vector<bool> isNew(outRank, false);
+      for (int64_t ax : axes) {
+        int64_t n = nn::normalizeAxis(ax, outRank);
+        if (n < 0)
+          return fail() << describe(node) << ": axis " << ax << " out of range";
+        if (isNew[n])
+          return fail() << describe(node) << ": axis " << ax << " repeats";
+        isNew[n] = true;
       }
-      Location l = loc(&node);
-      Type et = (*x)->type.getElementType();
-      auto statType = tensorType(statShape, et);
-      auto axesAttr = builder.getDenseI64ArrayAttr(axes);
-      Value mean = nn::ReduceMeanOp::create(builder, l, statType, xv, axesAttr,
-                                            builder.getBoolAttr(true));
-      Value centered = nn::SubOp::create(builder, l, (*x)->type, xv, mean);
-      Value squared = nn::MulOp::create(builder, l, (*x)->type, centered, centered);
-      Value var = nn::ReduceMeanOp::create(builder, l, statType, squared,
-                                           axesAttr, builder.getBoolAttr(true));
-      auto scalar = tensorType({}, et);
-      Value eps = nn::ConstantOp::create(
-          builder, l,
-          nn::tensorToAttr(Tensor({}, {floatAttr(node, "epsilon", 1e-5f)}), scalar));
-      Value shifted = nn::AddOp::create(builder, l, statType, var, eps);
-      Value stddev = nn::SqrtOp::create(builder, l, statType, shifted);
-      Value invStd = nn::ReciprocalOp::create(builder, l, statType, stddev);
-      if (wantMean)
-        bind(1, Val{mean, std::nullopt, statType});
-      if (wantInvStd)
-        bind(2, Val{invStd, std::nullopt, statType});
-    }
-    return success();
-  }
-  if (t == "Reshape" || t == "Flatten" || t == "Unsqueeze" || t == "Squeeze") {
-    auto x = input(node, 0);
-    if (failed(x))
-      return failure();
-    auto in = (*x)->type.getShape();
-    int64_t rank = in.size();
-    Shape out;
-    if (t == "Reshape") {
-      auto target = intsInput(node, 1, "shape");
-      if (failed(target))
-        return failure();
-      bool allowZero = intAttr(node, "allowzero", 0);
-      int64_t known = 1, infer = -1;
-      for (size_t i = 0; i < target->size(); ++i) {
-        int64_t d = (*target)[i];
-        if (d == 0 && !allowZero) {
-          if (static_cast<int64_t>(i) >= rank)
-            return fail() << describe(node) << ": 0 copies a missing dimension";
-          d = in[i];
-        }
-        if (d == -1) {
-          if (infer >= 0)
-            return fail() << describe(node) << ": more than one -1 in the shape";
-          infer = i;
-          out.push_back(1);
-          continue;
-        }
-        if (d < 0)
-          return fail() << describe(node) << ": invalid dimension " << d;
-        out.push_back(d);
-        if (__builtin_mul_overflow(known, d, &known))
-          return fail() << describe(node) << ": the target shape has too "
-                                             "many elements";
+      for (int64_t i = 0, j = 0; i < outRank; ++i)
+        out.push_back(isNew[i] ? 1 : in[j++]);
+    } else {
+      std::vector<bool> drop(rank, false);
+      for (int64_t ax : axes) {
+        int64_t n = nn::normalizeAxis(ax, rank);
+        if (n < 0 || in[n] != 1)
+          return fail() << describe(node) << ": cannot squeeze axis " << ax;
+        drop[n] = true;
       }
-      int64_t total = Tensor::numElements(Shape(in.begin(), in.end()));
-      if (infer >= 0) {
-        if (known == 0 || total % known)
-          return fail() << describe(node) << ": cannot infer the -1 dimension";
-        out[infer] = total / known;
-      }
-    } else if (t == "Flatten") {
-      int64_t axis = intAttr(node, "axis", 1);
-      if (axis < 0)
-        axis += rank;
-      int64_t a = 1, b = 1;
       for (int64_t i = 0; i < rank; ++i)
-        (i < axis ? a : b) *= in[i];
-      out = {a, b};
-    } else {
-      std::vector<int64_t> axes;
-      if (opset >= 13) {
-        if (hasInput(node, 1)) {
-          auto ax = intsInput(node, 1, "axes");
-          if (failed(ax))
-            return failure();
-          axes = *ax;
-        }
-      } else if (auto ax = intsAttr(node, "axes")) {
-        axes = *ax;
-      }
-      if (t == "Unsqueeze") {
-        int64_t outRank = rank + axes.size();
-        std::vector<bool> isNew(outRank, false);
-        for (int64_t ax : axes) {
-          int64_t n = nn::normalizeAxis(ax, outRank);
-          if (n < 0)
-            return fail() << describe(node) << ": axis " << ax << " out of range";
-          if (isNew[n])
-            return fail() << describe(node) << ": axis " << ax << " repeats";
-          isNew[n] = true;
-        }
-        for (int64_t i = 0, j = 0; i < outRank; ++i)
-          out.push_back(isNew[i] ? 1 : in[j++]);
-      } else {
-        std::vector<bool> drop(rank, false);
-        for (int64_t ax : axes) {
-          int64_t n = nn::normalizeAxis(ax, rank);
-          if (n < 0 || in[n] != 1)
-            return fail() << describe(node) << ": cannot squeeze axis " << ax;
-          drop[n] = true;
-        }
-        for (int64_t i = 0; i < rank; ++i)
-          if (!(axes.empty() ? in[i] == 1 : drop[i]))
-            out.push_back(in[i]);
-      }
+        if (!(axes.empty() ? in[i] == 1 : drop[i]))
+          out.push_back(in[i]);
     }
-    return reshapeTo(*x, out);
   }
-  if (t == "Transpose") {
-    auto x = input(node, 0);
-    if (failed(x))
-      return failure();
-    int64_t rank = (*x)->type.getRank();
-    std::vector<int64_t> perm;
-    if (auto p = intsAttr(node, "perm"))
-      perm = *p;
-    else
-      for (int64_t i = rank - 1; i >= 0; --i)
-        perm.push_back(i);
-    if (static_cast<int64_t>(perm.size()) != rank)
-      return fail() << describe(node) << ": perm does not match the rank";
-    Shape shape;
-    for (int64_t p : perm) {
-      if (p < 0 || p >= rank)
-        return fail() << describe(node) << ": invalid perm";
-      shape.push_back((*x)->type.getShape()[p]);
-    }
-    auto r = build<nn::TransposeOp>(node, {*x},
-                                    tensorType(shape, (*x)->type.getElementType()),
-                                    {named("perm", builder.getDenseI64ArrayAttr(perm))});
-    if (failed(r))
-      return failure();
-    bind(0, *r);
+  return reshapeTo(*x, out);
+}
+
+LogicalResult Importer::importTranspose(const onnx::NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  int64_t rank = (*x)->type.getRank();
+  std::vector<int64_t> perm;
+  if (auto p = intsAttr(node, "perm"))
+    perm = *p;
+  else
+    for (int64_t i = rank - 1; i >= 0; --i)
+      perm.push_back(i);
+  if (static_cast<int64_t>(perm.size()) != rank)
+    return fail() << describe(node) << ": perm does not match the rank";
+  Shape shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= rank)
+      return fail() << describe(node) << ": invalid perm";
+    shape.push_back((*x)->type.getShape()[p]);
+  }
+  auto r = build<nn::TransposeOp>(node, {*x},
+                                  tensorType(shape, (*x)->type.getElementType()),
+                                  {named("perm", builder.getDenseI64ArrayAttr(perm))});
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
+LogicalResult Importer::importExpand(const onnx::NodeProto &node) {
+  auto x = input(node, 0);
+  auto shapeIn = intsInput(node, 1, "shape");
+  if (failed(x) || failed(shapeIn))
+    return failure();
+  auto shape = nn::broadcastShapes((*x)->type.getShape(), *shapeIn);
+  if (!shape)
+    return fail() << describe(node) << ": cannot broadcast to the shape";
+  if (!isAllocatableShape(*shape))
+    return fail() << describe(node) << ": the shape has a negative "
+                  << "dimension or more than 2^36 elements";
+  auto type = tensorType(*shape, (*x)->type.getElementType());
+  if ((*x)->constant) {
+    bind(0, constantVal(::aegis::nn::expand(*(*x)->constant, Shape(shape->begin(), shape->end())), type));
     return success();
   }
-  if (t == "Expand") {
-    auto x = input(node, 0);
-    auto shapeIn = intsInput(node, 1, "shape");
-    if (failed(x) || failed(shapeIn))
+  auto r = build<nn::ExpandOp>(node, {*x}, type);
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
+LogicalResult Importer::importSlice(const onnx::NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  int64_t rank = (*x)->type.getRank();
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (opset < 10) {
+    starts = intsAttr(node, "starts").value_or(std::vector<int64_t>{});
+    ends = intsAttr(node, "ends").value_or(std::vector<int64_t>{});
+    axes = intsAttr(node, "axes").value_or(std::vector<int64_t>{});
+  } else {
+    auto s = intsInput(node, 1, "starts"), e = intsInput(node, 2, "ends");
+    if (failed(s) || failed(e))
       return failure();
-    auto shape = nn::broadcastShapes((*x)->type.getShape(), *shapeIn);
-    if (!shape)
-      return fail() << describe(node) << ": cannot broadcast to the shape";
-    if (!isAllocatableShape(*shape))
-      return fail() << describe(node) << ": the shape has a negative "
-                    << "dimension or more than 2^36 elements";
-    auto type = tensorType(*shape, (*x)->type.getElementType());
-    if ((*x)->constant) {
-      bind(0, constantVal(::aegis::nn::expand(*(*x)->constant, Shape(shape->begin(), shape->end())), type));
-      return success();
-    }
-    auto r = build<nn::ExpandOp>(node, {*x}, type);
-    if (failed(r))
-      return failure();
-    bind(0, *r);
-    return success();
-  }
-  if (t == "Slice") {
-    auto x = input(node, 0);
-    if (failed(x))
-      return failure();
-    int64_t rank = (*x)->type.getRank();
-    std::vector<int64_t> starts, ends, axes, steps;
-    if (opset < 10) {
-      starts = intsAttr(node, "starts").value_or(std::vector<int64_t>{});
-      ends = intsAttr(node, "ends").value_or(std::vector<int64_t>{});
-      axes = intsAttr(node, "axes").value_or(std::vector<int64_t>{});
-    } else {
-      auto s = intsInput(node, 1, "starts"), e = intsInput(node, 2, "ends");
-      if (failed(s) || failed(e))
+    starts = *s;
+    ends = *e;
+    if (hasInput(node, 3)) {
+      auto a = intsInput(node, 3, "axes");
+      if (failed(a))
         return failure();
-      starts = *s;
-      ends = *e;
-      if (hasInput(node, 3)) {
-        auto a = intsInput(node, 3, "axes");
-        if (failed(a))
-          return failure();
-        axes = *a;
-      }
-      if (hasInput(node, 4)) {
-        auto st = intsInput(node, 4, "steps");
-        if (failed(st))
-          return failure();
-        steps = *st;
-      }
+      axes = *a;
     }
-    if (axes.empty())
-      for (size_t i = 0; i < starts.size(); ++i)
-        axes.push_back(i);
-    if (steps.empty())
-      steps.assign(starts.size(), 1);
-    // ONNX uses INT64_MAX/MIN for "to the end"; clamp keeps them finite.
-    auto clampBig = [&](std::vector<int64_t> &v) {
-      for (int64_t &x : v)
-        x = std::clamp<int64_t>(x, -(int64_t(1) << 40), int64_t(1) << 40);
-    };
-    clampBig(starts);
-    clampBig(ends);
-    auto shape = nn::sliceShape((*x)->type.getShape(), starts, ends, axes, steps);
-    if (!shape || rank == 0)
-      return fail() << describe(node) << ": invalid slice parameters";
-    auto r = build<nn::SliceOp>(
-        node, {*x}, tensorType(*shape, (*x)->type.getElementType()),
-        {named("starts", builder.getDenseI64ArrayAttr(starts)),
-         named("ends", builder.getDenseI64ArrayAttr(ends)),
-         named("axes", builder.getDenseI64ArrayAttr(axes)),
-         named("steps", builder.getDenseI64ArrayAttr(steps))});
-    if (failed(r))
-      return failure();
-    bind(0, *r);
-    return success();
-  }
-  if (t == "Concat") {
-    SmallVector<Val *> ins;
-    for (int i = 0; i < node.input_size(); ++i) {
-      auto v = input(node, i);
-      if (failed(v))
+    if (hasInput(node, 4)) {
+      auto st = intsInput(node, 4, "steps");
+      if (failed(st))
         return failure();
-      ins.push_back(*v);
+      steps = *st;
     }
-    if (ins.empty())
-      return fail() << describe(node) << " needs at least one input";
-    int64_t rank = ins[0]->type.getRank();
-    int64_t axis = nn::normalizeAxis(intAttr(node, "axis", 0), rank);
-    if (axis < 0)
-      return fail() << describe(node) << ": axis out of range";
-    Shape shape(ins[0]->type.getShape());
-    shape[axis] = 0;
-    for (Val *v : ins) {
-      if (v->type.getRank() != rank)
-        return fail() << describe(node) << ": inputs differ in rank";
-      shape[axis] += v->type.getShape()[axis];
-    }
-    auto type = tensorType(shape, ins[0]->type.getElementType());
-    auto r = build<nn::ConcatOp>(node, ins, type,
-                                 {named("axis", builder.getI64IntegerAttr(axis))});
-    if (failed(r))
-      return failure();
-    bind(0, *r);
-    return success();
   }
-  if (t == "Split") {
-    auto x = input(node, 0);
-    if (failed(x))
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(i);
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  // ONNX uses INT64_MAX/MIN for "to the end"; clamp keeps them finite.
+  auto clampBig = [&](std::vector<int64_t> &v) {
+    for (int64_t &x : v)
+      x = std::clamp<int64_t>(x, -(int64_t(1) << 40), int64_t(1) << 40);
+  };
+  clampBig(starts);
+  clampBig(ends);
+  auto shape = nn::sliceShape((*x)->type.getShape(), starts, ends, axes, steps);
+  if (!shape || rank == 0)
+    return fail() << describe(node) << ": invalid slice parameters";
+  auto r = build<nn::SliceOp>(
+      node, {*x}, tensorType(*shape, (*x)->type.getElementType()),
+      {named("starts", builder.getDenseI64ArrayAttr(starts)),
+       named("ends", builder.getDenseI64ArrayAttr(ends)),
+       named("axes", builder.getDenseI64ArrayAttr(axes)),
+       named("steps", builder.getDenseI64ArrayAttr(steps))});
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
+LogicalResult Importer::importConcat(const onnx::NodeProto &node) {
+  SmallVector<Val *> ins;
+  for (int i = 0; i < node.input_size(); ++i) {
+    auto v = input(node, i);
+    if (failed(v))
       return failure();
-    int64_t rank = (*x)->type.getRank();
-    int64_t axis = nn::normalizeAxis(intAttr(node, "axis", 0), rank);
-    if (axis < 0)
-      return fail() << describe(node) << ": axis out of range";
-    int64_t dim = (*x)->type.getShape()[axis];
-    std::vector<int64_t> sizes;
-    if (opset >= 13 && hasInput(node, 1)) {
-      auto s = intsInput(node, 1, "split");
-      if (failed(s))
-        return failure();
-      sizes = *s;
-    } else if (auto s = intsAttr(node, "split")) {
-      sizes = *s;
-    } else {
-      int64_t n = intAttr(node, "num_outputs", node.output_size());
-      if (n <= 0)
-        return fail() << describe(node) << ": needs at least one output";
-      if (n != node.output_size())
-        return fail() << describe(node) << ": " << n << " split sizes for "
-                      << node.output_size() << " outputs";
-      int64_t chunk = (dim + n - 1) / n;
-      for (int64_t i = 0; i < n; ++i)
-        sizes.push_back(std::min(chunk, dim - i * chunk));
-    }
-    if (static_cast<int>(sizes.size()) != node.output_size())
-      return fail() << describe(node) << ": " << sizes.size()
-                    << " split sizes for " << node.output_size() << " outputs";
-    int64_t covered = 0;
-    for (int64_t s : sizes) {
-      if (s < 0 || s > dim - covered)
-        return fail() << describe(node) << ": split sizes do not add up to "
-                      << "dimension " << dim;
-      covered += s;
-    }
-    if (covered != dim)
+    ins.push_back(*v);
+  }
+  if (ins.empty())
+    return fail() << describe(node) << " needs at least one input";
+  int64_t rank = ins[0]->type.getRank();
+  int64_t axis = nn::normalizeAxis(intAttr(node, "axis", 0), rank);
+  if (axis < 0)
+    return fail() << describe(node) << ": axis out of range";
+  Shape shape(ins[0]->type.getShape());
+  shape[axis] = 0;
+  for (Val *v : ins) {
+    if (v->type.getRank() != rank)
+      return fail() << describe(node) << ": inputs differ in rank";
+    shape[axis] += v->type.getShape()[axis];
+  }
+  auto type = tensorType(shape, ins[0]->type.getElementType());
+  auto r = build<nn::ConcatOp>(node, ins, type,
+                               {named("axis", builder.getI64IntegerAttr(axis))});
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
+LogicalResult Importer::importSplit(const onnx::NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  int64_t rank = (*x)->type.getRank();
+  int64_t axis = nn::normalizeAxis(intAttr(node, "axis", 0), rank);
+  if (axis < 0)
+    return fail() << describe(node) << ": axis out of range";
+  int64_t dim = (*x)->type.getShape()[axis];
+  std::vector<int64_t> sizes;
+  if (opset >= 13 && hasInput(node, 1)) {
+    auto s = intsInput(node, 1, "split");
+    if (failed(s))
+      return failure();
+    sizes = *s;
+  } else if (auto s = intsAttr(node, "split")) {
+    sizes = *s;
+  } else {
+    int64_t n = intAttr(node, "num_outputs", node.output_size());
+    if (n <= 0)
+      return fail() << describe(node) << ": needs at least one output";
+    if (n != node.output_size())
+      return fail() << describe(node) << ": " << n << " split sizes for "
+                    << node.output_size() << " outputs";
+    int64_t chunk = (dim + n - 1) / n;
+    for (int64_t i = 0; i < n; ++i)
+      sizes.push_back(std::min(chunk, dim - i * chunk));
+  }
+  if (static_cast<int>(sizes.size()) != node.output_size())
+    return fail() << describe(node) << ": " << sizes.size()
+                  << " split sizes for " << node.output_size() << " outputs";
+  int64_t covered = 0;
+  for (int64_t s : sizes) {
+    if (s < 0 || s > dim - covered)
       return fail() << describe(node) << ": split sizes do not add up to "
                     << "dimension " << dim;
-    SmallVector<Type> types;
-    for (int64_t s : sizes) {
-      Shape shape((*x)->type.getShape());
-      shape[axis] = s;
-      types.push_back(tensorType(shape, (*x)->type.getElementType()));
-    }
-    Value xv = materialize(**x);
-    auto op = nn::SplitOp::create(builder, loc(&node), types, xv, axis);
-    if (failed(verify(op)))
-      return failure();
-    if ((*x)->constant) {
-      auto parts = ::aegis::nn::split(*(*x)->constant, axis, sizes);
-      for (int i = 0; i < node.output_size(); ++i)
-        bind(i, constantVal(std::move(parts[i]), cast<RankedTensorType>(types[i])));
-      op->erase();
-      return success();
-    }
+    covered += s;
+  }
+  if (covered != dim)
+    return fail() << describe(node) << ": split sizes do not add up to "
+                  << "dimension " << dim;
+  SmallVector<Type> types;
+  for (int64_t s : sizes) {
+    Shape shape((*x)->type.getShape());
+    shape[axis] = s;
+    types.push_back(tensorType(shape, (*x)->type.getElementType()));
+  }
+  Value xv = materialize(**x);
+  auto op = nn::SplitOp::create(builder, loc(&node), types, xv, axis);
+  if (failed(verify(op)))
+    return failure();
+  if ((*x)->constant) {
+    auto parts = ::aegis::nn::split(*(*x)->constant, axis, sizes);
     for (int i = 0; i < node.output_size(); ++i)
-      bind(i, Val{op->getResult(i), std::nullopt, cast<RankedTensorType>(types[i])});
+      bind(i, constantVal(std::move(parts[i]), cast<RankedTensorType>(types[i])));
+    op->erase();
     return success();
   }
-  if (t == "Gather") {
-    auto x = input(node, 0), idx = input(node, 1);
-    if (failed(x) || failed(idx))
-      return failure();
-    int64_t rank = (*x)->type.getRank();
-    int64_t axis = nn::normalizeAxis(intAttr(node, "axis", 0), rank);
-    if (axis < 0)
-      return fail() << describe(node) << ": axis out of range";
-    auto in = (*x)->type.getShape();
-    Shape shape(in.begin(), in.begin() + axis);
-    for (int64_t d : (*idx)->type.getShape())
-      shape.push_back(d);
-    shape.insert(shape.end(), in.begin() + axis + 1, in.end());
-    auto r = build<nn::GatherOp>(node, {*x, *idx},
-                                 tensorType(shape, (*x)->type.getElementType()),
-                                 {named("axis", builder.getI64IntegerAttr(axis))});
-    if (failed(r))
-      return failure();
-    bind(0, *r);
+  for (int i = 0; i < node.output_size(); ++i)
+    bind(i, Val{op->getResult(i), std::nullopt, cast<RankedTensorType>(types[i])});
+  return success();
+}
+
+LogicalResult Importer::importGather(const onnx::NodeProto &node) {
+  auto x = input(node, 0), idx = input(node, 1);
+  if (failed(x) || failed(idx))
+    return failure();
+  int64_t rank = (*x)->type.getRank();
+  int64_t axis = nn::normalizeAxis(intAttr(node, "axis", 0), rank);
+  if (axis < 0)
+    return fail() << describe(node) << ": axis out of range";
+  auto in = (*x)->type.getShape();
+  Shape shape(in.begin(), in.begin() + axis);
+  for (int64_t d : (*idx)->type.getShape())
+    shape.push_back(d);
+  shape.insert(shape.end(), in.begin() + axis + 1, in.end());
+  auto r = build<nn::GatherOp>(node, {*x, *idx},
+                               tensorType(shape, (*x)->type.getElementType()),
+                               {named("axis", builder.getI64IntegerAttr(axis))});
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
+LogicalResult Importer::importWhere(const onnx::NodeProto &node) {
+  auto c = input(node, 0), a = input(node, 1), b = input(node, 2);
+  if (failed(c) || failed(a) || failed(b))
+    return failure();
+  auto ab = nn::broadcastShapes((*a)->type.getShape(), (*b)->type.getShape());
+  auto shape = ab ? nn::broadcastShapes((*c)->type.getShape(), *ab) : std::nullopt;
+  if (!shape)
+    return fail() << describe(node) << ": cannot broadcast the operands";
+  Val *lhs = *a, *rhs = *b;
+  Val conv = *rhs;
+  if (rhs->type.getElementType() != lhs->type.getElementType() && rhs->constant) {
+    conv.type = tensorType(rhs->type.getShape(), lhs->type.getElementType());
+    conv.value = Value();
+    rhs = &conv;
+  }
+  auto r = build<nn::WhereOp>(node, {*c, lhs, rhs},
+                              tensorType(*shape, lhs->type.getElementType()));
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
+LogicalResult Importer::importCast(const onnx::NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto et = elementType(intAttr(node, "to", 1), &node);
+  if (failed(et))
+    return failure();
+  auto type = tensorType((*x)->type.getShape(), *et);
+  if ((*x)->constant) {
+    Tensor c = *(*x)->constant;
+    if (isa<IntegerType>(*et))
+      for (double &v : c.data)
+        v = et->isInteger(1) ? (v != 0) : std::trunc(v);
+    bind(0, constantVal(std::move(c), type));
     return success();
   }
-  if (t == "Where") {
-    auto c = input(node, 0), a = input(node, 1), b = input(node, 2);
-    if (failed(c) || failed(a) || failed(b))
-      return failure();
-    auto ab = nn::broadcastShapes((*a)->type.getShape(), (*b)->type.getShape());
-    auto shape = ab ? nn::broadcastShapes((*c)->type.getShape(), *ab) : std::nullopt;
-    if (!shape)
-      return fail() << describe(node) << ": cannot broadcast the operands";
-    Val *lhs = *a, *rhs = *b;
-    Val conv = *rhs;
-    if (rhs->type.getElementType() != lhs->type.getElementType() && rhs->constant) {
-      conv.type = tensorType(rhs->type.getShape(), lhs->type.getElementType());
-      conv.value = Value();
-      rhs = &conv;
-    }
-    auto r = build<nn::WhereOp>(node, {*c, lhs, rhs},
-                                tensorType(*shape, lhs->type.getElementType()));
-    if (failed(r))
-      return failure();
-    bind(0, *r);
+  if (*et == (*x)->type.getElementType()) {
+    bind(0, **x);
     return success();
   }
-  if (t == "Cast") {
-    auto x = input(node, 0);
-    if (failed(x))
+  auto r = build<nn::CastOp>(node, {*x}, type);
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
+LogicalResult Importer::importConstant(const onnx::NodeProto &node) {
+  const std::string &t = node.op_type();
+  if (auto *a = attr(node, "value")) {
+    RankedTensorType type;
+    auto c = readTensor(a->t(), type, &node);
+    if (failed(c))
       return failure();
-    auto et = elementType(intAttr(node, "to", 1), &node);
-    if (failed(et))
-      return failure();
-    auto type = tensorType((*x)->type.getShape(), *et);
-    if ((*x)->constant) {
-      Tensor c = *(*x)->constant;
-      if (isa<IntegerType>(*et))
-        for (double &v : c.data)
-          v = et->isInteger(1) ? (v != 0) : std::trunc(v);
-      bind(0, constantVal(std::move(c), type));
-      return success();
-    }
-    if (*et == (*x)->type.getElementType()) {
-      bind(0, **x);
-      return success();
-    }
-    auto r = build<nn::CastOp>(node, {*x}, type);
-    if (failed(r))
-      return failure();
-    bind(0, *r);
+    bind(0, constantVal(std::move(*c), type));
     return success();
   }
-  if (t == "Constant") {
-    if (auto *a = attr(node, "value")) {
-      RankedTensorType type;
-      auto c = readTensor(a->t(), type, &node);
-      if (failed(c))
-        return failure();
-      bind(0, constantVal(std::move(*c), type));
-      return success();
-    }
-    if (auto *a = attr(node, "value_float")) {
-      bind(0, constantVal(Tensor({}, {a->f()}), tensorType({}, builder.getF32Type())));
-      return success();
-    }
-    if (auto *a = attr(node, "value_int")) {
-      bind(0, constantVal(Tensor({}, {double(a->i())}), tensorType({}, builder.getI64Type())));
-      return success();
-    }
-    if (auto *a = attr(node, "value_floats")) {
-      std::vector<double> d(a->floats().begin(), a->floats().end());
-      int64_t n = d.size();
-      bind(0, constantVal(Tensor({n}, d), tensorType({n}, builder.getF32Type())));
-      return success();
-    }
-    if (auto *a = attr(node, "value_ints")) {
-      std::vector<double> d(a->ints().begin(), a->ints().end());
-      int64_t n = d.size();
-      bind(0, constantVal(Tensor({n}, d), tensorType({n}, builder.getI64Type())));
-      return success();
-    }
-    return fail() << describe(node)
-                  << ": only value, value_float(s) and value_int(s) are supported";
+  if (auto *a = attr(node, "value_float")) {
+    bind(0, constantVal(Tensor({}, {a->f()}), tensorType({}, builder.getF32Type())));
+    return success();
   }
-  if (t == "Shape") {
-    auto x = input(node, 0);
-    if (failed(x))
-      return failure();
-    auto in = (*x)->type.getShape();
-    int64_t rank = in.size();
-    int64_t start = intAttr(node, "start", 0), end = intAttr(node, "end", rank);
-    if (start < 0)
-      start += rank;
-    if (end < 0)
-      end += rank;
-    start = std::clamp<int64_t>(start, 0, rank);
-    end = std::clamp<int64_t>(end, start, rank);
-    std::vector<double> d(in.begin() + start, in.begin() + end);
+  if (auto *a = attr(node, "value_int")) {
+    bind(0, constantVal(Tensor({}, {double(a->i())}), tensorType({}, builder.getI64Type())));
+    return success();
+  }
+  if (auto *a = attr(node, "value_floats")) {
+    std::vector<double> d(a->floats().begin(), a->floats().end());
+    int64_t n = d.size();
+    bind(0, constantVal(Tensor({n}, d), tensorType({n}, builder.getF32Type())));
+    return success();
+  }
+  if (auto *a = attr(node, "value_ints")) {
+    std::vector<double> d(a->ints().begin(), a->ints().end());
     int64_t n = d.size();
     bind(0, constantVal(Tensor({n}, d), tensorType({n}, builder.getI64Type())));
     return success();
   }
-  if (t == "ConstantOfShape") {
-    auto shape = intsInput(node, 0, "shape");
-    if (failed(shape))
-      return failure();
-    double fill = 0;
-    Type et = builder.getF32Type();
-    if (auto *a = attr(node, "value")) {
-      RankedTensorType vt;
-      auto v = readTensor(a->t(), vt, &node);
-      if (failed(v) || v->numElements() != 1)
-        return fail() << describe(node) << ": value must hold one element";
-      fill = v->data[0];
-      et = vt.getElementType();
-    }
-    Shape s(shape->begin(), shape->end());
-    if (!isAllocatableShape(s))
-      return fail() << describe(node) << ": the shape has a negative "
-                    << "dimension or more than 2^36 elements";
-    Tensor c(s);
-    std::fill(c.data.begin(), c.data.end(), fill);
-    bind(0, constantVal(std::move(c), tensorType(s, et)));
-    return success();
-  }
-  if (t == "Range") {
-    auto s = constInput(node, 0, "start"), l = constInput(node, 1, "limit"),
-         d = constInput(node, 2, "delta");
-    if (failed(s) || failed(l) || failed(d))
-      return failure();
-    if (s->data.size() != 1 || l->data.size() != 1 || d->data.size() != 1)
-      return fail() << describe(node) << ": start, limit and delta must be "
-                    << "scalars";
-    double start = s->data[0], limit = l->data[0], delta = d->data[0];
-    if (delta == 0)
-      return fail() << describe(node) << ": delta is zero";
-    double count = std::ceil((limit - start) / delta);
-    if (!(count <= double(kMaxElements)))
-      return fail() << describe(node) << ": ceil((limit - start) / delta) = "
-                    << count << " is not a valid element count (at most "
-                    << "2^36)";
-    int64_t n = std::max<int64_t>(0, count);
-    Tensor r({n});
-    for (int64_t i = 0; i < n; ++i)
-      r.data[i] = start + i * delta;
-    bind(0, constantVal(std::move(r),
-                        tensorType({n}, (*input(node, 0))->type.getElementType())));
-    return success();
-  }
-  if (t == "GatherElements") {
-    // Only on values known at import time (e.g. BERT's token-type buffer).
-    auto x = constInput(node, 0, "data"), idx = constInput(node, 1, "indices");
-    if (failed(x) || failed(idx))
-      return failure();
-    int64_t rank = x->shape.size();
-    int64_t axis = nn::normalizeAxis(intAttr(node, "axis", 0), rank);
-    if (axis < 0 || static_cast<int64_t>(idx->shape.size()) != rank)
-      return fail() << describe(node) << ": invalid axis or index rank";
-    Shape xStrides = ::aegis::nn::strides(x->shape);
-    Tensor out(idx->shape);
-    Shape pos(rank, 0);
-    for (int64_t i = 0; i < out.numElements(); ++i) {
-      int64_t rem = i, offset = 0;
-      for (int64_t d = rank - 1; d >= 0; --d) {
-        pos[d] = rem % idx->shape[d];
-        rem /= idx->shape[d];
-      }
-      for (int64_t d = 0; d < rank; ++d) {
-        int64_t p = pos[d];
-        if (d == axis) {
-          // Range-check before converting: the indices may be any double.
-          if (!(std::fabs(idx->data[i]) <= double(x->shape[d])))
-            return fail() << describe(node) << ": index " << idx->data[i]
-                          << " out of range";
-          p = static_cast<int64_t>(idx->data[i]);
-          if (p < 0)
-            p += x->shape[d];
-          if (p < 0 || p >= x->shape[d])
-            return fail() << describe(node) << ": index " << idx->data[i]
-                          << " out of range";
-        } else if (p >= x->shape[d]) {
-          return fail() << describe(node) << ": indices exceed the data shape";
-        }
-        offset += p * xStrides[d];
-      }
-      out.data[i] = x->data[offset];
-    }
-    bind(0, constantVal(std::move(out),
-                        tensorType(idx->shape,
-                                   (*input(node, 0))->type.getElementType())));
-    return success();
-  }
-  if (t == "Trilu") {
-    auto x = constInput(node, 0, "input");
-    if (failed(x))
-      return failure();
-    int64_t k = 0;
-    if (hasInput(node, 1)) {
-      auto kk = intsInput(node, 1, "k");
-      if (failed(kk))
-        return failure();
-      if (kk->size() != 1)
-        return fail() << describe(node) << ": k must be a scalar";
-      k = (*kk)[0];
-    }
-    bool upper = intAttr(node, "upper", 1);
-    Tensor r = *x;
-    if (r.shape.size() < 2)
-      return fail() << describe(node) << ": expects a tensor of rank >= 2";
-    int64_t rows = r.shape[r.shape.size() - 2], cols = r.shape.back();
-    int64_t batches = rows * cols == 0 ? 0 : r.numElements() / (rows * cols);
-    for (int64_t b = 0; b < batches; ++b)
-      for (int64_t i = 0; i < rows; ++i)
-        for (int64_t j = 0; j < cols; ++j) {
-          bool keep = upper ? j - i >= k : j - i <= k;
-          if (!keep)
-            r.data[(b * rows + i) * cols + j] = 0;
-        }
-    bind(0, constantVal(std::move(r), (*input(node, 0))->type));
-    return success();
-  }
-  return fail() << "unsupported ONNX op " << describe(node);
+  return fail() << describe(node)
+                << ": only value, value_float(s) and value_int(s) are supported";
 }
+
+LogicalResult Importer::importShape(const onnx::NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto in = (*x)->type.getShape();
+  int64_t rank = in.size();
+  int64_t start = intAttr(node, "start", 0), end = intAttr(node, "end", rank);
+  if (start < 0)
+    start += rank;
+  if (end < 0)
+    end += rank;
+  start = std::clamp<int64_t>(start, 0, rank);
+  end = std::clamp<int64_t>(end, start, rank);
+  std::vector<double> d(in.begin() + start, in.begin() + end);
+  int64_t n = d.size();
+  bind(0, constantVal(Tensor({n}, d), tensorType({n}, builder.getI64Type())));
+  return success();
+}
+
+LogicalResult Importer::importConstantOfShape(const onnx::NodeProto &node) {
+  const std::string &t = node.op_type();
+  auto shape = intsInput(node, 0, "shape");
+  if (failed(shape))
+    return failure();
+  double fill = 0;
+  Type et = builder.getF32Type();
+  if (auto *a = attr(node, "value")) {
+    RankedTensorType vt;
+    auto v = readTensor(a->t(), vt, &node);
+    if (failed(v) || v->numElements() != 1)
+      return fail() << describe(node) << ": value must hold one element";
+    fill = v->data[0];
+    et = vt.getElementType();
+  }
+  Shape s(shape->begin(), shape->end());
+  if (!isAllocatableShape(s))
+    return fail() << describe(node) << ": the shape has a negative "
+                  << "dimension or more than 2^36 elements";
+  Tensor c(s);
+  std::fill(c.data.begin(), c.data.end(), fill);
+  bind(0, constantVal(std::move(c), tensorType(s, et)));
+  return success();
+}
+
+LogicalResult Importer::importRange(const onnx::NodeProto &node) {
+  auto s = constInput(node, 0, "start"), l = constInput(node, 1, "limit"),
+       d = constInput(node, 2, "delta");
+  if (failed(s) || failed(l) || failed(d))
+    return failure();
+  if (s->data.size() != 1 || l->data.size() != 1 || d->data.size() != 1)
+    return fail() << describe(node) << ": start, limit and delta must be "
+                  << "scalars";
+  double start = s->data[0], limit = l->data[0], delta = d->data[0];
+  if (delta == 0)
+    return fail() << describe(node) << ": delta is zero";
+  double count = std::ceil((limit - start) / delta);
+  if (!(count <= double(kMaxElements)))
+    return fail() << describe(node) << ": ceil((limit - start) / delta) = "
+                  << count << " is not a valid element count (at most "
+                  << "2^36)";
+  int64_t n = std::max<int64_t>(0, count);
+  Tensor r({n});
+  for (int64_t i = 0; i < n; ++i)
+    r.data[i] = start + i * delta;
+  bind(0, constantVal(std::move(r),
+                      tensorType({n}, (*input(node, 0))->type.getElementType())));
+  return success();
+}
+
+LogicalResult Importer::importGatherElements(const onnx::NodeProto &node) {
+  // Only on values known at import time (e.g. BERT's token-type buffer).
+  auto x = constInput(node, 0, "data"), idx = constInput(node, 1, "indices");
+  if (failed(x) || failed(idx))
+    return failure();
+  int64_t rank = x->shape.size();
+  int64_t axis = nn::normalizeAxis(intAttr(node, "axis", 0), rank);
+  if (axis < 0 || static_cast<int64_t>(idx->shape.size()) != rank)
+    return fail() << describe(node) << ": invalid axis or index rank";
+  Shape xStrides = ::aegis::nn::strides(x->shape);
+  Tensor out(idx->shape);
+  Shape pos(rank, 0);
+  for (int64_t i = 0; i < out.numElements(); ++i) {
+    int64_t rem = i, offset = 0;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      pos[d] = rem % idx->shape[d];
+      rem /= idx->shape[d];
+    }
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t p = pos[d];
+      if (d == axis) {
+        // Range-check before converting: the indices may be any double.
+        if (!(std::fabs(idx->data[i]) <= double(x->shape[d])))
+          return fail() << describe(node) << ": index " << idx->data[i]
+                        << " out of range";
+        p = static_cast<int64_t>(idx->data[i]);
+        if (p < 0)
+          p += x->shape[d];
+        if (p < 0 || p >= x->shape[d])
+          return fail() << describe(node) << ": index " << idx->data[i]
+                        << " out of range";
+      } else if (p >= x->shape[d]) {
+        return fail() << describe(node) << ": indices exceed the data shape";
+      }
+      offset += p * xStrides[d];
+    }
+    out.data[i] = x->data[offset];
+  }
+  bind(0, constantVal(std::move(out),
+                      tensorType(idx->shape,
+                                 (*input(node, 0))->type.getElementType())));
+  return success();
+}
+
+LogicalResult Importer::importTrilu(const onnx::NodeProto &node) {
+  auto x = constInput(node, 0, "input");
+  if (failed(x))
+    return failure();
+  int64_t k = 0;
+  if (hasInput(node, 1)) {
+    auto kk = intsInput(node, 1, "k");
+    if (failed(kk))
+      return failure();
+    if (kk->size() != 1)
+      return fail() << describe(node) << ": k must be a scalar";
+    k = (*kk)[0];
+  }
+  bool upper = intAttr(node, "upper", 1);
+  Tensor r = *x;
+  if (r.shape.size() < 2)
+    return fail() << describe(node) << ": expects a tensor of rank >= 2";
+  int64_t rows = r.shape[r.shape.size() - 2], cols = r.shape.back();
+  int64_t batches = rows * cols == 0 ? 0 : r.numElements() / (rows * cols);
+  for (int64_t b = 0; b < batches; ++b)
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j) {
+        bool keep = upper ? j - i >= k : j - i <= k;
+        if (!keep)
+          r.data[(b * rows + i) * cols + j] = 0;
+      }
+  bind(0, constantVal(std::move(r), (*input(node, 0))->type));
+  return success();
+}
+
+/// The ONNX ops the importer handles, one handler each (several spellings
+/// of one op share one): the single list legality checks, diagnostics and
+/// supportedOnnxOps() read.
+const std::vector<std::pair<std::string, Importer::Handler>> &
+Importer::handlers() {
+  static const std::vector<std::pair<std::string, Handler>> table = {
+      {"Add", &Importer::importAdd},
+      {"And", &Importer::importAnd},
+      {"Cast", &Importer::importCast},
+      {"Concat", &Importer::importConcat},
+      {"Constant", &Importer::importConstant},
+      {"ConstantOfShape", &Importer::importConstantOfShape},
+      {"Div", &Importer::importDiv},
+      {"Dropout", &Importer::importIdentityDropout},
+      {"Equal", &Importer::importEqual},
+      {"Erf", &Importer::importErf},
+      {"Exp", &Importer::importExp},
+      {"Expand", &Importer::importExpand},
+      {"Flatten", &Importer::importReshapeFamily},
+      {"Gather", &Importer::importGather},
+      {"GatherElements", &Importer::importGatherElements},
+      {"Gelu", &Importer::importGelu},
+      {"Gemm", &Importer::importGemm},
+      {"Greater", &Importer::importGreater},
+      {"Identity", &Importer::importIdentityDropout},
+      {"LayerNormalization", &Importer::importLayerNormalization},
+      {"Less", &Importer::importLess},
+      {"MatMul", &Importer::importMatMul},
+      {"Max", &Importer::importMaxMin},
+      {"Min", &Importer::importMaxMin},
+      {"Mul", &Importer::importMul},
+      {"Neg", &Importer::importNeg},
+      {"Not", &Importer::importNot},
+      {"Or", &Importer::importOr},
+      {"Pow", &Importer::importPow},
+      {"Range", &Importer::importRange},
+      {"Reciprocal", &Importer::importReciprocal},
+      {"ReduceMean", &Importer::importReduceMeanReduceSum},
+      {"ReduceSum", &Importer::importReduceMeanReduceSum},
+      {"Relu", &Importer::importRelu},
+      {"Reshape", &Importer::importReshapeFamily},
+      {"Shape", &Importer::importShape},
+      {"Sigmoid", &Importer::importSigmoid},
+      {"Slice", &Importer::importSlice},
+      {"Softmax", &Importer::importSoftmax},
+      {"Split", &Importer::importSplit},
+      {"Sqrt", &Importer::importSqrt},
+      {"Squeeze", &Importer::importReshapeFamily},
+      {"Sub", &Importer::importSub},
+      {"Tanh", &Importer::importTanh},
+      {"Transpose", &Importer::importTranspose},
+      {"Trilu", &Importer::importTrilu},
+      {"Unsqueeze", &Importer::importReshapeFamily},
+      {"Where", &Importer::importWhere},
+  };
+  return table;
+}
+
+Importer::Handler Importer::handler(StringRef opType) {
+  static const llvm::StringMap<Handler> byName = [] {
+    llvm::StringMap<Handler> map;
+    for (const auto &[name, h] : handlers())
+      map[name] = h;
+    return map;
+  }();
+  auto it = byName.find(opType);
+  return it == byName.end() ? nullptr : it->second;
+}
+
+LogicalResult Importer::importNode(const onnx::NodeProto &node) {
+  if (node.output_size() == 0)
+    return error(&node) << describe(node) << " has no outputs";
+  Handler h = handler(node.op_type());
+  if (!h)
+    return error(&node) << "unsupported ONNX op " << describe(node);
+  node_ = &node;
+  return (this->*h)(node);
+}
+
 
 /// Integer constants folded at import time (Cast, arithmetic on shapes) must
 /// fit their type: materializing them converts each value to it, which is
@@ -1638,8 +1826,12 @@ std::string mlir::aegis::readOnnxTensor(StringRef bytes, ::aegis::nn::Tensor &ou
 }
 
 const std::vector<std::string> &mlir::aegis::supportedOnnxOps() {
-  static const std::vector<std::string> ops(std::begin(kSupported),
-                                            std::end(kSupported));
+  static const std::vector<std::string> ops = [] {
+    std::vector<std::string> names;
+    for (const auto &entry : Importer::handlers())
+      names.push_back(entry.first);
+    return names;
+  }();
   return ops;
 }
 
