@@ -1408,12 +1408,21 @@ void LowerNNToCKKSPass::runOnOperation() {
   });
   int64_t Tp = nextPow2(tokens);
   unsigned ln = logN;
+  // Why the ring is what it is, for the report.
+  std::string ringWhy = "log-n fixed";
   if (ln == 0) {
     // Smallest ring whose slots hold every feature of a tensor in one
     // ciphertext, at least 2^10; at 128-bit, the depth decides too (below).
     ln = 10;
     while ((int64_t(1) << (ln - 1)) < Tp * nextPow2(features) && ln < 16)
       ++ln;
+    ringWhy = "the smallest (at least 2^10) whose slots hold " +
+              std::to_string(Tp) + " token slots x " +
+              std::to_string(nextPow2(features)) + " features" +
+              (ln == 16 && (int64_t(1) << 15) < Tp * nextPow2(features)
+                   ? " (capped at 2^16: wider tensors take several "
+                     "ciphertexts)"
+                   : "");
   }
   if (ln < 10 || ln > 17 || (int64_t(1) << (ln - 1)) < Tp) {
     emitError(module.getLoc()) << "aegis-nn-to-ckks: log-n " << ln
@@ -1497,6 +1506,9 @@ void LowerNNToCKKSPass::runOnOperation() {
             std::to_string(::aegis::ckks::maxLogQP(ln)) + " of N = 2^" +
             std::to_string(ln) + "; bootstrap=false grows the ring instead";
       boot = true;
+      ringWhy = logN != 0 ? "log-n fixed"
+                          : "2^16, the ring of the 128-bit bootstrapping "
+                            "chain (no ring up to 2^16 holds the depth)";
       break;
     }
     if (ln == 17 || logN != 0) {
@@ -1511,6 +1523,8 @@ void LowerNNToCKKSPass::runOnOperation() {
       return signalPassFailure();
     }
     ++ln;
+    ringWhy = "grown to meet the 128-bit bound for depth " +
+              std::to_string(depth);
   }
   if (boot) {
     // The bootstrapping chain: nominal scale 2^42, `U` application levels
@@ -1524,8 +1538,11 @@ void LowerNNToCKKSPass::runOnOperation() {
     }
     scaleBits = 42;
     unsigned U = bootstrapLevels ? unsigned(bootstrapLevels) : (toy ? 12u : 9u);
-    if (!toy && logN == 0)
+    if (!toy && logN == 0) {
+      if (ln < 16)
+        ringWhy = "2^16, the ring of the 128-bit bootstrapping chain";
       ln = std::max(ln, 16u);
+    }
     if (U < 3) {
       emitError(module.getLoc()) << "aegis-nn-to-ckks: bootstrap-levels must "
                                     "be at least 3";
@@ -1650,6 +1667,7 @@ void LowerNNToCKKSPass::runOnOperation() {
                          ? "128-bit secure"
                          : "INSECURE: toy parameters")
                  << ")\n"
+                 << "  ring chosen: " << ringWhy << "\n"
                  << "  " << why << "\n"
                  << "  nominal scale 2^" << scaleBits
                  << ", per-product scale error <= "
