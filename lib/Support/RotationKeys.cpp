@@ -101,11 +101,16 @@ bool planRotationKeys(int64_t slots, const std::map<int64_t, int64_t> &given,
 
   std::set<int64_t> keys;
   if (maxKeys == 0 || uses.size() <= maxKeys) {
-    for (auto [offset, count] : uses)
-      keys.insert(offset);
-    plan.keys.assign(keys.begin(), keys.end());
-    shortestPaths(slots, searchOrder(keys), plan);
-    plan.rotationsAfter = totalRotations(uses, plan);
+    // Every offset is a key: one step each, no search.
+    plan.parent.assign(size_t(slots), -1);
+    plan.length.assign(size_t(slots), -1);
+    plan.length[0] = 0;
+    for (auto [offset, count] : uses) {
+      plan.keys.push_back(offset);
+      plan.parent[size_t(offset)] = 0;
+      plan.length[size_t(offset)] = 1;
+    }
+    plan.rotationsAfter = plan.rotationsBefore;
     return true;
   }
 

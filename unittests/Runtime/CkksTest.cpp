@@ -357,21 +357,15 @@ TEST(Ckks, PrecisionAtN14Scale40) {
 namespace {
 /// The view of limbs `range` of `ct`.
 LimbView subView(Ciphertext &ct, LimbRange range) {
-  LimbView view = Evaluator::limbs(ct);
-  view.range = range;
-  for (unsigned i = 0; i < ct.size(); ++i) {
-    view.polys[i] = ct[i].limb(range.begin);
-  }
-  return view;
+  return makeLimbView<uint64_t>(ct.level(), range, ct.size(), [&](unsigned i) {
+    return ct[i].limb(range.begin);
+  });
 }
 
 ConstLimbView subView(const Ciphertext &ct, LimbRange range) {
-  BasicLimbView<const uint64_t> view = Evaluator::limbs(ct);
-  view.range = range;
-  for (unsigned i = 0; i < ct.size(); ++i) {
-    view.polys[i] = ct[i].limb(range.begin);
-  }
-  return view;
+  return makeLimbView<const uint64_t>(
+      ct.level(), range, ct.size(),
+      [&](unsigned i) { return ct[i].limb(range.begin); });
 }
 
 std::vector<uint64_t> words(const Ciphertext &ct) {

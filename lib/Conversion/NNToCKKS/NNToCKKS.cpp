@@ -1439,13 +1439,15 @@ void LowerNNToCKKSPass::runOnOperation() {
   }
   bool boot = bootstrap == "true";
   const bool autoBoot = bootstrap == "auto" && !toy;
-  std::string why = boot ? "bootstrapping on (bootstrap=true)"
-                         : (bootstrap == "false" || toy
-                                ? "bootstrapping off (" +
-                                      std::string(toy ? "toy parameters"
-                                                      : "bootstrap=false") +
-                                      ")"
-                                : std::string());
+  // Why bootstrapping is on or off, for the report: set here when forced,
+  // by the sizing below under auto.
+  std::string why;
+  if (boot)
+    why = "bootstrapping on (bootstrap=true)";
+  else if (toy)
+    why = "bootstrapping off (toy parameters)";
+  else if (bootstrap == "false")
+    why = "bootstrapping off (bootstrap=false)";
   unsigned depth = 0, q0 = std::min(60u, unsigned(scaleBits) + 20), K = 0,
            dnum = 0;
   std::vector<int64_t> logQ, logP;

@@ -228,14 +228,13 @@ void Evaluator::addKeySwitchedLimbs(const LimbView &a, const uint64_t *u0,
 
 void Evaluator::addPermutedLimbs(uint64_t *out, const uint64_t *in,
                                  const uint32_t *permutation, unsigned level,
-                                 LimbRange range) const {
+                                 LimbRange range, uint64_t *scratch) const {
   if (range.size() == 0) {
     return;
   }
   Backend &backend = context_->backend();
-  RnsPoly permuted(backend, range.size());
-  backend.permute(permuted.data(), in, permutation, range.size());
-  backend.add(out, out, permuted.data(), moduli(level, range));
+  backend.permute(scratch, in, permutation, range.size());
+  backend.add(out, out, scratch, moduli(level, range));
 }
 
 } // namespace ckks

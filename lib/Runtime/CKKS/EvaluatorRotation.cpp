@@ -23,8 +23,9 @@ Ciphertext Evaluator::applyGaloisDecomposed(const Ciphertext &a,
       context_->galoisPermutation(galoisElement);
   Ciphertext r(context_, 2, a.level(), a.scale(), a.slots());
   keySwitcher_.apply(c1, key, r[0], r[1], permutation.data());
+  RnsPoly permuted(context_->backend(), a.level() + 1);
   addPermutedLimbs(r[0].data(), a[0].data(), permutation.data(), a.level(),
-                   {0, a.level() + 1});
+                   {0, a.level() + 1}, permuted.data());
   return r;
 }
 

@@ -290,8 +290,7 @@ Ciphertext gatherToRoot(const DistributedCiphertext &ct, int root,
 
 DistributedEvaluator::DistributedEvaluator(ContextPtr context,
                                            comm::Communicator &comm)
-    : context_(std::move(context)), comm_(comm), local_(context_),
-      keySwitcher_(local_.keySwitcher()) {}
+    : context_(std::move(context)), comm_(comm), local_(context_) {}
 
 void DistributedEvaluator::checkOperand(const DistributedCiphertext &a,
                                         const char *what) const {
@@ -481,8 +480,8 @@ DistributedEvaluator::modUpLocal(const DistributedCiphertext &a,
   for (unsigned j = 0; j < ctx.numDigits(level); ++j) {
     RnsPoly digit(ctx.backend(), own + k);
     const uint64_t *source = coefficients.limb(ctx.digitBegin(j));
-    keySwitcher_.modUpDigit(level, j, source, nullptr, a.range(), digit.data());
-    keySwitcher_.modUpDigit(level, j, source, nullptr, special,
+    keySwitcher().modUpDigit(level, j, source, nullptr, a.range(), digit.data());
+    keySwitcher().modUpDigit(level, j, source, nullptr, special,
                             digit.limb(own));
     digits.push_back(std::move(digit));
   }
@@ -522,11 +521,11 @@ void DistributedEvaluator::modDownLocal(const DistributedCiphertext &a,
   if (own == 0) {
     return;
   }
-  keySwitcher_.modDownSpecialToCoefficients(acc0.limb(own));
-  keySwitcher_.modDownSpecialToCoefficients(acc1.limb(own));
-  keySwitcher_.modDownChain(a.level(), acc0.limb(own), acc0.data(), a.range(),
+  keySwitcher().modDownSpecialToCoefficients(acc0.limb(own));
+  keySwitcher().modDownSpecialToCoefficients(acc1.limb(own));
+  keySwitcher().modDownChain(a.level(), acc0.limb(own), acc0.data(), a.range(),
                             out0);
-  keySwitcher_.modDownChain(a.level(), acc1.limb(own), acc1.data(), a.range(),
+  keySwitcher().modDownChain(a.level(), acc1.limb(own), acc1.data(), a.range(),
                             out1);
 }
 
@@ -557,7 +556,7 @@ DistributedEvaluator::modUpOwnDigits(const DistributedCiphertext &a,
           "output aggregation needs a digit-aligned partition (digits of ",
           ctx.digitSize(), " limbs)");
   const LimbRange r = a.range();
-  const LimbRange all = keySwitcher_.extendedRange(level);
+  const LimbRange all = keySwitcher().extendedRange(level);
   std::vector<RnsPoly> digits;
   if (r.size() == 0) {
     return digits;
@@ -569,7 +568,7 @@ DistributedEvaluator::modUpOwnDigits(const DistributedCiphertext &a,
        j < ctx.numDigits(level) && ctx.digitBegin(j) < r.end; ++j) {
     RnsPoly digit(backend, all.size());
     unsigned offset = ctx.digitBegin(j) - r.begin;
-    keySwitcher_.modUpDigit(level, j, coefficients.limb(offset),
+    keySwitcher().modUpDigit(level, j, coefficients.limb(offset),
                             a.poly(poly) + size_t(offset) * n, all,
                             digit.data());
     digits.push_back(std::move(digit));
@@ -598,7 +597,7 @@ void DistributedEvaluator::innerAggregate(const DistributedCiphertext &a,
   }
   innerProduct(a.level(), key, r.begin / context_->digitSize(),
                             Span<const uint64_t *const>(pointers),
-                            keySwitcher_.extendedRange(a.level()), acc0.data(),
+                            keySwitcher().extendedRange(a.level()), acc0.data(),
                             acc1.data(), permutation, accumulate);
 }
 
@@ -666,10 +665,10 @@ void DistributedEvaluator::reduceModDown(const DistributedCiphertext &a,
   if (r.size() == 0) {
     return;
   }
-  keySwitcher_.modDownSpecialToCoefficients(special.data());
-  keySwitcher_.modDownSpecialToCoefficients(special.limb(k));
-  keySwitcher_.modDownChain(level, special.data(), chain.data(), r, out0);
-  keySwitcher_.modDownChain(level, special.limb(k), chain.limb(r.size()), r,
+  keySwitcher().modDownSpecialToCoefficients(special.data());
+  keySwitcher().modDownSpecialToCoefficients(special.limb(k));
+  keySwitcher().modDownChain(level, special.data(), chain.data(), r, out0);
+  keySwitcher().modDownChain(level, special.limb(k), chain.limb(r.size()), r,
                             out1);
 }
 
@@ -677,7 +676,7 @@ void DistributedEvaluator::keySwitchAggregate(
     const DistributedCiphertext &a, unsigned poly, const detail::KeySource &key,
     const uint32_t *permutation, uint64_t *out0, uint64_t *out1) const {
   Backend &backend = context_->backend();
-  const unsigned all = keySwitcher_.extendedRange(a.level()).size();
+  const unsigned all = keySwitcher().extendedRange(a.level()).size();
   RnsPoly acc0(backend, all), acc1(backend, all);
   partialAggregate(a, poly, key, permutation, acc0, acc1, false);
   reduceModDown(a, acc0, acc1, out0, out1);
@@ -719,10 +718,12 @@ DistributedEvaluator::finishGalois(const DistributedCiphertext &a,
   DistributedCiphertext r(context_, a.partition(), a.rank(), 2, a.level(),
                           a.scale(), a.slots());
   if (a.numLocalLimbs() > 0) {
+    // out0 += permuted a[0], permuting into r's first polynomial, which
+    // then takes the sum.
+    local_.addPermutedLimbs(out0.data(), a.poly(0), permutation, a.level(),
+                            a.range(), r.poly(0));
     backend.copy(r.poly(0), out0.data(), out0.numWords());
     backend.copy(r.poly(1), out1.data(), out1.numWords());
-    local_.addPermutedLimbs(r.poly(0), a.poly(0), permutation, a.level(),
-                            a.range());
   }
   return r;
 }
@@ -794,7 +795,7 @@ std::vector<DistributedCiphertext> DistributedEvaluator::rotateHoistedWith(
   std::vector<RnsPoly> digits = aggregate
                                     ? modUpOwnDigits(a, 1)
                                     : modUpLocal(a, gatherCoefficients(a, 1));
-  const unsigned all = keySwitcher_.extendedRange(a.level()).size();
+  const unsigned all = keySwitcher().extendedRange(a.level()).size();
   Backend &backend = context_->backend();
   for (long step : steps) {
     uint64_t g = context_->galoisElementForRotation(step);
@@ -850,7 +851,7 @@ DistributedCiphertext DistributedEvaluator::rotateAndSumWith(
   Backend &backend = context_->backend();
   const unsigned own = first.numLocalLimbs();
   const unsigned k = context_->numSpecial();
-  const unsigned all = keySwitcher_.extendedRange(first.level()).size();
+  const unsigned all = keySwitcher().extendedRange(first.level()).size();
   DistributedCiphertext r(context_, first.partition(), first.rank(), 2,
                           first.level(), first.scale(), first.slots());
   if (own > 0) {
@@ -859,6 +860,7 @@ DistributedCiphertext DistributedEvaluator::rotateAndSumWith(
   }
   RnsPoly acc0(backend, aggregate ? all : own + k);
   RnsPoly acc1(backend, aggregate ? all : own + k);
+  RnsPoly permuted(backend, own);
   // Input broadcast: every gather is started at once; each is waited for
   // just before its ModUp.
   std::vector<RnsPoly> gathered(inputs.size());
@@ -890,7 +892,7 @@ DistributedCiphertext DistributedEvaluator::rotateAndSumWith(
     }
     accumulate = true;
     local_.addPermutedLimbs(r.poly(0), a.poly(0), permutation, a.level(),
-                            a.range());
+                            a.range(), permuted.data());
   }
   if (!anyKeySwitch) {
     return r;
@@ -929,7 +931,7 @@ void DistributedEvaluator::innerProduct(
     Span<const uint64_t *const> digits, LimbRange range, uint64_t *out0,
     uint64_t *out1, const uint32_t *permutation, bool accumulate) const {
   if (key.full) {
-    keySwitcher_.innerProduct(level, *key.full, firstDigit, digits, range,
+    keySwitcher().innerProduct(level, *key.full, firstDigit, digits, range,
                               out0, out1, permutation, accumulate);
     return;
   }

@@ -150,10 +150,11 @@ public:
   void addKeySwitchedLimbs(const LimbView &a, const uint64_t *u0,
                            const uint64_t *u1) const;
   /// out += permutation(in) on limbs `range` at `level` (the c0 half of an
-  /// automorphism; in and out hold the range's limbs).
+  /// automorphism; in and out hold the range's limbs). `scratch` holds
+  /// range.size() limbs; callers that permute repeatedly pass one buffer.
   void addPermutedLimbs(uint64_t *out, const uint64_t *in,
                         const uint32_t *permutation, unsigned level,
-                        LimbRange range) const;
+                        LimbRange range, uint64_t *scratch) const;
 
   //===--- Checks ---------------------------------------------------------===//
   void checkOperand(const Ciphertext &a, const char *what) const;

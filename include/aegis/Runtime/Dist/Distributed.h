@@ -367,7 +367,7 @@ private:
   /// The one evaluator: its limb kernels do every operation's arithmetic on
   /// the local limbs; this class adds the collectives.
   ckks::Evaluator local_;
-  const ckks::KeySwitcher &keySwitcher_;
+  const ckks::KeySwitcher &keySwitcher() const { return local_.keySwitcher(); }
 };
 
 } // namespace dist
