@@ -143,6 +143,26 @@ void printFlooding(const Artifact &artifact, double floodBits) {
               floodBits, worst);
 }
 
+std::string bootstrapSummary(const Artifact &artifact) {
+  size_t count = 0;
+  for (const Instruction &in : artifact.program) {
+    count += in.op == Opcode::Bootstrap;
+  }
+  if (count == 0) {
+    return "";
+  }
+  const ArtifactParameters &p = artifact.params;
+  std::string s = ", " + std::to_string(count) + " bootstrap" +
+                  (count == 1 ? "" : "s");
+  if (p.bootstrapLogSlots) {
+    s += " (sparse: 2^" + std::to_string(p.bootstrapLogSlots) + " of 2^" +
+         std::to_string(p.logN - 1) + " slots)";
+  } else {
+    s += " (full: 2^" + std::to_string(p.logN - 1) + " slots)";
+  }
+  return s;
+}
+
 int mpirunSize() {
   for (const char *name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
     if (const char *v = std::getenv(name)) {

@@ -64,6 +64,10 @@ double floodBits(const std::string &text);
 /// One line on stdout: the flooding and the error it adds to each output.
 void printFlooding(const Artifact &artifact, double floodBits);
 
+/// ", B bootstraps (sparse, 2^k of N/2 slots)" for the run summary line, or
+/// "" when the program never bootstraps.
+std::string bootstrapSummary(const Artifact &artifact);
+
 /// The MPI job size when this process was started by mpirun (Open MPI,
 /// MPICH/Hydra or Slurm's PMI), else 0.
 int mpirunSize();

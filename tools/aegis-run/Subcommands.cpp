@@ -226,9 +226,10 @@ int eval(const Args &a) {
   report.peakMemoryBytes = peakResidentBytes();
 
   std::printf("aegis-run eval: %s backend, %zu instructions, %zu key "
-              "switches, %zu rotation keys%s\n",
+              "switches, %zu rotation keys%s%s\n",
               executionBackendName(options.backend), report.instructions,
               report.keySwitches, report.rotationKeys,
+              bootstrapSummary(artifact).c_str(),
               artifact.params.insecure ? " (INSECURE test parameters)" : "");
   for (const auto &s : report.stages)
     std::printf("  %-18s %10.3f s\n", s.stage.c_str(), s.seconds);

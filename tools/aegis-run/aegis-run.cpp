@@ -251,9 +251,10 @@ int run(Options &o) {
     return 0; // rank 0 decrypts, prints and writes the files
 
   std::printf("aegis-run: %s backend, %zu instructions, %zu key switches, "
-              "%zu rotation keys%s\n",
+              "%zu rotation keys%s%s\n",
               aegis::executionBackendName(o.run.backend), report.instructions,
               report.keySwitches, report.rotationKeys,
+              aegis::runtool::bootstrapSummary(artifact).c_str(),
               artifact.params.insecure ? " (INSECURE test parameters)" : "");
   for (const auto &s : report.stages)
     std::printf("  %-18s %10.3f s\n", s.stage.c_str(), s.seconds);

@@ -579,7 +579,39 @@ TEST(Artifact, BootstrapNeedsItsParameters) {
   EXPECT_EQ(b.params.bootstrapLevel, 1u);
   EXPECT_EQ(b.params.nominalLogScale, 30u);
   EXPECT_EQ(b.program.back().op, Opcode::Bootstrap);
+  EXPECT_EQ(b.params.bootstrapLogSlots, 0u);
   EXPECT_STREQ(opcodeName(Opcode::Bootstrap), "bootstrap");
+}
+
+TEST(Artifact, SparseBootstrapSlotsRoundTripAndAreChecked) {
+  Artifact a = makeTestArtifact(); // N = 2^10, tensors of 8 slots
+  a.program.push_back({Opcode::Bootstrap, 7, 6, 0, 0, 0, 0});
+  a.numRegisters = 8;
+  a.params.bootstrapLevel = 1;
+  a.params.nominalLogScale = 30;
+  a.params.bootstrapLogSlots = 3;
+  Artifact b = parseArtifact(serializeArtifact(a), kName);
+  EXPECT_EQ(b.params.bootstrapLogSlots, 3u);
+  a.params.bootstrapLogSlots = 10;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: bootstrap slots 2^10 outside 2^2..2^9");
+  a.params.bootstrapLogSlots = 1;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: bootstrap slots 2^1 outside 2^2..2^9");
+  a.params.bootstrapLogSlots = 2;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: input 'x' packs 8 slots, more than the 4 its "
+               "sparse bootstraps refresh");
+  a.params.bootstrapLogSlots = 3;
+  a.constants[0].slots = 16;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: a constant packs 16 slots, more than the 8 its "
+               "sparse bootstraps refresh");
+  a = makeTestArtifact();
+  a.params.bootstrapLogSlots = 3;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: bootstrap slots 2^3 given, but the artifact never "
+               "bootstraps");
 }
 
 TEST(Artifact, RegionsRoundTripAndAreChecked) {

@@ -51,6 +51,9 @@ static std::string gigabytes(uint64_t bytes) {
 namespace {
 
 constexpr int kTopLevel = 4000; // virtual top level of the sizing pass
+/// The fewest slots a sparse bootstrap packs (below it the message
+/// coefficients grow and EvalMod loses precision).
+constexpr int64_t kMinSparseSlots = 64;
 
 int64_t nextPow2(int64_t x) {
   int64_t p = 1;
@@ -1453,6 +1456,8 @@ void LowerNNToCKKSPass::runOnOperation() {
   std::vector<int64_t> logQ, logP;
   int64_t logQP = 0;
   unsigned topLevel = 0;
+  // The slots every ciphertext packs: N/2, fewer when bootstrapping.
+  int64_t slots = int64_t(1) << (ln - 1);
   // Sizing: lower at a virtual top level to measure the depth, derive the
   // chain, and at 128-bit grow the ring until the chain fits the bound
   // (which changes the slots, so size again).
@@ -1550,6 +1555,7 @@ void LowerNNToCKKSPass::runOnOperation() {
                                     "be at least 3";
       return signalPassFailure();
     }
+    slots = int64_t(1) << (ln - 1);
     ::aegis::ckks::ParameterSpec spec =
         ::aegis::ckks::bootstrapChainSpec(ln, U, toy);
     logQ.assign(spec.chainBits.begin(), spec.chainBits.end());
@@ -1569,10 +1575,25 @@ void LowerNNToCKKSPass::runOnOperation() {
           << ::aegis::ckks::maxLogQP(ln) << "; use fewer bootstrap-levels";
       return signalPassFailure();
     }
+    // Sparse-slot bootstrapping: the ring is the chain's (2^16 at
+    // 128-bit), usually far more slots than the tensors need. Packing into
+    // the n slots that hold the widest tensor (n-periodic ciphertexts: CKKS
+    // encodes n values in the subring of X^(N/2n), and rotations act modulo
+    // n) makes every bootstrap sparse: one EvalMod instead of two, and
+    // transforms over 2n slots instead of N.
+    int64_t need = std::max<int64_t>(kMinSparseSlots, Tp * nextPow2(features));
+    if (sparseSlots && need < slots) {
+      slots = need;
+      why += "; sparse slots: " + std::to_string(slots) + " of " +
+             std::to_string(int64_t(1) << (ln - 1)) + " hold " +
+             std::to_string(Tp) + " token slots x " +
+             std::to_string(nextPow2(features)) +
+             " features, so every bootstrap is a sparse one";
+    }
     // Per-op depths from an unbootstrapped sizing run.
     Report sizing;
     recordDepths = true;
-    auto trial = lower(entry, int64_t(1) << (ln - 1), Tp, kTopLevel, sizing);
+    auto trial = lower(entry, slots, Tp, kTopLevel, sizing);
     recordDepths = false;
     if (failed(trial))
       return signalPassFailure();
@@ -1584,7 +1605,9 @@ void LowerNNToCKKSPass::runOnOperation() {
   Report rep;
   if (!boot)
     topLevel = depth;
-  auto func = lower(entry, int64_t(1) << (ln - 1), Tp, topLevel, rep);
+  if (!boot)
+    slots = int64_t(1) << (ln - 1);
+  auto func = lower(entry, slots, Tp, topLevel, rep);
   if (failed(func))
     return signalPassFailure();
   // Replace the nn function.
@@ -1654,9 +1677,10 @@ void LowerNNToCKKSPass::runOnOperation() {
   double ctBytes = 2.0 * double(logQ.size()) * double(int64_t(1) << ln) * 8;
   if (report) {
     llvm::errs() << "aegis compile report\n"
-                 << "  ring N = 2^" << ln << ", " << (int64_t(1) << (ln - 1))
-                 << " slots, token block " << Tp << ", "
-                 << ((int64_t(1) << (ln - 1)) / Tp) << " features per ciphertext\n"
+                 << "  ring N = 2^" << ln << ", " << slots
+                 << (slots < (int64_t(1) << (ln - 1)) ? " (sparse) " : " ")
+                 << "slots, token block " << Tp << ", " << (slots / Tp)
+                 << " features per ciphertext\n"
                  << (boot ? "  levels between bootstraps " : "  depth ")
                  << depth << ": chain " << logQ.size() << " primes (q0 " << q0
                  << " bits, " << depth << " x " << scaleBits << " bits"

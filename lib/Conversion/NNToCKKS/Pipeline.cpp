@@ -56,6 +56,11 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
       *this, "bootstrap-levels",
       llvm::cl::desc("Levels between bootstraps (0: default)"),
       llvm::cl::init(0)};
+  Option<bool> sparseSlots{
+      *this, "sparse-slots",
+      llvm::cl::desc("With bootstrapping, pack into the fewest slots that "
+                     "hold the tensors (sparse bootstraps; default true)"),
+      llvm::cl::init(true)};
   Option<bool> materialize{
       *this, "materialize-constants",
       llvm::cl::desc("false: compile report only, no artifact (for models "
@@ -118,6 +123,7 @@ void registerCompilePipeline() {
         lower.materialize = o.materialize;
         lower.bootstrap = o.bootstrap;
         lower.bootstrapLevels = o.bootstrapLevels;
+        lower.sparseSlots = o.sparseSlots;
         pm.addPass(createLowerNNToCKKS(lower));
         ckks::RotationKeyBudgetOptions budget;
         budget.maxKeys = o.maxRotationKeys;

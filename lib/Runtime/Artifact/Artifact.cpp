@@ -329,6 +329,11 @@ void validateArtifact(const Artifact &a, const std::string &name) {
   if (p.bootstrapLevel && (!p.nominalLogScale || p.bootstrapLevel >= maxLevel))
     fail(name, ": bootstrap level ", p.bootstrapLevel,
          " needs a nominal scale and a level below the top ", maxLevel);
+  if (p.bootstrapLogSlots && (!p.bootstrapLevel || p.bootstrapLogSlots < 2 ||
+                              p.bootstrapLogSlots > p.logN - 1))
+    fail(name, ": bootstrap slots 2^", p.bootstrapLogSlots,
+         p.bootstrapLevel ? " outside 2^2..2^" + std::to_string(p.logN - 1)
+                          : " given, but the artifact never bootstraps");
   for (const Instruction &in : a.program)
     if (in.op == Opcode::Bootstrap && !p.bootstrapLevel)
       fail(name, ": the program bootstraps but the artifact has no "
@@ -345,6 +350,12 @@ void validateArtifact(const Artifact &a, const std::string &name) {
     if (!isPowerOfTwo(t.slots) || t.slots > maxSlots)
       fail(name, ": ", what, " '", t.name, "' has ", t.slots,
            " slots; expected a power of two up to N/2 = ", maxSlots);
+    // Sparse bootstraps refresh n-periodic ciphertexts only: nothing may
+    // pack more slots than they serve.
+    if (p.bootstrapLogSlots && t.slots > (uint32_t(1) << p.bootstrapLogSlots))
+      fail(name, ": ", what, " '", t.name, "' packs ", t.slots,
+           " slots, more than the ", uint32_t(1) << p.bootstrapLogSlots,
+           " its sparse bootstraps refresh");
     if (t.level > maxLevel)
       fail(name, ": ", what, " '", t.name, "' is at level ", t.level,
            " beyond the maximum level ", maxLevel);
@@ -381,6 +392,9 @@ void validateArtifact(const Artifact &a, const std::string &name) {
     if (!isPowerOfTwo(c.slots) || c.slots > maxSlots || c.values.size() > c.slots)
       fail(name, ": a constant has ", c.values.size(), " values for ", c.slots,
            " slots");
+    else if (p.bootstrapLogSlots && c.slots > (uint32_t(1) << p.bootstrapLogSlots))
+      fail(name, ": a constant packs ", c.slots, " slots, more than the ",
+           uint32_t(1) << p.bootstrapLogSlots, " its sparse bootstraps refresh");
   for (size_t i = 0; i < a.program.size(); ++i) {
     const Instruction &in = a.program[i];
     const char *op = opcodeName(in.op);

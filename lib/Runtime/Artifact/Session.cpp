@@ -263,7 +263,8 @@ void generateKeys(const Artifact &artifact, const ContextPtr &context,
   if (artifact.params.bootstrapLevel) {
     auto plan = std::make_shared<const BootstrapPlan>(
         context, programBootstrapConfig(artifact.params.logN,
-                                        artifact.params.nominalLogScale));
+                                        artifact.params.nominalLogScale,
+                                        artifact.params.bootstrapLogSlots));
     if (plan->outputLevel() != artifact.params.bootstrapLevel)
       fail("the artifact bootstraps to level ", artifact.params.bootstrapLevel,
            " but its parameters give level ", plan->outputLevel());
@@ -575,7 +576,8 @@ EvaluationKeys parseEvaluationKeys(const SessionBytes &bytes,
                  "bootstrapping keys");
     keys.bootstrapPlan = std::make_shared<const BootstrapPlan>(
         context, programBootstrapConfig(artifact.params.logN,
-                                        artifact.params.nominalLogScale));
+                                        artifact.params.nominalLogScale,
+                                        artifact.params.bootstrapLogSlots));
     keys.bootstrapper = std::make_shared<const Bootstrapper>(
         keys.bootstrapPlan, keys.bootstrapKeys);
   }

@@ -70,8 +70,10 @@ BootstrapConfig bootstrapConfigFor(unsigned logSlots, unsigned cts,
 }
 
 BootstrapConfig programBootstrapConfig(unsigned logN,
-                                       unsigned nominalLogScale) {
-  BootstrapConfig config = bootstrapConfigFor(logN - 1, 3, 3);
+                                       unsigned nominalLogScale,
+                                       unsigned logSlots) {
+  BootstrapConfig config =
+      bootstrapConfigFor(logSlots ? logSlots : logN - 1, 3, 3);
   config.inputScale = std::ldexp(1.0, 40);
   config.outputScale = std::ldexp(1.0, int(nominalLogScale));
   config.realSlots = true;

@@ -213,6 +213,7 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
     if (auto nominal = module->getAttrOfType<IntegerAttr>("ckks.nominal_scale"))
       art.params.nominalLogScale = nominal.getInt();
     // Bootstrap instructions: every one refreshes to the same level.
+    bool sawBootstrap = false;
     for (Operation &op : entry.getBody().front())
       if (auto boot = dyn_cast<BootstrapOp>(op)) {
         unsigned level = boot.getOutput().getType().getLevel();
@@ -222,6 +223,17 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
                  << "; every bootstrap of a program must refresh to one level ("
                  << art.params.bootstrapLevel << ")";
         art.params.bootstrapLevel = level;
+        // The slots bootstraps serve: the widest input of any (a full
+        // bootstrap when some input packs N/2 slots).
+        unsigned logSlots =
+            llvm::Log2_32(boot.getInput().getType().getSlots());
+        if (logSlots + 1 == params.getLogN())
+          logSlots = 0;
+        if (art.params.bootstrapLogSlots || !sawBootstrap)
+          art.params.bootstrapLogSlots =
+              logSlots == 0 ? 0
+                            : std::max(art.params.bootstrapLogSlots, logSlots);
+        sawBootstrap = true;
       }
     if (art.params.bootstrapLevel && !art.params.nominalLogScale)
       return emitError(module.getLoc())

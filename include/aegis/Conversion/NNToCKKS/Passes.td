@@ -65,6 +65,11 @@ def LowerNNToCKKS : Pass<"aegis-nn-to-ckks", "::mlir::ModuleOp"> {
     Option<"bootstrapLevels", "bootstrap-levels", "unsigned", "0",
            "Application levels between bootstraps (0: 9 at 128-bit with "
            "N = 2^16, the most that meets the bound; 12 for toy)">,
+    Option<"sparseSlots", "sparse-slots", "bool", "true",
+           "With bootstrapping, pack every ciphertext into the fewest slots "
+           "(a power of two, at least 64) that hold the widest tensor, so "
+           "that each bootstrap is a sparse one (one EvalMod, smaller "
+           "transforms and keys); false: always N/2 slots">,
     Option<"materialize", "materialize-constants", "bool", "true",
            "false: plaintext constants are zero placeholders marked "
            "aegis.placeholder (for compile reports of models whose encoded "

@@ -185,6 +185,10 @@ struct ArtifactParameters {
   /// programBootstrapConfig(logN, nominalLogScale) (BootstrapConfig.h); the
   /// chain must be bootstrapChainSpec's. 0: the program never bootstraps.
   uint32_t bootstrapLevel = 0;
+  /// log2 of the slots a bootstrap serves (programBootstrapConfig's
+  /// logSlots): below logN - 1 the program packs n-periodic ciphertexts and
+  /// every bootstrap is a sparse one. 0: N/2 (full packing).
+  uint32_t bootstrapLogSlots = 0;
 };
 
 

@@ -112,10 +112,12 @@ BootstrapConfig bootstrapConfigFor(unsigned logSlots, unsigned ctsLevels,
                                    unsigned stcLevels);
 
 /// The bootstrapping compiled programs use (artifacts' bootstrapLevel):
-/// full packing of N/2 slots, 3 + 3 transform levels, real slots, input
-/// scale 2^40 (q_0 / scale = 2^10 on bootstrapChainSpec's 50-bit q_0),
-/// messages up to 8 in magnitude, output at the nominal scale 2^nominal.
-BootstrapConfig programBootstrapConfig(unsigned logN, unsigned nominalLogScale);
+/// 2^logSlots slots (0: full packing of N/2; fewer: sparse packing), 3 + 3
+/// transform levels, real slots, input scale 2^40 (q_0 / scale = 2^10 on
+/// bootstrapChainSpec's 50-bit q_0), messages up to 8 in magnitude, output
+/// at the nominal scale 2^nominal.
+BootstrapConfig programBootstrapConfig(unsigned logN, unsigned nominalLogScale,
+                                       unsigned logSlots = 0);
 
 const std::vector<BootstrapPreset> &bootstrapPresets();
 /// Throws aegis::Error listing the known names when `name` is unknown.

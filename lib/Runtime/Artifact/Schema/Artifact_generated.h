@@ -160,7 +160,8 @@ struct Parameters FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
     VT_DNUM = 10,
     VT_INSECURE = 12,
     VT_NOMINAL_LOG_SCALE = 14,
-    VT_BOOTSTRAP_LEVEL = 16
+    VT_BOOTSTRAP_LEVEL = 16,
+    VT_BOOTSTRAP_LOG_SLOTS = 18
   };
   uint32_t log_n() const {
     return GetField<uint32_t>(VT_LOG_N, 0);
@@ -183,6 +184,9 @@ struct Parameters FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   uint32_t bootstrap_level() const {
     return GetField<uint32_t>(VT_BOOTSTRAP_LEVEL, 0);
   }
+  uint32_t bootstrap_log_slots() const {
+    return GetField<uint32_t>(VT_BOOTSTRAP_LOG_SLOTS, 0);
+  }
   bool Verify(flatbuffers::Verifier &verifier) const {
     return VerifyTableStart(verifier) &&
            VerifyField<uint32_t>(verifier, VT_LOG_N, 4) &&
@@ -194,6 +198,7 @@ struct Parameters FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
            VerifyField<uint8_t>(verifier, VT_INSECURE, 1) &&
            VerifyField<uint32_t>(verifier, VT_NOMINAL_LOG_SCALE, 4) &&
            VerifyField<uint32_t>(verifier, VT_BOOTSTRAP_LEVEL, 4) &&
+           VerifyField<uint32_t>(verifier, VT_BOOTSTRAP_LOG_SLOTS, 4) &&
            verifier.EndTable();
   }
 };
@@ -223,6 +228,9 @@ struct ParametersBuilder {
   void add_bootstrap_level(uint32_t bootstrap_level) {
     fbb_.AddElement<uint32_t>(Parameters::VT_BOOTSTRAP_LEVEL, bootstrap_level, 0);
   }
+  void add_bootstrap_log_slots(uint32_t bootstrap_log_slots) {
+    fbb_.AddElement<uint32_t>(Parameters::VT_BOOTSTRAP_LOG_SLOTS, bootstrap_log_slots, 0);
+  }
   explicit ParametersBuilder(flatbuffers::FlatBufferBuilder &_fbb)
         : fbb_(_fbb) {
     start_ = fbb_.StartTable();
@@ -242,8 +250,10 @@ inline flatbuffers::Offset<Parameters> CreateParameters(
     uint32_t dnum = 0,
     bool insecure = false,
     uint32_t nominal_log_scale = 0,
-    uint32_t bootstrap_level = 0) {
+    uint32_t bootstrap_level = 0,
+    uint32_t bootstrap_log_slots = 0) {
   ParametersBuilder builder_(_fbb);
+  builder_.add_bootstrap_log_slots(bootstrap_log_slots);
   builder_.add_bootstrap_level(bootstrap_level);
   builder_.add_nominal_log_scale(nominal_log_scale);
   builder_.add_dnum(dnum);
@@ -262,7 +272,8 @@ inline flatbuffers::Offset<Parameters> CreateParametersDirect(
     uint32_t dnum = 0,
     bool insecure = false,
     uint32_t nominal_log_scale = 0,
-    uint32_t bootstrap_level = 0) {
+    uint32_t bootstrap_level = 0,
+    uint32_t bootstrap_log_slots = 0) {
   auto chain_bits__ = chain_bits ? _fbb.CreateVector<uint32_t>(*chain_bits) : 0;
   auto special_bits__ = special_bits ? _fbb.CreateVector<uint32_t>(*special_bits) : 0;
   return aegis::fb::CreateParameters(
@@ -273,7 +284,8 @@ inline flatbuffers::Offset<Parameters> CreateParametersDirect(
       dnum,
       insecure,
       nominal_log_scale,
-      bootstrap_level);
+      bootstrap_level,
+      bootstrap_log_slots);
 }
 
 struct TensorSlot FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
