@@ -2,6 +2,7 @@
 
 #include "CkksTestUtil.h"
 
+#include "aegis/Runtime/CKKS/Serialization.h"
 #include "aegis/Runtime/Support/Error.h"
 
 #include <gtest/gtest.h>
@@ -244,3 +245,78 @@ TEST_P(KeySwitchDigits, PiecewiseStepsEqualWholeKeySwitch) {
 
 INSTANTIATE_TEST_SUITE_P(Dnum, KeySwitchDigits,
                          ::testing::Values(1u, 2u, 3u, 6u));
+
+// A key limited to level l is the full key without the limbs and digits
+// above l (same seed, same draws): key switching at levels <= l gives the
+// same bits, above l it is refused, and the compact file shrinks with it.
+TEST(Rotation, LevelLimitedKeysAreTruncatedFullKeys) {
+  TestSetup &s = shared(); // levels 0..3, dnum 2: digits {q0, q1}, {q2, q3}
+  const Context &ctx = *s.context;
+  const uint64_t g = ctx.galoisElementForRotation(5);
+  KeyGenerator fullGen(s.context, s.keygen->secretKey(), seedFromInteger(4));
+  KeyGenerator lowGen(s.context, s.keygen->secretKey(), seedFromInteger(4));
+  KeySwitchKey full = fullGen.createGaloisKey(g);
+  KeySwitchKey low = lowGen.createGaloisKey(g, 1);
+  EXPECT_EQ(full.maxLevel(), 3u);
+  EXPECT_EQ(low.maxLevel(), 1u);
+  ASSERT_EQ(full.numDigits(), 2u);
+  ASSERT_EQ(low.numDigits(), 1u);
+  const size_t n = ctx.degree();
+  EXPECT_EQ(low.memoryBytes(), 2 * (2 + ctx.numSpecial()) * n * 8);
+  EXPECT_EQ(full.memoryBytes(), 2 * 2 * (4 + ctx.numSpecial()) * n * 8);
+  Backend &be = ctx.backend();
+  auto limb = [&](const RnsPoly &p, unsigned i) {
+    std::vector<uint64_t> host(n);
+    be.copyToHost(host.data(), p.limb(i), n);
+    return host;
+  };
+  for (unsigned e = 0; e < 2 + ctx.numSpecial(); ++e) {
+    EXPECT_EQ(limb(low.b(0), low.limbOf(1, e)), limb(full.b(0), full.limbOf(1, e)))
+        << e;
+    EXPECT_EQ(limb(low.a(0), low.limbOf(1, e)), limb(full.a(0), full.limbOf(1, e)))
+        << e;
+  }
+
+  GaloisKeys fullKeys(s.context), lowKeys(s.context);
+  fullKeys.insert(full);
+  lowKeys.insert(low);
+  auto x = randomValues(n / 2, 77);
+  Ciphertext c1 = s.encrypt(x, 1, s.scale());
+  Ciphertext r = s.evaluator->rotate(c1, 5, lowKeys);
+  EXPECT_EQ(download(r), download(s.evaluator->rotate(c1, 5, fullKeys)));
+  EXPECT_LT(maxError(s.decrypt(r), rotated(x, 5)), 1e-6);
+  Ciphertext c0 = s.encrypt(x, 0, s.scale());
+  EXPECT_EQ(download(s.evaluator->rotate(c0, 5, lowKeys)),
+            download(s.evaluator->rotate(c0, 5, fullKeys)));
+  Ciphertext c2 = s.encrypt(x, 2, s.scale());
+  try {
+    s.evaluator->rotate(c2, 5, lowKeys);
+    ADD_FAILURE() << "a level-1 key switched at level 2";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "key switching at level 2 with a key valid up to level 1"),
+              std::string::npos)
+        << e.what();
+  }
+
+  // The compact record keeps the level; the file is smaller in proportion.
+  Bytes lowBytes = serialize(lowKeys), fullBytes = serialize(fullKeys);
+  GaloisKeys back = deserializeGaloisKeys(lowBytes, s.context);
+  EXPECT_EQ(back.at(g).maxLevel(), 1u);
+  EXPECT_EQ(serialize(back), lowBytes);
+  EXPECT_LT(lowBytes.size() * 2, fullBytes.size()); // 4 limbs of b vs 12
+  EXPECT_EQ(download(s.evaluator->rotate(c1, 5, back)), download(r));
+
+  // A relinearization key limited the same way.
+  KeyGenerator relinGen(s.context, s.keygen->secretKey(), seedFromInteger(5));
+  RelinKey rk = relinGen.createRelinKey(2);
+  EXPECT_EQ(rk.key().maxLevel(), 2u);
+  Ciphertext sq = s.evaluator->multiplyRelin(c2, c2, rk);
+  s.evaluator->rescaleInPlace(sq);
+  std::vector<Complex> want(x.size());
+  for (size_t i = 0; i < x.size(); ++i)
+    want[i] = x[i] * x[i];
+  EXPECT_LT(maxError(s.decrypt(sq), want), 1e-5);
+  Ciphertext top = s.encrypt(x, 3, s.scale());
+  EXPECT_THROW(s.evaluator->multiplyRelin(top, top, rk), Error);
+}

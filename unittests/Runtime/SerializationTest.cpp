@@ -243,8 +243,8 @@ TEST(Serialization, FramingCorruptionRejected) {
   bad[0] = 'X';
   EXPECT_ERROR(load(bad), "magic");
   bad = good;
-  poke<uint16_t>(bad, 8, 2);
-  EXPECT_ERROR(load(bad), "format version 2");
+  poke<uint16_t>(bad, 8, 9);
+  EXPECT_ERROR(load(bad), "format version 9");
   EXPECT_ERROR(deserializePlaintext(good, s.context),
                "expected plaintext data but found ciphertext data");
   EXPECT_ERROR(deserializeSecretKey(good, s.context), "expected secret key");
@@ -320,7 +320,8 @@ TEST(Serialization, EveryFieldIsValidated) {
   fixCrc(bad);
   EXPECT_ERROR(deserializeSecretKey(bad, s.context), "coefficient 10 is 2");
 
-  // Key-switching records: Galois element, digit count, key coefficients.
+  // Key-switching records: Galois element, level, digit count, key
+  // coefficients.
   GaloisKeys gk = s.keygen->createGaloisKeys({1});
   Bytes g = serialize(gk);
   bad = g;
@@ -328,7 +329,12 @@ TEST(Serialization, EveryFieldIsValidated) {
   EXPECT_ERROR(deserializeGaloisKeys(bad, s.context), "Galois element 4");
   bad = g;
   poke<uint32_t>(bad, p + 4 + 8, 5);
-  EXPECT_ERROR(deserializeGaloisKeys(bad, s.context), "5 key-switching digits");
+  EXPECT_ERROR(deserializeGaloisKeys(bad, s.context),
+               "a key up to level 5 beyond the chain's top level 2");
+  bad = g;
+  poke<uint32_t>(bad, p + 4 + 8 + 4, 5);
+  EXPECT_ERROR(deserializeGaloisKeys(bad, s.context),
+               "5 key-switching digits at level 2");
   bad = g;
   poke<uint32_t>(bad, p, 2);
   EXPECT_ERROR(deserializeGaloisKeys(bad, s.context), "truncated");
@@ -338,7 +344,7 @@ TEST(Serialization, EveryFieldIsValidated) {
   EXPECT_ERROR(deserializeRelinKey(bad, s.context), "Galois element 5");
   bad = rk;
   uint64_t q0 = s.context->modulus(0).value;
-  poke<uint64_t>(bad, p + 8 + 4 + 32, q0 + 1);
+  poke<uint64_t>(bad, p + 8 + 4 + 4 + 32, q0 + 1);
   EXPECT_ERROR(deserializeRelinKey(bad, s.context), "not below its modulus");
 
   // Parameters: a modulus that is not 1 mod 2N, unknown secret distribution.

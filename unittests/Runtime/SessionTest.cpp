@@ -199,7 +199,7 @@ TEST(Session, RejectsBadMagicVersionAndCorruption) {
   reseal(b);
   EXPECT_ERROR(parseEvaluationKeys(b, s.artifact, s.context, "ek.bin"),
                "ek.bin: key/ciphertext file format version 7 is not supported "
-               "by this aegis-run (version 2); regenerate");
+               "by this aegis-run (version 3); regenerate");
   for (size_t offset : {size_t(13), size_t(30), s.ek.size() / 2,
                         s.ek.size() - 2}) {
     b = s.ek;

@@ -35,39 +35,23 @@ void BootstrapEvaluator::liftToExtended(const uint64_t *poly, unsigned level,
   ctx.backend().fillZero(out + (level + 1) * n, ctx.numSpecial() * n);
 }
 
-void BootstrapEvaluator::innerProduct(const LevelKey &key,
+void BootstrapEvaluator::innerProduct(const KeySwitchKey &key,
                                       const Decomposition &decomposition,
                                       const uint32_t *permutation,
                                       uint64_t *acc0, uint64_t *acc1,
                                       bool accumulate) const {
-  const Context &ctx = *context_;
   const unsigned level = decomposition.level;
-  require(key.context() == context_,
-          "bootstrapping key belongs to another context");
-  require(level <= key.maxLevel(), "key valid up to level ", key.maxLevel(),
-          " used at level ", level);
-  const unsigned digits = ctx.numDigits(level);
-  require(decomposition.digits.size() == digits, "decomposition has ",
-          decomposition.digits.size(), " digits: expected ", digits);
-  const size_t n = ctx.degree();
-  ModuliSpan extended = ctx.extendedIndices(level);
-  std::vector<const uint64_t *> ds(digits), bs(digits), as(digits);
-  // Two calls: the chain limbs, then the special limbs (which sit at
-  // maxLevel + 1 in the key).
-  for (int part = 0; part < 2; ++part) {
-    unsigned from = part == 0 ? 0 : level + 1;
-    unsigned count = part == 0 ? level + 1 : ctx.numSpecial();
-    size_t keyLimb = key.limbOf(level, from);
-    for (unsigned j = 0; j < digits; ++j) {
-      ds[j] = decomposition.digits[j].limb(from);
-      bs[j] = key.b(j).limb(keyLimb);
-      as[j] = key.a(j).limb(keyLimb);
-    }
-    ctx.backend().keyInnerProduct(
-        acc0 + from * n, acc1 + from * n, Span<const uint64_t *const>(ds),
-        Span<const uint64_t *const>(bs), Span<const uint64_t *const>(as),
-        extended.slice(from, count), permutation, accumulate);
+  require(decomposition.digits.size() == context_->numDigits(level),
+          "decomposition has ", decomposition.digits.size(),
+          " digits: expected ", context_->numDigits(level));
+  std::vector<const uint64_t *> digits;
+  for (const RnsPoly &d : decomposition.digits) {
+    digits.push_back(d.data());
   }
+  const KeySwitcher &ks = keySwitcher();
+  ks.innerProduct(level, key, 0, Span<const uint64_t *const>(digits),
+                  ks.extendedRange(level), acc0, acc1, permutation,
+                  accumulate);
 }
 
 void BootstrapEvaluator::modDown(uint64_t *extended, unsigned level,
@@ -87,7 +71,7 @@ Ciphertext BootstrapEvaluator::applyGalois(const Ciphertext &a,
   if (galoisElement == 1) {
     return a;
   }
-  const LevelKey &key = keys_->galoisKey(galoisElement);
+  const KeySwitchKey &key = keys_->galoisKey(galoisElement);
   const unsigned level = a.level();
   const std::vector<uint32_t> &perm = ctx.galoisPermutation(galoisElement);
   Backend &backend = ctx.backend();
@@ -114,7 +98,7 @@ Ciphertext BootstrapEvaluator::conjugate(const Ciphertext &a) const {
 }
 
 Ciphertext BootstrapEvaluator::keySwitch(const Ciphertext &a,
-                                         const LevelKey &key) const {
+                                         const KeySwitchKey &key) const {
   const Context &ctx = *context_;
   evaluator_.checkOperand(a, "operand");
   require(a.size() == 2, "key switching expects a relinearized ciphertext");

@@ -71,6 +71,8 @@ void KeySwitcher::innerProduct(unsigned level, const KeySwitchKey &key,
   const size_t n = ctx.degree();
   require(key.context() == context_,
           "key-switching key belongs to another context");
+  require(level <= key.maxLevel(), "key switching at level ", level,
+          " with a key valid up to level ", key.maxLevel());
   require(firstDigit + digits.size() <= key.numDigits() &&
               firstDigit + digits.size() <= ctx.numDigits(level),
           "inner product over digits [", firstDigit, ", ",
@@ -82,10 +84,8 @@ void KeySwitcher::innerProduct(unsigned level, const KeySwitchKey &key,
                                                       "exceeds the extended "
                                                       "basis");
   ModuliSpan extended = ctx.extendedIndices(level);
-  // The key holds every modulus: chain limb i at i, special limb k at L+1+k.
-  auto keyLimb = [&](unsigned e) {
-    return e < chainLimbs ? e : e - chainLimbs + ctx.maxLevel() + 1;
-  };
+  // Chain limb i of the key at i, special limb k at maxLevel + 1 + k.
+  auto keyLimb = [&](unsigned e) { return key.limbOf(level, e); };
   // Two contiguous pieces: chain part and special part of the range.
   unsigned split = std::clamp(chainLimbs, range.begin, range.end);
   std::vector<const uint64_t *> ds, bs, as;

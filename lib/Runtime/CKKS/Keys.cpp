@@ -101,31 +101,86 @@ PublicKey KeyGenerator::createPublicKey() {
   return PublicKey(context_, seed, std::move(b), std::move(a));
 }
 
-KeySwitchKey KeyGenerator::createKeySwitchKey(const RnsPoly &newSecret,
-                                              uint64_t galoisElement) {
+KeySwitchKey::KeySwitchKey(ContextPtr context, Seed seed,
+                           uint64_t galoisElement, std::vector<RnsPoly> b,
+                           std::vector<RnsPoly> a)
+    : context_(std::move(context)), seed_(seed),
+      galoisElement_(galoisElement), b_(std::move(b)), a_(std::move(a)) {
+  require(context_ != nullptr, "key-switching key without a context");
   const Context &ctx = *context_;
-  Backend &backend = ctx.backend();
-  ModuliSpan moduli = allModuli(ctx);
-  require(newSecret.numLimbs() == moduli.size(), "key-switching source "
-                                                 "secret has ",
-          newSecret.numLimbs(), " limbs: expected ", moduli.size());
+  const unsigned k = ctx.numSpecial();
+  require(!b_.empty() && b_[0].numLimbs() > k &&
+              b_[0].numLimbs() <= ctx.maxLevel() + 1 + k,
+          "key-switching key has ", b_.empty() ? 0 : b_[0].numLimbs(),
+          " limbs per digit: expected 1 + K = ", 1 + k, " to L + 1 + K = ",
+          ctx.maxLevel() + 1 + k);
+  maxLevel_ = unsigned(b_[0].numLimbs() - 1 - k);
+  require(b_.size() == ctx.numDigits(maxLevel_) && a_.size() == b_.size(),
+          "key-switching key up to level ", maxLevel_, " has ", b_.size(),
+          " digits: expected ", ctx.numDigits(maxLevel_));
+  for (size_t j = 0; j < b_.size(); ++j) {
+    require(b_[j].numLimbs() == b_[0].numLimbs() &&
+                a_[j].numLimbs() == b_[0].numLimbs(),
+            "key-switching key digit ", j, " has ", b_[j].numLimbs(), " and ",
+            a_[j].numLimbs(), " limbs: expected ", b_[0].numLimbs());
+  }
+}
+
+size_t KeySwitchKey::memoryBytes() const {
+  size_t words = 0;
+  for (size_t j = 0; j < b_.size(); ++j) {
+    words += b_[j].numWords() + a_[j].numWords();
+  }
+  return words * sizeof(uint64_t);
+}
+
+namespace {
+/// The limbs of `all` (every modulus: chain then special) that form the
+/// extended basis at `level`.
+RnsPoly restrictToExtended(const Context &ctx, const RnsPoly &all,
+                           unsigned level) {
+  if (level == ctx.maxLevel()) {
+    return all;
+  }
   const size_t n = ctx.degree();
-  const unsigned top = ctx.maxLevel();
-  Seed seed = nextSeed();
+  const unsigned k = ctx.numSpecial();
+  RnsPoly out(ctx.backend(), level + 1 + k);
+  ctx.backend().copy(out.data(), all.data(), (level + 1) * n);
+  ctx.backend().copy(out.limb(level + 1), all.limb(ctx.maxLevel() + 1), k * n);
+  return out;
+}
+} // namespace
+
+KeySwitchKey generateKeySwitchKey(const SecretKey &secret,
+                                  const RnsPoly &newSecret, const Seed &seed,
+                                  uint64_t galoisElement, unsigned maxLevel) {
+  const ContextPtr &context = secret.context();
+  const Context &ctx = *context;
+  Backend &backend = ctx.backend();
+  require(maxLevel <= ctx.maxLevel(), "key level ", maxLevel,
+          " exceeds the chain's top level ", ctx.maxLevel());
+  require(newSecret.numLimbs() == ctx.maxLevel() + 1 + ctx.numSpecial(),
+          "key-switching source secret has ", newSecret.numLimbs(),
+          " limbs: expected every modulus (", ctx.maxLevel() + 1 +
+          ctx.numSpecial(), ")");
+  ModuliSpan moduli = ctx.extendedIndices(maxLevel);
+  RnsPoly s = restrictToExtended(ctx, secret.ntt(), maxLevel);
+  RnsPoly source = restrictToExtended(ctx, newSecret, maxLevel);
+  const size_t n = ctx.degree();
   Prng noise(deriveSeed(seed, kNoiseChild), 0);
   std::vector<int8_t> e(n);
   std::vector<RnsPoly> bs, as;
   RnsPoly scratch(backend, moduli.size());
-  for (unsigned j = 0; j < ctx.numDigits(top); ++j) {
+  for (unsigned j = 0; j < ctx.numDigits(maxLevel); ++j) {
     RnsPoly a = regenerateKeyUniform(ctx, seed, j, moduli);
     sampleGaussian(noise, e.data(), n);
     RnsPoly b = smallToNtt(ctx, e.data(), moduli);
-    backend.multiply(scratch.data(), a.data(), secret_.ntt().data(), moduli);
+    backend.multiply(scratch.data(), a.data(), s.data(), moduli);
     backend.sub(b.data(), b.data(), scratch.data(), moduli);
     // + [P]_(q_i) * s' on the limbs of digit j.
-    unsigned begin = ctx.digitBegin(j), end = ctx.digitEnd(j, top);
+    unsigned begin = ctx.digitBegin(j), end = ctx.digitEnd(j, maxLevel);
     ModuliSpan digitModuli = moduli.slice(begin, end - begin);
-    backend.multiplyScalar(scratch.limb(begin), newSecret.limb(begin),
+    backend.multiplyScalar(scratch.limb(begin), source.limb(begin),
                            ctx.specialProductModChain().data() + begin,
                            digitModuli);
     backend.add(b.limb(begin), b.limb(begin), scratch.limb(begin),
@@ -133,20 +188,29 @@ KeySwitchKey KeyGenerator::createKeySwitchKey(const RnsPoly &newSecret,
     bs.push_back(std::move(b));
     as.push_back(std::move(a));
   }
-  return KeySwitchKey(context_, seed, galoisElement, std::move(bs),
+  return KeySwitchKey(context, seed, galoisElement, std::move(bs),
                       std::move(as));
 }
 
-RelinKey KeyGenerator::createRelinKey() {
+KeySwitchKey KeyGenerator::createKeySwitchKey(const RnsPoly &newSecret,
+                                              uint64_t galoisElement,
+                                              unsigned maxLevel) {
+  return generateKeySwitchKey(
+      secret_, newSecret, nextSeed(), galoisElement,
+      maxLevel == kTopLevel ? context_->maxLevel() : maxLevel);
+}
+
+RelinKey KeyGenerator::createRelinKey(unsigned maxLevel) {
   const Context &ctx = *context_;
   ModuliSpan moduli = allModuli(ctx);
   RnsPoly square(ctx.backend(), moduli.size());
   ctx.backend().multiply(square.data(), secret_.ntt().data(),
                          secret_.ntt().data(), moduli);
-  return RelinKey(createKeySwitchKey(square));
+  return RelinKey(createKeySwitchKey(square, 0, maxLevel));
 }
 
-KeySwitchKey KeyGenerator::createGaloisKey(uint64_t galoisElement) {
+KeySwitchKey KeyGenerator::createGaloisKey(uint64_t galoisElement,
+                                           unsigned maxLevel) {
   const Context &ctx = *context_;
   ctx.checkGaloisElement(galoisElement);
   require(galoisElement != 1, "Galois element 1 is the identity: no key "
@@ -156,7 +220,7 @@ KeySwitchKey KeyGenerator::createGaloisKey(uint64_t galoisElement) {
   ctx.backend().permute(permuted.data(), secret_.ntt().data(),
                         ctx.galoisPermutation(galoisElement).data(),
                         moduli.size());
-  return createKeySwitchKey(permuted, galoisElement);
+  return createKeySwitchKey(permuted, galoisElement, maxLevel);
 }
 
 GaloisKeys KeyGenerator::createGaloisKeys(const std::vector<long> &steps,

@@ -49,8 +49,23 @@ ModuliSpan allModuli(const Context &ctx) {
   return ctx.extendedIndices(ctx.maxLevel());
 }
 
+void checkSlots(const Reader &r, uint64_t slots, const Context &ctx) {
+  require(slots >= 1 && slots <= ctx.degree() / 2 && (slots & (slots - 1)) == 0,
+          r.kind(), " has ", slots,
+          " slots: expected a power of two in [1, N/2 = ", ctx.degree() / 2,
+          "]");
+}
+
+void checkScale(const Reader &r, double scale) {
+  require(std::isfinite(scale) && scale > 0, r.kind(), " has scale ", scale,
+          ": expected a positive finite number");
+}
+} // namespace
+
+namespace serialization {
 void writeKeySwitchKey(Writer &w, const Context &ctx, const KeySwitchKey &key) {
   w.put<uint64_t>(key.galoisElement());
+  w.put<uint32_t>(key.maxLevel());
   w.put<uint32_t>(key.numDigits());
   w.putBytes(key.seed().data(), key.seed().size());
   for (unsigned j = 0; j < key.numDigits(); ++j) {
@@ -66,32 +81,24 @@ KeySwitchKey readKeySwitchKey(Reader &r, const ContextPtr &context) {
             " has Galois element ", g, ": expected an odd number in (1, 2N = ",
             2 * ctx.degree(), ")");
   }
+  uint32_t level = r.get<uint32_t>("key level");
+  require(level <= ctx.maxLevel(), r.kind(), " has a key up to level ", level,
+          " beyond the chain's top level ", ctx.maxLevel());
   uint32_t digits = r.get<uint32_t>("digit count");
-  require(digits == ctx.numDigits(ctx.maxLevel()), r.kind(), " has ", digits,
-          " key-switching digits: the parameters give ",
-          ctx.numDigits(ctx.maxLevel()));
+  require(digits == ctx.numDigits(level), r.kind(), " has ", digits,
+          " key-switching digits at level ", level, ": the parameters give ",
+          ctx.numDigits(level));
   Seed seed;
   r.getBytes(seed.data(), seed.size(), "seed");
+  ModuliSpan moduli = ctx.extendedIndices(level);
   std::vector<RnsPoly> bs, as;
   for (uint32_t j = 0; j < digits; ++j) {
-    bs.push_back(r.getPoly(ctx, allModuli(ctx), "key polynomial"));
-    as.push_back(regenerateKeyUniform(ctx, seed, j, allModuli(ctx)));
+    bs.push_back(r.getPoly(ctx, moduli, "key polynomial"));
+    as.push_back(regenerateKeyUniform(ctx, seed, j, moduli));
   }
   return KeySwitchKey(context, seed, g, std::move(bs), std::move(as));
 }
-
-void checkSlots(const Reader &r, uint64_t slots, const Context &ctx) {
-  require(slots >= 1 && slots <= ctx.degree() / 2 && (slots & (slots - 1)) == 0,
-          r.kind(), " has ", slots,
-          " slots: expected a power of two in [1, N/2 = ", ctx.degree() / 2,
-          "]");
-}
-
-void checkScale(const Reader &r, double scale) {
-  require(std::isfinite(scale) && scale > 0, r.kind(), " has scale ", scale,
-          ": expected a positive finite number");
-}
-} // namespace
+} // namespace serialization
 
 const char *objectKindName(ObjectKind kind) {
   switch (kind) {

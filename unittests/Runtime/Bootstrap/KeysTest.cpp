@@ -34,8 +34,8 @@ TEST(BootstrapKeys, LevelKeysHoldOnlyTheirLevels) {
   const Context &ctx = *s.context;
   BootstrapKeyGenerator generator(s.context, s.keygen->secretKey(),
                                   seedFromInteger(1));
-  LevelKey low = generator.createGaloisKey(ctx.galoisElementForRotation(1), 4);
-  LevelKey top = generator.createGaloisKey(ctx.galoisElementForRotation(1),
+  KeySwitchKey low = generator.createGaloisKey(ctx.galoisElementForRotation(1), 4);
+  KeySwitchKey top = generator.createGaloisKey(ctx.galoisElementForRotation(1),
                                            ctx.maxLevel());
   const size_t words = ctx.degree() * 8;
   EXPECT_EQ(low.numDigits(), ctx.numDigits(4));

@@ -56,9 +56,10 @@
 
 namespace aegis {
 
-/// 2: the key-set fingerprint in the header (files of version 1 are
-/// refused: regenerate them).
-constexpr uint32_t kSessionFormatVersion = 2;
+/// 2: the key-set fingerprint in the header; 3: key records carry their
+/// level (keys limited to the levels the program uses them at). Older files
+/// are refused: regenerate them.
+constexpr uint32_t kSessionFormatVersion = 3;
 
 enum class SessionFileKind : uint32_t {
   SecretKey = 1,      // client only: secret key and public key

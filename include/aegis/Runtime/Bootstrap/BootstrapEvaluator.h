@@ -43,7 +43,7 @@ public:
                       uint64_t *out) const;
   /// acc0/acc1 (l + 1 + K limbs) (+)= <digits(X^g), key> with g given by
   /// `permutation` (null: identity), l = decomposition.level.
-  void innerProduct(const LevelKey &key, const Decomposition &decomposition,
+  void innerProduct(const KeySwitchKey &key, const Decomposition &decomposition,
                     const uint32_t *permutation, uint64_t *acc0, uint64_t *acc1,
                     bool accumulate) const;
   /// out (l + 1 limbs) = ModDown(extended); the special limbs of `extended`
@@ -55,7 +55,7 @@ public:
   Ciphertext rotate(const Ciphertext &a, long steps) const;
   Ciphertext conjugate(const Ciphertext &a) const;
   /// (c0, c1) under s' -> (c0 + u0, u1) under s with a key from s' to s.
-  Ciphertext keySwitch(const Ciphertext &a, const LevelKey &key) const;
+  Ciphertext keySwitch(const Ciphertext &a, const KeySwitchKey &key) const;
   void relinearizeInPlace(Ciphertext &a) const;
   /// Product and relinearization (no rescale).
   Ciphertext multiplyRelin(const Ciphertext &a, const Ciphertext &b) const;

@@ -1,17 +1,11 @@
 //===- BootstrapKeys.h - Level-limited keys of bootstrapping ----*- C++ -*-===//
 //
 // Part of the runtime: no MLIR or LLVM. Bootstrapping at N = 2^16 needs a few
-// dozen rotation keys; a runtime KeySwitchKey holds every digit over every
-// modulus (L + 1 + K limbs), so these keys are the memory bottleneck. The
-// keys here are limited to the levels where they are used:
+// dozen rotation keys, the memory bottleneck; each is a KeySwitchKey limited
+// to the levels where it is used (a rotation key used by SlotToCoeff near
+// the bottom of the chain is several times smaller than one used by
+// CoeffToSlot at the top), made by the runtime's key generator.
 //
-// - LevelKey: a hybrid key-switching key from s' to s valid at levels
-//   0..maxLevel. It keeps the numDigits(maxLevel) digits that meet
-//   q_0..q_maxLevel, each over q_0..q_maxLevel and the K special primes
-//   (the extended basis at maxLevel), built exactly like the runtime's keys:
-//   b_j = -a_j*s + e_j + [P]_(q_i) * s' on the limbs of digit j. A rotation
-//   key used by SlotToCoeff near the bottom of the chain is several times
-//   smaller than one used by CoeffToSlot at the top.
 // - EncapsulationKey: the dense-to-sparse key of sparse-secret
 //   encapsulation, from s to the ephemeral sparse secret s', over q_0 and the
 //   first special prime p_0 only (one digit). Its LWE samples live modulo
@@ -31,34 +25,6 @@
 
 namespace aegis {
 namespace ckks {
-
-class LevelKey {
-public:
-  LevelKey() = default;
-  LevelKey(ContextPtr context, unsigned maxLevel, uint64_t galoisElement,
-           std::vector<RnsPoly> b, std::vector<RnsPoly> a);
-
-  const ContextPtr &context() const { return context_; }
-  bool empty() const { return context_ == nullptr; }
-  unsigned maxLevel() const { return maxLevel_; }
-  /// g of a Galois key (s' = s(X^g)); 0 otherwise.
-  uint64_t galoisElement() const { return galoisElement_; }
-  unsigned numDigits() const { return unsigned(b_.size()); }
-  /// Digit j over the extended basis at maxLevel(), NTT form.
-  const RnsPoly &b(unsigned j) const { return b_[j]; }
-  const RnsPoly &a(unsigned j) const { return a_[j]; }
-  /// The key limb of extended index e at `level` (<= maxLevel()).
-  size_t limbOf(unsigned level, unsigned e) const {
-    return e <= level ? e : e - (level + 1) + maxLevel_ + 1;
-  }
-  size_t memoryBytes() const;
-
-private:
-  ContextPtr context_;
-  unsigned maxLevel_ = 0;
-  uint64_t galoisElement_ = 0;
-  std::vector<RnsPoly> b_, a_;
-};
 
 class EncapsulationKey {
 public:
@@ -89,15 +55,15 @@ private:
 /// Every key bootstrapping uses.
 struct BootstrapKeys {
   /// Rotation and conjugation keys by Galois element.
-  std::map<uint64_t, LevelKey> galois;
-  LevelKey relin;
+  std::map<uint64_t, KeySwitchKey> galois;
+  KeySwitchKey relin;
   /// s' -> s at the top level (after ModRaise); empty without encapsulation.
-  LevelKey sparseToDense;
+  KeySwitchKey sparseToDense;
   /// s -> s' at level 0 (before ModRaise); empty without encapsulation.
   EncapsulationKey denseToSparse;
 
   /// Throws aegis::Error naming the element when the key is missing.
-  const LevelKey &galoisKey(uint64_t galoisElement) const;
+  const KeySwitchKey &galoisKey(uint64_t galoisElement) const;
   /// Backend memory held by all keys.
   size_t memoryBytes() const;
 };
@@ -110,10 +76,10 @@ public:
 
   /// A key from `newSecret` (NTT form over every modulus, L + 1 + K limbs)
   /// to the secret key, valid up to `maxLevel`.
-  LevelKey createKey(const RnsPoly &newSecret, unsigned maxLevel,
+  KeySwitchKey createKey(const RnsPoly &newSecret, unsigned maxLevel,
                      uint64_t galoisElement = 0);
-  LevelKey createGaloisKey(uint64_t galoisElement, unsigned maxLevel);
-  LevelKey createRelinKey(unsigned maxLevel);
+  KeySwitchKey createGaloisKey(uint64_t galoisElement, unsigned maxLevel);
+  KeySwitchKey createRelinKey(unsigned maxLevel);
   /// Samples an ephemeral secret of Hamming weight `weight` and stores the
   /// two encapsulation keys in `keys` (sparseToDense valid up to
   /// `maxLevel`). Returns the ephemeral secret's coefficients (for tests;
@@ -123,12 +89,8 @@ public:
                                               BootstrapKeys &keys);
 
 private:
-  Seed nextSeed() { return deriveSeed(master_, ++counter_); }
-
   ContextPtr context_;
-  SecretKey secret_;
-  Seed master_;
-  uint64_t counter_ = 0;
+  KeyGenerator keygen_;
 };
 
 } // namespace ckks

@@ -10,7 +10,14 @@
 //     b_j = -a_j*s + e_j + P * [Q/Q_j * (Q/Q_j)^-1 mod Q_j] * s'   (mod QP)
 //   over every modulus; the bracket is 1 modulo the primes of D_j and 0
 //   modulo the others, so in RNS the s' term is [P]_(q_i) * s' on the limbs
-//   of D_j only.
+//   of D_j only. A key is limited to levels 0..maxLevel: it keeps the
+//   numDigits(maxLevel) digits that meet q_0..q_maxLevel, each over the
+//   extended basis at maxLevel (q_0..q_maxLevel, p_0..p_(K-1)). Every limb
+//   is computed on its own (its own uniform stream, the digit's error), so
+//   a key limited to level l is exactly the full key with the limbs and
+//   digits above l left out: key switching at level l gives the same bits.
+//   A rotation used only at level 10 of 24 thus needs well under half the
+//   memory of a full key.
 // - RelinKey: s' = s^2. GaloisKeys: s' = s(X^g) for each Galois element g.
 //
 // Every uniform part a is generated from a 32-byte seed stored with the key
@@ -72,10 +79,11 @@ private:
 class KeySwitchKey {
 public:
   KeySwitchKey() = default;
+  /// b[j] / a[j]: digit j over the extended basis at maxLevel (maxLevel + 1
+  /// + K limbs; maxLevel follows from the limb count), numDigits(maxLevel)
+  /// digits. Throws aegis::Error on any other shape.
   KeySwitchKey(ContextPtr context, Seed seed, uint64_t galoisElement,
-               std::vector<RnsPoly> b, std::vector<RnsPoly> a)
-      : context_(std::move(context)), seed_(seed),
-        galoisElement_(galoisElement), b_(std::move(b)), a_(std::move(a)) {}
+               std::vector<RnsPoly> b, std::vector<RnsPoly> a);
 
   const ContextPtr &context() const { return context_; }
   bool empty() const { return context_ == nullptr; }
@@ -83,15 +91,25 @@ public:
   /// The Galois element g of a rotation key (s' = s(X^g)); 0 for a
   /// relinearization or generic key.
   uint64_t galoisElement() const { return galoisElement_; }
+  /// The highest level the key switches at.
+  unsigned maxLevel() const { return maxLevel_; }
   unsigned numDigits() const { return unsigned(b_.size()); }
-  /// Digit j over every modulus (L + 1 + K limbs), NTT form.
+  /// Digit j over the extended basis at maxLevel(), NTT form.
   const RnsPoly &b(unsigned j) const { return b_[j]; }
   const RnsPoly &a(unsigned j) const { return a_[j]; }
+  /// The key limb of extended index e at `level` (<= maxLevel()): chain
+  /// limb i is limb i, special limb k is limb maxLevel() + 1 + k.
+  unsigned limbOf(unsigned level, unsigned e) const {
+    return e <= level ? e : e - (level + 1) + maxLevel_ + 1;
+  }
+  /// Backend memory of b and a.
+  size_t memoryBytes() const;
 
 private:
   ContextPtr context_;
   Seed seed_{};
   uint64_t galoisElement_ = 0;
+  unsigned maxLevel_ = 0;
   std::vector<RnsPoly> b_, a_;
 };
 
@@ -138,19 +156,25 @@ public:
 
   const SecretKey &secretKey() const { return secret_; }
   PublicKey createPublicKey();
-  RelinKey createRelinKey();
+  /// Keys valid at levels 0..maxLevel (the default kTopLevel: every level).
+  static constexpr unsigned kTopLevel = ~0u;
+  RelinKey createRelinKey(unsigned maxLevel = kTopLevel);
   /// A key switching from `newSecret` (NTT form over every modulus) to s.
   KeySwitchKey createKeySwitchKey(const RnsPoly &newSecret,
-                                  uint64_t galoisElement = 0);
-  KeySwitchKey createGaloisKey(uint64_t galoisElement);
+                                  uint64_t galoisElement = 0,
+                                  unsigned maxLevel = kTopLevel);
+  KeySwitchKey createGaloisKey(uint64_t galoisElement,
+                               unsigned maxLevel = kTopLevel);
   /// Keys for rotations by each of `steps` (left, negative = right) and,
   /// optionally, conjugation.
   GaloisKeys createGaloisKeys(const std::vector<long> &steps,
                               bool conjugation = false);
 
-private:
+  /// The seed the next key draws from (keys made outside this class, such
+  /// as bootstrapping's encapsulation keys, take theirs here too).
   Seed nextSeed() { return deriveSeed(master_, ++counter_); }
 
+private:
   ContextPtr context_;
   Seed master_;
   uint64_t counter_ = 0;
@@ -160,6 +184,14 @@ private:
 /// The uniform part `a` of digit j of a key with `seed`, over `moduli`.
 RnsPoly regenerateKeyUniform(const Context &context, const Seed &seed,
                              unsigned digit, ModuliSpan moduli);
+
+/// The key switching from `newSecret` (NTT form over every modulus) to
+/// `secret`, valid up to `maxLevel`, drawn from `seed` (uniform parts from
+/// its child 0, errors from child 1, digit after digit). KeyGenerator and
+/// the bootstrapping key generator both make their keys with it.
+KeySwitchKey generateKeySwitchKey(const SecretKey &secret,
+                                  const RnsPoly &newSecret, const Seed &seed,
+                                  uint64_t galoisElement, unsigned maxLevel);
 
 } // namespace ckks
 } // namespace aegis

@@ -38,7 +38,7 @@
 namespace aegis {
 namespace ckks {
 
-constexpr uint16_t kFormatVersion = 1;
+constexpr uint16_t kFormatVersion = 2;
 constexpr size_t kHeaderSize = 32;
 
 enum class ObjectKind : uint16_t {

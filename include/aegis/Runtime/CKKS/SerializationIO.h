@@ -10,6 +10,7 @@
 #define AEGIS_RUNTIME_CKKS_SERIALIZATIONIO_H
 
 #include "aegis/Runtime/CKKS/Context.h"
+#include "aegis/Runtime/CKKS/Keys.h"
 #include "aegis/Runtime/CKKS/Serialization.h"
 #include "aegis/Runtime/Support/Crc32c.h"
 #include "aegis/Runtime/Support/Error.h"
@@ -186,6 +187,14 @@ private:
   uint64_t hash_ = 0;
 };
 
+
+/// A key-switching key record: Galois element (u64), top level (u32), digit
+/// count (u32), 32-byte seed, then b of each digit over the extended basis
+/// at the top level; the uniform halves are regenerated from the seed.
+void writeKeySwitchKey(Writer &w, const Context &ctx, const KeySwitchKey &key);
+/// Checks every field against the context (level, digits, Galois element)
+/// and throws aegis::Error naming r.kind() otherwise.
+KeySwitchKey readKeySwitchKey(Reader &r, const ContextPtr &context);
 
 } // namespace serialization
 } // namespace ckks
