@@ -143,6 +143,14 @@ void printFlooding(const Artifact &artifact, double floodBits) {
               floodBits, worst);
 }
 
+void printKeyMemory(const RunReport &report) {
+  std::printf("  evaluation keys    %10.1f MiB", report.programKeyBytes / 1048576.0);
+  if (report.bootstrapKeyBytes)
+    std::printf(" (+ bootstrapping %.1f MiB)",
+                report.bootstrapKeyBytes / 1048576.0);
+  std::printf("\n");
+}
+
 std::string bootstrapSummary(const Artifact &artifact) {
   size_t count = 0;
   for (const Instruction &in : artifact.program) {

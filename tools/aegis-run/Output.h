@@ -68,6 +68,9 @@ void printFlooding(const Artifact &artifact, double floodBits);
 /// "" when the program never bootstraps.
 std::string bootstrapSummary(const Artifact &artifact);
 
+/// "  evaluation keys   X MiB (+ bootstrapping Y MiB)" on stdout.
+void printKeyMemory(const RunReport &report);
+
 /// The MPI job size when this process was started by mpirun (Open MPI,
 /// MPICH/Hydra or Slurm's PMI), else 0.
 int mpirunSize();

@@ -201,6 +201,8 @@ int eval(const Args &a) {
   SessionBytes ekBytes = readSessionFile(ekPath);
   EvaluationKeys keys = parseEvaluationKeys(ekBytes, artifact, context, ekPath);
   report.rotationKeys = keys.galois.keys().size();
+  report.programKeyBytes = keys.programKeyBytes();
+  report.bootstrapKeyBytes = keys.bootstrapKeyBytes();
   report.stages.push_back({"load keys", secondsSince(start)});
   start = Clock::now();
   SessionBytes inBytes = readSessionFile(inPath);
@@ -235,6 +237,7 @@ int eval(const Args &a) {
     std::printf("  %-18s %10.3f s\n", s.stage.c_str(), s.seconds);
   std::printf("  peak memory        %10.1f MiB\n",
               report.peakMemoryBytes / (1024.0 * 1024.0));
+  printKeyMemory(report);
   std::printf("  output ciphertexts %s: %zu bytes (%s)\n", outPath.c_str(),
               bytes.size(), mib(bytes.size()).c_str());
   if (a.has("--report")) {
@@ -247,6 +250,8 @@ int eval(const Args &a) {
         {"instructions", report.instructions},
         {"key_switches", report.keySwitches},
         {"rotation_keys", report.rotationKeys},
+        {"program_key_bytes", report.programKeyBytes},
+        {"bootstrap_key_bytes", report.bootstrapKeyBytes},
         {"peak_memory_bytes", report.peakMemoryBytes},
         {"output_ciphertext_bytes", bytes.size()}};
     addTimesJson(json, report);

@@ -260,6 +260,7 @@ int run(Options &o) {
     std::printf("  %-18s %10.3f s\n", s.stage.c_str(), s.seconds);
   std::printf("  peak memory        %10.1f MiB\n",
               report.peakMemoryBytes / (1024.0 * 1024.0));
+  aegis::runtool::printKeyMemory(report);
   aegis::runtool::printFlooding(artifact, o.run.floodBits);
   if (!report.perRegion.empty()) {
     std::printf("  time per layer:\n");
@@ -289,6 +290,8 @@ int run(Options &o) {
         {"instructions", report.instructions},
         {"key_switches", report.keySwitches},
         {"rotation_keys", report.rotationKeys},
+        {"program_key_bytes", report.programKeyBytes},
+        {"bootstrap_key_bytes", report.bootstrapKeyBytes},
         {"peak_memory_bytes", report.peakMemoryBytes},
         {"devices", report.devices}};
     if (!report.deviceStats.empty()) {

@@ -625,3 +625,35 @@ TEST(Artifact, RegionsRoundTripAndAreChecked) {
   EXPECT_ERROR(validateArtifact(a, kName),
                "art.aegis: instruction 0 (mul) names region 3 of 2");
 }
+
+TEST(Artifact, KeyLevelsRoundTripAndAreChecked) {
+  Artifact a = makeTestArtifact(); // levels 0..2, rotations {1}
+  EXPECT_EQ(rotationKeyLevel(a, 0), 2u);
+  EXPECT_EQ(relinKeyLevel(a), 2u);
+  EXPECT_EQ(conjugationKeyLevel(a), 2u);
+  a.rotationLevels = {1};
+  a.relinLevel = 2;
+  a.conjugationLevel = 0;
+  Artifact b = parseArtifact(serializeArtifact(a), kName);
+  EXPECT_EQ(b.rotationLevels, a.rotationLevels);
+  EXPECT_EQ(rotationKeyLevel(b, 0), 1u);
+  EXPECT_EQ(b.relinLevel, 2);
+  EXPECT_EQ(conjugationKeyLevel(b), 0u);
+  a.rotationLevels = {1, 2};
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: 2 rotation key levels for 1 rotations");
+  a.rotationLevels = {3};
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: the key for rotation by 1 is at level 3 beyond the "
+               "top level 2");
+  a.rotationLevels = {1};
+  a.relinLevel = 3;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: the relinearization key is at level 3 outside -1 "
+               "(the top) .. 2");
+  a.relinLevel = -1;
+  a.conjugationLevel = -2;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: the conjugation key is at level -2 outside -1 (the "
+               "top) .. 2");
+}

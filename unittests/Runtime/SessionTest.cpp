@@ -430,3 +430,43 @@ TEST(Session, SeededInputsAreHalfTheSizeAndEvaluate) {
   for (size_t i = 0; i < 8; ++i)
     EXPECT_NEAR(values[0][i], p[i] + p[(i + 1) % 8], 1e-6) << i;
 }
+
+// Keys are generated at the levels the artifact records (the test program
+// relinearizes at level 2 and rotates at level 1), run bit-identically to
+// full keys, and keys below the level a program uses them at are refused.
+TEST(Session, KeysAtTheLevelsTheProgramUsesThem) {
+  Artifact full = makeTestArtifact();
+  Artifact limited = full;
+  limited.rotationLevels = {1};
+  limited.relinLevel = 2;
+  ckks::ContextPtr context =
+      createArtifactContext(limited, ExecutionBackend::Cpu);
+  ClientKeys client;
+  EvaluationKeys keys, fullKeys;
+  generateKeys(limited, context, seedFromInteger(3), client, keys);
+  generateKeys(full, context, seedFromInteger(3), client, fullKeys);
+  uint64_t g = context->galoisElementForRotation(1);
+  EXPECT_EQ(keys.galois.at(g).maxLevel(), 1u);
+  EXPECT_EQ(keys.relin->key().maxLevel(), 2u);
+  EXPECT_EQ(fullKeys.galois.at(g).maxLevel(), 2u);
+  EXPECT_LT(keys.programKeyBytes(), fullKeys.programKeyBytes());
+
+  RunOptions options;
+  RunReport r1, r2;
+  auto a = runArtifact(limited, testInputs(), options, r1);
+  auto b = runArtifact(full, testInputs(), options, r2);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(r1.programKeyBytes, keys.programKeyBytes());
+
+  // Keys made for the limited artifact, presented for one that rotates at
+  // level 2 (fingerprint patched so that only the level check remains).
+  Artifact higher = limited;
+  higher.rotationLevels = {2};
+  SessionBytes ek = serializeEvaluationKeys(limited, keys);
+  uint64_t fp = artifactContentFingerprint(higher);
+  std::memcpy(ek.data() + 24, &fp, 8);
+  reseal(ek);
+  EXPECT_ERROR(parseEvaluationKeys(ek, higher, context, "ek.bin"),
+               "ek.bin: the evaluation keys' rotation-by-1 key is valid up to "
+               "level 1, the program uses it at level 2");
+}

@@ -27,6 +27,7 @@
 #ifndef AEGIS_SUPPORT_ROTATIONKEYS_H
 #define AEGIS_SUPPORT_ROTATIONKEYS_H
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -35,12 +36,20 @@
 
 namespace aegis {
 
-/// Bytes of one key-switching key (a Galois or the relinearization key):
-/// dnum digits of two polynomials over the chain and special primes, one
-/// 64-bit word per coefficient and prime.
+/// Bytes of one key-switching key (a Galois or the relinearization key)
+/// valid up to `level` (default: the top, chainPrimes - 1): the digits of
+/// alpha = ceil(chainPrimes / dnum) primes that meet q_0..q_level, each two
+/// polynomials over q_0..q_level and the special primes, one 64-bit word per
+/// coefficient and prime (the runtime's KeySwitchKey).
 inline double keySwitchKeyBytes(unsigned logN, size_t chainPrimes,
-                                size_t specialPrimes, unsigned dnum) {
-  return double(dnum) * 2 * double(chainPrimes + specialPrimes) *
+                                size_t specialPrimes, unsigned dnum,
+                                size_t level = ~size_t(0)) {
+  if (chainPrimes == 0 || dnum == 0)
+    return 0;
+  size_t limbs = std::min(level, chainPrimes - 1) + 1;
+  size_t alpha = (chainPrimes + dnum - 1) / dnum;
+  size_t digits = (limbs + alpha - 1) / alpha;
+  return double(digits) * 2 * double(limbs + specialPrimes) *
          double(int64_t(1) << logN) * 8;
 }
 

@@ -84,7 +84,9 @@ struct Report {
   int64_t bootstraps = 0;
   /// Largest calibrated magnitude (see Lowering::magnitude).
   double magnitude = 1;
-  std::set<int64_t> rotationKeys;
+  /// Rotation offset -> the highest level it runs at (its key's level).
+  std::map<int64_t, unsigned> rotationKeys;
+  int64_t relinLevel = -1;
 };
 
 class Lowering {
@@ -190,6 +192,7 @@ public:
     Value m = ck::MulOp::create(b, 
         loc, ctType(t.getLevel(), 2 * t.getLogScale(), 3), p, q);
     ++report.relinearizations;
+    report.relinLevel = std::max<int64_t>(report.relinLevel, t.getLevel());
     Value r = ck::RelinearizeOp::create(b, 
         loc, ctType(t.getLevel(), 2 * t.getLogScale()), m);
     return rescale(r);
@@ -200,7 +203,8 @@ public:
     if (k == 0)
       return v;
     ++report.rotations;
-    report.rotationKeys.insert(k > S / 2 ? k - S : k);
+    unsigned &level = report.rotationKeys[k > S / 2 ? k - S : k];
+    level = std::max(level, cast<ck::CiphertextType>(v.getType()).getLevel());
     return ck::RotateOp::create(b, loc, v.getType(), v, b.getI64IntegerAttr(k));
   }
   Value addConst(Value v, double c) {
@@ -1353,11 +1357,18 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
   return func;
 }
 
-/// Bytes of `count` key-switching keys: dnum digits, two polynomials over
-/// the chain and special primes each.
-double keyBytes(unsigned logN, size_t chain, unsigned special, unsigned dnum,
-                size_t count) {
-  return double(count) * ::aegis::keySwitchKeyBytes(logN, chain, special, dnum);
+/// Bytes of the program's evaluation keys, each at the highest level it is
+/// used (the runtime generates them so): its rotation keys and the
+/// relinearization key.
+double evaluationKeyBytes(unsigned logN, size_t chain, unsigned special,
+                          unsigned dnum, const Report &rep) {
+  double bytes = 0;
+  for (auto [k, level] : rep.rotationKeys)
+    bytes += ::aegis::keySwitchKeyBytes(logN, chain, special, dnum, level);
+  if (rep.relinLevel >= 0)
+    bytes += ::aegis::keySwitchKeyBytes(logN, chain, special, dnum,
+                                        size_t(rep.relinLevel));
+  return bytes;
 }
 
 void LowerNNToCKKSPass::runOnOperation() {
@@ -1712,10 +1723,11 @@ void LowerNNToCKKSPass::runOnOperation() {
                  << " rescales\n"
                  << "  rotation keys " << rep.rotationKeys.size()
                  << " (before the key budget) + relinearization: "
-                 << llvm::format("%.1f", keyBytes(ln, logQ.size(), K, dnum,
-                                                  rep.rotationKeys.size() + 1) /
+                 << llvm::format("%.1f", evaluationKeyBytes(ln, logQ.size(), K,
+                                                            dnum, rep) /
                                              1048576.0)
-                 << " MiB of evaluation keys (uncompressed)\n"
+                 << " MiB of evaluation keys (each at the highest level it "
+                    "is used)\n"
                  << "  ciphertexts: " << peakLive << " live at peak x "
                  << llvm::format("%.1f", ctBytes / 1048576.0)
                  << " MiB at the top level = "

@@ -316,6 +316,23 @@ unpackTensor(const TensorSlot &t,
   return out;
 }
 
+namespace {
+unsigned topLevel(const Artifact &a) {
+  return a.params.chainBits.empty() ? 0 : unsigned(a.params.chainBits.size() - 1);
+}
+unsigned levelOr(int32_t level, const Artifact &a) {
+  return level < 0 ? topLevel(a) : unsigned(level);
+}
+} // namespace
+
+unsigned rotationKeyLevel(const Artifact &a, size_t i) {
+  return a.rotationLevels.empty() ? topLevel(a) : a.rotationLevels.at(i);
+}
+unsigned relinKeyLevel(const Artifact &a) { return levelOr(a.relinLevel, a); }
+unsigned conjugationKeyLevel(const Artifact &a) {
+  return levelOr(a.conjugationLevel, a);
+}
+
 void validateArtifact(const Artifact &a, const std::string &name) {
   const ArtifactParameters &p = a.params;
   if (p.logN < 10 || p.logN > 17)
@@ -334,6 +351,19 @@ void validateArtifact(const Artifact &a, const std::string &name) {
     fail(name, ": bootstrap slots 2^", p.bootstrapLogSlots,
          p.bootstrapLevel ? " outside 2^2..2^" + std::to_string(p.logN - 1)
                           : " given, but the artifact never bootstraps");
+  if (!a.rotationLevels.empty() && a.rotationLevels.size() != a.rotations.size())
+    fail(name, ": ", a.rotationLevels.size(), " rotation key levels for ",
+         a.rotations.size(), " rotations");
+  for (size_t i = 0; i < a.rotationLevels.size(); ++i)
+    if (a.rotationLevels[i] > maxLevel)
+      fail(name, ": the key for rotation by ", a.rotations[i], " is at level ",
+           a.rotationLevels[i], " beyond the top level ", maxLevel);
+  for (auto [level, what] : {std::pair<int32_t, const char *>{a.relinLevel,
+                                                              "relinearization"},
+                             {a.conjugationLevel, "conjugation"}})
+    if (level < -1 || level > int32_t(maxLevel))
+      fail(name, ": the ", what, " key is at level ", level,
+           " outside -1 (the top) .. ", maxLevel);
   for (const Instruction &in : a.program)
     if (in.op == Opcode::Bootstrap && !p.bootstrapLevel)
       fail(name, ": the program bootstraps but the artifact has no "

@@ -162,7 +162,8 @@ std::vector<uint8_t> buildMetadata(const Artifact &a, bool withVersion,
       b, version, commit, params, vec(b, a.rotations), a.conjugation,
       b.CreateVector(inputs), b.CreateVector(outputs), b.CreateVector(constants),
       a.numRegisters, b.CreateVector(std::vector<flatbuffers::Offset<fb::DeviceProgram>>{program}),
-      b.CreateVector(regions), client);
+      b.CreateVector(regions), client, vec(b, a.rotationLevels), a.relinLevel,
+      a.conjugationLevel);
   fb::FinishArtifactBuffer(b, root);
   require(b.GetSize() <= kMaxMetadataBytes, "the artifact's metadata is ",
           b.GetSize(), " bytes, beyond FlatBuffers' 2 GiB");
@@ -285,6 +286,9 @@ public:
            a.params.nominalLogScale);
     a.rotations = vec(m.rotations());
     a.conjugation = m.conjugation();
+    a.rotationLevels = vec(m.rotation_levels());
+    a.relinLevel = m.relin_level();
+    a.conjugationLevel = m.conjugation_level();
     if (m.inputs())
       for (const fb::TensorSlot *t : *m.inputs())
         a.inputs.push_back(tensor(t));

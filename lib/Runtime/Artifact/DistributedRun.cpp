@@ -336,6 +336,8 @@ runDistributed(const Artifact &artifact,
   generateKeys(artifact, context, deriveSeed(master, 1), client, keys);
   report.rotationKeys =
       artifact.rotations.size() + (artifact.conjugation ? 1 : 0);
+  report.programKeyBytes = keys.programKeyBytes();
+  report.bootstrapKeyBytes = keys.bootstrapKeyBytes();
   const int numDevices = given ? given->size() : options.devices;
   std::vector<DeviceKeys> deviceKeys(numDevices);
   for (int r = 0; r < numDevices; ++r) {

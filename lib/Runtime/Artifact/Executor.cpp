@@ -327,6 +327,8 @@ runEncrypted(const Artifact &artifact,
   generateKeys(artifact, context, deriveSeed(master, 1), client, keys);
   report.rotationKeys =
       artifact.rotations.size() + (artifact.conjugation ? 1 : 0);
+  report.programKeyBytes = keys.programKeyBytes();
+  report.bootstrapKeyBytes = keys.bootstrapKeyBytes();
   report.stages.push_back({"key generation", secondsSince(start)});
 
   start = Clock::now();

@@ -23,6 +23,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 
 namespace aegis {
 
@@ -253,10 +254,22 @@ void generateKeys(const Artifact &artifact, const ContextPtr &context,
   client.publicKey = keygen.createPublicKey();
   keys.keySet = keySetFingerprint(client.publicKey);
   keys.relin.reset();
+  // Every key at the highest level the program uses it.
   if (artifactRelinearizes(artifact))
-    keys.relin = keygen.createRelinKey();
-  std::vector<long> steps(artifact.rotations.begin(), artifact.rotations.end());
-  keys.galois = keygen.createGaloisKeys(steps, artifact.conjugation);
+    keys.relin = keygen.createRelinKey(relinKeyLevel(artifact));
+  std::map<uint64_t, unsigned> galoisLevels;
+  for (size_t i = 0; i < artifact.rotations.size(); ++i) {
+    uint64_t g = context->galoisElementForRotation(long(artifact.rotations[i]));
+    if (g != 1)
+      galoisLevels[g] = std::max(galoisLevels[g], rotationKeyLevel(artifact, i));
+  }
+  if (artifact.conjugation) {
+    uint64_t g = context->conjugationElement();
+    galoisLevels[g] = std::max(galoisLevels[g], conjugationKeyLevel(artifact));
+  }
+  keys.galois = GaloisKeys(context);
+  for (auto [g, level] : galoisLevels)
+    keys.galois.insert(keygen.createGaloisKey(g, level));
   keys.bootstrapper.reset();
   keys.bootstrapPlan.reset();
   keys.bootstrapKeys.reset();
@@ -276,6 +289,17 @@ void generateKeys(const Artifact &artifact, const ContextPtr &context,
   }
 }
 
+size_t EvaluationKeys::programKeyBytes() const {
+  size_t bytes = relin ? relin->key().memoryBytes() : 0;
+  for (const auto &[g, key] : galois.keys())
+    bytes += key.memoryBytes();
+  return bytes;
+}
+
+size_t EvaluationKeys::bootstrapKeyBytes() const {
+  return bootstrapKeys ? bootstrapKeys->memoryBytes() : 0;
+}
+
 Ciphertext bootstrapWithHeadroom(const Bootstrapper &bootstrapper,
                                  const Ciphertext &a, unsigned headroom) {
   Ciphertext in = a;
@@ -292,12 +316,30 @@ void checkEvaluationKeys(const Artifact &artifact, const Context &context,
   if (artifactRelinearizes(artifact) && !keys.relin)
     fail(name, ": the program relinearizes but the evaluation keys have no "
                "relinearization key");
-  for (int64_t r : artifact.rotations)
-    if (!keys.galois.contains(context.galoisElementForRotation(long(r))))
+  auto checkLevel = [&](const KeySwitchKey &key, unsigned level,
+                        const std::string &what) {
+    if (key.maxLevel() < level)
+      fail(name, ": the evaluation keys' ", what, " key is valid up to level ",
+           key.maxLevel(), ", the program uses it at level ", level);
+  };
+  if (keys.relin)
+    checkLevel(keys.relin->key(), relinKeyLevel(artifact), "relinearization");
+  for (size_t i = 0; i < artifact.rotations.size(); ++i) {
+    int64_t r = artifact.rotations[i];
+    uint64_t g = context.galoisElementForRotation(long(r));
+    if (g == 1)
+      continue;
+    if (!keys.galois.contains(g))
       fail(name, ": the evaluation keys have no key for rotation by ", r);
-  if (artifact.conjugation &&
-      !keys.galois.contains(context.conjugationElement()))
-    fail(name, ": the evaluation keys have no conjugation key");
+    checkLevel(keys.galois.at(g), rotationKeyLevel(artifact, i),
+               "rotation-by-" + std::to_string(r));
+  }
+  if (artifact.conjugation) {
+    if (!keys.galois.contains(context.conjugationElement()))
+      fail(name, ": the evaluation keys have no conjugation key");
+    checkLevel(keys.galois.at(context.conjugationElement()),
+               conjugationKeyLevel(artifact), "conjugation");
+  }
 }
 
 double inputScale(const Artifact &, const Context &, const TensorSlot &t) {

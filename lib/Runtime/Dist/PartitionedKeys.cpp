@@ -266,21 +266,35 @@ void checkRows(const Context &context, const KeyRows &rows) {
 }
 } // namespace
 
-PartitionedKey partitionKey(const KeySwitchKey &full, const KeyRows &rows) {
-  require(!full.empty(), "cannot partition an empty key");
-  const Context &ctx = *full.context();
+PartitionedKey partitionKey(const KeySwitchKey &key, const KeyRows &rows) {
+  require(!key.empty(), "cannot partition an empty key");
+  const Context &ctx = *key.context();
   checkRows(ctx, rows);
-  require(full.numDigits() == rows.numDigits(), "the key has ",
-          full.numDigits(), " digits, the rows ", rows.numDigits());
+  // A key limited to level m has the rows of digits < numDigits(m) over
+  // q_0..q_m and the special primes: the requested rows beyond it are the
+  // ones no key switch at levels <= m reads, and are left out.
+  const unsigned top = ctx.maxLevel(), m = key.maxLevel();
+  KeyRows held(ctx);
+  for (unsigned j = 0; j < key.numDigits(); ++j)
+    for (uint32_t mod : rows.moduli(j))
+      if (mod <= m || mod > top)
+        held.insert(j, mod);
   Backend &backend = ctx.backend();
   std::vector<RnsPoly> bs, as;
-  for (unsigned j = 0; j < rows.numDigits(); ++j) {
-    std::vector<uint32_t> moduli = rows.moduli(j);
-    bs.push_back(selectRows(backend, full.b(j), moduli, ctx.degree()));
-    as.push_back(selectRows(backend, full.a(j), moduli, ctx.degree()));
+  for (unsigned j = 0; j < held.numDigits(); ++j) {
+    std::vector<uint32_t> limbs;
+    for (uint32_t mod : held.moduli(j))
+      limbs.push_back(mod <= m ? mod : mod - (top + 1) + m + 1);
+    if (j >= key.numDigits()) {
+      bs.emplace_back();
+      as.emplace_back();
+      continue;
+    }
+    bs.push_back(selectRows(backend, key.b(j), limbs, ctx.degree()));
+    as.push_back(selectRows(backend, key.a(j), limbs, ctx.degree()));
   }
-  return PartitionedKey(full.context(), full.seed(), full.galoisElement(), rows,
-                        std::move(bs), std::move(as));
+  return PartitionedKey(key.context(), key.seed(), key.galoisElement(),
+                        std::move(held), std::move(bs), std::move(as));
 }
 
 PartitionedKey partitionKey(const KeySwitchKey &full,

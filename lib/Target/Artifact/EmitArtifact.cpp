@@ -338,7 +338,12 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
       return constants[pt] = int64_t(art.constants.size() - 1);
     };
 
-    std::set<int64_t> rotations;
+    // Rotation offset -> the highest level it runs at (its key's level).
+    std::map<int64_t, uint32_t> rotations;
+    auto atLevel = [](int32_t &level, Value input) {
+      level = std::max<int32_t>(
+          level, int32_t(cast<CiphertextType>(input.getType()).getLevel()));
+    };
     std::map<std::string, uint32_t> regionIndex;
     for (Operation &op : entry.getBody().front()) {
       // Plaintext plumbing (encodes and the nn ops computing their values)
@@ -362,9 +367,9 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
           .Case<SubOp>([&](auto) { in.op = ::aegis::Opcode::Sub; in.a = operand(0); in.b = operand(1); return success(); })
           .Case<MulOp>([&](auto) { in.op = ::aegis::Opcode::Mul; in.a = operand(0); in.b = operand(1); return success(); })
           .Case<NegateOp>([&](auto) { in.op = ::aegis::Opcode::Negate; in.a = operand(0); return success(); })
-          .Case<RelinearizeOp>([&](auto) { in.op = ::aegis::Opcode::Relinearize; in.a = operand(0); return success(); })
+          .Case<RelinearizeOp>([&](RelinearizeOp r) { in.op = ::aegis::Opcode::Relinearize; in.a = operand(0); atLevel(art.relinLevel, r.getInput()); return success(); })
           .Case<RescaleOp>([&](auto) { in.op = ::aegis::Opcode::Rescale; in.a = operand(0); return success(); })
-          .Case<ConjugateOp>([&](auto) { in.op = ::aegis::Opcode::Conjugate; in.a = operand(0); art.conjugation = true; return success(); })
+          .Case<ConjugateOp>([&](ConjugateOp c) { in.op = ::aegis::Opcode::Conjugate; in.a = operand(0); art.conjugation = true; atLevel(art.conjugationLevel, c.getInput()); return success(); })
           .Case<BootstrapOp>([&](auto) {
             in.op = ::aegis::Opcode::Bootstrap; in.a = operand(0);
             if (auto h = module->getAttrOfType<IntegerAttr>(
@@ -382,8 +387,10 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
             in.imm = k;
             if (k == 0)
               in.op = ::aegis::Opcode::LevelDown, in.imm = resultType().getLevel();
-            else
-              rotations.insert(k);
+            else {
+              uint32_t &level = rotations[k];
+              level = std::max(level, r.getInput().getType().getLevel());
+            }
             return success(); })
           .Case<AddConstOp>([&](AddConstOp c) {
             in.op = ::aegis::Opcode::AddConst; in.a = operand(0);
@@ -436,7 +443,10 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
                                        << " must be a size-2 ciphertext computed by the program";
       group(art.outputs, *t, entry.getResultAttrDict(i));
     }
-    art.rotations.assign(rotations.begin(), rotations.end());
+    for (auto [k, level] : rotations) {
+      art.rotations.push_back(k);
+      art.rotationLevels.push_back(level);
+    }
     art.numRegisters = regs.size();
     if (auto client = module.lookupSymbol<func::FuncOp>("client"))
       if (failed(emitClient(client, art.client)))

@@ -12,6 +12,7 @@
 
 #include "aegis/Runtime/Comm/Factory.h"
 #include "aegis/Runtime/Dist/PartitionedKeys.h"
+#include "aegis/Runtime/Support/Error.h"
 
 #include <gtest/gtest.h>
 
@@ -176,6 +177,46 @@ TEST(DistKeys, DirectGenerationEqualsSlicing) {
     EXPECT_TRUE(sameKey(generatePartitionedRelinKey(
                             secret, st.s.relinKey.key().seed(), all),
                         partitionKey(st.s.relinKey.key(), all)));
+  }
+}
+
+// A key limited to level m, partitioned with the rows of a plan up to the
+// top: its rows are the full key's rows at levels <= m (digits that meet
+// q_0..q_m, moduli q_0..q_m and the special primes), bit for bit; the rows
+// above it are left out, and asking for one is an error.
+TEST(DistKeys, LevelLimitedKeysPartitionToTheirRows) {
+  for (unsigned dnum : {1u, 2u, 3u}) {
+    KeySetup &st = setup(dnum);
+    const Context &ctx = *st.s.context;
+    const unsigned m = 2, top = ctx.maxLevel();
+    uint64_t g = ctx.galoisElementForRotation(5);
+    KeyGenerator fullGen(st.s.context, st.s.keygen->secretKey(),
+                         seedFromInteger(8));
+    KeyGenerator lowGen(st.s.context, st.s.keygen->secretKey(),
+                        seedFromInteger(8));
+    KeySwitchKey full = fullGen.createGaloisKey(g);
+    KeySwitchKey low = lowGen.createGaloisKey(g, m);
+    for (int P : {1, 3}) {
+      for (KeySwitchAlgorithm alg : kAlgorithms) {
+        for (int r = 0; r < P; ++r) {
+          KeyRows rows = KeyRows::forPlan(ctx, P, r, alg, top);
+          PartitionedKey part = partitionKey(low, rows);
+          KeyRows expected(ctx);
+          for (unsigned j = 0; j < ctx.numDigits(m); ++j)
+            for (uint32_t mod : rows.moduli(j))
+              if (mod <= m || mod > top)
+                expected.insert(j, mod);
+          EXPECT_TRUE(sameKey(part, partitionKey(full, expected)))
+              << label(dnum, P, alg) << " rank " << r;
+          for (unsigned j = 0; j < rows.numDigits(); ++j)
+            for (uint32_t mod : rows.moduli(j))
+              if (!expected.contains(j, mod))
+                EXPECT_THROW(part.b(j, mod, 1), Error)
+                    << label(dnum, P, alg) << " digit " << j << " modulus "
+                    << mod;
+        }
+      }
+    }
   }
 }
 

@@ -250,6 +250,14 @@ struct Artifact {
   ArtifactParameters params;
   std::vector<int64_t> rotations;
   bool conjugation = false;
+  /// The highest level each key switch of the program runs at; key
+  /// generation limits every key to it (a key used at level 9 of 24 holds
+  /// well under half the limbs of a full one). rotationLevels is parallel to
+  /// `rotations`; empty, or -1 for relinLevel / conjugationLevel, means the
+  /// top level (hand-written programs). Read them through keyLevel*().
+  std::vector<uint32_t> rotationLevels;
+  int32_t relinLevel = -1;
+  int32_t conjugationLevel = -1;
   std::vector<TensorSlot> inputs;
   std::vector<TensorSlot> outputs;
   std::vector<ArtifactConstant> constants;
@@ -261,6 +269,12 @@ struct Artifact {
   /// own inputs are the client program's, and `inputs` are its outputs.
   ClientProgram client;
 };
+
+/// The level the key for rotation `rotations[i]`, the relinearization key
+/// and the conjugation key are generated at.
+unsigned rotationKeyLevel(const Artifact &artifact, size_t i);
+unsigned relinKeyLevel(const Artifact &artifact);
+unsigned conjugationKeyLevel(const Artifact &artifact);
 
 /// A digest of everything the artifact computes (parameters, program,
 /// constants through their CRCs; not the compiler's version): session files

@@ -80,6 +80,11 @@ struct RunReport {
   size_t instructions = 0;
   size_t keySwitches = 0;
   size_t rotationKeys = 0;
+  /// Memory of the program's evaluation keys (relinearization and rotation
+  /// keys, each at the highest level it is used) and of the bootstrapping
+  /// keys (EvaluationKeys::programKeyBytes / bootstrapKeyBytes).
+  size_t programKeyBytes = 0;
+  size_t bootstrapKeyBytes = 0;
   /// Peak resident memory of the process (from the OS), in bytes.
   size_t peakMemoryBytes = 0;
 

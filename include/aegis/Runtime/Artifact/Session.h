@@ -114,6 +114,11 @@ struct EvaluationKeys {
   std::shared_ptr<const ckks::BootstrapKeys> bootstrapKeys;
   /// keySetFingerprint() of the public key made with these keys.
   uint64_t keySet = 0;
+
+  /// Memory of the program's keys (relinearization and Galois, each at its
+  /// level) and of the bootstrapping keys.
+  size_t programKeyBytes() const;
+  size_t bootstrapKeyBytes() const;
 };
 
 /// Key generation from `seed` in one-shot mode's order (secret, public,

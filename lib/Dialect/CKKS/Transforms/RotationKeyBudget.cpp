@@ -66,14 +66,34 @@ struct RotationKeyBudgetPass
         ++uses[r];
     }
 
-    // The per-key size, when the module has its parameters.
+    // The per-key size at the top level (the budget in MiB counts keys so,
+    // an upper bound), when the module has its parameters.
     double keyBytes = 0;
-    if (auto params =
-            module->getAttrOfType<ParamsAttr>(CKKSDialect::kParamsAttrName))
+    auto params =
+        module->getAttrOfType<ParamsAttr>(CKKSDialect::kParamsAttrName);
+    if (params)
       keyBytes = ::aegis::keySwitchKeyBytes(params.getLogN(),
                                             params.getLogQ().size(),
                                             params.getLogP().size(),
                                             params.getDnum());
+    // The bytes of the keys the rotations need, each key at the highest
+    // level it is used (as the runtime generates them).
+    auto keysAtLevels = [&]() {
+      std::map<int64_t, unsigned> levels;
+      module.walk([&](RotateOp op) {
+        int64_t r =
+            ::aegis::positiveRotation(op.getOffsetAttr().getInt(), slots);
+        if (r != 0)
+          levels[r] = std::max(levels[r], op.getInput().getType().getLevel());
+      });
+      double bytes = 0;
+      for (auto [r, level] : levels)
+        bytes += ::aegis::keySwitchKeyBytes(
+            params.getLogN(), params.getLogQ().size(), params.getLogP().size(),
+            params.getDnum(), level);
+      return bytes;
+    };
+    double bytesBefore = params ? keysAtLevels() : 0;
     size_t budget = maxKeys;
     if (maxKeyMiB > 0) {
       if (keyBytes == 0) {
@@ -125,7 +145,8 @@ struct RotationKeyBudgetPass
                       Builder(module.getContext()).getDenseI64ArrayAttr(keys));
     }
     if (report)
-      printReport(uses.size(), plan, after, keyBytes, budget);
+      printReport(uses.size(), plan, after, bytesBefore,
+                  params ? keysAtLevels() : 0, budget);
   }
 
   /// Every rotation by a non-key offset becomes the chain of its path; the
@@ -176,11 +197,14 @@ struct RotationKeyBudgetPass
     }
   }
 
+  /// Key bytes are at the levels the keys are used, before and after.
   void printReport(size_t keysNeeded, const ::aegis::RotationKeyPlan &plan,
-                   int64_t after, double keyBytes, size_t budget) {
-    auto mib = [&](size_t keys) {
-      return llvm::format("%.1f", double(keys) * keyBytes / 1048576.0);
+                   int64_t after, double bytesBefore, double bytesAfter,
+                   size_t budget) {
+    auto mib = [&](double bytes) {
+      return llvm::format("%.1f", bytes / 1048576.0);
     };
+    const bool keyBytes = bytesBefore > 0;
     llvm::errs() << "  rotation-key budget ";
     if (budget == 0)
       llvm::errs() << "none";
@@ -188,10 +212,10 @@ struct RotationKeyBudgetPass
       llvm::errs() << budget << " keys";
     llvm::errs() << ": " << keysNeeded << " keys";
     if (keyBytes > 0)
-      llvm::errs() << " (" << mib(keysNeeded) << " MiB)";
+      llvm::errs() << " (" << mib(bytesBefore) << " MiB)";
     llvm::errs() << " -> " << plan.keys.size() << " keys";
     if (keyBytes > 0)
-      llvm::errs() << " (" << mib(plan.keys.size()) << " MiB)";
+      llvm::errs() << " (" << mib(bytesAfter) << " MiB)";
     llvm::errs() << "; rotations " << plan.rotationsBefore << " -> " << after
                  << " (" << (after >= plan.rotationsBefore ? "+" : "")
                  << (after - plan.rotationsBefore) << " key switches)\n";

@@ -869,7 +869,10 @@ struct Artifact FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
     VT_NUM_REGISTERS = 20,
     VT_PROGRAMS = 22,
     VT_REGIONS = 24,
-    VT_CLIENT = 26
+    VT_CLIENT = 26,
+    VT_ROTATION_LEVELS = 28,
+    VT_RELIN_LEVEL = 30,
+    VT_CONJUGATION_LEVEL = 32
   };
   const flatbuffers::String *compiler_version() const {
     return GetPointer<const flatbuffers::String *>(VT_COMPILER_VERSION);
@@ -907,6 +910,15 @@ struct Artifact FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   const aegis::fb::ClientProgram *client() const {
     return GetPointer<const aegis::fb::ClientProgram *>(VT_CLIENT);
   }
+  const flatbuffers::Vector<uint32_t> *rotation_levels() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_ROTATION_LEVELS);
+  }
+  int32_t relin_level() const {
+    return GetField<int32_t>(VT_RELIN_LEVEL, -1);
+  }
+  int32_t conjugation_level() const {
+    return GetField<int32_t>(VT_CONJUGATION_LEVEL, -1);
+  }
   bool Verify(flatbuffers::Verifier &verifier) const {
     return VerifyTableStart(verifier) &&
            VerifyOffset(verifier, VT_COMPILER_VERSION) &&
@@ -936,6 +948,10 @@ struct Artifact FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
            verifier.VerifyVectorOfStrings(regions()) &&
            VerifyOffset(verifier, VT_CLIENT) &&
            verifier.VerifyTable(client()) &&
+           VerifyOffset(verifier, VT_ROTATION_LEVELS) &&
+           verifier.VerifyVector(rotation_levels()) &&
+           VerifyField<int32_t>(verifier, VT_RELIN_LEVEL, 4) &&
+           VerifyField<int32_t>(verifier, VT_CONJUGATION_LEVEL, 4) &&
            verifier.EndTable();
   }
 };
@@ -980,6 +996,15 @@ struct ArtifactBuilder {
   void add_client(flatbuffers::Offset<aegis::fb::ClientProgram> client) {
     fbb_.AddOffset(Artifact::VT_CLIENT, client);
   }
+  void add_rotation_levels(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> rotation_levels) {
+    fbb_.AddOffset(Artifact::VT_ROTATION_LEVELS, rotation_levels);
+  }
+  void add_relin_level(int32_t relin_level) {
+    fbb_.AddElement<int32_t>(Artifact::VT_RELIN_LEVEL, relin_level, -1);
+  }
+  void add_conjugation_level(int32_t conjugation_level) {
+    fbb_.AddElement<int32_t>(Artifact::VT_CONJUGATION_LEVEL, conjugation_level, -1);
+  }
   explicit ArtifactBuilder(flatbuffers::FlatBufferBuilder &_fbb)
         : fbb_(_fbb) {
     start_ = fbb_.StartTable();
@@ -1004,8 +1029,14 @@ inline flatbuffers::Offset<Artifact> CreateArtifact(
     uint32_t num_registers = 0,
     flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<aegis::fb::DeviceProgram>>> programs = 0,
     flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>> regions = 0,
-    flatbuffers::Offset<aegis::fb::ClientProgram> client = 0) {
+    flatbuffers::Offset<aegis::fb::ClientProgram> client = 0,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> rotation_levels = 0,
+    int32_t relin_level = -1,
+    int32_t conjugation_level = -1) {
   ArtifactBuilder builder_(_fbb);
+  builder_.add_conjugation_level(conjugation_level);
+  builder_.add_relin_level(relin_level);
+  builder_.add_rotation_levels(rotation_levels);
   builder_.add_client(client);
   builder_.add_regions(regions);
   builder_.add_programs(programs);
@@ -1034,7 +1065,10 @@ inline flatbuffers::Offset<Artifact> CreateArtifactDirect(
     uint32_t num_registers = 0,
     const std::vector<flatbuffers::Offset<aegis::fb::DeviceProgram>> *programs = nullptr,
     const std::vector<flatbuffers::Offset<flatbuffers::String>> *regions = nullptr,
-    flatbuffers::Offset<aegis::fb::ClientProgram> client = 0) {
+    flatbuffers::Offset<aegis::fb::ClientProgram> client = 0,
+    const std::vector<uint32_t> *rotation_levels = nullptr,
+    int32_t relin_level = -1,
+    int32_t conjugation_level = -1) {
   auto compiler_version__ = compiler_version ? _fbb.CreateString(compiler_version) : 0;
   auto compiler_commit__ = compiler_commit ? _fbb.CreateString(compiler_commit) : 0;
   auto rotations__ = rotations ? _fbb.CreateVector<int64_t>(*rotations) : 0;
@@ -1043,6 +1077,7 @@ inline flatbuffers::Offset<Artifact> CreateArtifactDirect(
   auto constants__ = constants ? _fbb.CreateVector<flatbuffers::Offset<aegis::fb::Constant>>(*constants) : 0;
   auto programs__ = programs ? _fbb.CreateVector<flatbuffers::Offset<aegis::fb::DeviceProgram>>(*programs) : 0;
   auto regions__ = regions ? _fbb.CreateVector<flatbuffers::Offset<flatbuffers::String>>(*regions) : 0;
+  auto rotation_levels__ = rotation_levels ? _fbb.CreateVector<uint32_t>(*rotation_levels) : 0;
   return aegis::fb::CreateArtifact(
       _fbb,
       compiler_version__,
@@ -1056,7 +1091,10 @@ inline flatbuffers::Offset<Artifact> CreateArtifactDirect(
       num_registers,
       programs__,
       regions__,
-      client);
+      client,
+      rotation_levels__,
+      relin_level,
+      conjugation_level);
 }
 
 inline const aegis::fb::Artifact *GetArtifact(const void *buf) {
