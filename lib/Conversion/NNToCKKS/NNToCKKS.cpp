@@ -1357,6 +1357,18 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
   return func;
 }
 
+/// The lowest level of any ciphertext in `func` (a sizing run's depth is
+/// kTopLevel minus it).
+unsigned lowestLevel(Operation *func) {
+  unsigned minLevel = kTopLevel;
+  func->walk([&](Operation *op) {
+    for (Value r : op->getResults())
+      if (auto t = dyn_cast<ck::CiphertextType>(r.getType()))
+        minLevel = std::min(minLevel, t.getLevel());
+  });
+  return minLevel;
+}
+
 /// Bytes of the program's evaluation keys, each at the highest level it is
 /// used (the runtime generates them so): its rotation keys and the
 /// relinearization key.
@@ -1462,6 +1474,7 @@ void LowerNNToCKKSPass::runOnOperation() {
     why = "bootstrapping off (toy parameters)";
   else if (bootstrap == "false")
     why = "bootstrapping off (bootstrap=false)";
+  unsigned bootstrapLowerBound = 0, programDepth = 0;
   unsigned depth = 0, q0 = std::min(60u, unsigned(scaleBits) + 20), K = 0,
            dnum = 0;
   std::vector<int64_t> logQ, logP;
@@ -1477,12 +1490,7 @@ void LowerNNToCKKSPass::runOnOperation() {
     auto trial = lower(entry, int64_t(1) << (ln - 1), Tp, kTopLevel, sizing);
     if (failed(trial))
       return signalPassFailure();
-    unsigned minLevel = kTopLevel;
-    trial->walk([&](Operation *op) {
-      for (Value r : op->getResults())
-        if (auto t = dyn_cast<ck::CiphertextType>(r.getType()))
-          minLevel = std::min(minLevel, t.getLevel());
-    });
+    unsigned minLevel = lowestLevel(*trial);
     trial->erase();
     depth = kTopLevel - minLevel;
     // Chain: q_0 (scale + 20 bits of headroom, at most 60) and `depth`
@@ -1608,7 +1616,14 @@ void LowerNNToCKKSPass::runOnOperation() {
     recordDepths = false;
     if (failed(trial))
       return signalPassFailure();
+    // A lower bound on the bootstraps: the longest path spends
+    // `programDepth` levels, a fresh input brings U and every bootstrap
+    // restores at most U.
+    unsigned minLevel = lowestLevel(*trial);
     trial->erase();
+    programDepth = kTopLevel - minLevel;
+    bootstrapLowerBound =
+        programDepth > U ? (programDepth + U - 1) / U - 1 : 0;
     bootLevel = U;
     topLevel = U;
     depth = U;
@@ -1713,7 +1728,13 @@ void LowerNNToCKKSPass::runOnOperation() {
                  << (boot ? " (refresh to level " + std::to_string(bootLevel) +
                                      " of " + std::to_string(logQ.size() - 1) +
                                      ", messages divided by 2^" +
-                                     std::to_string(headroom) + " around them)"
+                                     std::to_string(headroom) +
+                                     " around them; lower bound " +
+                                     std::to_string(bootstrapLowerBound) +
+                                     ": the longest path spends " +
+                                     std::to_string(programDepth) +
+                                     " levels, " + std::to_string(bootLevel) +
+                                     " per refresh)"
                                : std::string())
                  << "\n"
                  << "  key switches " << (rep.rotations + rep.relinearizations)
