@@ -199,7 +199,8 @@ int eval(const Args &a) {
   auto start = Clock::now();
   auto context = createArtifactContext(artifact, options.backend);
   SessionBytes ekBytes = readSessionFile(ekPath);
-  EvaluationKeys keys = parseEvaluationKeys(ekBytes, artifact, context, ekPath);
+  EvaluationKeys keys = parseEvaluationKeys(ekBytes, artifact, context, ekPath,
+                                            a.switches.count("--compact-keys") != 0);
   report.rotationKeys = keys.galois.keys().size();
   report.programKeyBytes = keys.programKeyBytes();
   report.bootstrapKeyBytes = keys.bootstrapKeyBytes();
@@ -373,6 +374,10 @@ void addSubcommands(CLI::App &app) {
   addValue(*eval, "--report", "R.json",
            "write times, counts and memory as JSON");
   addSwitch(*eval, "--no-progress", "no progress display on a terminal");
+  addSwitch(*eval, "--compact-keys",
+            "keep only the b halves of the evaluation keys in memory and "
+            "regenerate the uniform halves from their seeds at each key "
+            "switch: half the key memory, same outputs, slower key switching");
 
   addValue(*decrypt, "--secret-key", "SK", "the secret key")->required();
   addValue(*decrypt, "--ciphertexts", "OUT", "the output ciphertexts")

@@ -125,6 +125,10 @@ void addOneShotOptions(CLI::App &app) {
   addValue(app, "--report", "FILE.json",
            "write times, counts, memory and errors as JSON");
   addSwitch(app, "--no-progress", "no progress display on a terminal");
+  addSwitch(app, "--compact-keys",
+            "keep only the b halves of the evaluation keys in memory and "
+            "regenerate the uniform halves from their seeds at each key "
+            "switch: half the key memory, same outputs, slower key switching");
   addValue(app, "--flood-bits", "B",
            "noise flooding at decryption (IND-CPA-D): Gaussian noise of std "
            "2^B per coefficient (docs/Artifacts.md: costs precision)");
@@ -149,6 +153,7 @@ int parseOneShot(const CLI::App &app, Options &o) {
     o.report = a.one("--report");
     o.progress = !a.on("--no-progress");
     o.allowOutOfRange = a.on("--allow-out-of-range");
+    o.run.compactKeys = a.on("--compact-keys");
     if (a.has("--flood-bits"))
       o.run.floodBits = aegis::runtool::floodBits(a.one("--flood-bits"));
     if (a.has("--backend") &&

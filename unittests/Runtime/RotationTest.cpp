@@ -320,3 +320,36 @@ TEST(Rotation, LevelLimitedKeysAreTruncatedFullKeys) {
   Ciphertext top = s.encrypt(x, 3, s.scale());
   EXPECT_THROW(s.evaluator->multiplyRelin(top, top, rk), Error);
 }
+
+// Compact keys: with the uniform halves dropped, key switching regenerates
+// them from the seed where it reads them: the same bits for half the memory.
+TEST(Rotation, CompactKeysSwitchToTheSameBits) {
+  TestSetup &s = shared();
+  GaloisKeys keys = s.keygen->createGaloisKeys({3, -7}, true);
+  GaloisKeys compact = keys;
+  size_t before = 0, after = 0;
+  for (const auto &[g, key] : keys.keys())
+    before += key.memoryBytes();
+  compact.dropUniform();
+  for (const auto &[g, key] : compact.keys()) {
+    after += key.memoryBytes();
+    EXPECT_FALSE(key.holdsUniform());
+    EXPECT_THROW(key.a(0), Error);
+  }
+  EXPECT_EQ(2 * after, before);
+  auto x = randomValues(s.context->degree() / 2, 5);
+  for (unsigned level : {0u, 2u, 3u}) {
+    Ciphertext c = s.encrypt(x, level, s.scale());
+    for (long k : {3L, -7L})
+      EXPECT_EQ(download(s.evaluator->rotate(c, k, compact)),
+                download(s.evaluator->rotate(c, k, keys)))
+          << "level " << level << " step " << k;
+    EXPECT_EQ(download(s.evaluator->conjugate(c, compact)),
+              download(s.evaluator->conjugate(c, keys)));
+  }
+  RelinKey rk = s.relinKey;
+  rk.dropUniform();
+  Ciphertext c = s.encrypt(x);
+  EXPECT_EQ(download(s.evaluator->multiplyRelin(c, c, rk)),
+            download(s.evaluator->multiplyRelin(c, c, s.relinKey)));
+}

@@ -333,7 +333,8 @@ runDistributed(const Artifact &artifact,
   Seed master = seedFromInteger(options.seed);
   ClientKeys client;
   EvaluationKeys keys;
-  generateKeys(artifact, context, deriveSeed(master, 1), client, keys);
+  generateKeys(artifact, context, deriveSeed(master, 1), client, keys,
+               options.compactKeys);
   report.rotationKeys =
       artifact.rotations.size() + (artifact.conjugation ? 1 : 0);
   report.programKeyBytes = keys.programKeyBytes();

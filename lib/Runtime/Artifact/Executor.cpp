@@ -324,7 +324,8 @@ runEncrypted(const Artifact &artifact,
   Seed master = seedFromInteger(options.seed);
   ClientKeys client;
   EvaluationKeys keys;
-  generateKeys(artifact, context, deriveSeed(master, 1), client, keys);
+  generateKeys(artifact, context, deriveSeed(master, 1), client, keys,
+               options.compactKeys);
   report.rotationKeys =
       artifact.rotations.size() + (artifact.conjugation ? 1 : 0);
   report.programKeyBytes = keys.programKeyBytes();

@@ -248,15 +248,19 @@ bool artifactRelinearizes(const Artifact &artifact) {
 }
 
 void generateKeys(const Artifact &artifact, const ContextPtr &context,
-                  const Seed &seed, ClientKeys &client, EvaluationKeys &keys) {
+                  const Seed &seed, ClientKeys &client, EvaluationKeys &keys,
+                  bool compactKeys) {
   KeyGenerator keygen(context, seed);
   client.secretKey = keygen.secretKey();
   client.publicKey = keygen.createPublicKey();
   keys.keySet = keySetFingerprint(client.publicKey);
   keys.relin.reset();
   // Every key at the highest level the program uses it.
-  if (artifactRelinearizes(artifact))
+  if (artifactRelinearizes(artifact)) {
     keys.relin = keygen.createRelinKey(relinKeyLevel(artifact));
+    if (compactKeys)
+      keys.relin->dropUniform();
+  }
   std::map<uint64_t, unsigned> galoisLevels;
   for (size_t i = 0; i < artifact.rotations.size(); ++i) {
     uint64_t g = context->galoisElementForRotation(long(artifact.rotations[i]));
@@ -268,8 +272,12 @@ void generateKeys(const Artifact &artifact, const ContextPtr &context,
     galoisLevels[g] = std::max(galoisLevels[g], conjugationKeyLevel(artifact));
   }
   keys.galois = GaloisKeys(context);
-  for (auto [g, level] : galoisLevels)
-    keys.galois.insert(keygen.createGaloisKey(g, level));
+  for (auto [g, level] : galoisLevels) {
+    KeySwitchKey key = keygen.createGaloisKey(g, level);
+    if (compactKeys)
+      key.dropUniform();
+    keys.galois.insert(std::move(key));
+  }
   keys.bootstrapper.reset();
   keys.bootstrapPlan.reset();
   keys.bootstrapKeys.reset();
@@ -283,7 +291,8 @@ void generateKeys(const Artifact &artifact, const ContextPtr &context,
            " but its parameters give level ", plan->outputLevel());
     keys.bootstrapPlan = plan;
     keys.bootstrapKeys =
-        generateBootstrapKeys(*plan, client.secretKey, deriveSeed(seed, 77));
+        generateBootstrapKeys(*plan, client.secretKey, deriveSeed(seed, 77),
+                              compactKeys);
     keys.bootstrapper =
         std::make_shared<const Bootstrapper>(plan, keys.bootstrapKeys);
   }
@@ -586,7 +595,8 @@ PublicKey parsePublicKey(const SessionBytes &bytes, const Artifact &artifact,
 EvaluationKeys parseEvaluationKeys(const SessionBytes &bytes,
                                    const Artifact &artifact,
                                    const ContextPtr &context,
-                                   const std::string &name) {
+                                   const std::string &name,
+                                   bool compactKeys) {
   auto records =
       unbundle(bytes, artifact, SessionFileKind::EvaluationKeys, name);
   EvaluationKeys keys;
@@ -597,14 +607,21 @@ EvaluationKeys parseEvaluationKeys(const SessionBytes &bytes,
     if (kind == ObjectKind::RelinKey && !keys.relin && !haveGalois) {
       keys.relin =
           named(name, [&] { return deserializeRelinKey(r, context); });
+      if (compactKeys)
+        keys.relin->dropUniform();
     } else if (kind == ObjectKind::GaloisKeys && !haveGalois) {
       keys.galois =
           named(name, [&] { return deserializeGaloisKeys(r, context); });
+      if (compactKeys)
+        keys.galois.dropUniform();
       haveGalois = true;
     } else if (kind == ObjectKind::BootstrapKeys && haveGalois &&
                !keys.bootstrapKeys) {
-      keys.bootstrapKeys = std::make_shared<const BootstrapKeys>(
-          named(name, [&] { return deserializeBootstrapKeys(r, context); }));
+      BootstrapKeys boot =
+          named(name, [&] { return deserializeBootstrapKeys(r, context); });
+      if (compactKeys)
+        boot.dropUniform();
+      keys.bootstrapKeys = std::make_shared<const BootstrapKeys>(std::move(boot));
     } else {
       fail(name, ": corrupt evaluation keys file: unexpected ",
            objectKindName(kind), " record");

@@ -54,6 +54,13 @@ size_t BootstrapKeys::memoryBytes() const {
   return bytes;
 }
 
+void BootstrapKeys::dropUniform() {
+  for (auto &entry : galois)
+    entry.second.dropUniform();
+  relin.dropUniform();
+  sparseToDense.dropUniform();
+}
+
 BootstrapKeyGenerator::BootstrapKeyGenerator(ContextPtr context,
                                              const SecretKey &secretKey,
                                              const Seed &seed)

@@ -227,21 +227,30 @@ std::string BootstrapPlan::describe() const {
 
 std::shared_ptr<BootstrapKeys> generateBootstrapKeys(const BootstrapPlan &plan,
                                                      const SecretKey &secretKey,
-                                                     const Seed &seed) {
+                                                     const Seed &seed,
+                                                     bool compact) {
   const Context &ctx = *plan.context();
   BootstrapKeyGenerator generator(plan.context(), secretKey, seed);
   auto keys = std::make_shared<BootstrapKeys>();
+  auto made = [&](KeySwitchKey key) {
+    if (compact)
+      key.dropUniform();
+    return key;
+  };
   for (const auto &[step, level] : plan.rotationLevels()) {
     uint64_t g = ctx.galoisElementForRotation(step);
-    keys->galois.emplace(g, generator.createGaloisKey(g, level));
+    keys->galois.emplace(g, made(generator.createGaloisKey(g, level)));
   }
   uint64_t conjugation = ctx.conjugationElement();
-  keys->galois.emplace(conjugation, generator.createGaloisKey(
-                                        conjugation, plan.conjugationLevel()));
-  keys->relin = generator.createRelinKey(plan.relinLevel());
+  keys->galois.emplace(conjugation,
+                       made(generator.createGaloisKey(
+                           conjugation, plan.conjugationLevel())));
+  keys->relin = made(generator.createRelinKey(plan.relinLevel()));
   if (plan.config().ephemeralWeight > 0) {
     generator.createEncapsulationKeys(plan.config().ephemeralWeight,
                                       ctx.maxLevel(), *keys);
+    if (compact)
+      keys->sparseToDense.dropUniform();
   }
   return keys;
 }

@@ -89,6 +89,7 @@ void KeySwitcher::innerProduct(unsigned level, const KeySwitchKey &key,
   // Two contiguous pieces: chain part and special part of the range.
   unsigned split = std::clamp(chainLimbs, range.begin, range.end);
   std::vector<const uint64_t *> ds, bs, as;
+  std::vector<RnsPoly> regenerated;
   for (auto [from, to] : {std::pair<unsigned, unsigned>{range.begin, split},
                           std::pair<unsigned, unsigned>{split, range.end}}) {
     if (from >= to) {
@@ -100,11 +101,19 @@ void KeySwitcher::innerProduct(unsigned level, const KeySwitchKey &key,
       ds.clear();
       bs.clear();
       as.clear();
+      regenerated.clear();
       for (size_t j = start; j < start + count; ++j) {
         unsigned d = firstDigit + unsigned(j);
         ds.push_back(digits[j] + offset);
         bs.push_back(key.b(d).limb(keyLimb(from)));
-        as.push_back(key.a(d).limb(keyLimb(from)));
+        if (key.holdsUniform()) {
+          as.push_back(key.a(d).limb(keyLimb(from)));
+        } else {
+          // Compact key: the uniform limbs this call reads, from the seed.
+          regenerated.push_back(regenerateKeyUniform(
+              ctx, key.seed(), d, extended.slice(from, to - from)));
+          as.push_back(regenerated.back().data());
+        }
       }
       ctx.backend().keyInnerProduct(
           out0 + offset, out1 + offset, Span<const uint64_t *const>(ds),

@@ -129,10 +129,18 @@ KeySwitchKey::KeySwitchKey(ContextPtr context, Seed seed,
 size_t KeySwitchKey::memoryBytes() const {
   size_t words = 0;
   for (size_t j = 0; j < b_.size(); ++j) {
-    words += b_[j].numWords() + a_[j].numWords();
+    words += b_[j].numWords() + (holdsUniform() ? a_[j].numWords() : 0);
   }
   return words * sizeof(uint64_t);
 }
+
+const RnsPoly &KeySwitchKey::a(unsigned j) const {
+  require(holdsUniform(), "the key's uniform halves were dropped "
+                          "(compact keys): regenerate them from its seed");
+  return a_[j];
+}
+
+void KeySwitchKey::dropUniform() { a_.clear(); }
 
 namespace {
 /// The limbs of `all` (every modulus: chain then special) that form the

@@ -225,13 +225,7 @@ uint64_t PartitionedGaloisKeys::bytes() const {
   return total;
 }
 
-uint64_t keyBytes(const KeySwitchKey &key) {
-  uint64_t total = 0;
-  for (unsigned j = 0; j < key.numDigits(); ++j) {
-    total += (key.b(j).numWords() + key.a(j).numWords()) * 8;
-  }
-  return total;
-}
+uint64_t keyBytes(const KeySwitchKey &key) { return key.memoryBytes(); }
 
 uint64_t keyBytes(const ckks::GaloisKeys &keys) {
   uint64_t total = 0;
@@ -291,7 +285,14 @@ PartitionedKey partitionKey(const KeySwitchKey &key, const KeyRows &rows) {
       continue;
     }
     bs.push_back(selectRows(backend, key.b(j), limbs, ctx.degree()));
-    as.push_back(selectRows(backend, key.a(j), limbs, ctx.degree()));
+    std::vector<uint32_t> moduli = held.moduli(j);
+    if (key.holdsUniform())
+      as.push_back(selectRows(backend, key.a(j), limbs, ctx.degree()));
+    else if (moduli.empty())
+      as.emplace_back();
+    else // a compact key: the rows from the seed
+      as.push_back(regenerateKeyUniform(
+          ctx, key.seed(), j, ModuliSpan(moduli.data(), moduli.size())));
   }
   return PartitionedKey(key.context(), key.seed(), key.galoisElement(),
                         std::move(held), std::move(bs), std::move(as));

@@ -25,8 +25,8 @@
 // so, and the sparse and full programs both match the cleartext reference.
 // RUN: aegis-opt %S/Inputs/relu-input.mlir --aegis-nn-interpret="outputs=%t/x.npy" -o /dev/null
 // RUN: aegis-opt %s --aegis-nn-interpret="inputs=%t/x.npy outputs=%t/ref.npy" -o /dev/null
-// RUN: aegis-opt %s --aegis-nn-to-ckks="security=toy bootstrap=true bootstrap-levels=4" --aegis-ckks-emit-artifact="output=%t/sparse.aegis security=toy" -o /dev/null 2>/dev/null
-// RUN: aegis-opt %s --aegis-nn-to-ckks="security=toy bootstrap=true bootstrap-levels=4 sparse-slots=false" --aegis-ckks-emit-artifact="output=%t/full.aegis security=toy" -o /dev/null 2>/dev/null
+// RUN: aegis-opt %s --aegis-nn-to-ckks="security=toy bootstrap=true bootstrap-levels=8" --aegis-ckks-emit-artifact="output=%t/sparse.aegis security=toy" -o /dev/null 2>/dev/null
+// RUN: aegis-opt %s --aegis-nn-to-ckks="security=toy bootstrap=true bootstrap-levels=8 sparse-slots=false" --aegis-ckks-emit-artifact="output=%t/full.aegis security=toy" -o /dev/null 2>/dev/null
 // RUN: aegis-run %t/sparse.aegis --input %t/x.npy --reference %t/ref.npy --no-progress 2>&1 | FileCheck %s --check-prefix=RUN-SPARSE
 // RUN-SPARSE: rotation keys, {{[1-9][0-9]*}} bootstraps (sparse: 2^6 of 2^9 slots) (INSECURE test parameters)
 // RUN-SPARSE: output 'y' [1x4x8]: max abs error {{[0-9]\.[0-9]+}}e-0{{[3-9]}}

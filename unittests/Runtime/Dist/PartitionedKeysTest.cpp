@@ -208,6 +208,12 @@ TEST(DistKeys, LevelLimitedKeysPartitionToTheirRows) {
                 expected.insert(j, mod);
           EXPECT_TRUE(sameKey(part, partitionKey(full, expected)))
               << label(dnum, P, alg) << " rank " << r;
+          // A compact key (uniform halves dropped) partitions to the same
+          // rows: the a rows come from the seed.
+          KeySwitchKey compact = low;
+          compact.dropUniform();
+          EXPECT_TRUE(sameKey(partitionKey(compact, rows), part))
+              << label(dnum, P, alg) << " rank " << r << " compact";
           for (unsigned j = 0; j < rows.numDigits(); ++j)
             for (uint32_t mod : rows.moduli(j))
               if (!expected.contains(j, mod))

@@ -64,6 +64,9 @@ struct RunOptions {
   /// all-gather per key switch, any partition; output aggregation:
   /// digit-aligned partitions, one reduce-scatter + all-reduce).
   dist::KeySwitchAlgorithm keySwitch = dist::KeySwitchAlgorithm::InputBroadcast;
+  /// Compact evaluation keys in memory (generateKeys' compactKeys): half
+  /// the key memory, the uniform halves regenerated at each key switch.
+  bool compactKeys = false;
 };
 
 struct StageTime {

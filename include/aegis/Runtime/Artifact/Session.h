@@ -124,8 +124,12 @@ struct EvaluationKeys {
 /// Key generation from `seed` in one-shot mode's order (secret, public,
 /// relinearization if needed, Galois keys of the artifact's rotations and
 /// conjugation).
+/// `compactKeys`: every evaluation key keeps only its b halves in memory
+/// (the uniform halves are regenerated from the seeds at each key switch:
+/// half the key memory, same bits, slower key switching).
 void generateKeys(const Artifact &artifact, const ckks::ContextPtr &context,
-                  const Seed &seed, ClientKeys &client, EvaluationKeys &keys);
+                  const Seed &seed, ClientKeys &client, EvaluationKeys &keys,
+                  bool compactKeys = false);
 
 /// A bootstrap instruction: bootstrapping holds for messages up to 8, so the
 /// message is divided by 2^headroom on the way in (by declaring a 2^headroom
@@ -257,7 +261,8 @@ ckks::PublicKey parsePublicKey(const SessionBytes &bytes,
 EvaluationKeys parseEvaluationKeys(const SessionBytes &bytes,
                                    const Artifact &artifact,
                                    const ckks::ContextPtr &context,
-                                   const std::string &name);
+                                   const std::string &name,
+                                   bool compactKeys = false);
 /// Also checks count, level, scale (inputs) and slots against the artifact.
 /// Input files may hold seeded ciphertexts.
 std::vector<ckks::Ciphertext>

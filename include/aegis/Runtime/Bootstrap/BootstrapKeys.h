@@ -66,6 +66,8 @@ struct BootstrapKeys {
   const KeySwitchKey &galoisKey(uint64_t galoisElement) const;
   /// Backend memory held by all keys.
   size_t memoryBytes() const;
+  /// KeySwitchKey::dropUniform on every key-switching key.
+  void dropUniform();
 };
 
 class BootstrapKeyGenerator {

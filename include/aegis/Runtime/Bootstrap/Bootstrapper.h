@@ -98,10 +98,13 @@ private:
   friend class Bootstrapper;
 };
 
-/// Every key `plan` needs, each limited to the highest level it is used at.
+/// Every key `plan` needs, each limited to the highest level it is used at;
+/// `compact`: each key's uniform halves dropped as soon as it is made
+/// (KeySwitchKey::dropUniform).
 std::shared_ptr<BootstrapKeys> generateBootstrapKeys(const BootstrapPlan &plan,
                                                      const SecretKey &secretKey,
-                                                     const Seed &seed);
+                                                     const Seed &seed,
+                                                     bool compact = false);
 
 /// Wall-clock seconds of each phase of the last bootstrap() call.
 struct BootstrapTimings {

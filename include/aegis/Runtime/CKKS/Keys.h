@@ -94,15 +94,21 @@ public:
   /// The highest level the key switches at.
   unsigned maxLevel() const { return maxLevel_; }
   unsigned numDigits() const { return unsigned(b_.size()); }
-  /// Digit j over the extended basis at maxLevel(), NTT form.
+  /// Digit j over the extended basis at maxLevel(), NTT form. a(j) throws
+  /// aegis::Error once the uniform halves are dropped.
   const RnsPoly &b(unsigned j) const { return b_[j]; }
-  const RnsPoly &a(unsigned j) const { return a_[j]; }
+  const RnsPoly &a(unsigned j) const;
+  /// Compact keys in memory: frees the uniform halves a_j, which
+  /// KeySwitcher then regenerates from the seed, limb by limb, where it
+  /// reads them (same bits; half the memory, a PRNG pass per use).
+  void dropUniform();
+  bool holdsUniform() const { return !a_.empty(); }
   /// The key limb of extended index e at `level` (<= maxLevel()): chain
   /// limb i is limb i, special limb k is limb maxLevel() + 1 + k.
   unsigned limbOf(unsigned level, unsigned e) const {
     return e <= level ? e : e - (level + 1) + maxLevel_ + 1;
   }
-  /// Backend memory of b and a.
+  /// Backend memory of b and, unless dropped, a.
   size_t memoryBytes() const;
 
 private:
@@ -119,6 +125,8 @@ public:
   explicit RelinKey(KeySwitchKey key) : key_(std::move(key)) {}
   const KeySwitchKey &key() const { return key_; }
   const ContextPtr &context() const { return key_.context(); }
+  /// KeySwitchKey::dropUniform.
+  void dropUniform() { key_.dropUniform(); }
 
 private:
   KeySwitchKey key_;
@@ -137,6 +145,11 @@ public:
   /// Throws aegis::Error naming the element when the key is missing.
   const KeySwitchKey &at(uint64_t galoisElement) const;
   const std::map<uint64_t, KeySwitchKey> &keys() const { return keys_; }
+  /// KeySwitchKey::dropUniform on every key.
+  void dropUniform() {
+    for (auto &entry : keys_)
+      entry.second.dropUniform();
+  }
 
 private:
   ContextPtr context_;

@@ -136,7 +136,8 @@ private:
   std::map<uint64_t, PartitionedKey> keys_;
 };
 
-/// Bytes of a full key (every row, b and a) and of a full key set.
+/// Bytes a key holds (b, and a unless dropped: KeySwitchKey::memoryBytes)
+/// and a key set.
 uint64_t keyBytes(const ckks::KeySwitchKey &key);
 uint64_t keyBytes(const ckks::GaloisKeys &keys);
 
