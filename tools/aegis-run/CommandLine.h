@@ -21,6 +21,12 @@
 namespace aegis {
 namespace runtool {
 
+/// --compact-keys (one-shot mode and eval).
+inline constexpr const char *kCompactKeysHelp =
+    "keep only the b halves of the evaluation keys in memory and regenerate "
+    "the uniform halves from their seeds at each key switch: half the key "
+    "memory, same outputs, slower key switching";
+
 /// A usage error: printed as one line, exit code 2.
 struct UsageError {
   std::string message;

@@ -374,10 +374,7 @@ void addSubcommands(CLI::App &app) {
   addValue(*eval, "--report", "R.json",
            "write times, counts and memory as JSON");
   addSwitch(*eval, "--no-progress", "no progress display on a terminal");
-  addSwitch(*eval, "--compact-keys",
-            "keep only the b halves of the evaluation keys in memory and "
-            "regenerate the uniform halves from their seeds at each key "
-            "switch: half the key memory, same outputs, slower key switching");
+  addSwitch(*eval, "--compact-keys", kCompactKeysHelp);
 
   addValue(*decrypt, "--secret-key", "SK", "the secret key")->required();
   addValue(*decrypt, "--ciphertexts", "OUT", "the output ciphertexts")

@@ -125,10 +125,7 @@ void addOneShotOptions(CLI::App &app) {
   addValue(app, "--report", "FILE.json",
            "write times, counts, memory and errors as JSON");
   addSwitch(app, "--no-progress", "no progress display on a terminal");
-  addSwitch(app, "--compact-keys",
-            "keep only the b halves of the evaluation keys in memory and "
-            "regenerate the uniform halves from their seeds at each key "
-            "switch: half the key memory, same outputs, slower key switching");
+  addSwitch(app, "--compact-keys", aegis::runtool::kCompactKeysHelp);
   addValue(app, "--flood-bits", "B",
            "noise flooding at decryption (IND-CPA-D): Gaussian noise of std "
            "2^B per coefficient (docs/Artifacts.md: costs precision)");

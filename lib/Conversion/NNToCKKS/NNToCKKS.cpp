@@ -1629,10 +1629,10 @@ void LowerNNToCKKSPass::runOnOperation() {
     depth = U;
   }
   Report rep;
-  if (!boot)
+  if (!boot) {
     topLevel = depth;
-  if (!boot)
     slots = int64_t(1) << (ln - 1);
+  }
   auto func = lower(entry, slots, Tp, topLevel, rep);
   if (failed(func))
     return signalPassFailure();

@@ -144,18 +144,20 @@ void KeySwitchKey::dropUniform() { a_.clear(); }
 
 namespace {
 /// The limbs of `all` (every modulus: chain then special) that form the
-/// extended basis at `level`.
-RnsPoly restrictToExtended(const Context &ctx, const RnsPoly &all,
-                           unsigned level) {
+/// extended basis at `level`: `all` itself at the top level, else a copy
+/// of those limbs in `storage`.
+const RnsPoly &restrictToExtended(const Context &ctx, const RnsPoly &all,
+                                  unsigned level, RnsPoly &storage) {
   if (level == ctx.maxLevel()) {
     return all;
   }
   const size_t n = ctx.degree();
   const unsigned k = ctx.numSpecial();
-  RnsPoly out(ctx.backend(), level + 1 + k);
-  ctx.backend().copy(out.data(), all.data(), (level + 1) * n);
-  ctx.backend().copy(out.limb(level + 1), all.limb(ctx.maxLevel() + 1), k * n);
-  return out;
+  storage = RnsPoly(ctx.backend(), level + 1 + k);
+  ctx.backend().copy(storage.data(), all.data(), (level + 1) * n);
+  ctx.backend().copy(storage.limb(level + 1), all.limb(ctx.maxLevel() + 1),
+                     k * n);
+  return storage;
 }
 } // namespace
 
@@ -172,8 +174,10 @@ KeySwitchKey generateKeySwitchKey(const SecretKey &secret,
           " limbs: expected every modulus (", ctx.maxLevel() + 1 +
           ctx.numSpecial(), ")");
   ModuliSpan moduli = ctx.extendedIndices(maxLevel);
-  RnsPoly s = restrictToExtended(ctx, secret.ntt(), maxLevel);
-  RnsPoly source = restrictToExtended(ctx, newSecret, maxLevel);
+  RnsPoly sStorage, sourceStorage;
+  const RnsPoly &s = restrictToExtended(ctx, secret.ntt(), maxLevel, sStorage);
+  const RnsPoly &source =
+      restrictToExtended(ctx, newSecret, maxLevel, sourceStorage);
   const size_t n = ctx.degree();
   Prng noise(deriveSeed(seed, kNoiseChild), 0);
   std::vector<int8_t> e(n);

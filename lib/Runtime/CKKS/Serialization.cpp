@@ -45,10 +45,6 @@ void requireContext(const ContextPtr &context, const char *kind) {
   require(context != nullptr, "loading ", kind, " needs a context");
 }
 
-ModuliSpan allModuli(const Context &ctx) {
-  return ctx.extendedIndices(ctx.maxLevel());
-}
-
 void checkSlots(const Reader &r, uint64_t slots, const Context &ctx) {
   require(slots >= 1 && slots <= ctx.degree() / 2 && (slots & (slots - 1)) == 0,
           r.kind(), " has ", slots,

@@ -276,20 +276,18 @@ PartitionedKey partitionKey(const KeySwitchKey &key, const KeyRows &rows) {
   Backend &backend = ctx.backend();
   std::vector<RnsPoly> bs, as;
   for (unsigned j = 0; j < held.numDigits(); ++j) {
-    std::vector<uint32_t> limbs;
-    for (uint32_t mod : held.moduli(j))
-      limbs.push_back(mod <= m ? mod : mod - (top + 1) + m + 1);
-    if (j >= key.numDigits()) {
+    std::vector<uint32_t> moduli = held.moduli(j);
+    if (moduli.empty()) { // also every digit beyond the key's
       bs.emplace_back();
       as.emplace_back();
       continue;
     }
+    std::vector<uint32_t> limbs;
+    for (uint32_t mod : moduli)
+      limbs.push_back(mod <= m ? mod : mod - (top + 1) + m + 1);
     bs.push_back(selectRows(backend, key.b(j), limbs, ctx.degree()));
-    std::vector<uint32_t> moduli = held.moduli(j);
     if (key.holdsUniform())
       as.push_back(selectRows(backend, key.a(j), limbs, ctx.degree()));
-    else if (moduli.empty())
-      as.emplace_back();
     else // a compact key: the rows from the seed
       as.push_back(regenerateKeyUniform(
           ctx, key.seed(), j, ModuliSpan(moduli.data(), moduli.size())));

@@ -213,7 +213,8 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
     if (auto nominal = module->getAttrOfType<IntegerAttr>("ckks.nominal_scale"))
       art.params.nominalLogScale = nominal.getInt();
     // Bootstrap instructions: every one refreshes to the same level.
-    bool sawBootstrap = false;
+    // The slots bootstraps serve: the widest input of any.
+    unsigned bootstrapSlots = 0;
     for (Operation &op : entry.getBody().front())
       if (auto boot = dyn_cast<BootstrapOp>(op)) {
         unsigned level = boot.getOutput().getType().getLevel();
@@ -223,18 +224,12 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
                  << "; every bootstrap of a program must refresh to one level ("
                  << art.params.bootstrapLevel << ")";
         art.params.bootstrapLevel = level;
-        // The slots bootstraps serve: the widest input of any (a full
-        // bootstrap when some input packs N/2 slots).
-        unsigned logSlots =
-            llvm::Log2_32(boot.getInput().getType().getSlots());
-        if (logSlots + 1 == params.getLogN())
-          logSlots = 0;
-        if (art.params.bootstrapLogSlots || !sawBootstrap)
-          art.params.bootstrapLogSlots =
-              logSlots == 0 ? 0
-                            : std::max(art.params.bootstrapLogSlots, logSlots);
-        sawBootstrap = true;
+        bootstrapSlots =
+            std::max(bootstrapSlots, boot.getInput().getType().getSlots());
       }
+    // 0: full packing (N/2 slots).
+    if (bootstrapSlots && llvm::Log2_32(bootstrapSlots) + 1 != params.getLogN())
+      art.params.bootstrapLogSlots = llvm::Log2_32(bootstrapSlots);
     if (art.params.bootstrapLevel && !art.params.nominalLogScale)
       return emitError(module.getLoc())
              << "bootstrapping needs the nominal-scale mode "

@@ -123,7 +123,9 @@ class RelinKey {
 public:
   RelinKey() = default;
   explicit RelinKey(KeySwitchKey key) : key_(std::move(key)) {}
-  const KeySwitchKey &key() const { return key_; }
+  const KeySwitchKey &key() const & { return key_; }
+  /// From a temporary: the key itself, moved out (no copy).
+  KeySwitchKey key() && { return std::move(key_); }
   const ContextPtr &context() const { return key_.context(); }
   /// KeySwitchKey::dropUniform.
   void dropUniform() { key_.dropUniform(); }

@@ -204,17 +204,17 @@ struct RotationKeyBudgetPass
     auto mib = [&](double bytes) {
       return llvm::format("%.1f", bytes / 1048576.0);
     };
-    const bool keyBytes = bytesBefore > 0;
+    const bool haveBytes = bytesBefore > 0;
     llvm::errs() << "  rotation-key budget ";
     if (budget == 0)
       llvm::errs() << "none";
     else
       llvm::errs() << budget << " keys";
     llvm::errs() << ": " << keysNeeded << " keys";
-    if (keyBytes > 0)
+    if (haveBytes)
       llvm::errs() << " (" << mib(bytesBefore) << " MiB)";
     llvm::errs() << " -> " << plan.keys.size() << " keys";
-    if (keyBytes > 0)
+    if (haveBytes)
       llvm::errs() << " (" << mib(bytesAfter) << " MiB)";
     llvm::errs() << "; rotations " << plan.rotationsBefore << " -> " << after
                  << " (" << (after >= plan.rotationsBefore ? "+" : "")
