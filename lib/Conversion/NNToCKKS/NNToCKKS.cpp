@@ -8,6 +8,8 @@
 
 #include "aegis/Conversion/NNToCKKS/Passes.h"
 
+#include "Lowering.h"
+
 #include "aegis/Dialect/CKKS/IR/CKKSOps.h"
 #include "aegis/Dialect/NN/IR/NNOps.h"
 #include "aegis/Dialect/NN/Interpreter/Interpreter.h"
@@ -37,6 +39,7 @@ using namespace mlir;
 using namespace mlir::aegis;
 namespace ck = mlir::aegis::ckks;
 namespace nnd = mlir::aegis::nn;
+using namespace mlir::aegis::lowering;
 using ::aegis::ChebyshevSeries;
 using ::aegis::nn::Shape;
 using ::aegis::nn::Tensor;
@@ -49,899 +52,6 @@ static std::string gigabytes(uint64_t bytes) {
 }
 
 namespace {
-
-constexpr int kTopLevel = 4000; // virtual top level of the sizing pass
-/// The fewest slots a sparse bootstrap packs (below it the message
-/// coefficients grow and EvalMod loses precision).
-constexpr int64_t kMinSparseSlots = 64;
-
-int64_t nextPow2(int64_t x) {
-  int64_t p = 1;
-  while (p < x)
-    p <<= 1;
-  return p;
-}
-
-int ceilLog2(int64_t x) {
-  int k = 0;
-  while ((int64_t(1) << k) < x)
-    ++k;
-  return k;
-}
-
-/// An encrypted tensor: its ciphertexts and, per element (row-major), its
-/// global slot (ciphertext * S + block * Tp + token).
-struct Packed {
-  SmallVector<Value> cts;
-  Shape shape;
-  std::vector<int64_t> slot;
-};
-
-/// What the lowering tells the user.
-struct Report {
-  std::vector<std::string> approximations;
-  int64_t rotations = 0, relinearizations = 0, rescales = 0, mulPlain = 0;
-  int64_t bootstraps = 0;
-  /// Largest calibrated magnitude (see Lowering::magnitude).
-  double magnitude = 1;
-  /// Rotation offset -> the highest level it runs at (its key's level).
-  std::map<int64_t, unsigned> rotationKeys;
-  int64_t relinLevel = -1;
-};
-
-class Lowering {
-public:
-  Lowering(OpBuilder &b, Location loc, int64_t slots, int64_t tokensPadded,
-           unsigned scaleBits, double margin, double approxError,
-           bool materialize, Report &report)
-      : b(b), loc(loc), S(slots), Tp(tokensPadded), F(slots / tokensPadded),
-        bits(scaleBits), margin(margin), approxError(approxError),
-        materialize(materialize), report(report) {}
-
-  OpBuilder &b;
-  Location loc;
-  int64_t S, Tp, F;
-  unsigned bits;
-  double margin, approxError;
-  /// false: plaintexts are placeholders (zeros), for counting only.
-  bool materialize;
-  /// What the materialized plaintexts hold so far (each slot vector twice:
-  /// the constant's attribute and the cache key), against the compiler's
-  /// memory limit; over it, the lowering stops before the machine runs out.
-  uint64_t materializedBytes = 0;
-  uint64_t materializedConstants = 0;
-  uint64_t memoryLimit = ::mlir::aegis::nn::interpreterMemoryLimit();
-  bool overMemoryLimit() const { return materializedBytes > memoryLimit; }
-  /// With bootstrapping: the level bootstrapped ciphertexts come out at
-  /// (0: no bootstrapping; the chain is sized to the program instead).
-  unsigned bootLevel = 0;
-  llvm::DenseMap<Value, Value> boots;
-  /// Largest magnitude the calibrated ranges let a ciphertext slot reach
-  /// (approximation domains and values, inverses); bounds what a bootstrap
-  /// may see.
-  double magnitude = 1;
-  void noteMagnitude(double v) {
-    if (std::isfinite(v))
-      magnitude = std::max(magnitude, std::fabs(v));
-  }
-  Report &report;
-  std::map<std::tuple<unsigned, unsigned, std::vector<double>>, Value> ptCache;
-  std::string error;
-
-  //===--- types and primitive ops ------------------------------------===//
-
-  ck::CiphertextType ctType(unsigned level, unsigned logScale, unsigned size = 2) {
-    return ck::CiphertextType::get(b.getContext(), S, level, logScale, size);
-  }
-  static unsigned levelOf(Value v) {
-    return cast<ck::CiphertextType>(v.getType()).getLevel();
-  }
-  static unsigned logScaleOf(Value v) {
-    return cast<ck::CiphertextType>(v.getType()).getLogScale();
-  }
-
-  /// Bootstrapping placement: a ciphertext about to lose a level is
-  /// refreshed first when it is at level 1 or below (bootstrapping needs a
-  /// level-1 input to keep the nominal scale); each value is refreshed at
-  /// most once.
-  Value ensure(Value v, unsigned levels = 1) {
-    // Keep at least one level after spending `levels`; when the refreshed
-    // level could not do that either, refresh lazily later instead.
-    if (!bootLevel || levelOf(v) >= levels + 1 || levels + 1 > bootLevel)
-      return v;
-    auto it = boots.find(v);
-    if (it != boots.end())
-      return it->second;
-    ++report.bootstraps;
-    Value r = ck::BootstrapOp::create(b, loc, ctType(bootLevel, logScaleOf(v)), v);
-    boots[v] = r;
-    return r;
-  }
-
-  Value levelDown(Value v, unsigned level) {
-    if (levelOf(v) == level)
-      return v;
-    assert(levelOf(v) > level);
-    return ck::LevelDownOp::create(b, loc, ctType(level, logScaleOf(v)), v);
-  }
-  std::pair<Value, Value> align(Value x, Value y) {
-    unsigned l = std::min(levelOf(x), levelOf(y));
-    return {levelDown(x, l), levelDown(y, l)};
-  }
-  Value add(Value x, Value y) {
-    if (!x)
-      return y;
-    auto [p, q] = align(x, y);
-    return ck::AddOp::create(b, loc, p.getType(), p, q);
-  }
-  Value sub(Value x, Value y) {
-    auto [p, q] = align(x, y);
-    return ck::SubOp::create(b, loc, p.getType(), p, q);
-  }
-  Value rescale(Value v) {
-    ++report.rescales;
-    return ck::RescaleOp::create(b, 
-        loc, ctType(levelOf(v) - 1, logScaleOf(v) - bits), v);
-  }
-  Value mul(Value x, Value y) {
-    bool same = x == y;
-    x = ensure(x);
-    y = same ? x : ensure(y);
-    auto [p, q] = align(x, y);
-    auto t = cast<ck::CiphertextType>(p.getType());
-    Value m = ck::MulOp::create(b, 
-        loc, ctType(t.getLevel(), 2 * t.getLogScale(), 3), p, q);
-    ++report.relinearizations;
-    report.relinLevel = std::max<int64_t>(report.relinLevel, t.getLevel());
-    Value r = ck::RelinearizeOp::create(b, 
-        loc, ctType(t.getLevel(), 2 * t.getLogScale()), m);
-    return rescale(r);
-  }
-  Value square(Value x) { return mul(x, x); }
-  Value rotate(Value v, int64_t k) {
-    k = ((k % S) + S) % S;
-    if (k == 0)
-      return v;
-    ++report.rotations;
-    unsigned &level = report.rotationKeys[k > S / 2 ? k - S : k];
-    level = std::max(level, cast<ck::CiphertextType>(v.getType()).getLevel());
-    return ck::RotateOp::create(b, loc, v.getType(), v, b.getI64IntegerAttr(k));
-  }
-  Value addConst(Value v, double c) {
-    if (c == 0)
-      return v;
-    return ck::AddConstOp::create(b, loc, v.getType(), v, b.getF64FloatAttr(c));
-  }
-  /// v * c without rescaling (scale raised by `bits`).
-  Value mulConstRaw(Value v, double c) {
-    v = ensure(v);
-    return ck::MulConstOp::create(b, loc, ctType(levelOf(v), logScaleOf(v) + bits),
-                                    v, b.getF64FloatAttr(c));
-  }
-  Value mulConst(Value v, double c) { return rescale(mulConstRaw(v, c)); }
-  /// v * n for a small integer n (no level).
-  Value mulInt(Value v, int64_t n) {
-    if (n == 1)
-      return v;
-    return ck::MulConstOp::create(b, loc, v.getType(), v,
-                                    b.getF64FloatAttr(double(n)));
-  }
-  /// A plaintext of S slots at `level` and `logScale` (cached).
-  Value plaintext(const std::vector<double> &values, unsigned level,
-                  unsigned logScale) {
-    // Over the memory limit, the rest of the op gets placeholders and the
-    // lowering stops after it (LowerNNToCKKS reports the numbers).
-    if (!materialize || overMemoryLimit()) {
-      static const std::vector<double> none;
-      auto key = std::make_tuple(level, logScale, none);
-      auto it = ptCache.find(key);
-      if (it != ptCache.end())
-        return it->second;
-      auto type = RankedTensorType::get({S}, b.getF64Type());
-      auto c = nnd::ConstantOp::create(b, 
-          loc, type, DenseElementsAttr::get(type, 0.0));
-      c->setAttr("aegis.placeholder", b.getUnitAttr());
-      Value pt = ck::EncodeOp::create(b, 
-          loc, ck::PlaintextType::get(b.getContext(), S, level, logScale), c);
-      return ptCache[key] = pt;
-    }
-    auto key = std::make_tuple(level, logScale, values);
-    auto it = ptCache.find(key);
-    if (it != ptCache.end())
-      return it->second;
-    materializedBytes += 2 * uint64_t(S) * sizeof(double);
-    ++materializedConstants;
-    auto type = RankedTensorType::get({S}, b.getF64Type());
-    Value c = nnd::ConstantOp::create(b, 
-        loc, type, DenseElementsAttr::get(type, ArrayRef<double>(values)));
-    Value pt = ck::EncodeOp::create(b, 
-        loc, ck::PlaintextType::get(b.getContext(), S, level, logScale), c);
-    return ptCache[key] = pt;
-  }
-  static bool isZero(const std::vector<double> &v) {
-    for (double x : v)
-      if (x != 0)
-        return false;
-    return true;
-  }
-  /// v * values without rescaling.
-  Value mulPlainRaw(Value v, const std::vector<double> &values) {
-    v = ensure(v);
-    ++report.mulPlain;
-    Value pt = plaintext(values, levelOf(v), bits);
-    return ck::MulPlainOp::create(b, loc, ctType(levelOf(v), logScaleOf(v) + bits),
-                                    v, pt);
-  }
-  Value mulPlain(Value v, const std::vector<double> &values) {
-    return rescale(mulPlainRaw(v, values));
-  }
-  Value addPlain(Value v, const std::vector<double> &values) {
-    if (isZero(values))
-      return v;
-    Value pt = plaintext(values, levelOf(v), logScaleOf(v));
-    return ck::AddPlainOp::create(b, loc, v.getType(), v, pt);
-  }
-
-  //===--- polynomials --------------------------------------------------===//
-
-  /// Evaluates a Chebyshev series at x (baby-step giant-step recursion).
-  Value chebyshev(Value x, const ChebyshevSeries &p) {
-    int d = p.degree();
-    // The whole evaluation on one refreshed input when it fits between
-    // bootstraps: affine map, the powers, the leaf products.
-    x = ensure(x, unsigned(ceilLog2(d + 1) + 2));
-    // t = (2x - a - b) / (b - a): one level.
-    Value t = addConst(mulConst(x, 2.0 / (p.b - p.a)), -(p.a + p.b) / (p.b - p.a));
-    if (d <= 1)
-      return addConst(mulConst(t, d == 1 ? p.coeffs[1] : 0.0), p.coeffs[0]);
-    int m = ceilLog2(d + 1);
-    int babyMax = 1 << std::max(1, m / 2);
-    std::vector<Value> baby(babyMax);
-    baby[1] = t;
-    for (int i = 2; i < babyMax; ++i) {
-      int hi = (i + 1) / 2, lo = i / 2;
-      Value prod = mulInt(mul(baby[hi], baby[lo]), 2);
-      baby[i] = hi == lo ? addConst(prod, -1.0) : sub(prod, baby[hi - lo]);
-    }
-    std::vector<Value> giant(m + 1);
-    giant[0] = t;
-    for (int j = 1; j <= m; ++j)
-      giant[j] = addConst(mulInt(square(giant[j - 1]), 2), -1.0);
-    return evalSplit(p.coeffs, babyMax, baby, giant);
-  }
-
-  Value evalSplit(const std::vector<double> &c, int babyMax,
-                  const std::vector<Value> &baby, const std::vector<Value> &giant) {
-    int d = int(c.size()) - 1;
-    if (d < babyMax) {
-      // sum c_i T_i: every term at the lowest level among them.
-      unsigned level = kTopLevel * 2;
-      for (int i = 1; i <= d; ++i)
-        if (c[i] != 0)
-          level = std::min(level, levelOf(baby[i]));
-      Value acc;
-      for (int i = 1; i <= d; ++i)
-        if (c[i] != 0)
-          acc = add(acc, mulConstRaw(levelDown(baby[i], level), c[i]));
-      if (!acc)
-        acc = mulConstRaw(levelDown(baby[1], levelOf(baby[1])), 0.0);
-      return addConst(rescale(acc), c[0]);
-    }
-    int j = 0;
-    while ((2 << j) <= d)
-      ++j;
-    std::vector<double> q, r;
-    ::aegis::splitChebyshev(c, 1 << j, q, r);
-    Value hq = evalSplit(q, babyMax, baby, giant);
-    Value hr = evalSplit(r, babyMax, baby, giant);
-    return add(mul(hq, giant[j]), hr);
-  }
-
-  /// Fits f on [lo, hi] to the target error (degree capped) and evaluates it.
-  FailureOr<Value> approximate(Value x, const std::function<double(double)> &f,
-                               double lo, double hi, StringRef what,
-                               int maxDegree = 127,
-                               double target = -1) {
-    if (target < 0)
-      target = approxError;
-    ChebyshevSeries p = ::aegis::fitToError(f, lo, hi, target, maxDegree);
-    double err = ::aegis::maxError(p, f);
-    for (int i = 0; i <= 64; ++i) {
-      double x = lo + (hi - lo) * i / 64.0;
-      noteMagnitude(x);
-      noteMagnitude(f(x));
-    }
-    std::string line;
-    llvm::raw_string_ostream os(line);
-    os << what << " on [" << lo << ", " << hi << "]: degree " << p.degree()
-       << ", max error " << llvm::format("%.2e", err);
-    report.approximations.push_back(os.str());
-    return chebyshev(x, p);
-  }
-
-  //===--- layout helpers -------------------------------------------------===//
-
-  int64_t ctOf(int64_t g) const { return g / S; }
-  int64_t blockOf(int64_t g) const { return (g % S) / Tp; }
-  int64_t tokenOf(int64_t g) const { return g % Tp; }
-
-  /// Per ciphertext, the slot vector with `value(i)` at every element's slot.
-  std::vector<std::vector<double>>
-  scatter(const Packed &x, const std::function<double(int64_t)> &value) {
-    std::vector<std::vector<double>> v(x.cts.size(), std::vector<double>(S, 0.0));
-    for (size_t i = 0; i < x.slot.size(); ++i)
-      v[ctOf(x.slot[i])][x.slot[i] % S] = value(int64_t(i));
-    return v;
-  }
-
-  //===--- ops ----------------------------------------------------------===//
-
-  /// y = x W (+ bias), W constant [K, M], x [..., K].
-  FailureOr<Packed> linear(Operation *op, const Packed &x, const Tensor &w,
-                           const Tensor *bias) {
-    int64_t K = w.shape[0], M = w.shape[1];
-    if (x.shape.empty() || x.shape.back() != K)
-      return fail(op, "matmul operand shapes do not match the weights");
-    int64_t rows = int64_t(x.slot.size()) / K;
-    // Every row must be one token; every feature one (ciphertext, block).
-    std::vector<int64_t> rowToken(rows), featCt(K), featBlock(K);
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t k = 0; k < K; ++k) {
-        int64_t g = x.slot[r * K + k];
-        if (k == 0)
-          rowToken[r] = tokenOf(g);
-        if (r == 0)
-          featCt[k] = ctOf(g), featBlock[k] = blockOf(g);
-        if (tokenOf(g) != rowToken[r] || ctOf(g) != featCt[k] ||
-            blockOf(g) != featBlock[k])
-          return fail(op, "operand is not packed one token per block column "
-                          "(unsupported layout for a weight matmul)");
-      }
-    std::set<int64_t> tokens(rowToken.begin(), rowToken.end());
-    if (int64_t(tokens.size()) != rows)
-      return fail(op, "two rows of the operand share a token");
-    int64_t outCts = (M + F - 1) / F;
-    // Non-zero block diagonals per (input ct, output ct): d = (j_in - j_out)
-    // mod F for every non-zero weight.
-    std::map<std::pair<int64_t, int64_t>, std::set<int64_t>> diags;
-    for (int64_t k = 0; k < K; ++k)
-      for (int64_t m = 0; m < M; ++m)
-        if (w.data[k * M + m] != 0)
-          diags[{featCt[k], m / F}].insert(
-              ((featBlock[k] - m % F) % F + F) % F);
-    // Inverse of the feature map: which input feature sits at (ct, block).
-    std::map<std::pair<int64_t, int64_t>, int64_t> featureAt;
-    for (int64_t k = 0; k < K; ++k)
-      featureAt[{featCt[k], featBlock[k]}] = k;
-    // Diagonal d of pair (ci, co), rotated right by `shift` slots.
-    auto diagonal = [&](int64_t ci, int64_t co, int64_t d, int64_t shift) {
-      std::vector<double> v(materialize ? S : 0, 0.0);
-      if (!materialize)
-        return v;
-      for (int64_t jo = 0; jo < F && co * F + jo < M; ++jo) {
-        auto it = featureAt.find({ci, (jo + d) % F});
-        if (it == featureAt.end())
-          continue;
-        double wv = w.data[it->second * M + co * F + jo];
-        if (wv == 0)
-          continue;
-        for (int64_t t : tokens)
-          v[((jo * Tp + t + shift) % S + S) % S] = wv;
-      }
-      return v;
-    };
-    // Baby-step size: minimise babies + giants over the union of diagonals.
-    std::set<int64_t> allD;
-    for (auto &kv : diags)
-      allD.insert(kv.second.begin(), kv.second.end());
-    int64_t bestB = 1, bestCost = INT64_MAX;
-    for (int64_t B = 1; B <= F; B <<= 1) {
-      std::set<int64_t> babies, giants;
-      for (int64_t d : allD)
-        babies.insert(d % B), giants.insert(d / B);
-      int64_t cost = int64_t(babies.size()) * int64_t(x.cts.size()) +
-                     int64_t(giants.size()) * outCts;
-      if (cost < bestCost)
-        bestCost = cost, bestB = B;
-    }
-    int64_t B = bestB;
-    // Baby rotations of every input ciphertext (shared by all outputs).
-    // Inputs about to run out of levels are refreshed before they are
-    // rotated (one bootstrap per input, not per rotation).
-    SmallVector<Value> xin;
-    for (Value c : x.cts)
-      xin.push_back(ensure(c));
-    std::map<std::pair<int64_t, int64_t>, Value> babyRot;
-    auto baby = [&](int64_t ci, int64_t i) {
-      auto key = std::make_pair(ci, i);
-      auto it = babyRot.find(key);
-      if (it != babyRot.end())
-        return it->second;
-      return babyRot[key] = rotate(xin[ci], i * Tp);
-    };
-    Packed y;
-    y.shape = x.shape;
-    y.shape.back() = M;
-    for (int64_t co = 0; co < outCts; ++co) {
-      // giant g -> sum_i rot(D_{gB+i}, -gB Tp) * rot(x, i Tp)
-      std::map<int64_t, Value> giantSums;
-      for (auto &kv : diags) {
-        if (kv.first.second != co)
-          continue;
-        int64_t ci = kv.first.first;
-        for (int64_t d : kv.second) {
-          int64_t g = d / B, i = d % B;
-          Value term = mulPlainRaw(baby(ci, i), diagonal(ci, co, d, g * B * Tp));
-          giantSums[g] = add(giantSums[g], term);
-        }
-      }
-      Value acc;
-      for (auto &gs : giantSums)
-        acc = add(acc, rotate(gs.second, gs.first * B * Tp));
-      if (!acc)
-        return fail(op, "the weight matrix is all zeros for some outputs");
-      y.cts.push_back(rescale(acc));
-    }
-    y.slot.resize(rows * M);
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t m = 0; m < M; ++m)
-        y.slot[r * M + m] = (m / F) * S + (m % F) * Tp + rowToken[r];
-    if (bias) {
-      Tensor bb = ::aegis::nn::expand(*bias, y.shape);
-      auto vals = scatter(y, [&](int64_t i) { return bb.data[i]; });
-      for (size_t c = 0; c < y.cts.size(); ++c)
-        y.cts[c] = addPlain(y.cts[c], vals[c]);
-    }
-    return y;
-  }
-
-  /// Element-wise with a constant (broadcast).
-  Packed withConstant(const Packed &x, const Tensor &c, bool multiply,
-                      bool subtractFrom = false, bool negate = false) {
-    Tensor cc = ::aegis::nn::expand(c, x.shape);
-    auto vals = scatter(x, [&](int64_t i) { return cc.data[i]; });
-    Packed y = x;
-    for (size_t k = 0; k < x.cts.size(); ++k) {
-      Value v = x.cts[k];
-      if (negate)
-        v = ck::NegateOp::create(b, loc, v.getType(), v);
-      if (multiply)
-        v = mulPlain(v, vals[k]);
-      else {
-        if (subtractFrom) {
-          for (double &e : vals[k])
-            e = -e;
-        }
-        v = addPlain(v, vals[k]);
-      }
-      y.cts[k] = v;
-    }
-    return y;
-  }
-
-  FailureOr<Packed> binary(Operation *op, const Packed &x, const Packed &y,
-                           bool subtract, bool multiply) {
-    if (x.slot != y.slot || x.cts.size() != y.cts.size())
-      return fail(op, "operands are packed differently (element-wise ops "
-                      "need equal layouts; re-layout is not implemented)");
-    Packed r = x;
-    for (size_t k = 0; k < x.cts.size(); ++k)
-      r.cts[k] = multiply ? mul(x.cts[k], y.cts[k])
-                 : subtract ? sub(x.cts[k], y.cts[k])
-                            : add(x.cts[k], y.cts[k]);
-    return r;
-  }
-
-  /// Sum of every block of each ciphertext into every block (per token).
-  Value sumBlocks(Value v) {
-    for (int64_t s = 1; s < F; s <<= 1)
-      v = add(v, rotate(v, s * Tp));
-    return v;
-  }
-
-  FailureOr<Packed> layerNorm(nnd::LayerNormOp op, const Packed &x,
-                              const Tensor *gamma, const Tensor *beta) {
-    int64_t K = x.shape.back();
-    int64_t axis = int64_t(op.getAxis());
-    if (axis < 0)
-      axis += int64_t(x.shape.size());
-    if (axis != int64_t(x.shape.size()) - 1)
-      return fail(op, "layer_norm over more than the last axis");
-    auto varRange = op->getAttrOfType<DenseF64ArrayAttr>("nn.variance_range");
-    if (!varRange)
-      return fail(op, "has no nn.variance_range (run aegis-nn-calibrate)");
-    // Valid-element masks scaled by 1/K.
-    auto maskK = scatter(x, [&](int64_t) { return 1.0 / double(K); });
-    Value sum1, sum2;
-    for (size_t c = 0; c < x.cts.size(); ++c) {
-      sum1 = add(sum1, mulPlain(x.cts[c], maskK[c]));
-      sum2 = add(sum2, mulPlain(square(x.cts[c]), maskK[c]));
-    }
-    Value mean = sumBlocks(sum1);
-    Value meanSq = sumBlocks(sum2);
-    double eps = op.getEpsilon().convertToDouble();
-    Value var = addConst(sub(meanSq, square(mean)), eps);
-    double lo = varRange[0], hi = varRange[1];
-    double vlo = std::max(lo * (1 - margin), lo * 0.25), vhi = hi * (1 + margin);
-    // Slots that hold no element get a variance inside the range.
-    std::vector<double> fill(S, 0.5 * (vlo + vhi));
-    for (int64_t g : x.slot)
-      fill[g % S] = 0;
-    // Fill every block of the valid tokens too: they hold the real variance.
-    std::set<int64_t> toks;
-    for (int64_t g : x.slot)
-      toks.insert(tokenOf(g));
-    for (int64_t s = 0; s < S; ++s)
-      if (toks.count(s % Tp))
-        fill[s] = 0;
-    var = addPlain(var, fill);
-    auto f = [](double v) { return 1.0 / std::sqrt(v); };
-    // Chebyshev to a coarse error, then Newton steps y <- y (3 - v y^2) / 2.
-    ChebyshevSeries p = ::aegis::fitToError(f, vlo, vhi, 1e-2 / std::sqrt(vlo), 31);
-    double relErr = 0;
-    for (int i = 0; i <= 512; ++i) {
-      double v = vlo + (vhi - vlo) * i / 512.0;
-      relErr = std::max(relErr, std::fabs(p.evaluate(v) * std::sqrt(v) - 1));
-    }
-    int newton = 0;
-    double e = relErr;
-    while (e > approxError / 8 && newton < 4)
-      e = 1.5 * e * e + e * e * e / 2, ++newton; // |e'| <= 3/2 e^2 + e^3/2
-    noteMagnitude(vhi);
-    noteMagnitude(1.5 / std::sqrt(vlo));
-    if (auto in = op->getAttrOfType<DenseF64ArrayAttr>("nn.input_range")) {
-      // |x - mean| <= hi - lo; the output is that over sqrt(var) times
-      // gamma, plus beta.
-      double g = 1, bmax = 0;
-      if (gamma)
-        for (double v : gamma->data)
-          g = std::max(g, std::fabs(v));
-      if (beta)
-        for (double v : beta->data)
-          bmax = std::max(bmax, std::fabs(v));
-      noteMagnitude(std::max(std::fabs(in[0]), std::fabs(in[1])));
-      noteMagnitude((in[1] - in[0]) / std::sqrt(vlo) * g + bmax);
-    }
-    Value y = chebyshev(var, p);
-    for (int i = 0; i < newton; ++i) {
-      Value y2v = mul(square(y), var);
-      y = mul(mulConst(y, 0.5), addConst(mulInt(ck::NegateOp::create(b, loc, y2v.getType(), y2v), 1), 3.0));
-    }
-    {
-      std::string line;
-      llvm::raw_string_ostream os(line);
-      os << "layer_norm 1/sqrt(var) on [" << vlo << ", " << vhi << "]: degree "
-         << p.degree() << " + " << newton << " Newton steps, relative error "
-         << llvm::format("%.2e", e);
-      report.approximations.push_back(os.str());
-    }
-    Packed r = x;
-    for (size_t c = 0; c < x.cts.size(); ++c) {
-      Value d = sub(x.cts[c], mean);
-      if (gamma) {
-        Tensor g = ::aegis::nn::expand(*gamma, x.shape);
-        auto gv = scatter(x, [&](int64_t i) { return g.data[i]; });
-        d = mulPlain(d, gv[c]);
-      }
-      r.cts[c] = mul(d, y);
-    }
-    if (beta)
-      r = withConstant(r, *beta, /*multiply=*/false);
-    return r;
-  }
-
-  FailureOr<Packed> unaryPoly(Operation *op, const Packed &x) {
-    auto range = op->getAttrOfType<DenseF64ArrayAttr>("nn.input_range");
-    if (!range)
-      return fail(op, "has no nn.input_range (run aegis-nn-calibrate)");
-    double lo = range[0], hi = range[1];
-    double w = std::max(hi - lo, 1e-3);
-    lo -= margin * w, hi += margin * w;
-    // Empty slots hold values near 0: keep 0 inside the domain.
-    lo = std::min(lo, -0.05 * w), hi = std::max(hi, 0.05 * w);
-    std::function<double(double)> f;
-    std::string name = op->getName().getStringRef().str();
-    int maxDeg = 63;
-    if (auto g = dyn_cast<nnd::GeluOp>(op)) {
-      bool tanhForm = g.getApproximate() == "tanh";
-      f = tanhForm ? [](double v) {
-            return 0.5 * v * (1 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
-          }
-                   : [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); };
-      name += tanhForm ? " (tanh)" : " (erf)";
-    } else if (isa<nnd::ReluOp>(op)) {
-      f = [](double v) { return v > 0 ? v : 0.0; };
-      maxDeg = 127;
-    } else if (isa<nnd::TanhOp>(op)) {
-      f = [](double v) { return std::tanh(v); };
-    } else if (isa<nnd::ErfOp>(op)) {
-      f = [](double v) { return std::erf(v); };
-    } else if (isa<nnd::SigmoidOp>(op)) {
-      f = [](double v) { return 1 / (1 + std::exp(-v)); };
-    } else if (isa<nnd::ExpOp>(op)) {
-      f = [](double v) { return std::exp(v); };
-    } else {
-      return fail(op, "has no polynomial approximation");
-    }
-    Packed r = x;
-    for (size_t c = 0; c < x.cts.size(); ++c) {
-      auto v = approximate(x.cts[c], f, lo, hi, name, maxDeg);
-      if (failed(v))
-        return failure();
-      r.cts[c] = *v;
-      if (c + 1 < x.cts.size())
-        report.approximations.pop_back();
-    }
-    return r;
-  }
-
-  FailureOr<Packed> attention(nnd::AttentionOp op, const Packed &q,
-                              const Packed &k, const Packed &v,
-                              const Tensor *mask) {
-    // q, k, v: [..., H, T, dh] with leading unit dims.
-    int64_t rank = q.shape.size();
-    if (rank < 2 || k.shape != q.shape || v.shape != q.shape)
-      return fail(op, "needs q, k and v of one shape [..., heads, tokens, dim]");
-    int64_t dh = q.shape[rank - 1], T = q.shape[rank - 2];
-    int64_t H = int64_t(q.slot.size()) / (T * dh);
-    if (T > Tp)
-      return fail(op, "more tokens than the packing's token block");
-    auto scoreRange = op->getAttrOfType<DenseF64ArrayAttr>("nn.score_range");
-    auto lse = op->getAttrOfType<DenseF64ArrayAttr>("nn.logsumexp_range");
-    if (!scoreRange || !lse)
-      return fail(op, "has no nn.score_range / nn.logsumexp_range (run "
-                      "aegis-nn-calibrate)");
-    struct HeadLayout {
-      int64_t ct, base;
-    };
-    auto headLayout = [&](const Packed &x, int64_t h, HeadLayout &out) {
-      for (int64_t t = 0; t < T; ++t)
-        for (int64_t d = 0; d < dh; ++d) {
-          int64_t g = x.slot[(h * T + t) * dh + d];
-          if (t == 0 && d == 0)
-            out = {ctOf(g), blockOf(g)};
-          if (tokenOf(g) != t || ctOf(g) != out.ct || blockOf(g) != out.base + d)
-            return false;
-        }
-      return out.base + dh <= F;
-    };
-    // Group heads by ciphertexts and the K/V block offsets.
-    std::map<std::array<int64_t, 5>, std::vector<int64_t>> groups;
-    std::vector<int64_t> qBase(H);
-    for (int64_t h = 0; h < H; ++h) {
-      HeadLayout lq, lk, lv;
-      if (!headLayout(q, h, lq) || !headLayout(k, h, lk) || !headLayout(v, h, lv))
-        return fail(op, "q, k or v is not packed one head per run of blocks "
-                        "(unsupported layout)");
-      qBase[h] = lq.base;
-      groups[{lq.ct, lk.ct, lv.ct, lk.base - lq.base, lv.base - lq.base}].push_back(h);
-    }
-    double scale = op.getScale().convertToDouble();
-    // Q and K feed a product and the packing mask, V one product per offset:
-    // refresh them once here rather than each rotation of them later.
-    Packed qb = q, kb = k, vb = v;
-    for (Value &c : qb.cts)
-      c = ensure(c, 2);
-    for (Value &c : kb.cts)
-      c = ensure(c, 2);
-    for (Value &c : vb.cts)
-      c = ensure(c, 1);
-    // Mask (additive, broadcast to [H, T, T]); <= -1e4 means removed.
-    Tensor m;
-    if (mask) {
-      Shape ms = {H, T, T};
-      Tensor mk = *mask;
-      // Drop leading unit dims so it broadcasts against [H, T, T].
-      while (mk.shape.size() > 3 && mk.shape.front() == 1)
-        mk.shape.erase(mk.shape.begin());
-      m = ::aegis::nn::expand(mk, ms);
-    } else {
-      m = Tensor(Shape{H, T, T});
-    }
-    auto maskAt = [&](int64_t h, int64_t t, int64_t t2) {
-      return m.data[(h * T + t) * T + t2];
-    };
-    // Each softmax row (head h, query t) is shifted by its own calibrated
-    // centre c(h, t) of log(sum(exp)) (a plaintext added with the mask, no
-    // level): its denominator exp(lse - c) stays near 1 whatever the row's
-    // scale, so one inverse approximation serves every row (rows with one
-    // key, as the first of a causal mask, included). Without per-row ranges
-    // the shift is the global score maximum.
-    auto rowLse = op->getAttrOfType<DenseF64ArrayAttr>("nn.row_logsumexp_ranges");
-    auto rowScore = op->getAttrOfType<DenseF64ArrayAttr>("nn.row_score_ranges");
-    bool perRow = rowLse && rowScore && int64_t(rowLse.size()) == 2 * H * T &&
-                  int64_t(rowScore.size()) == 2 * H * T;
-    std::vector<double> shift(H * T, scoreRange[1]);
-    double xlo = scoreRange[0] - scoreRange[1], xhi = 0;
-    double dlo = lse[0] - scoreRange[1], dhi = lse[1] - scoreRange[1];
-    if (perRow) {
-      xlo = INFINITY, xhi = -INFINITY, dlo = INFINITY, dhi = -INFINITY;
-      for (int64_t row = 0; row < H * T; ++row) {
-        double lo = rowLse[2 * row], hi = rowLse[2 * row + 1];
-        if (!(lo <= hi))
-          continue; // every entry of the row is masked
-        shift[row] = 0.5 * (lo + hi);
-        dlo = std::min(dlo, lo - shift[row]);
-        dhi = std::max(dhi, hi - shift[row]);
-        xlo = std::min(xlo, rowScore[2 * row] - shift[row]);
-        xhi = std::max(xhi, rowScore[2 * row + 1] - shift[row]);
-      }
-    }
-    // Widen: the exponent by the margin of the score spread (at least 1),
-    // the denominators by the same amount in the log domain.
-    double widen = std::max(1.0, margin * (scoreRange[1] - scoreRange[0]));
-    double slo = std::min(xlo - widen, -1e-3), shi = std::max(xhi + widen, 1e-3);
-    auto fexp = [](double x) { return std::exp(x); };
-    ChebyshevSeries pexp = ::aegis::fitToError(fexp, slo, shi, approxError / (4 * T), 63);
-    double p0 = pexp.evaluate(0.0);
-    double rlo = std::exp(dlo - widen);
-    double rhi = std::min(double(T) * std::exp(shi), std::exp(dhi + widen));
-    noteMagnitude(slo);
-    noteMagnitude(std::exp(shi));
-    noteMagnitude(rhi);
-    noteMagnitude(1.0 / rlo);
-    auto finv = [](double x) { return 1.0 / x; };
-    ChebyshevSeries pinv = ::aegis::fitToError(finv, rlo, rhi, 0.2 / rlo, 31);
-    double relInv = 0;
-    for (int i = 0; i <= 1024; ++i) {
-      double x = rlo + (rhi - rlo) * i / 1024.0;
-      relInv = std::max(relInv, std::fabs(pinv.evaluate(x) * x - 1));
-    }
-    // Newton's y <- y (2 - x y) squares the relative error 1 - x y; it
-    // converges from any start with |1 - x y0| < 1. When the Chebyshev fit
-    // is not that good over a wide range, start from the constant
-    // 2 / (a + b) (|1 - x y0| <= 1 - 2a / (a + b)) and iterate longer.
-    int maxNewton = 6;
-    if (!(relInv < 0.9)) {
-      pinv.coeffs.assign(1, 2.0 / (rlo + rhi));
-      relInv = 1 - 2 * rlo / (rlo + rhi);
-      maxNewton = 40;
-    }
-    int newton = 0;
-    double e = relInv;
-    while (e > approxError / 8 && newton < maxNewton)
-      e = e * e, ++newton;
-    if (e > approxError)
-      return fail(op, "softmax denominators span [" + std::to_string(rlo) + ", " +
-                          std::to_string(rhi) +
-                          "], too wide for the inverse approximation");
-    {
-      std::string line;
-      llvm::raw_string_ostream os(line);
-      os << "attention exp(s - c) (c: " << (perRow ? "per-row" : "global")
-         << " shift) on ["
-         << llvm::format("%.3f", slo) << ", " << llvm::format("%.3f", shi)
-         << "]: degree " << pexp.degree() << ", max error "
-         << llvm::format("%.2e", ::aegis::maxError(pexp, fexp))
-         << "; 1/sum on [" << llvm::format("%.3g", rlo) << ", "
-         << llvm::format("%.3g", rhi) << "]: degree " << pinv.degree() << " + "
-         << newton << " Newton steps, relative error " << llvm::format("%.2e", e);
-      report.approximations.push_back(os.str());
-    }
-    Packed out = q;
-    SmallVector<Value> outCts(q.cts.size());
-    for (auto &[key, heads] : groups) {
-      int64_t cq = key[0], ckt = key[1], cv = key[2];
-      int64_t shiftK = key[3] * Tp, shiftV = key[4] * Tp;
-      // Offsets r = t2 - t with at least one kept entry.
-      std::vector<int64_t> offsets;
-      for (int64_t r = -(T - 1); r <= T - 1; ++r) {
-        bool any = false;
-        for (int64_t h : heads)
-          for (int64_t t = 0; t < T && !any; ++t)
-            if (t + r >= 0 && t + r < T && maskAt(h, t, t + r) > -1e4)
-              any = true;
-        if (any)
-          offsets.push_back(r);
-      }
-      int64_t R = offsets.size();
-      int64_t G = (R + dh - 1) / dh;
-      std::vector<Value> packedRaw(G);
-      std::vector<std::vector<double>> addMask(G, std::vector<double>(S, 0.0));
-      std::vector<std::vector<double>> invalid(G, std::vector<double>(S, 1.0));
-      for (int64_t j = 0; j < R; ++j) {
-        int64_t r = offsets[j], gi = j / dh, p = j % dh;
-        Value kr = rotate(kb.cts[ckt], shiftK + r);
-        Value prod = mul(qb.cts[cq], kr);
-        // Sum over the head's dh blocks (valid at the head's first block).
-        Value s = prod;
-        if ((dh & (dh - 1)) == 0) {
-          for (int64_t st = 1; st < dh; st <<= 1)
-            s = add(s, rotate(s, st * Tp));
-        } else {
-          Value acc = prod;
-          for (int64_t d = 1; d < dh; ++d)
-            acc = add(acc, rotate(prod, d * Tp));
-          s = acc;
-        }
-        // Keep the valid entries (times the scale) and move them to block
-        // base + p.
-        std::vector<double> keep(S, 0.0);
-        for (int64_t h : heads)
-          for (int64_t t = 0; t < T; ++t) {
-            int64_t t2 = t + r;
-            if (t2 < 0 || t2 >= T || maskAt(h, t, t2) <= -1e4)
-              continue;
-            keep[qBase[h] * Tp + t] = scale;
-            int64_t dst = (qBase[h] + p) * Tp + t;
-            addMask[gi][dst] = maskAt(h, t, t2) - shift[h * T + t];
-            invalid[gi][dst] = 0.0;
-          }
-        Value kept = rotate(mulPlainRaw(s, keep), -p * Tp);
-        packedRaw[gi] = add(packedRaw[gi], kept);
-      }
-      std::vector<Value> ex(G);
-      Value sum;
-      for (int64_t gi = 0; gi < G; ++gi) {
-        Value sc = addPlain(rescale(packedRaw[gi]), addMask[gi]);
-        Value ev = chebyshev(sc, pexp);
-        // Empty slots evaluated p(0): remove it exactly.
-        std::vector<double> sub0(S);
-        for (int64_t s = 0; s < S; ++s)
-          sub0[s] = -p0 * invalid[gi][s];
-        ex[gi] = addPlain(ev, sub0);
-        sum = add(sum, ex[gi]);
-      }
-      for (int64_t st = 1; st < dh; st <<= 1)
-        sum = add(sum, rotate(sum, st * Tp));
-      if ((dh & (dh - 1)) != 0)
-        return fail(op, "head dimension must be a power of two");
-      // Slots other than (head base, token) get a harmless denominator.
-      std::vector<double> fill(S, 0.5 * (rlo + rhi));
-      std::vector<double> baseMask(S, 0.0);
-      for (int64_t h : heads)
-        for (int64_t t = 0; t < T; ++t)
-          fill[qBase[h] * Tp + t] = 0, baseMask[qBase[h] * Tp + t] = 1;
-      sum = addPlain(sum, fill);
-      Value inv = chebyshev(sum, pinv);
-      for (int i = 0; i < newton; ++i) {
-        Value xy = mul(sum, inv);
-        inv = mul(inv, addConst(ck::NegateOp::create(b, loc, xy.getType(), xy), 2.0));
-      }
-      // Broadcast 1/sum over the head's blocks.
-      Value invB = mulPlain(inv, baseMask);
-      for (int64_t st = 1; st < dh; st <<= 1)
-        invB = add(invB, rotate(invB, -st * Tp));
-      // Attention weights, still packed: one product per packed ciphertext.
-      std::vector<Value> weights(G);
-      for (int64_t gi = 0; gi < G; ++gi)
-        weights[gi] = mul(ex[gi], invB);
-      Value acc;
-      for (int64_t j = 0; j < R; ++j) {
-        int64_t r = offsets[j], gi = j / dh, p = j % dh;
-        Value a = weights[gi];
-        std::vector<double> pick(S, 0.0);
-        for (int64_t h : heads)
-          for (int64_t t = 0; t < T; ++t)
-            pick[(qBase[h] + p) * Tp + t] = 1.0;
-        Value col = rotate(mulPlain(a, pick), p * Tp);
-        for (int64_t st = 1; st < dh; st <<= 1)
-          col = add(col, rotate(col, -st * Tp));
-        Value vr = rotate(vb.cts[cv], shiftV + r);
-        acc = add(acc, mul(col, vr));
-      }
-      outCts[cq] = add(outCts[cq], acc);
-    }
-    // Ciphertexts of q that hold no head of the output stay empty: drop.
-    Packed result;
-    result.shape = q.shape;
-    std::map<int64_t, int64_t> renumber;
-    for (size_t c = 0; c < outCts.size(); ++c)
-      if (outCts[c]) {
-        renumber[c] = result.cts.size();
-        result.cts.push_back(outCts[c]);
-      }
-    result.slot = q.slot;
-    for (int64_t &g : result.slot)
-      g = renumber.at(ctOf(g)) * S + g % S;
-    return result;
-  }
-
-  FailureOr<Packed> fail(Operation *op, const std::string &msg) {
-    op->emitError() << "cannot lower to CKKS: " << msg;
-    return failure();
-  }
-};
 
 //===----------------------------------------------------------------------===//
 // The pass
@@ -962,10 +72,12 @@ struct LowerNNToCKKSPass
   llvm::DenseMap<Operation *, unsigned> opDepth;
   bool recordDepths = false;
 
-  /// Lowers `entry` into a new function at the top level `top`; returns it.
+  /// Lowers `entry` into a new function at the top level `top`; returns
+  /// it. With `lowest`, only measures: no IR is built (the returned function
+  /// is null) and `*lowest` is the lowest level any ciphertext reaches.
   FailureOr<func::FuncOp> lower(func::FuncOp entry, int64_t slots,
                                 int64_t tokensPadded, unsigned top,
-                                Report &report);
+                                Report &report, unsigned *lowest = nullptr);
 };
 
 /// Constant value of an nn value (folded constants only).
@@ -1014,13 +126,18 @@ FailureOr<std::vector<int64_t>> relabel(Operation *op,
 FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
                                                  int64_t slots,
                                                  int64_t tokensPadded,
-                                                 unsigned top, Report &report) {
+                                                 unsigned top, Report &report,
+                                                 unsigned *lowest) {
   ModuleOp module = getOperation();
   OpBuilder b(module.getContext());
   b.setInsertionPointToEnd(module.getBody());
   Location loc = entry.getLoc();
   unsigned bitsNow = scaleBits;
-  Lowering L(b, loc, slots, tokensPadded, bitsNow, margin, approxError,
+  // Sizing runs only measure levels; the final run builds the IR.
+  CountingSink counter;
+  MLIRSink builder(b, slots, materialize);
+  CtSink &sink = lowest ? static_cast<CtSink &>(counter) : builder;
+  Lowering L(sink, slots, tokensPadded, bitsNow, margin, approxError,
              materialize, report);
   L.bootLevel = bootLevel;
 
@@ -1059,7 +176,7 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
     if (auto n = entry.getArgAttrOfType<StringAttr>(a.getArgNumber(), "nn.name"))
       name = n.getValue();
     for (int64_t c = 0; c < info.cts; ++c) {
-      argTypes.push_back(L.ctType(top, bitsNow));
+      argTypes.push_back(builder.type(Lowering::at(top, bitsNow)));
       NamedAttrList attrs;
       attrs.append("ckks.name", b.getStringAttr(name));
       attrs.append("ckks.shape", b.getDenseI64ArrayAttr(s));
@@ -1074,12 +191,16 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
     }
     args.push_back(std::move(info));
   }
-  auto func = func::FuncOp::create(b, 
-      loc, "main", b.getFunctionType(argTypes, {}));
-  Block *body = func.addEntryBlock();
-  for (size_t i = 0; i < argAttrs.size(); ++i)
-    func.setArgAttrs(i, argAttrs[i]);
-  b.setInsertionPointToStart(body);
+  func::FuncOp func;
+  Block *body = nullptr;
+  if (!lowest) {
+    func = func::FuncOp::create(b, loc, "main",
+                                b.getFunctionType(argTypes, {}));
+    body = func.addEntryBlock();
+    for (size_t i = 0; i < argAttrs.size(); ++i)
+      func.setArgAttrs(i, argAttrs[i]);
+    b.setInsertionPointToStart(body);
+  }
 
   llvm::DenseMap<Value, Packed> enc;
   {
@@ -1088,13 +209,18 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
       Packed p;
       p.shape = info.shape;
       p.slot = info.slot;
-      for (int64_t c = 0; c < info.cts; ++c)
-        p.cts.push_back(body->getArgument(argIndex++));
+      for (int64_t c = 0; c < info.cts; ++c) {
+        Ct ct = Lowering::at(top, bitsNow);
+        ct.id = lowest ? counter.argument()
+                       : builder.argument(body->getArgument(argIndex++));
+        p.cts.push_back(ct);
+      }
       enc[entry.getArgument(i)] = std::move(p);
     }
   }
   auto cleanup = [&]() -> FailureOr<func::FuncOp> {
-    func.erase();
+    if (func)
+      func.erase();
     return failure();
   };
 
@@ -1108,7 +234,7 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
     if (!isa<func::ReturnOp>(op)) {
       std::string kind = op->getName().stripDialect().str();
       std::string name = kind + "#" + std::to_string(++opCounts[kind]);
-      L.loc = NameLoc::get(b.getStringAttr(name), op->getLoc());
+      builder.loc = NameLoc::get(b.getStringAttr(name), op->getLoc());
     }
     // Calibrated ranges feed polynomial fits: a NaN or Inf in them (NaN
     // weights, or calibration inputs that overflow) is refused here, naming
@@ -1130,6 +256,15 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
       }
     }
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      if (lowest) {
+        for (auto [i, v] : llvm::enumerate(ret.getOperands()))
+          if (!enc.count(v)) {
+            ret.emitError() << "cannot lower to CKKS: result #" << i
+                            << " is not computed from the encrypted inputs";
+            return failure();
+          }
+        break;
+      }
       SmallVector<Value> results;
       SmallVector<DictionaryAttr> resAttrs;
       for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
@@ -1143,7 +278,7 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
         if (auto n = entry.getResultAttrOfType<StringAttr>(i, "nn.name"))
           name = n.getValue();
         for (auto [c, ct] : llvm::enumerate(it->second.cts)) {
-          results.push_back(ct);
+          results.push_back(builder.value(ct));
           NamedAttrList attrs;
           attrs.append("ckks.name", b.getStringAttr(name));
           attrs.append("ckks.shape", b.getDenseI64ArrayAttr(it->second.shape));
@@ -1153,7 +288,7 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
           resAttrs.push_back(attrs.getDictionary(b.getContext()));
         }
       }
-      func::ReturnOp::create(b, loc, results);
+      func::ReturnOp::create(b, builder.loc, results);
       SmallVector<Type> resTypes;
       for (Value r : results)
         resTypes.push_back(r.getType());
@@ -1169,15 +304,15 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
     unsigned inLevel = ~0u;
     for (Value v : op->getOperands())
       if (auto it = enc.find(v); it != enc.end())
-        for (Value c : it->second.cts)
-          inLevel = std::min(inLevel, Lowering::levelOf(c));
+        for (const Ct &c : it->second.cts)
+          inLevel = std::min(inLevel, c.level);
     if (bootLevel && opDepth.count(op)) {
       unsigned need = opDepth.lookup(op);
       if (need >= 1 && need + 1 <= bootLevel && inLevel < need + 1) {
         for (Value v : op->getOperands())
           if (auto it = enc.find(v); it != enc.end()) {
             Packed refreshed = it->second;
-            for (Value &c : refreshed.cts)
+            for (Ct &c : refreshed.cts)
               c = L.ensure(c, need);
             it->second = std::move(refreshed);
           }
@@ -1347,26 +482,16 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
     }
     if (recordDepths && inLevel != ~0u) {
       unsigned outLevel = inLevel;
-      for (Value c : result->cts)
-        outLevel = std::min(outLevel, Lowering::levelOf(c));
+      for (const Ct &c : result->cts)
+        outLevel = std::min(outLevel, c.level);
       opDepth[op] = std::max(opDepth.lookup(op), inLevel - outLevel);
     }
     enc[op->getResult(0)] = std::move(*result);
   }
   report.magnitude = L.magnitude;
+  if (lowest)
+    *lowest = sink.lowestLevel();
   return func;
-}
-
-/// The lowest level of any ciphertext in `func` (a sizing run's depth is
-/// kTopLevel minus it).
-unsigned lowestLevel(Operation *func) {
-  unsigned minLevel = kTopLevel;
-  func->walk([&](Operation *op) {
-    for (Value r : op->getResults())
-      if (auto t = dyn_cast<ck::CiphertextType>(r.getType()))
-        minLevel = std::min(minLevel, t.getLevel());
-  });
-  return minLevel;
 }
 
 /// Bytes of the program's evaluation keys, each at the highest level it is
@@ -1487,11 +612,10 @@ void LowerNNToCKKSPass::runOnOperation() {
   // (which changes the slots, so size again).
   for (; !boot;) {
     Report sizing;
-    auto trial = lower(entry, int64_t(1) << (ln - 1), Tp, kTopLevel, sizing);
-    if (failed(trial))
+    unsigned minLevel = kTopLevel;
+    if (failed(lower(entry, int64_t(1) << (ln - 1), Tp, kTopLevel, sizing,
+                     &minLevel)))
       return signalPassFailure();
-    unsigned minLevel = lowestLevel(*trial);
-    trial->erase();
     depth = kTopLevel - minLevel;
     // Chain: q_0 (scale + 20 bits of headroom, at most 60) and `depth`
     // primes of the scale's size.
@@ -1612,15 +736,14 @@ void LowerNNToCKKSPass::runOnOperation() {
     // Per-op depths from an unbootstrapped sizing run.
     Report sizing;
     recordDepths = true;
-    auto trial = lower(entry, slots, Tp, kTopLevel, sizing);
+    unsigned minLevel = kTopLevel;
+    auto trial = lower(entry, slots, Tp, kTopLevel, sizing, &minLevel);
     recordDepths = false;
     if (failed(trial))
       return signalPassFailure();
     // A lower bound on the bootstraps: the longest path spends
     // `programDepth` levels, a fresh input brings U and every bootstrap
     // restores at most U.
-    unsigned minLevel = lowestLevel(*trial);
-    trial->erase();
     programDepth = kTopLevel - minLevel;
     bootstrapLowerBound =
         programDepth > U ? (programDepth + U - 1) / U - 1 : 0;

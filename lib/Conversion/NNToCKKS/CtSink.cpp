@@ -1,0 +1,79 @@
+//===- CtSink.cpp - flat ckks ops from the kernel library ------------------===//
+
+#include "CtSink.h"
+
+using namespace mlir;
+using namespace mlir::aegis;
+using namespace mlir::aegis::lowering;
+namespace ck = mlir::aegis::ckks;
+namespace nnd = mlir::aegis::nn;
+
+int32_t MLIRSink::emit(CtOp kind, const Ct &r, const Ct &a, const Ct &c,
+                       const Pt &pt, int64_t offset, double constant) {
+  noteResult(r);
+  Type t = type(r);
+  Value x = value(a);
+  Value out;
+  switch (kind) {
+  case CtOp::Add:
+    out = ck::AddOp::create(b, loc, t, x, value(c));
+    break;
+  case CtOp::Sub:
+    out = ck::SubOp::create(b, loc, t, x, value(c));
+    break;
+  case CtOp::Mul:
+    out = ck::MulOp::create(b, loc, t, x, value(c));
+    break;
+  case CtOp::Negate:
+    out = ck::NegateOp::create(b, loc, t, x);
+    break;
+  case CtOp::Relinearize:
+    out = ck::RelinearizeOp::create(b, loc, t, x);
+    break;
+  case CtOp::Rescale:
+    out = ck::RescaleOp::create(b, loc, t, x);
+    break;
+  case CtOp::Rotate:
+    out = ck::RotateOp::create(b, loc, t, x, b.getI64IntegerAttr(offset));
+    break;
+  case CtOp::AddConst:
+    out = ck::AddConstOp::create(b, loc, t, x, b.getF64FloatAttr(constant));
+    break;
+  case CtOp::MulConst:
+    out = ck::MulConstOp::create(b, loc, t, x, b.getF64FloatAttr(constant));
+    break;
+  case CtOp::AddPlain:
+    out = ck::AddPlainOp::create(b, loc, t, x, plaintexts[pt.id]);
+    break;
+  case CtOp::MulPlain:
+    out = ck::MulPlainOp::create(b, loc, t, x, plaintexts[pt.id]);
+    break;
+  case CtOp::LevelDown:
+    out = ck::LevelDownOp::create(b, loc, t, x);
+    break;
+  case CtOp::Bootstrap:
+    out = ck::BootstrapOp::create(b, loc, t, x);
+    break;
+  }
+  values.push_back(out);
+  return int32_t(values.size() - 1);
+}
+
+int32_t MLIRSink::plaintext(const std::vector<double> *values, unsigned level,
+                            unsigned logScale) {
+  auto type = RankedTensorType::get({slots}, b.getF64Type());
+  Value c;
+  if (values) {
+    c = nnd::ConstantOp::create(
+        b, loc, type, DenseElementsAttr::get(type, ArrayRef<double>(*values)));
+  } else {
+    auto zero = nnd::ConstantOp::create(b, loc, type,
+                                        DenseElementsAttr::get(type, 0.0));
+    zero->setAttr("aegis.placeholder", b.getUnitAttr());
+    c = zero;
+  }
+  Value pt = ck::EncodeOp::create(
+      b, loc, ck::PlaintextType::get(b.getContext(), slots, level, logScale), c);
+  plaintexts.push_back(pt);
+  return int32_t(plaintexts.size() - 1);
+}

@@ -1,0 +1,119 @@
+//===- Lowering.cpp - plaintexts, polynomials, scatter --------------------===//
+
+#include "Lowering.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::aegis::lowering;
+
+Pt Lowering::plaintext(const std::vector<double> &values, unsigned level,
+                       unsigned logScale) {
+  // Over the memory limit, the rest of the op gets placeholders and the
+  // lowering stops after it (LowerNNToCKKS reports the numbers).
+  if (!materialize || overMemoryLimit()) {
+    static const std::vector<double> none;
+    auto key = std::make_tuple(level, logScale, none);
+    auto it = ptCache.find(key);
+    if (it != ptCache.end())
+      return it->second;
+    Pt pt{sink.plaintext(nullptr, level, logScale), level, logScale};
+    return ptCache[key] = pt;
+  }
+  auto key = std::make_tuple(level, logScale, values);
+  auto it = ptCache.find(key);
+  if (it != ptCache.end())
+    return it->second;
+  materializedBytes += 2 * uint64_t(S) * sizeof(double);
+  ++materializedConstants;
+  Pt pt{sink.plaintext(&values, level, logScale), level, logScale};
+  return ptCache[key] = pt;
+}
+
+std::vector<std::vector<double>>
+Lowering::scatter(const Packed &x, const std::function<double(int64_t)> &value) {
+  // Measuring only: one non-zero stand-in per ciphertext (only levels
+  // matter, and a plaintext add or product keeps or spends them alike).
+  if (sink.countsOnly())
+    return std::vector<std::vector<double>>(x.cts.size(),
+                                            std::vector<double>(1, 1.0));
+  std::vector<std::vector<double>> v(x.cts.size(), std::vector<double>(S, 0.0));
+  for (size_t i = 0; i < x.slot.size(); ++i)
+    v[ctOf(x.slot[i])][x.slot[i] % S] = value(int64_t(i));
+  return v;
+}
+
+Ct Lowering::chebyshev(Ct x, const ChebyshevSeries &p) {
+  int d = p.degree();
+  // The whole evaluation on one refreshed input when it fits between
+  // bootstraps: affine map, the powers, the leaf products.
+  x = ensure(x, unsigned(ceilLog2(d + 1) + 2));
+  // t = (2x - a - b) / (b - a): one level.
+  Ct t = addConst(mulConst(x, 2.0 / (p.b - p.a)), -(p.a + p.b) / (p.b - p.a));
+  if (d <= 1)
+    return addConst(mulConst(t, d == 1 ? p.coeffs[1] : 0.0), p.coeffs[0]);
+  int m = ceilLog2(d + 1);
+  int babyMax = 1 << std::max(1, m / 2);
+  std::vector<Ct> baby(babyMax);
+  baby[1] = t;
+  for (int i = 2; i < babyMax; ++i) {
+    int hi = (i + 1) / 2, lo = i / 2;
+    Ct prod = mulInt(mul(baby[hi], baby[lo]), 2);
+    baby[i] = hi == lo ? addConst(prod, -1.0) : sub(prod, baby[hi - lo]);
+  }
+  std::vector<Ct> giant(m + 1);
+  giant[0] = t;
+  for (int j = 1; j <= m; ++j)
+    giant[j] = addConst(mulInt(square(giant[j - 1]), 2), -1.0);
+  return evalSplit(p.coeffs, babyMax, baby, giant);
+}
+
+Ct Lowering::evalSplit(const std::vector<double> &c, int babyMax,
+                       const std::vector<Ct> &baby,
+                       const std::vector<Ct> &giant) {
+  int d = int(c.size()) - 1;
+  if (d < babyMax) {
+    // sum c_i T_i: every term at the lowest level among them.
+    unsigned level = kTopLevel * 2;
+    for (int i = 1; i <= d; ++i)
+      if (c[i] != 0)
+        level = std::min(level, baby[i].level);
+    Ct acc;
+    for (int i = 1; i <= d; ++i)
+      if (c[i] != 0)
+        acc = add(acc, mulConstRaw(levelDown(baby[i], level), c[i]));
+    if (!acc)
+      acc = mulConstRaw(baby[1], 0.0);
+    return addConst(rescale(acc), c[0]);
+  }
+  int j = 0;
+  while ((2 << j) <= d)
+    ++j;
+  std::vector<double> q, r;
+  ::aegis::splitChebyshev(c, 1 << j, q, r);
+  Ct hq = evalSplit(q, babyMax, baby, giant);
+  Ct hr = evalSplit(r, babyMax, baby, giant);
+  return add(mul(hq, giant[j]), hr);
+}
+
+FailureOr<Ct> Lowering::approximate(Ct x,
+                                    const std::function<double(double)> &f,
+                                    double lo, double hi, StringRef what,
+                                    int maxDegree, double target) {
+  if (target < 0)
+    target = approxError;
+  ChebyshevSeries p = ::aegis::fitToError(f, lo, hi, target, maxDegree);
+  double err = ::aegis::maxError(p, f);
+  for (int i = 0; i <= 64; ++i) {
+    double x = lo + (hi - lo) * i / 64.0;
+    noteMagnitude(x);
+    noteMagnitude(f(x));
+  }
+  std::string line;
+  llvm::raw_string_ostream os(line);
+  os << what << " on [" << lo << ", " << hi << "]: degree " << p.degree()
+     << ", max error " << llvm::format("%.2e", err);
+  report.approximations.push_back(os.str());
+  return chebyshev(x, p);
+}

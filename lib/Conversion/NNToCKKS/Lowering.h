@@ -1,0 +1,307 @@
+//===- Lowering.h - the nn -> ckks kernel library ----------------*- C++ -*-===//
+//
+// The kernels that turn one nn op on packed tensors into ciphertext
+// operations, and the primitives they share: levels and scales (every
+// ciphertext keeps the nominal scale; products are relinearized and
+// rescaled at once; operands of additions are brought to the lower level),
+// bootstrap placement inside an op (`ensure`), plaintext caching and
+// Chebyshev evaluation. Each kernel family lives in a file of its own
+// (Linear.cpp, Elementwise.cpp, LayerNorm.cpp, Attention.cpp); the driver
+// (NNToCKKS.cpp) walks the nn function, picks the kernel and chooses the
+// parameters. Kernels emit through a CtSink (CtSink.h), so the same code
+// builds flat ckks IR or only measures levels.
+//
+// The layouts, algorithms and their costs are documented in
+// docs/Lowering.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AEGIS_LIB_CONVERSION_NNTOCKKS_LOWERING_H
+#define AEGIS_LIB_CONVERSION_NNTOCKKS_LOWERING_H
+
+#include "CtSink.h"
+
+#include "aegis/Dialect/NN/Interpreter/Interpreter.h"
+#include "aegis/Dialect/NN/Interpreter/Kernels.h"
+#include "aegis/Support/Chebyshev.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <cassert>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace mlir::aegis::lowering {
+
+using ::aegis::ChebyshevSeries;
+using ::aegis::nn::Shape;
+using ::aegis::nn::Tensor;
+
+/// Virtual top level of the sizing runs.
+constexpr int kTopLevel = 4000;
+/// The fewest slots a sparse bootstrap packs (below it the message
+/// coefficients grow and EvalMod loses precision).
+constexpr int64_t kMinSparseSlots = 64;
+
+inline int64_t nextPow2(int64_t x) {
+  int64_t p = 1;
+  while (p < x)
+    p <<= 1;
+  return p;
+}
+
+inline int ceilLog2(int64_t x) {
+  int k = 0;
+  while ((int64_t(1) << k) < x)
+    ++k;
+  return k;
+}
+
+/// An encrypted tensor: its ciphertexts and, per element (row-major), its
+/// global slot (ciphertext * S + block * Tp + token).
+struct Packed {
+  llvm::SmallVector<Ct> cts;
+  Shape shape;
+  std::vector<int64_t> slot;
+};
+
+/// What the lowering tells the user.
+struct Report {
+  std::vector<std::string> approximations;
+  int64_t rotations = 0, relinearizations = 0, rescales = 0, mulPlain = 0;
+  int64_t bootstraps = 0;
+  /// Largest calibrated magnitude (see Lowering::magnitude).
+  double magnitude = 1;
+  /// Rotation offset -> the highest level it runs at (its key's level).
+  std::map<int64_t, unsigned> rotationKeys;
+  int64_t relinLevel = -1;
+};
+
+class Lowering {
+public:
+  Lowering(CtSink &sink, int64_t slots, int64_t tokensPadded,
+           unsigned scaleBits, double margin, double approxError,
+           bool materialize, Report &report)
+      : sink(sink), S(slots), Tp(tokensPadded), F(slots / tokensPadded),
+        bits(scaleBits), margin(margin), approxError(approxError),
+        materialize(materialize && sink.wantsValues()), report(report) {}
+
+  CtSink &sink;
+  int64_t S, Tp, F;
+  unsigned bits;
+  double margin, approxError;
+  /// false: plaintexts are placeholders (zeros), for counting only.
+  bool materialize;
+  /// What the materialized plaintexts hold so far (each slot vector twice:
+  /// the constant's attribute and the cache key), against the compiler's
+  /// memory limit; over it, the lowering stops before the machine runs out.
+  uint64_t materializedBytes = 0;
+  uint64_t materializedConstants = 0;
+  uint64_t memoryLimit = ::mlir::aegis::nn::interpreterMemoryLimit();
+  bool overMemoryLimit() const { return materializedBytes > memoryLimit; }
+  /// With bootstrapping: the level bootstrapped ciphertexts come out at
+  /// (0: no bootstrapping; the chain is sized to the program instead).
+  unsigned bootLevel = 0;
+  llvm::DenseMap<int32_t, Ct> boots;
+  /// Largest magnitude the calibrated ranges let a ciphertext slot reach
+  /// (approximation domains and values, inverses); bounds what a bootstrap
+  /// may see.
+  double magnitude = 1;
+  void noteMagnitude(double v) {
+    if (std::isfinite(v))
+      magnitude = std::max(magnitude, std::fabs(v));
+  }
+  Report &report;
+  std::map<std::tuple<unsigned, unsigned, std::vector<double>>, Pt> ptCache;
+
+  //===--- primitive ops --------------------------------------------------===//
+
+  /// A new ciphertext handle from the sink.
+  Ct make(CtOp kind, Ct result, Ct a, Ct b = Ct(), Pt pt = Pt(),
+          int64_t offset = 0, double constant = 0) {
+    result.id = sink.emit(kind, result, a, b, pt, offset, constant);
+    return result;
+  }
+  /// The type of a result: a handle without an id yet.
+  static Ct at(unsigned level, unsigned logScale, unsigned size = 2) {
+    Ct r;
+    r.level = level, r.logScale = logScale, r.size = size;
+    return r;
+  }
+  static unsigned levelOf(const Ct &v) { return v.level; }
+  static unsigned logScaleOf(const Ct &v) { return v.logScale; }
+
+  /// Bootstrapping placement: a ciphertext about to lose a level is
+  /// refreshed first when it is at level 1 or below (bootstrapping needs a
+  /// level-1 input to keep the nominal scale); each value is refreshed at
+  /// most once.
+  Ct ensure(Ct v, unsigned levels = 1) {
+    // Keep at least one level after spending `levels`; when the refreshed
+    // level could not do that either, refresh lazily later instead.
+    if (!bootLevel || v.level >= levels + 1 || levels + 1 > bootLevel)
+      return v;
+    auto it = boots.find(v.id);
+    if (it != boots.end())
+      return it->second;
+    ++report.bootstraps;
+    Ct r = make(CtOp::Bootstrap, at(bootLevel, v.logScale), v);
+    boots[v.id] = r;
+    return r;
+  }
+
+  Ct levelDown(Ct v, unsigned level) {
+    if (v.level == level)
+      return v;
+    assert(v.level > level);
+    return make(CtOp::LevelDown, at(level, v.logScale), v);
+  }
+  std::pair<Ct, Ct> align(Ct x, Ct y) {
+    unsigned l = std::min(x.level, y.level);
+    return {levelDown(x, l), levelDown(y, l)};
+  }
+  Ct add(Ct x, Ct y) {
+    if (!x)
+      return y;
+    auto [p, q] = align(x, y);
+    return make(CtOp::Add, at(p.level, p.logScale, std::max(p.size, q.size)),
+                p, q);
+  }
+  Ct sub(Ct x, Ct y) {
+    auto [p, q] = align(x, y);
+    return make(CtOp::Sub, at(p.level, p.logScale, std::max(p.size, q.size)),
+                p, q);
+  }
+  Ct negate(Ct x) { return make(CtOp::Negate, x, x); }
+  Ct rescale(Ct v) {
+    ++report.rescales;
+    return make(CtOp::Rescale, at(v.level - 1, v.logScale - bits), v);
+  }
+  Ct mul(Ct x, Ct y) {
+    bool same = x == y;
+    x = ensure(x);
+    y = same ? x : ensure(y);
+    auto [p, q] = align(x, y);
+    Ct m = make(CtOp::Mul, at(p.level, 2 * p.logScale, 3), p, q);
+    ++report.relinearizations;
+    report.relinLevel = std::max<int64_t>(report.relinLevel, p.level);
+    Ct r = make(CtOp::Relinearize, at(p.level, 2 * p.logScale), m);
+    return rescale(r);
+  }
+  Ct square(Ct x) { return mul(x, x); }
+  Ct rotate(Ct v, int64_t k) {
+    k = ((k % S) + S) % S;
+    if (k == 0)
+      return v;
+    ++report.rotations;
+    unsigned &level = report.rotationKeys[k > S / 2 ? k - S : k];
+    level = std::max(level, v.level);
+    return make(CtOp::Rotate, v, v, Ct(), Pt(), k);
+  }
+  Ct addConst(Ct v, double c) {
+    if (c == 0)
+      return v;
+    return make(CtOp::AddConst, v, v, Ct(), Pt(), 0, c);
+  }
+  /// v * c without rescaling (scale raised by `bits`).
+  Ct mulConstRaw(Ct v, double c) {
+    v = ensure(v);
+    return make(CtOp::MulConst, at(v.level, v.logScale + bits), v, Ct(),
+                Pt(), 0, c);
+  }
+  Ct mulConst(Ct v, double c) { return rescale(mulConstRaw(v, c)); }
+  /// v * n for a small integer n (no level).
+  Ct mulInt(Ct v, int64_t n) {
+    if (n == 1)
+      return v;
+    return make(CtOp::MulConst, v, v, Ct(), Pt(), 0, double(n));
+  }
+  /// A plaintext of S slots at `level` and `logScale` (cached).
+  Pt plaintext(const std::vector<double> &values, unsigned level,
+               unsigned logScale);
+  static bool isZero(const std::vector<double> &v) {
+    for (double x : v)
+      if (x != 0)
+        return false;
+    return true;
+  }
+  /// v * values without rescaling.
+  Ct mulPlainRaw(Ct v, const std::vector<double> &values) {
+    v = ensure(v);
+    ++report.mulPlain;
+    Pt pt = plaintext(values, v.level, bits);
+    return make(CtOp::MulPlain, at(v.level, v.logScale + bits), v, Ct(),
+                pt);
+  }
+  Ct mulPlain(Ct v, const std::vector<double> &values) {
+    return rescale(mulPlainRaw(v, values));
+  }
+  Ct addPlain(Ct v, const std::vector<double> &values) {
+    if (isZero(values))
+      return v;
+    Pt pt = plaintext(values, v.level, v.logScale);
+    return make(CtOp::AddPlain, v, v, Ct(), pt);
+  }
+
+  //===--- polynomials (Lowering.cpp) ------------------------------------===//
+
+  /// Evaluates a Chebyshev series at x (baby-step giant-step recursion).
+  Ct chebyshev(Ct x, const ChebyshevSeries &p);
+  Ct evalSplit(const std::vector<double> &c, int babyMax,
+               const std::vector<Ct> &baby, const std::vector<Ct> &giant);
+  /// Fits f on [lo, hi] to the target error (degree capped) and evaluates it.
+  FailureOr<Ct> approximate(Ct x, const std::function<double(double)> &f,
+                            double lo, double hi, StringRef what,
+                            int maxDegree = 127, double target = -1);
+
+  //===--- layout helpers -------------------------------------------------===//
+
+  int64_t ctOf(int64_t g) const { return g / S; }
+  int64_t blockOf(int64_t g) const { return (g % S) / Tp; }
+  int64_t tokenOf(int64_t g) const { return g % Tp; }
+
+  /// Per ciphertext, the slot vector with `value(i)` at every element's slot
+  /// (empty vectors when the sink wants no values).
+  std::vector<std::vector<double>>
+  scatter(const Packed &x, const std::function<double(int64_t)> &value);
+
+  //===--- kernels, one file per family -----------------------------------===//
+
+  /// y = x W (+ bias), W constant [K, M], x [..., K] (Linear.cpp).
+  FailureOr<Packed> linear(Operation *op, const Packed &x, const Tensor &w,
+                           const Tensor *bias);
+  /// Element-wise with a constant, broadcast (Elementwise.cpp).
+  Packed withConstant(const Packed &x, const Tensor &c, bool multiply,
+                      bool subtractFrom = false, bool negateFirst = false);
+  /// Element-wise on two encrypted tensors of one layout (Elementwise.cpp).
+  FailureOr<Packed> binary(Operation *op, const Packed &x, const Packed &y,
+                           bool subtract, bool multiply);
+  /// GELU, ReLU, tanh, erf, sigmoid, exp by Chebyshev (Elementwise.cpp).
+  FailureOr<Packed> unaryPoly(Operation *op, const Packed &x);
+  /// Sum of every block of each ciphertext into every block (per token).
+  Ct sumBlocks(Ct v) {
+    for (int64_t s = 1; s < F; s <<= 1)
+      v = add(v, rotate(v, s * Tp));
+    return v;
+  }
+  /// LayerNorm over the last axis (LayerNorm.cpp).
+  FailureOr<Packed> layerNorm(nn::LayerNormOp op, const Packed &x,
+                              const Tensor *gamma, const Tensor *beta);
+  /// Softmax attention over one token block (Attention.cpp).
+  FailureOr<Packed> attention(nn::AttentionOp op, const Packed &q,
+                              const Packed &k, const Packed &v,
+                              const Tensor *mask);
+
+  FailureOr<Packed> fail(Operation *op, const std::string &msg) {
+    op->emitError() << "cannot lower to CKKS: " << msg;
+    return failure();
+  }
+};
+
+} // namespace mlir::aegis::lowering
+
+#endif // AEGIS_LIB_CONVERSION_NNTOCKKS_LOWERING_H
