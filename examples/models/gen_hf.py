@@ -1,13 +1,23 @@
 #!/usr/bin/env python3
-"""Generate the Hugging Face transformers fixtures (BERT encoder, GPT-2) at opset 18.
+"""Generate the fixtures that need PyPI torch 2.x: the Hugging Face transformers models
+(BERT encoder, GPT-2) at opset 18, and the BERT-base layer with a dynamic token axis.
 
 Needs PyPI torch 2.x + transformers (random weights from a small config: nothing is
 downloaded). Run with the fixtures venv (see README.md for how it was made):
 
-    /work/venv-fixtures/bin/python examples/models/gen_hf.py
+    /work/venv-fixtures/bin/python examples/models/gen_hf.py [NAME ...]
 
 Writes NAME.onnx and NAME.input.npy next to this file, the PyTorch outputs and
-metadata under .work/; then run finalize.py.
+metadata under .work/; then run finalize.py. With NAME arguments only those models are
+exported (the others' files are left alone); without, all of them.
+
+Models:
+  hf_bert_tiny_op18, hf_bert_tiny_op18_dynamo   transformers BertModel, hidden 32, 2 layers
+  hf_gpt2_tiny_op18                             transformers GPT2Model, n_embd 32, 2 layers
+  bert_base_layer_op17_dyn                      gen_torch113.py's bert_base_layer_op17 (same
+                                                seed, weights and input), exported by torch
+                                                2.x's TorchScript exporter with dynamic
+                                                batch and seq axes, opset 17
 """
 import sys
 import warnings
@@ -23,6 +33,14 @@ OPSET = 18
 SEQ = 8
 VOCAB = 100
 
+MODELS = {"hf_bert_tiny_op18", "hf_bert_tiny_op18_dynamo", "hf_gpt2_tiny_op18",
+          "bert_base_layer_op17_dyn"}
+ONLY = set()  # model names given on the command line; empty: all of them
+
+
+def wanted(name):
+    return not ONLY or name in ONLY
+
 
 def producer(dynamo):
     return {"torch": torch.__version__, "transformers": transformers.__version__,
@@ -30,6 +48,15 @@ def producer(dynamo):
                          "and ir_version 10 -> 8 afterwards" if dynamo else
                          "torch.onnx.export(dynamo=False) (TorchScript tracer), "
                          "do_constant_folding=True"),
+            "interpreter": "%s %d.%d.%d" % ((sys.executable,) + sys.version_info[:3])}
+
+
+def producer_torchscript_dynamic():
+    """For the nn.TransformerEncoderLayer export (no transformers involved)."""
+    return {"torch": torch.__version__,
+            "exporter": "torch.onnx.export(dynamo=False) (TorchScript tracer), "
+                        "do_constant_folding=True, dynamic_axes x/y {0: batch, 1: seq}; "
+                        "aten::unflatten by gen_hf.unflatten_static_dim",
             "interpreter": "%s %d.%d.%d" % ((sys.executable,) + sys.version_info[:3])}
 
 
@@ -79,6 +106,8 @@ class LastHidden(torch.nn.Module):
 
 
 def export(name, model, ids, description, dynamo=False, notes=None):
+    if not wanted(name):
+        return
     wrapped = LastHidden(model).eval()
     idt = torch.from_numpy(ids)
     with torch.no_grad():
@@ -102,7 +131,78 @@ def export(name, model, ids, description, dynamo=False, notes=None):
                   extra={"notes": notes} if notes else None)
 
 
+class EncoderLayerXOnly(torch.nn.TransformerEncoderLayer):
+    """nn.TransformerEncoderLayer whose forward takes only the input. torch 2.x's
+    TorchScript exporter fills in the defaults of the remaining forward arguments and
+    traces them as tensors; is_causal=False would then reach scaled_dot_product_attention
+    as a bool tensor, which it rejects. Same parameters (names, init, RNG use) as the
+    base class."""
+
+    def forward(self, src):  # pylint: disable=arguments-differ
+        return super().forward(src)
+
+
+def normal_input(shape, seed):
+    """As gen_torch113.normal_input."""
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+def unflatten_static_dim(g, input, dim, unflattened_size):
+    """ONNX symbolic for aten::unflatten with the dimension resolved at export time.
+
+    torch 2.x's MultiheadAttention splits the packed q/k/v projection with
+    proj.unflatten(-1, (3, E)). The stock opset-13+ symbolic normalises dim with
+    Add/Mod nodes, which the TorchScript exporter's shape inference does not fold; the
+    unflattened tensor then keeps the traced (static) shape, and k.shape[0] / v.shape[0]
+    (the token count) are exported as the constant 128 in the k and v Reshape targets.
+    Here dim is a constant and the input rank is known, so the target shape is
+    Concat(Shape(input)[:dim], unflattened_size, Shape(input)[dim+1:]) with constant
+    slice bounds: the same Reshape, with the token count Shape-derived."""
+    from torch.onnx._internal.torchscript_exporter import symbolic_helper
+    rank = symbolic_helper._get_tensor_rank(input)
+    d = symbolic_helper._get_const(dim, "i", "dim") % rank
+    shape = g.op("Shape", input)
+    parts = []
+    if d > 0:
+        parts.append(symbolic_helper._slice_helper(g, shape, axes=[0], starts=[0], ends=[d]))
+    parts.append(unflattened_size)
+    if d + 1 < rank:
+        parts.append(symbolic_helper._slice_helper(g, shape, axes=[0], starts=[d + 1],
+                                                   ends=[rank]))
+    return symbolic_helper._reshape_helper(g, input, g.op("Concat", *parts, axis_i=0))
+
+
+def export_encoder_layer_dynamic(name, model, x, opset, description, notes=None):
+    """As gen_torch113.export(..., dynamic=True), with torch 2.x's TorchScript exporter
+    (and aten::unflatten exported by unflatten_static_dim)."""
+    if not wanted(name):
+        return
+    model.eval()
+    xt = torch.from_numpy(x)
+    # Grad stays enabled (parameters require grad), so nn.TransformerEncoderLayer takes
+    # its ordinary (non-"fast path") code both here and while tracing.
+    y = model(xt).detach().numpy()
+    dyn = {"x": {0: "batch", 1: "seq"}, "y": {0: "batch", 1: "seq"}}
+    torch.onnx.register_custom_op_symbolic("aten::unflatten", unflatten_static_dim, opset)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(model, (xt,), fc.out_path(name, ".onnx"), input_names=["x"],
+                              output_names=["y"], opset_version=opset, dynamic_axes=dyn,
+                              do_constant_folding=True, export_params=True, dynamo=False)
+    finally:
+        torch.onnx.unregister_custom_op_symbolic("aten::unflatten", opset)
+    fc.write_meta(name, description=description, inputs={"x": x}, outputs=["y"],
+                  opset=opset, producer=producer_torchscript_dynamic(),
+                  torch_outputs={"y": y}, dynamic_axes={"x": {"0": "batch", "1": "seq"}},
+                  extra={"notes": notes} if notes else None)
+
+
 def main():
+    ONLY.update(sys.argv[1:])
+    if ONLY - MODELS:
+        sys.exit("unknown model(s): %s (known: %s)" % (" ".join(sorted(ONLY - MODELS)),
+                                                       " ".join(sorted(MODELS))))
     print("torch", torch.__version__, "transformers", transformers.__version__)
     # initializer_range 0.2 (HF default 0.02) so that attention is far from uniform at d=32.
     torch.manual_seed(400)
@@ -152,6 +252,24 @@ def main():
                  "added to the scaled scores; the position embedding (wpe rows 0..7) is folded "
                  "into the initializer 'embedding_1' [1,8,32], so only the token embedding "
                  "is a Gather. GELU is the tanh form (gelu_new) written with Pow/Tanh.")
+
+    # BERT-base-shaped layer as gen_torch113.py's item 5 (bert_base_layer_op17: same seed,
+    # weights and input), with dynamic batch and seq axes so that the attention's reshape
+    # targets come from Shape (or are -1) instead of the constant 128.
+    torch.manual_seed(500)
+    big = EncoderLayerXOnly(d_model=768, nhead=12, dim_feedforward=3072, dropout=0.0,
+                            activation="gelu", layer_norm_eps=1e-12, batch_first=True,
+                            norm_first=False)
+    perturb_affine(big, 500)
+    export_encoder_layer_dynamic(
+        "bert_base_layer_op17_dyn", big, normal_input((1, 128, 768), 500), 17,
+        "BERT-base-shaped post-norm layer: nn.TransformerEncoderLayer(768, 12 heads, ff 3072, "
+        "erf-GELU, eps 1e-12), opset 17, dynamic batch and seq axes (sample input seq 128), "
+        "~28 MB of float32 weights; torch 2.x TorchScript exporter",
+        notes="Same weights and input as bert_base_layer_op17 (torch 1.13 export, static "
+              "shapes); its reference agrees with bert_base_layer_op17.ref.npy. The token "
+              "count reaches the Reshape targets only through Shape/Gather/Unsqueeze/Concat "
+              "(or -1): fix it with --aegis-input-shape=x:1xTx768.")
 
 
 if __name__ == "__main__":
