@@ -45,5 +45,9 @@ def has_cuda_device():
 
 if config.aegis_cuda_enabled:
     config.available_features.add("cuda-build")
+# Encrypted runs of several minutes (REQUIRES: long-tests): run with
+# AEGIS_LONG_TESTS=1 (scripts/test.sh --long); CI's time budget skips them.
+if os.environ.get("AEGIS_LONG_TESTS"):
+    config.available_features.add("long-tests")
 if has_cuda_device():
     config.available_features.add("cuda")

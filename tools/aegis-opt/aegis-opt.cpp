@@ -24,6 +24,8 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+#include <vector>
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
@@ -96,9 +98,23 @@ int main(int argc, char **argv) {
         llvm::StringRef(argv[i]).starts_with("-aegis-compile"))
       compiling = true;
 
+  // A diagnostic names its op by location; printing the op itself would
+  // dump its attributes (a calibrated attention's per-row ranges, weights),
+  // megabytes for a real model. --mlir-print-op-on-diagnostic=true restores
+  // MLIR's default.
+  std::vector<char *> args(argv, argv + argc);
+  bool printOpChosen = false;
+  for (int i = 1; i < argc; ++i)
+    if (llvm::StringRef(argv[i]).contains("mlir-print-op-on-diagnostic"))
+      printOpChosen = true;
+  static char quietOps[] = "--mlir-print-op-on-diagnostic=false";
+  if (!printOpChosen)
+    args.insert(args.begin() + 1, quietOps);
+  int argCount = int(args.size());
+
   llvm::cl::SetVersionPrinter(printVersion);
   auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(
-      argc, argv,
+      argCount, args.data(),
       "aegis compiler driver: ONNX Transformers to multi-device CKKS\n",
       registry);
 

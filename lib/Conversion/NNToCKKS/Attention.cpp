@@ -9,7 +9,9 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <array>
+#include <algorithm>
+#include <set>
+#include <tuple>
 
 using namespace mlir;
 using namespace mlir::aegis;
@@ -25,38 +27,91 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
     return fail(op, "needs q, k and v of one shape [..., heads, tokens, dim]");
   int64_t dh = q.shape[rank - 1], T = q.shape[rank - 2];
   int64_t H = int64_t(q.slot.size()) / (T * dh);
-  if (T > Tp)
-    return fail(op, "more tokens than the packing's token block");
   auto scoreRange = op->getAttrOfType<DenseF64ArrayAttr>("nn.score_range");
   auto lse = op->getAttrOfType<DenseF64ArrayAttr>("nn.logsumexp_range");
   if (!scoreRange || !lse)
     return fail(op, "has no nn.score_range / nn.logsumexp_range (run "
                     "aegis-nn-calibrate)");
-  struct HeadLayout {
-    int64_t ct, base;
+  if ((dh & (dh - 1)) != 0)
+    return fail(op, "head dimension " + std::to_string(dh) +
+                        " is not a power of two");
+  if (dh > F) {
+    std::string shape;
+    for (int64_t d : q.shape)
+      shape += (shape.empty() ? "" : "x") + std::to_string(d);
+    return fail(op, "q, k, v [" + shape + "]: a head of dimension " +
+                        std::to_string(dh) + " does not fit the " +
+                        std::to_string(F) +
+                        " feature blocks of a ciphertext (token tile " +
+                        std::to_string(Tp) + " x " + std::to_string(F) +
+                        " features = " + std::to_string(S) +
+                        " slots); use token-tile=" +
+                        std::to_string(std::max<int64_t>(1, S / dh)) +
+                        " or smaller");
+  }
+  // Every (head, token) row of q, k and v must lie in one ciphertext, its
+  // dh dimensions in consecutive blocks starting at a block that is the
+  // same for every token of the head, at the token's slot in the block.
+  struct Pos {
+    int64_t ct, tok;
   };
-  auto headLayout = [&](const Packed &x, int64_t h, HeadLayout &out) {
-    for (int64_t t = 0; t < T; ++t)
-      for (int64_t d = 0; d < dh; ++d) {
-        int64_t g = x.slot[(h * T + t) * dh + d];
-        if (t == 0 && d == 0)
-          out = {ctOf(g), blockOf(g)};
-        if (tokenOf(g) != t || ctOf(g) != out.ct || blockOf(g) != out.base + d)
+  std::vector<Pos> qpos(H * T), kpos(H * T), vpos(H * T);
+  std::vector<int64_t> qBase(H), kBase(H), vBase(H);
+  auto rowLayout = [&](const Packed &x, std::vector<Pos> &pos,
+                       std::vector<int64_t> &base) {
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t t = 0; t < T; ++t) {
+        int64_t g0 = x.slot[(h * T + t) * dh];
+        if (t == 0)
+          base[h] = blockOf(g0);
+        if (blockOf(g0) != base[h] || base[h] + dh > F)
           return false;
+        pos[h * T + t] = {ctOf(g0), tokenOf(g0)};
+        for (int64_t d = 1; d < dh; ++d) {
+          int64_t g = x.slot[(h * T + t) * dh + d];
+          if (ctOf(g) != ctOf(g0) || tokenOf(g) != tokenOf(g0) ||
+              blockOf(g) != base[h] + d)
+            return false;
+        }
       }
-    return out.base + dh <= F;
+    return true;
   };
-  // Group heads by ciphertexts and the K/V block offsets.
-  std::map<std::array<int64_t, 5>, std::vector<int64_t>> groups;
-  std::vector<int64_t> qBase(H);
+  if (!rowLayout(q, qpos, qBase) || !rowLayout(k, kpos, kBase) ||
+      !rowLayout(v, vpos, vBase))
+    return fail(op, "q, k or v is not packed one head per run of blocks "
+                    "(unsupported layout)");
+  // Key tiles of each head: a key's K and V rows share their slot, and
+  // K's ciphertext decides V's.
+  std::vector<std::map<int64_t, int64_t>> vOfK(H);
+  for (int64_t i = 0; i < H * T; ++i) {
+    auto [it, inserted] = vOfK[i / T].emplace(kpos[i].ct, vpos[i].ct);
+    if (kpos[i].tok != vpos[i].tok || it->second != vpos[i].ct)
+      return fail(op, "k and v are not packed alike (unsupported layout)");
+  }
+  // Groups: heads whose query tokens share a ciphertext, with the same K/V
+  // block offsets and key tiles; one softmax per group, whose rows span
+  // every key tile.
+  struct Group {
+    std::vector<int64_t> heads;
+    /// Per head of `heads`: its query tokens in this tile.
+    std::vector<std::vector<int64_t>> tokens;
+  };
+  using GroupKey = std::tuple<int64_t, int64_t, int64_t, std::vector<int64_t>>;
+  std::map<GroupKey, Group> groups;
   for (int64_t h = 0; h < H; ++h) {
-    HeadLayout lq, lk, lv;
-    if (!headLayout(q, h, lq) || !headLayout(k, h, lk) || !headLayout(v, h, lv))
-      return fail(op, "q, k or v is not packed one head per run of blocks "
-                      "(unsupported layout)");
-    qBase[h] = lq.base;
-    groups[{lq.ct, lk.ct, lv.ct, lk.base - lq.base, lv.base - lq.base}]
-        .push_back(h);
+    // (K ciphertext, V ciphertext) of each key tile, flattened.
+    std::vector<int64_t> keyCts;
+    for (auto [kc, vc] : vOfK[h])
+      keyCts.push_back(kc), keyCts.push_back(vc);
+    std::map<int64_t, std::vector<int64_t>> byCt;
+    for (int64_t t = 0; t < T; ++t)
+      byCt[qpos[h * T + t].ct].push_back(t);
+    for (auto &[cq, toks] : byCt) {
+      Group &g = groups[{cq, kBase[h] - qBase[h], vBase[h] - qBase[h],
+                         keyCts}];
+      g.heads.push_back(h);
+      g.tokens.push_back(toks);
+    }
   }
   double scale = op.getScale().convertToDouble();
   // Q and K feed a product and the packing mask, V one product per offset:
@@ -68,20 +123,30 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
     c = ensure(c, 2);
   for (Ct &c : vb.cts)
     c = ensure(c, 1);
-  // Mask (additive, broadcast to [H, T, T]); <= -1e4 means removed.
+  // Mask (additive, broadcast to [H, T, T]); <= -1e4 means removed. Read
+  // through broadcast strides: [H, T, T] itself would take H T^2 doubles.
   Tensor m;
+  int64_t mStride[3] = {0, 0, 0};
   if (mask) {
-    Shape ms = {H, T, T};
-    Tensor mk = *mask;
-    // Drop leading unit dims so it broadcasts against [H, T, T].
-    while (mk.shape.size() > 3 && mk.shape.front() == 1)
-      mk.shape.erase(mk.shape.begin());
-    m = ::aegis::nn::expand(mk, ms);
-  } else {
-    m = Tensor(Shape{H, T, T});
+    m = *mask;
+    // Drop leading unit dims, then pad to rank 3.
+    while (m.shape.size() > 3 && m.shape.front() == 1)
+      m.shape.erase(m.shape.begin());
+    while (m.shape.size() < 3)
+      m.shape.insert(m.shape.begin(), 1);
+    const int64_t full[3] = {H, T, T};
+    int64_t stride = 1;
+    for (int i = 2; i >= 0; --i) {
+      if (m.shape[i] != 1 && m.shape[i] != full[i])
+        return fail(op, "the mask does not broadcast to [heads, tokens, "
+                        "tokens]");
+      mStride[i] = m.shape[i] == 1 ? 0 : stride;
+      stride *= m.shape[i];
+    }
   }
   auto maskAt = [&](int64_t h, int64_t t, int64_t t2) {
-    return m.data[(h * T + t) * T + t2];
+    return mask ? m.data[h * mStride[0] + t * mStride[1] + t2 * mStride[2]]
+                : 0.0;
   };
   // Each softmax row (head h, query t) is shifted by its own calibrated
   // centre c(h, t) of log(sum(exp)) (a plaintext added with the mask, no
@@ -160,54 +225,89 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
        << newton << " Newton steps, relative error " << llvm::format("%.2e", e);
     report.approximations.push_back(os.str());
   }
-  Packed out = q;
   llvm::SmallVector<Ct> outCts(q.cts.size());
-  for (auto &[key, heads] : groups) {
-    int64_t cq = key[0], ckt = key[1], cv = key[2];
-    int64_t shiftK = key[3] * Tp, shiftV = key[4] * Tp;
-    // Offsets r = t2 - t with at least one kept entry.
-    std::vector<int64_t> offsets;
-    for (int64_t r = -(T - 1); r <= T - 1; ++r) {
-      bool any = false;
-      for (int64_t h : heads)
-        for (int64_t t = 0; t < T && !any; ++t)
-          if (t + r >= 0 && t + r < T && maskAt(h, t, t + r) > -1e4)
-            any = true;
-      if (any)
-        offsets.push_back(r);
-    }
-    int64_t R = offsets.size();
+  // Skip building slot vectors when they are not materialized (non-zero
+  // stand-ins: a plaintext add or product is emitted either way).
+  const bool values = materialize;
+  auto slotVector = [&](double init) {
+    return std::vector<double>(values ? S : 1, values ? init : 1.0);
+  };
+  for (auto &[key, group] : groups) {
+    int64_t cq = std::get<0>(key);
+    int64_t shiftK = std::get<1>(key) * Tp, shiftV = std::get<2>(key) * Tp;
+    // Key tile j is K ciphertext keyCts[j] and V ciphertext valueCts[j].
+    std::vector<int64_t> keyCts, valueCts;
+    for (size_t i = 0; i < std::get<3>(key).size(); i += 2)
+      keyCts.push_back(std::get<3>(key)[i]),
+          valueCts.push_back(std::get<3>(key)[i + 1]);
+    const std::vector<int64_t> &heads = group.heads;
+    // Per key tile and head: the key token at each slot (-1: none).
+    std::vector<std::vector<std::vector<int64_t>>> keyAt(
+        keyCts.size(), std::vector<std::vector<int64_t>>(
+                           heads.size(), std::vector<int64_t>(Tp, -1)));
+    for (size_t hi = 0; hi < heads.size(); ++hi)
+      for (int64_t t2 = 0; t2 < T; ++t2) {
+        const Pos &p = kpos[heads[hi] * T + t2];
+        size_t j = std::lower_bound(keyCts.begin(), keyCts.end(), p.ct) -
+                   keyCts.begin();
+        keyAt[j][hi][p.tok] = t2;
+      }
+    // Entries (key tile, offset r = key slot - query slot) with at least
+    // one kept score; a tile whose scores are all masked (causal) has none.
+    struct Entry {
+      size_t tile;
+      int64_t r;
+    };
+    std::vector<Entry> entries;
+    for (size_t j = 0; j < keyCts.size(); ++j)
+      for (int64_t r = -(Tp - 1); r <= Tp - 1; ++r) {
+        bool any = false;
+        for (size_t hi = 0; hi < heads.size() && !any; ++hi)
+          for (int64_t t : group.tokens[hi]) {
+            int64_t tq = qpos[heads[hi] * T + t].tok, tk = tq + r;
+            if (tk < 0 || tk >= Tp)
+              continue;
+            int64_t t2 = keyAt[j][hi][tk];
+            if (t2 >= 0 && maskAt(heads[hi], t, t2) > -1e4) {
+              any = true;
+              break;
+            }
+          }
+        if (any)
+          entries.push_back({j, r});
+      }
+    int64_t R = entries.size();
     int64_t G = (R + dh - 1) / dh;
     std::vector<Ct> packedRaw(G);
-    std::vector<std::vector<double>> addMask(G, std::vector<double>(S, 0.0));
-    std::vector<std::vector<double>> invalid(G, std::vector<double>(S, 1.0));
-    for (int64_t j = 0; j < R; ++j) {
-      int64_t r = offsets[j], gi = j / dh, p = j % dh;
-      Ct kr = rotate(kb.cts[ckt], shiftK + r);
+    std::vector<std::vector<double>> addMask(G, slotVector(0.0));
+    std::vector<std::vector<double>> invalid(G, slotVector(1.0));
+    for (int64_t e = 0; e < R; ++e) {
+      auto [j, r] = entries[e];
+      int64_t gi = e / dh, p = e % dh;
+      Ct kr = rotate(kb.cts[keyCts[j]], shiftK + r);
       Ct prod = mul(qb.cts[cq], kr);
       // Sum over the head's dh blocks (valid at the head's first block).
       Ct s = prod;
-      if ((dh & (dh - 1)) == 0) {
-        for (int64_t st = 1; st < dh; st <<= 1)
-          s = add(s, rotate(s, st * Tp));
-      } else {
-        Ct acc = prod;
-        for (int64_t d = 1; d < dh; ++d)
-          acc = add(acc, rotate(prod, d * Tp));
-        s = acc;
-      }
+      for (int64_t st = 1; st < dh; st <<= 1)
+        s = add(s, rotate(s, st * Tp));
       // Keep the valid entries (times the scale) and move them to block
       // base + p.
-      std::vector<double> keep(S, 0.0);
-      for (int64_t h : heads)
-        for (int64_t t = 0; t < T; ++t) {
-          int64_t t2 = t + r;
-          if (t2 < 0 || t2 >= T || maskAt(h, t, t2) <= -1e4)
-            continue;
-          keep[qBase[h] * Tp + t] = scale;
-          int64_t dst = (qBase[h] + p) * Tp + t;
-          addMask[gi][dst] = maskAt(h, t, t2) - shift[h * T + t];
-          invalid[gi][dst] = 0.0;
+      std::vector<double> keep = slotVector(0.0);
+      if (values)
+        for (size_t hi = 0; hi < heads.size(); ++hi) {
+          int64_t h = heads[hi];
+          for (int64_t t : group.tokens[hi]) {
+            int64_t tq = qpos[h * T + t].tok, tk = tq + r;
+            if (tk < 0 || tk >= Tp)
+              continue;
+            int64_t t2 = keyAt[j][hi][tk];
+            if (t2 < 0 || maskAt(h, t, t2) <= -1e4)
+              continue;
+            keep[qBase[h] * Tp + tq] = scale;
+            int64_t dst = (qBase[h] + p) * Tp + tq;
+            addMask[gi][dst] = maskAt(h, t, t2) - shift[h * T + t];
+            invalid[gi][dst] = 0.0;
+          }
         }
       Ct kept = rotate(mulPlainRaw(s, keep), -p * Tp);
       packedRaw[gi] = add(packedRaw[gi], kept);
@@ -218,22 +318,24 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
       Ct sc = addPlain(rescale(packedRaw[gi]), addMask[gi]);
       Ct ev = chebyshev(sc, pexp);
       // Empty slots evaluated p(0): remove it exactly.
-      std::vector<double> sub0(S);
-      for (int64_t s = 0; s < S; ++s)
-        sub0[s] = -p0 * invalid[gi][s];
+      std::vector<double> sub0 = slotVector(0.0);
+      if (values)
+        for (int64_t s = 0; s < S; ++s)
+          sub0[s] = -p0 * invalid[gi][s];
       ex[gi] = addPlain(ev, sub0);
       sum = add(sum, ex[gi]);
     }
     for (int64_t st = 1; st < dh; st <<= 1)
       sum = add(sum, rotate(sum, st * Tp));
-    if ((dh & (dh - 1)) != 0)
-      return fail(op, "head dimension must be a power of two");
     // Slots other than (head base, token) get a harmless denominator.
-    std::vector<double> fill(S, 0.5 * (rlo + rhi));
-    std::vector<double> baseMask(S, 0.0);
-    for (int64_t h : heads)
-      for (int64_t t = 0; t < T; ++t)
-        fill[qBase[h] * Tp + t] = 0, baseMask[qBase[h] * Tp + t] = 1;
+    std::vector<double> fill = slotVector(0.5 * (rlo + rhi));
+    std::vector<double> baseMask = slotVector(0.0);
+    if (values)
+      for (size_t hi = 0; hi < heads.size(); ++hi)
+        for (int64_t t : group.tokens[hi]) {
+          int64_t at = qBase[heads[hi]] * Tp + qpos[heads[hi] * T + t].tok;
+          fill[at] = 0, baseMask[at] = 1;
+        }
     sum = addPlain(sum, fill);
     Ct inv = chebyshev(sum, pinv);
     for (int i = 0; i < newton; ++i) {
@@ -245,21 +347,27 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
     for (int64_t st = 1; st < dh; st <<= 1)
       invB = add(invB, rotate(invB, -st * Tp));
     // Attention weights, still packed: one product per packed ciphertext.
+    // Each feeds a plaintext product and a product with V per entry: with
+    // bootstrapping, refresh it here once (when it lacks those two levels)
+    // rather than every entry's column later.
     std::vector<Ct> weights(G);
     for (int64_t gi = 0; gi < G; ++gi)
-      weights[gi] = mul(ex[gi], invB);
+      weights[gi] = ensure(mul(ex[gi], invB), 2);
     Ct acc;
-    for (int64_t j = 0; j < R; ++j) {
-      int64_t r = offsets[j], gi = j / dh, p = j % dh;
+    for (int64_t e = 0; e < R; ++e) {
+      auto [j, r] = entries[e];
+      int64_t gi = e / dh, p = e % dh;
       Ct a = weights[gi];
-      std::vector<double> pick(S, 0.0);
-      for (int64_t h : heads)
-        for (int64_t t = 0; t < T; ++t)
-          pick[(qBase[h] + p) * Tp + t] = 1.0;
+      std::vector<double> pick = slotVector(0.0);
+      if (values)
+        for (size_t hi = 0; hi < heads.size(); ++hi)
+          for (int64_t t : group.tokens[hi])
+            pick[(qBase[heads[hi]] + p) * Tp + qpos[heads[hi] * T + t].tok] =
+                1.0;
       Ct col = rotate(mulPlain(a, pick), p * Tp);
       for (int64_t st = 1; st < dh; st <<= 1)
         col = add(col, rotate(col, -st * Tp));
-      Ct vr = rotate(vb.cts[cv], shiftV + r);
+      Ct vr = rotate(vb.cts[valueCts[j]], shiftV + r);
       acc = add(acc, mul(col, vr));
     }
     outCts[cq] = add(outCts[cq], acc);

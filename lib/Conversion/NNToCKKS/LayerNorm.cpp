@@ -27,31 +27,25 @@ FailureOr<Packed> Lowering::layerNorm(nnd::LayerNormOp op, const Packed &x,
   auto varRange = op->getAttrOfType<DenseF64ArrayAttr>("nn.variance_range");
   if (!varRange)
     return fail(op, "has no nn.variance_range (run aegis-nn-calibrate)");
-  // Valid-element masks scaled by 1/K.
-  auto maskK = scatter(x, [&](int64_t) { return 1.0 / double(K); });
-  Ct sum1, sum2;
-  for (size_t c = 0; c < x.cts.size(); ++c) {
-    sum1 = add(sum1, mulPlain(x.cts[c], maskK[c]));
-    sum2 = add(sum2, mulPlain(square(x.cts[c]), maskK[c]));
+  // Token tiles: the ciphertexts holding the rows whose feature 0 is in
+  // one ciphertext. Means and variances are per tile.
+  int64_t rows = int64_t(x.slot.size()) / std::max<int64_t>(K, 1);
+  std::map<int64_t, std::set<int64_t>> tileCts, tileTokens;
+  std::map<int64_t, int64_t> ctTile;
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t key = ctOf(x.slot[r * K]);
+    tileTokens[key].insert(tokenOf(x.slot[r * K]));
+    for (int64_t k = 0; k < K; ++k) {
+      int64_t c = ctOf(x.slot[r * K + k]);
+      auto [it, inserted] = ctTile.emplace(c, key);
+      if (it->second != key)
+        return fail(op, "a ciphertext holds features of two token tiles "
+                        "(unsupported layout for layer_norm)");
+      tileCts[key].insert(c);
+    }
   }
-  Ct mean = sumBlocks(sum1);
-  Ct meanSq = sumBlocks(sum2);
-  double eps = op.getEpsilon().convertToDouble();
-  Ct var = addConst(sub(meanSq, square(mean)), eps);
   double lo = varRange[0], hi = varRange[1];
   double vlo = std::max(lo * (1 - margin), lo * 0.25), vhi = hi * (1 + margin);
-  // Slots that hold no element get a variance inside the range.
-  std::vector<double> fill(S, 0.5 * (vlo + vhi));
-  for (int64_t g : x.slot)
-    fill[g % S] = 0;
-  // Fill every block of the valid tokens too: they hold the real variance.
-  std::set<int64_t> toks;
-  for (int64_t g : x.slot)
-    toks.insert(tokenOf(g));
-  for (int64_t s = 0; s < S; ++s)
-    if (toks.count(s % Tp))
-      fill[s] = 0;
-  var = addPlain(var, fill);
   auto f = [](double v) { return 1.0 / std::sqrt(v); };
   // Chebyshev to a coarse error, then Newton steps y <- y (3 - v y^2) / 2.
   ChebyshevSeries p =
@@ -80,11 +74,6 @@ FailureOr<Packed> Lowering::layerNorm(nnd::LayerNormOp op, const Packed &x,
     noteMagnitude(std::max(std::fabs(in[0]), std::fabs(in[1])));
     noteMagnitude((in[1] - in[0]) / std::sqrt(vlo) * g + bmax);
   }
-  Ct y = chebyshev(var, p);
-  for (int i = 0; i < newton; ++i) {
-    Ct y2v = mul(square(y), var);
-    y = mul(mulConst(y, 0.5), addConst(negate(y2v), 3.0));
-  }
   {
     std::string line;
     llvm::raw_string_ostream os(line);
@@ -93,15 +82,46 @@ FailureOr<Packed> Lowering::layerNorm(nnd::LayerNormOp op, const Packed &x,
        << llvm::format("%.2e", e);
     report.approximations.push_back(os.str());
   }
+  // Valid-element masks scaled by 1/K, and gamma, per ciphertext.
+  auto maskK = scatter(x, [&](int64_t) { return 1.0 / double(K); });
+  std::vector<std::vector<double>> gv;
+  if (gamma) {
+    Tensor g = ::aegis::nn::expand(*gamma, x.shape);
+    gv = scatter(x, [&](int64_t i) { return g.data[i]; });
+  }
   Packed r = x;
-  for (size_t c = 0; c < x.cts.size(); ++c) {
-    Ct d = sub(x.cts[c], mean);
-    if (gamma) {
-      Tensor g = ::aegis::nn::expand(*gamma, x.shape);
-      auto gv = scatter(x, [&](int64_t i) { return g.data[i]; });
-      d = mulPlain(d, gv[c]);
+  double eps = op.getEpsilon().convertToDouble();
+  for (auto &[key, cts] : tileCts) {
+    Ct sum1, sum2;
+    for (int64_t c : cts) {
+      sum1 = add(sum1, mulPlain(x.cts[c], maskK[c]));
+      sum2 = add(sum2, mulPlain(square(x.cts[c]), maskK[c]));
     }
-    r.cts[c] = mul(d, y);
+    Ct mean = sumBlocks(sum1);
+    Ct meanSq = sumBlocks(sum2);
+    Ct var = addConst(sub(meanSq, square(mean)), eps);
+    // Slots that hold no element get a variance inside the range; every
+    // block of the tile's tokens holds the real variance.
+    std::vector<double> fill(1, 1.0);
+    if (!sink.countsOnly()) {
+      fill.assign(S, 0.5 * (vlo + vhi));
+      const std::set<int64_t> &toks = tileTokens[key];
+      for (int64_t s = 0; s < S; ++s)
+        if (toks.count(s % Tp))
+          fill[s] = 0;
+    }
+    var = addPlain(var, fill);
+    Ct y = chebyshev(var, p);
+    for (int i = 0; i < newton; ++i) {
+      Ct y2v = mul(square(y), var);
+      y = mul(mulConst(y, 0.5), addConst(negate(y2v), 3.0));
+    }
+    for (int64_t c : cts) {
+      Ct d = sub(x.cts[c], mean);
+      if (gamma)
+        d = mulPlain(d, gv[c]);
+      r.cts[c] = mul(d, y);
+    }
   }
   if (beta)
     r = withConstant(r, *beta, /*multiply=*/false);

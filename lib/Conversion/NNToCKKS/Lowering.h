@@ -297,7 +297,8 @@ public:
                               const Tensor *mask);
 
   FailureOr<Packed> fail(Operation *op, const std::string &msg) {
-    op->emitError() << "cannot lower to CKKS: " << msg;
+    op->emitError() << "cannot lower to CKKS: " << msg << " ("
+                    << op->getName() << ")";
     return failure();
   }
 };

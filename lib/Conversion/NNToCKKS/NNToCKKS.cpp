@@ -108,6 +108,18 @@ FailureOr<std::vector<int64_t>> relabel(Operation *op,
   } else if (auto t = dyn_cast<nnd::TransposeOp>(op)) {
     out = ::aegis::nn::transpose(
         idx, std::vector<int64_t>(t.getPerm().begin(), t.getPerm().end()));
+  } else if (auto g = dyn_cast<nnd::GatherOp>(op)) {
+    // A gather by constant indices (torch 2.x splits q, k and v this way)
+    // picks elements: a relabelling too.
+    auto indices = constantOf(g.getIndices());
+    if (failed(indices))
+      return failure();
+    int64_t axis = g.getAxis();
+    if (axis < 0)
+      axis += int64_t(inShape.size());
+    int64_t bad = 0;
+    if (!::aegis::nn::gather(idx, *indices, axis, out, bad))
+      return failure();
   } else if (auto s = dyn_cast<nnd::SliceOp>(op)) {
     out = ::aegis::nn::slice(
         idx, std::vector<int64_t>(s.getStarts().begin(), s.getStarts().end()),
@@ -162,16 +174,18 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
     }
     Shape s(type.getShape().begin(), type.getShape().end());
     int64_t K = s.back(), n = Tensor::numElements(s), rows = n / K;
-    if (rows > tokensPadded) {
-      emitError(a.getLoc()) << "cannot lower to CKKS: " << rows
-                            << " rows exceed the token block";
-      return failure();
-    }
-    ArgInfo info{s, (K + L.F - 1) / L.F, {}};
+    // Rows (tokens) in tiles of `tokensPadded`, each tile in its own
+    // ciphertexts: row r, feature k is in ciphertext
+    // (r / Tp) * ceil(K / F) + k / F, slot (k mod F) * Tp + r mod Tp.
+    int64_t perTile = (K + L.F - 1) / L.F;
+    int64_t tiles = (rows + tokensPadded - 1) / tokensPadded;
+    ArgInfo info{s, tiles * perTile, {}};
     info.slot.resize(n);
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t k = 0; k < K; ++k)
-        info.slot[r * K + k] = (k / L.F) * slots + (k % L.F) * tokensPadded + r;
+        info.slot[r * K + k] =
+            ((r / tokensPadded) * perTile + k / L.F) * slots +
+            (k % L.F) * tokensPadded + r % tokensPadded;
     StringRef name = "x";
     if (auto n = entry.getArgAttrOfType<StringAttr>(a.getArgNumber(), "nn.name"))
       name = n.getValue();
@@ -349,12 +363,23 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
         continue;
       }
       handled = false;
-    } else if (isa<nnd::ReshapeOp, nnd::TransposeOp, nnd::SliceOp>(op)) {
+    } else if (isa<nnd::ReshapeOp, nnd::TransposeOp, nnd::SliceOp,
+                   nnd::GatherOp>(op)) {
       const Packed *x = encOperand(0);
       if (!x)
         handled = false;
-      else {
+      else if (isa<nnd::GatherOp>(op) && encOperand(1)) {
+        op->emitError() << "cannot lower to CKKS: a gather by encrypted "
+                           "indices (indices must be constant)";
+        return cleanup();
+      } else {
         auto slots2 = relabel(op, x->slot, x->shape);
+        if (failed(slots2)) {
+          op->emitError() << "cannot lower to CKKS: " << op->getName()
+                          << " with indices that are not constant or out of "
+                             "range";
+          return cleanup();
+        }
         Packed p = *x;
         p.slot = *slots2;
         p.shape = shapeOf(op->getResult(0));
@@ -558,6 +583,30 @@ void LowerNNToCKKSPass::runOnOperation() {
         features = std::max<int64_t>(features, r.getShape().back());
   });
   int64_t Tp = nextPow2(tokens);
+  if (tokenTile != 0 && (tokenTile & (tokenTile - 1)) != 0) {
+    emitError(module.getLoc()) << "aegis-nn-to-ckks: token-tile must be a "
+                                  "power of two, got "
+                               << unsigned(tokenTile);
+    return signalPassFailure();
+  }
+  // Tokens are tiled: a ciphertext of S slots holds a tile of Tt tokens by
+  // S / Tt features. One tile holds every token unless token-tile is set
+  // or a head (the widest attention's dimension) would not fit the feature
+  // blocks of a ciphertext; then the tile halves until it does.
+  int64_t maxHead = 1;
+  entry.walk([&](nnd::AttentionOp a) {
+    auto t = cast<RankedTensorType>(a.getQuery().getType());
+    maxHead = std::max(maxHead, nextPow2(t.getShape().back()));
+  });
+  auto tileFor = [&](int64_t slots) {
+    int64_t t = Tp;
+    if (tokenTile)
+      t = std::min<int64_t>(t, tokenTile);
+    else
+      while (t > 1 && slots / t < maxHead)
+        t /= 2;
+    return std::min(t, slots);
+  };
   unsigned ln = logN;
   // Why the ring is what it is, for the report.
   std::string ringWhy = "log-n fixed";
@@ -575,9 +624,9 @@ void LowerNNToCKKSPass::runOnOperation() {
                      "ciphertexts)"
                    : "");
   }
-  if (ln < 10 || ln > 17 || (int64_t(1) << (ln - 1)) < Tp) {
+  if (ln < 10 || ln > 17) {
     emitError(module.getLoc()) << "aegis-nn-to-ckks: log-n " << ln
-                               << " cannot hold " << Tp << " tokens";
+                               << " is outside 10..17";
     return signalPassFailure();
   }
   // bootstrap=auto: on at 128-bit when the depth does not fit N = 2^16 (or
@@ -613,7 +662,8 @@ void LowerNNToCKKSPass::runOnOperation() {
   for (; !boot;) {
     Report sizing;
     unsigned minLevel = kTopLevel;
-    if (failed(lower(entry, int64_t(1) << (ln - 1), Tp, kTopLevel, sizing,
+    if (failed(lower(entry, int64_t(1) << (ln - 1),
+                     tileFor(int64_t(1) << (ln - 1)), kTopLevel, sizing,
                      &minLevel)))
       return signalPassFailure();
     depth = kTopLevel - minLevel;
@@ -737,7 +787,8 @@ void LowerNNToCKKSPass::runOnOperation() {
     Report sizing;
     recordDepths = true;
     unsigned minLevel = kTopLevel;
-    auto trial = lower(entry, slots, Tp, kTopLevel, sizing, &minLevel);
+    auto trial =
+        lower(entry, slots, tileFor(slots), kTopLevel, sizing, &minLevel);
     recordDepths = false;
     if (failed(trial))
       return signalPassFailure();
@@ -756,7 +807,8 @@ void LowerNNToCKKSPass::runOnOperation() {
     topLevel = depth;
     slots = int64_t(1) << (ln - 1);
   }
-  auto func = lower(entry, slots, Tp, topLevel, rep);
+  int64_t tile = tileFor(slots);
+  auto func = lower(entry, slots, tile, topLevel, rep);
   if (failed(func))
     return signalPassFailure();
   // Replace the nn function.
@@ -828,8 +880,15 @@ void LowerNNToCKKSPass::runOnOperation() {
     llvm::errs() << "aegis compile report\n"
                  << "  ring N = 2^" << ln << ", " << slots
                  << (slots < (int64_t(1) << (ln - 1)) ? " (sparse) " : " ")
-                 << "slots, token block " << Tp << ", " << (slots / Tp)
-                 << " features per ciphertext\n"
+                 << "slots, token block " << tile << ", " << (slots / tile)
+                 << " features per ciphertext"
+                 << (tile < tokens ? " (" + std::to_string(tokens) +
+                                         " tokens in " +
+                                         std::to_string((tokens + tile - 1) /
+                                                        tile) +
+                                         " tiles)"
+                                   : std::string())
+                 << "\n"
                  << (boot ? "  levels between bootstraps " : "  depth ")
                  << depth << ": chain " << logQ.size() << " primes (q0 " << q0
                  << " bits, " << depth << " x " << scaleBits << " bits"

@@ -61,6 +61,11 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
       llvm::cl::desc("With bootstrapping, pack into the fewest slots that "
                      "hold the tensors (sparse bootstraps; default true)"),
       llvm::cl::init(true)};
+  Option<unsigned> tokenTile{
+      *this, "token-tile",
+      llvm::cl::desc("Tokens per ciphertext tile (power of two; 0: automatic, "
+                     "see aegis-nn-to-ckks)"),
+      llvm::cl::init(0)};
   Option<bool> materialize{
       *this, "materialize-constants",
       llvm::cl::desc("false: compile report only, no artifact (for models "
@@ -124,6 +129,7 @@ void registerCompilePipeline() {
         lower.bootstrap = o.bootstrap;
         lower.bootstrapLevels = o.bootstrapLevels;
         lower.sparseSlots = o.sparseSlots;
+        lower.tokenTile = o.tokenTile;
         pm.addPass(createLowerNNToCKKS(lower));
         ckks::RotationKeyBudgetOptions budget;
         budget.maxKeys = o.maxRotationKeys;

@@ -74,6 +74,11 @@ def LowerNNToCKKS : Pass<"aegis-nn-to-ckks", "::mlir::ModuleOp"> {
            "false: plaintext constants are zero placeholders marked "
            "aegis.placeholder (for compile reports of models whose encoded "
            "weights would not fit in memory; no artifact can be emitted)">,
+    Option<"tokenTile", "token-tile", "unsigned", "0",
+           "Tokens per ciphertext tile (a power of two; 0: every token in "
+           "one tile unless a head would not fit a ciphertext's feature "
+           "blocks, then the largest tile where it does); longer sequences "
+           "span several tiles, and attention works across them">,
     Option<"devices", "devices", "unsigned", "1",
            "Devices the program is compiled for (1: the placement passes "
            "are not written yet; aegis-run --devices=N runs it limb-split)">
