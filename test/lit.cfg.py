@@ -46,7 +46,8 @@ def has_cuda_device():
 if config.aegis_cuda_enabled:
     config.available_features.add("cuda-build")
 # Encrypted runs of several minutes (REQUIRES: long-tests): run with
-# AEGIS_LONG_TESTS=1 (scripts/test.sh --long); CI's time budget skips them.
+# AEGIS_LONG_TESTS=1 (e.g. `AEGIS_LONG_TESTS=1 ctest --test-dir build -R lit`);
+# CI's time budget skips them.
 if os.environ.get("AEGIS_LONG_TESTS"):
     config.available_features.add("long-tests")
 if has_cuda_device():

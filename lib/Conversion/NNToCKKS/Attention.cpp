@@ -117,12 +117,14 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
   // Q and K feed a product and the packing mask, V one product per offset:
   // refresh them once here rather than each rotation of them later.
   Packed qb = q, kb = k, vb = v;
+  // Q spends the product and the score mask; K a diagonal mask, the
+  // product and the score mask; V a diagonal mask and the product.
   for (Ct &c : qb.cts)
     c = ensure(c, 2);
   for (Ct &c : kb.cts)
-    c = ensure(c, 2);
+    c = ensure(c, 3);
   for (Ct &c : vb.cts)
-    c = ensure(c, 1);
+    c = ensure(c, 2);
   // Mask (additive, broadcast to [H, T, T]); <= -1e4 means removed. Read
   // through broadcast strides: [H, T, T] itself would take H T^2 doubles.
   Tensor m;
@@ -232,6 +234,10 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
   auto slotVector = [&](double init) {
     return std::vector<double>(values ? S : 1, values ? init : 1.0);
   };
+  // One head per ciphertext (F = dh): rotating by whole blocks is cyclic
+  // within the head, so the two halves of every shift below share one
+  // rotation and one relinearization.
+  const bool headPerCt = F == dh;
   for (auto &[key, group] : groups) {
     int64_t cq = std::get<0>(key);
     int64_t shiftK = std::get<1>(key) * Tp, shiftV = std::get<2>(key) * Tp;
@@ -252,65 +258,117 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
                    keyCts.begin();
         keyAt[j][hi][p.tok] = t2;
       }
-    // Entries (key tile, offset r = key slot - query slot) with at least
-    // one kept score; a tile whose scores are all masked (causal) has none.
-    struct Entry {
-      size_t tile;
-      int64_t r;
+    // Whether the score (head hi, query token t, key tile j, offset r) is
+    // kept, and its key token.
+    auto keyOf = [&](size_t j, size_t hi, int64_t t, int64_t r) -> int64_t {
+      int64_t tk = qpos[heads[hi] * T + t].tok + r;
+      if (tk < 0 || tk >= Tp)
+        return -1;
+      int64_t t2 = keyAt[j][hi][tk];
+      return t2 >= 0 && maskAt(heads[hi], t, t2) > -1e4 ? t2 : -1;
     };
-    std::vector<Entry> entries;
+    // Block masks in the group's head frame: block base + d of every head,
+    // all token slots; `lo` of shift k: d < dh - k, `hi`: d >= dh - k.
+    auto blockMask = [&](const std::vector<int64_t> &base, int64_t from,
+                         int64_t to) {
+      std::vector<double> m = slotVector(0.0);
+      if (values)
+        for (int64_t h : heads)
+          for (int64_t d = from; d < to; ++d)
+            std::fill(m.begin() + (base[h] + d) * Tp,
+                      m.begin() + (base[h] + d + 1) * Tp, 1.0);
+      return m;
+    };
+    // Diagonals of the (dh x dh) blocks of K and V a run needs: block d
+    // of diagonal(x, j, u0, k) holds token t + u0 + ((d + k) mod dh) of key
+    // tile j (at the query's slot t), so that one product with Q (or with
+    // the weights rotated k blocks) pairs dimension d with offset
+    // u0 + ((d + k) mod dh). Built from whole-ciphertext rotations of x by
+    // u (shared by every diagonal that needs them) and block masks, split
+    // into the blocks d < dh - k (`lo`) and the others (`hi`), which move
+    // to different blocks afterwards unless a head fills its ciphertext.
+    std::map<std::tuple<int, size_t, int64_t>, Ct> rotations;
+    auto rotated = [&](int which, size_t j, int64_t u) {
+      auto key = std::make_tuple(which, j, u);
+      auto it = rotations.find(key);
+      if (it != rotations.end())
+        return it->second;
+      Ct x = which == 0 ? kb.cts[keyCts[j]] : vb.cts[valueCts[j]];
+      return rotations[key] = rotate(x, (which == 0 ? shiftK : shiftV) + u);
+    };
+    std::vector<std::vector<double>> dimMask(dh);
+    for (int64_t d = 0; d < dh; ++d)
+      dimMask[d] = blockMask(qBase, d, d + 1);
+    auto diagonal = [&](int which, size_t j, int64_t u0, int64_t k,
+                        int64_t from, int64_t to) {
+      Ct acc;
+      for (int64_t d = from; d < to; ++d)
+        acc = add(acc, mulPlainRaw(rotated(which, j, u0 + (d + k) % dh),
+                                   dimMask[d]));
+      return rescale(acc);
+    };
+    // Packed groups: dh consecutive offsets r0 .. r0 + dh - 1 of one key
+    // tile, offset r0 + p scored at block base + p; a group whose scores
+    // are all masked (a later tile under a causal mask) is skipped.
+    struct Run {
+      size_t tile;
+      int64_t r0;
+    };
+    std::vector<Run> runs;
     for (size_t j = 0; j < keyCts.size(); ++j)
-      for (int64_t r = -(Tp - 1); r <= Tp - 1; ++r) {
+      for (int64_t r0 = -(Tp - 1); r0 <= Tp - 1; r0 += dh) {
         bool any = false;
-        for (size_t hi = 0; hi < heads.size() && !any; ++hi)
-          for (int64_t t : group.tokens[hi]) {
-            int64_t tq = qpos[heads[hi] * T + t].tok, tk = tq + r;
-            if (tk < 0 || tk >= Tp)
-              continue;
-            int64_t t2 = keyAt[j][hi][tk];
-            if (t2 >= 0 && maskAt(heads[hi], t, t2) > -1e4) {
-              any = true;
-              break;
-            }
-          }
+        for (int64_t p = 0; p < dh && !any; ++p)
+          for (size_t hi = 0; hi < heads.size() && !any; ++hi)
+            for (int64_t t : group.tokens[hi])
+              if (keyOf(j, hi, t, r0 + p) >= 0) {
+                any = true;
+                break;
+              }
         if (any)
-          entries.push_back({j, r});
+          runs.push_back({j, r0});
       }
-    int64_t R = entries.size();
-    int64_t G = (R + dh - 1) / dh;
+    int64_t G = runs.size();
     std::vector<Ct> packedRaw(G);
     std::vector<std::vector<double>> addMask(G, slotVector(0.0));
     std::vector<std::vector<double>> invalid(G, slotVector(1.0));
-    for (int64_t e = 0; e < R; ++e) {
-      auto [j, r] = entries[e];
-      int64_t gi = e / dh, p = e % dh;
-      Ct kr = rotate(kb.cts[keyCts[j]], shiftK + r);
-      Ct prod = mul(qb.cts[cq], kr);
-      // Sum over the head's dh blocks (valid at the head's first block).
-      Ct s = prod;
-      for (int64_t st = 1; st < dh; st <<= 1)
-        s = add(s, rotate(s, st * Tp));
-      // Keep the valid entries (times the scale) and move them to block
-      // base + p.
+    for (int64_t gi = 0; gi < G; ++gi) {
+      auto [j, r0] = runs[gi];
+      // Block base + p gets sum_d q[t, d] k[t + r0 + p, d]: the term of
+      // dimension d comes from block d and shift k = p - d (mod dh), the
+      // key rotated by r0 + k (or r0 + k - dh past the head's end), then
+      // moved k blocks up.
+      Ct scores;
+      for (int64_t k = 0; k < dh; ++k) {
+        if (headPerCt) {
+          Ct prod = mul(qb.cts[cq], diagonal(0, j, r0, k, 0, dh));
+          scores = add(scores, rotate(prod, -k * Tp));
+          continue;
+        }
+        Ct lo = mul(qb.cts[cq], diagonal(0, j, r0, k, 0, dh - k));
+        scores = add(scores, rotate(lo, -k * Tp));
+        if (k > 0) {
+          Ct hi = mul(qb.cts[cq], diagonal(0, j, r0, k, dh - k, dh));
+          scores = add(scores, rotate(hi, (dh - k) * Tp));
+        }
+      }
+      // Keep the valid scores (times the scale).
       std::vector<double> keep = slotVector(0.0);
       if (values)
         for (size_t hi = 0; hi < heads.size(); ++hi) {
           int64_t h = heads[hi];
-          for (int64_t t : group.tokens[hi]) {
-            int64_t tq = qpos[h * T + t].tok, tk = tq + r;
-            if (tk < 0 || tk >= Tp)
-              continue;
-            int64_t t2 = keyAt[j][hi][tk];
-            if (t2 < 0 || maskAt(h, t, t2) <= -1e4)
-              continue;
-            keep[qBase[h] * Tp + tq] = scale;
-            int64_t dst = (qBase[h] + p) * Tp + tq;
-            addMask[gi][dst] = maskAt(h, t, t2) - shift[h * T + t];
-            invalid[gi][dst] = 0.0;
-          }
+          for (int64_t t : group.tokens[hi])
+            for (int64_t p = 0; p < dh; ++p) {
+              int64_t t2 = keyOf(j, hi, t, r0 + p);
+              if (t2 < 0)
+                continue;
+              int64_t at = (qBase[h] + p) * Tp + qpos[h * T + t].tok;
+              keep[at] = scale;
+              addMask[gi][at] = maskAt(h, t, t2) - shift[h * T + t];
+              invalid[gi][at] = 0.0;
+            }
         }
-      Ct kept = rotate(mulPlainRaw(s, keep), -p * Tp);
-      packedRaw[gi] = add(packedRaw[gi], kept);
+      packedRaw[gi] = mulPlainRaw(scores, keep);
     }
     std::vector<Ct> ex(G);
     Ct sum;
@@ -346,29 +404,31 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
     Ct invB = mulPlain(inv, baseMask);
     for (int64_t st = 1; st < dh; st <<= 1)
       invB = add(invB, rotate(invB, -st * Tp));
-    // Attention weights, still packed: one product per packed ciphertext.
-    // Each feeds a plaintext product and a product with V per entry: with
-    // bootstrapping, refresh it here once (when it lacks those two levels)
-    // rather than every entry's column later.
+    // Attention weights, still packed: one product per packed ciphertext,
+    // refreshed here once (with bootstrapping) if it lacks the level of
+    // the products with V.
     std::vector<Ct> weights(G);
     for (int64_t gi = 0; gi < G; ++gi)
-      weights[gi] = ensure(mul(ex[gi], invB), 2);
+      weights[gi] = ensure(mul(ex[gi], invB), 1);
+    // Block d of the output gets sum_p w[t, p] v[t + r0 + p, d]: weight p
+    // is at block p, so shift k = p - d brings weights (rotated k blocks
+    // down) and the value rotated by r0 + k (r0 + k - dh past the head's
+    // end) together at block d.
     Ct acc;
-    for (int64_t e = 0; e < R; ++e) {
-      auto [j, r] = entries[e];
-      int64_t gi = e / dh, p = e % dh;
-      Ct a = weights[gi];
-      std::vector<double> pick = slotVector(0.0);
-      if (values)
-        for (size_t hi = 0; hi < heads.size(); ++hi)
-          for (int64_t t : group.tokens[hi])
-            pick[(qBase[heads[hi]] + p) * Tp + qpos[heads[hi] * T + t].tok] =
-                1.0;
-      Ct col = rotate(mulPlain(a, pick), p * Tp);
-      for (int64_t st = 1; st < dh; st <<= 1)
-        col = add(col, rotate(col, -st * Tp));
-      Ct vr = rotate(vb.cts[valueCts[j]], shiftV + r);
-      acc = add(acc, mul(col, vr));
+    for (int64_t gi = 0; gi < G; ++gi) {
+      auto [j, r0] = runs[gi];
+      for (int64_t k = 0; k < dh; ++k) {
+        Ct w = rotate(weights[gi], k * Tp);
+        if (headPerCt) {
+          acc = add(acc, mul(w, diagonal(1, j, r0, k, 0, dh)));
+          continue;
+        }
+        Ct term = mulLazy(w, diagonal(1, j, r0, k, 0, dh - k));
+        if (k > 0)
+          term = add(term, mulLazy(rotate(weights[gi], (k - dh) * Tp),
+                                   diagonal(1, j, r0, k, dh - k, dh)));
+        acc = add(acc, relinRescale(term));
+      }
     }
     outCts[cq] = add(outCts[cq], acc);
   }

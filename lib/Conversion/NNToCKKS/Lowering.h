@@ -70,8 +70,17 @@ struct Packed {
   std::vector<int64_t> slot;
 };
 
+/// Key switches and bootstraps of one kernel family (all its nn ops).
+struct KernelCounts {
+  int64_t ops = 0, rotations = 0, relinearizations = 0, bootstraps = 0;
+  int64_t keySwitches() const { return rotations + relinearizations; }
+};
+
 /// What the lowering tells the user.
 struct Report {
+  /// Per kernel family ("matmul", "attention", "layer_norm", "gelu", ...),
+  /// before the rotation-key budget rewrites rotations.
+  std::map<std::string, KernelCounts> kernels;
   std::vector<std::string> approximations;
   int64_t rotations = 0, relinearizations = 0, rescales = 0, mulPlain = 0;
   int64_t bootstraps = 0;
@@ -158,7 +167,7 @@ public:
     if (v.level == level)
       return v;
     assert(v.level > level);
-    return make(CtOp::LevelDown, at(level, v.logScale), v);
+    return make(CtOp::LevelDown, at(level, v.logScale, v.size), v);
   }
   std::pair<Ct, Ct> align(Ct x, Ct y) {
     unsigned l = std::min(x.level, y.level);
@@ -181,17 +190,23 @@ public:
     ++report.rescales;
     return make(CtOp::Rescale, at(v.level - 1, v.logScale - bits), v);
   }
-  Ct mul(Ct x, Ct y) {
+  /// x * y, not yet relinearized or rescaled (3 polynomials): sums of such
+  /// products take one relinearization.
+  Ct mulLazy(Ct x, Ct y) {
     bool same = x == y;
     x = ensure(x);
     y = same ? x : ensure(y);
     auto [p, q] = align(x, y);
-    Ct m = make(CtOp::Mul, at(p.level, 2 * p.logScale, 3), p, q);
+    return make(CtOp::Mul, at(p.level, 2 * p.logScale, 3), p, q);
+  }
+  /// Relinearizes and rescales a product (or a sum of them).
+  Ct relinRescale(Ct m) {
     ++report.relinearizations;
-    report.relinLevel = std::max<int64_t>(report.relinLevel, p.level);
-    Ct r = make(CtOp::Relinearize, at(p.level, 2 * p.logScale), m);
+    report.relinLevel = std::max<int64_t>(report.relinLevel, m.level);
+    Ct r = make(CtOp::Relinearize, at(m.level, m.logScale), m);
     return rescale(r);
   }
+  Ct mul(Ct x, Ct y) { return relinRescale(mulLazy(x, y)); }
   Ct square(Ct x) { return mul(x, x); }
   Ct rotate(Ct v, int64_t k) {
     k = ((k % S) + S) % S;

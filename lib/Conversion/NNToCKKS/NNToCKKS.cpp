@@ -245,11 +245,15 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
       continue;
     // Every ckks op implementing this nn op is located at "<op>#<n>": the
     // artifact's regions, aegis-run's time per layer.
+    std::string kind = op->getName().stripDialect().str();
     if (!isa<func::ReturnOp>(op)) {
-      std::string kind = op->getName().stripDialect().str();
       std::string name = kind + "#" + std::to_string(++opCounts[kind]);
       builder.loc = NameLoc::get(b.getStringAttr(name), op->getLoc());
     }
+    // Counters before the op: its kernel's share is the difference.
+    const int64_t rotations0 = report.rotations,
+                  relinearizations0 = report.relinearizations,
+                  bootstraps0 = report.bootstraps;
     // Calibrated ranges feed polynomial fits: a NaN or Inf in them (NaN
     // weights, or calibration inputs that overflow) is refused here, naming
     // the op, instead of failing inside the fit (issue 19).
@@ -510,6 +514,16 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
       for (const Ct &c : result->cts)
         outLevel = std::min(outLevel, c.level);
       opDepth[op] = std::max(opDepth.lookup(op), inLevel - outLevel);
+    }
+    if (report.rotations != rotations0 ||
+        report.relinearizations != relinearizations0 ||
+        report.bootstraps != bootstraps0) {
+      KernelCounts &k =
+          report.kernels[kind == "gemm" ? std::string("matmul") : kind];
+      ++k.ops;
+      k.rotations += report.rotations - rotations0;
+      k.relinearizations += report.relinearizations - relinearizations0;
+      k.bootstraps += report.bootstraps - bootstraps0;
     }
     enc[op->getResult(0)] = std::move(*result);
   }
@@ -875,6 +889,13 @@ void LowerNNToCKKSPass::runOnOperation() {
         }
     }
   }
+  numRotations = rep.rotations;
+  numRelinearizations = rep.relinearizations;
+  numBootstraps = rep.bootstraps;
+  numPlainProducts = rep.mulPlain;
+  numAttentionKeySwitches = rep.kernels["attention"].keySwitches();
+  numMatmulKeySwitches = rep.kernels["matmul"].keySwitches();
+  numTokenTiles = (tokens + tile - 1) / tile;
   double ctBytes = 2.0 * double(logQ.size()) * double(int64_t(1) << ln) * 8;
   if (report) {
     llvm::errs() << "aegis compile report\n"
@@ -936,6 +957,22 @@ void LowerNNToCKKSPass::runOnOperation() {
                  << " MiB at the top level = "
                  << llvm::format("%.1f", peakLive * ctBytes / 1048576.0)
                  << " MiB (upper bound)\n";
+    // Key switches per kernel family, largest first.
+    std::vector<std::pair<std::string, KernelCounts>> kernels(
+        rep.kernels.begin(), rep.kernels.end());
+    std::stable_sort(kernels.begin(), kernels.end(),
+                     [](const auto &x, const auto &y) {
+                       return x.second.keySwitches() > y.second.keySwitches();
+                     });
+    llvm::errs() << "  key switches by kernel:";
+    for (auto &[name, k] : kernels)
+      llvm::errs() << " " << name << " " << k.keySwitches() << " ("
+                   << k.ops << (k.ops == 1 ? " op" : " ops")
+                   << (k.bootstraps ? ", " + std::to_string(k.bootstraps) +
+                                          " bootstraps"
+                                    : std::string())
+                   << ")" << (&k == &kernels.back().second ? "" : ",");
+    llvm::errs() << "\n";
     for (const std::string &a : rep.approximations)
       llvm::errs() << "  approx " << a << "\n";
   }

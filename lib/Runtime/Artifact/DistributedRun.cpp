@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Dispatch.h"
+#include "PlaintextCache.h"
 
 #include "aegis/Runtime/Artifact/Session.h"
 #include "aegis/Runtime/CKKS/Encoder.h"
@@ -88,7 +89,7 @@ public:
              comm::Communicator &comm, const DeviceKeys &keys,
              KeySwitchAlgorithm algorithm)
       : context_(context), comm_(comm), keys_(keys),
-        algorithm_(algorithm), evaluator_(context, comm), encoder_(context),
+        algorithm_(algorithm), evaluator_(context, comm), plaintexts_(artifact, context),
         rules_{artifact, *context} {
     if (keys.bootstrapPlan)
       bootstrapper_ = std::make_unique<Bootstrapper>(keys.bootstrapPlan,
@@ -207,10 +208,9 @@ public:
 
 private:
   /// The full plaintext of constant `c` (each device uses its own limbs).
-  Plaintext encode(const ArtifactConstant &c, const Value &a, double scale) {
-    std::vector<double> v(c.slots, 0.0);
-    std::copy(c.values.begin(), c.values.end(), v.begin());
-    return encoder_.encode(v, a.level(), scale, a.slots());
+  const Plaintext &encode(const ArtifactConstant &c, const Value &a,
+                          double scale) {
+    return plaintexts_.encode(c, a.level(), scale, a.slots());
   }
 
   ContextPtr context_;
@@ -218,7 +218,7 @@ private:
   const DeviceKeys &keys_;
   KeySwitchAlgorithm algorithm_;
   dist::DistributedEvaluator evaluator_;
-  Encoder encoder_;
+  detail::PlaintextCache plaintexts_;
   ScaleRules rules_;
   std::unique_ptr<Bootstrapper> bootstrapper_;
 };

@@ -3,6 +3,7 @@
 #include "aegis/Runtime/Artifact/Executor.h"
 
 #include "Dispatch.h"
+#include "PlaintextCache.h"
 
 #include "aegis/Runtime/Artifact/Session.h"
 
@@ -215,7 +216,7 @@ public:
 
   CkksEngine(const Artifact &artifact, const ContextPtr &context,
              const EvaluationKeys &keys)
-      : keys_(keys), evaluator_(context), encoder_(context),
+      : keys_(keys), evaluator_(context), plaintexts_(artifact, context),
         rules_{artifact, *context} {}
 
   Value add(const Value &a, const Value &b) { return evaluator_.add(a, b); }
@@ -273,15 +274,14 @@ public:
   void stored(const Value *, const Value *) {}
 
 private:
-  Plaintext encode(const ArtifactConstant &c, const Value &a, double scale) {
-    std::vector<double> v(c.slots, 0.0);
-    std::copy(c.values.begin(), c.values.end(), v.begin());
-    return encoder_.encode(v, a.level(), scale, a.slots());
+  const Plaintext &encode(const ArtifactConstant &c, const Value &a,
+                          double scale) {
+    return plaintexts_.encode(c, a.level(), scale, a.slots());
   }
 
   const EvaluationKeys &keys_;
   Evaluator evaluator_;
-  Encoder encoder_;
+  detail::PlaintextCache plaintexts_;
   detail::ScaleRules rules_;
 };
 

@@ -83,6 +83,21 @@ def LowerNNToCKKS : Pass<"aegis-nn-to-ckks", "::mlir::ModuleOp"> {
            "Devices the program is compiled for (1: the placement passes "
            "are not written yet; aegis-run --devices=N runs it limb-split)">
   ];
+  let statistics = [
+    Statistic<"numRotations", "rotations",
+              "Rotations (key switches) in the program">,
+    Statistic<"numRelinearizations", "relinearizations",
+              "Relinearizations (key switches) in the program">,
+    Statistic<"numBootstraps", "bootstraps", "Bootstraps in the program">,
+    Statistic<"numPlainProducts", "plaintext-products",
+              "Ciphertext-plaintext products">,
+    Statistic<"numAttentionKeySwitches", "attention-key-switches",
+              "Key switches of the attention kernels">,
+    Statistic<"numMatmulKeySwitches", "matmul-key-switches",
+              "Key switches of the matmul kernels">,
+    Statistic<"numTokenTiles", "token-tiles",
+              "Token tiles of the longest input">
+  ];
 }
 
 #endif // AEGIS_CONVERSION_NNTOCKKS_PASSES
