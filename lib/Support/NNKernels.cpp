@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <thread>
 
 namespace aegis::nn {
 
@@ -36,17 +38,29 @@ Shape broadcastStrides(const Shape &shape, const Shape &outShape) {
   return s;
 }
 
-/// Calls f(outIndex, offsets...) for every element of outShape, tracking the
-/// linear offsets into each broadcast input.
+/// Calls f(outIndex, offsets...) for every element of outShape, in order,
+/// tracking the linear offsets into each broadcast input. The innermost axis
+/// runs as a plain loop; the outer ones advance like an odometer.
 template <size_t K, typename F>
 void forEachBroadcast(const Shape &outShape, const Shape (&inStrides)[K], F f) {
   int64_t n = Tensor::numElements(outShape);
   size_t rank = outShape.size();
+  int64_t inner = rank ? outShape[rank - 1] : 1;
+  int64_t innerStride[K] = {};
+  if (rank)
+    for (size_t k = 0; k < K; ++k)
+      innerStride[k] = inStrides[k][rank - 1];
   Shape idx(rank, 0);
   int64_t off[K] = {};
-  for (int64_t linear = 0; linear < n; ++linear) {
-    f(linear, off);
-    for (int64_t d = static_cast<int64_t>(rank) - 1; d >= 0; --d) {
+  for (int64_t linear = 0; linear < n; linear += inner) {
+    int64_t at[K];
+    std::copy_n(off, K, at);
+    for (int64_t i = 0; i < inner; ++i) {
+      f(linear + i, at);
+      for (size_t k = 0; k < K; ++k)
+        at[k] += innerStride[k];
+    }
+    for (int64_t d = static_cast<int64_t>(rank) - 2; d >= 0; --d) {
       if (++idx[d] < outShape[d]) {
         for (size_t k = 0; k < K; ++k)
           off[k] += inStrides[k][d];
@@ -178,14 +192,140 @@ Tensor gelu(const Tensor &a, bool tanhForm) {
   return out;
 }
 
-Tensor matmul(const Tensor &a, const Tensor &b, const Shape &outShape) {
+namespace {
+// Matrix products, blocked for speed but bit-identical to the textbook loop
+//
+//   c[i][j] = 0.0; for (p = 0; p < k; ++p) c[i][j] += a[i][p] * b[p][j];
+//
+// whatever the blocking, vector width or thread count: every element is
+// still accumulated in one register, from 0.0, over p ascending, each product
+// rounded before its addition. No multiply-add is fused: the build enables no
+// FMA (no -mfma or -march), and the AVX2 kernel's target attribute enables
+// AVX2 only.
+
+/// Rows of A (and C) one tile covers: 6 rows of 2 vectors keep 12
+/// accumulators, two B vectors and a broadcast within 16 vector registers.
+constexpr int64_t kTileRows = 6;
+
+/// Products with at least this many multiply-adds split their rows across
+/// threads; smaller ones are not worth a thread's start-up.
+constexpr int64_t kParallelWork = int64_t(1) << 22;
+
+/// At most this many threads share one product.
+constexpr unsigned kMaxThreads = 8;
+
+/// Element strides of a matrix operand: b[p][j] is at b + p * row + j * col.
+struct Strides {
+  int64_t row, col;
+};
+
+/// Kernels over vectors of type V (GCC/Clang vector extension of doubles).
+template <typename V>
+struct MatmulKernel {
+  /// Columns of B (and C) one tile covers: two vectors.
+  static constexpr int64_t kCols =
+      2 * static_cast<int64_t>(sizeof(V) / sizeof(double));
+
+  /// c[r][0..cols) = sum over p of a[r][p] * panel[p][0..kCols), for the
+  /// `Rows` rows of a (row stride k) and c (row stride n); the panel holds k
+  /// rows of kCols values of B, zero padded past its last column.
+  template <int64_t Rows>
+  __attribute__((always_inline)) static inline void
+  tile(const double *a, int64_t k, const double *panel, double *c, int64_t n,
+       int64_t cols) {
+    V acc[Rows][2] = {};
+    for (int64_t p = 0; p < k; ++p) {
+      V b0, b1;
+      std::memcpy(&b0, panel + p * kCols, sizeof(V));
+      std::memcpy(&b1, panel + p * kCols + kCols / 2, sizeof(V));
+      for (int64_t r = 0; r < Rows; ++r) {
+        double x = a[r * k + p];
+        acc[r][0] += x * b0;
+        acc[r][1] += x * b1;
+      }
+    }
+    for (int64_t r = 0; r < Rows; ++r) {
+      double row[kCols];
+      std::memcpy(row, &acc[r][0], sizeof(V));
+      std::memcpy(row + kCols / 2, &acc[r][1], sizeof(V));
+      std::memcpy(c + r * n, row, cols * sizeof(double));
+    }
+  }
+
+  /// Rows [begin, end) of c = a * b (m x k times k x n, b[p][j] at
+  /// b + p * b.row + j * b.col), copying each kCols-wide column panel of b
+  /// into `panel` (k * kCols doubles) so that the tiles read it contiguously.
+  __attribute__((always_inline)) static inline void
+  rows(const double *a, const double *b, Strides bs, double *c, int64_t begin,
+       int64_t end, int64_t k, int64_t n, double *panel) {
+    for (int64_t j0 = 0; j0 < n; j0 += kCols) {
+      int64_t cols = std::min(kCols, n - j0);
+      for (int64_t p = 0; p < k; ++p)
+        for (int64_t j = 0; j < kCols; ++j)
+          panel[p * kCols + j] =
+              j < cols ? b[p * bs.row + (j0 + j) * bs.col] : 0.0;
+      int64_t i = begin;
+      for (; i + kTileRows <= end; i += kTileRows)
+        tile<kTileRows>(a + i * k, k, panel, c + i * n + j0, n, cols);
+      for (; i < end; ++i)
+        tile<1>(a + i * k, k, panel, c + i * n + j0, n, cols);
+    }
+  }
+};
+
+/// Rows [begin, end) of one m x k times k x n product (see rows()); the
+/// panel buffer holds k * panelCols doubles.
+using RowsFn = void (*)(const double *a, const double *b, Strides bs, double *c,
+                        int64_t begin, int64_t end, int64_t k, int64_t n,
+                        double *panel);
+struct RowsKernel {
+  RowsFn fn;
+  int64_t panelCols;
+};
+
+typedef double Double2 __attribute__((vector_size(16)));
+using NarrowKernel = MatmulKernel<Double2>;
+
+void narrowRows(const double *a, const double *b, Strides bs, double *c,
+                int64_t begin, int64_t end, int64_t k, int64_t n,
+                double *panel) {
+  NarrowKernel::rows(a, b, bs, c, begin, end, k, n, panel);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+typedef double Double4 __attribute__((vector_size(32)));
+using WideKernel = MatmulKernel<Double4>;
+
+__attribute__((target("avx2"))) void
+wideRows(const double *a, const double *b, Strides bs, double *c, int64_t begin,
+         int64_t end, int64_t k, int64_t n, double *panel) {
+  WideKernel::rows(a, b, bs, c, begin, end, k, n, panel);
+}
+#endif
+
+/// The widest kernel this CPU runs.
+RowsKernel selectRowsKernel() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const bool hasAvx2 = __builtin_cpu_supports("avx2");
+  if (hasAvx2)
+    return {wideRows, WideKernel::kCols};
+#endif
+  return {narrowRows, NarrowKernel::kCols};
+}
+
+/// matmul(a, b), or matmul(a, bᵀ) (bᵀ swapping b's last two axes) when
+/// `bTransposed`: b is then read in place, not transposed first.
+Tensor product(const Tensor &a, const Tensor &b, bool bTransposed,
+               const Shape &outShape) {
   // Promote rank-1 operands as numpy does.
   Shape sa = a.shape, sb = b.shape;
   if (sa.size() == 1)
     sa.insert(sa.begin(), 1);
   if (sb.size() == 1)
-    sb.push_back(1);
-  int64_t m = sa[sa.size() - 2], k = sa.back(), n = sb.back();
+    sb.insert(bTransposed ? sb.begin() : sb.end(), 1);
+  int64_t m = sa[sa.size() - 2], k = sa.back();
+  int64_t n = bTransposed ? sb[sb.size() - 2] : sb.back();
+  Strides bs = bTransposed ? Strides{1, k} : Strides{n, 1};
   Shape batchA(sa.begin(), sa.end() - 2), batchB(sb.begin(), sb.end() - 2);
   size_t rank = std::max(batchA.size(), batchB.size());
   Shape batch(rank);
@@ -195,32 +335,70 @@ Tensor matmul(const Tensor &a, const Tensor &b, const Shape &outShape) {
     batch[i] = std::max(da, db);
   }
   Shape s[2] = {broadcastStrides(batchA, batch), broadcastStrides(batchB, batch)};
-  Tensor out(outShape);
-  int64_t outMat = m * n;
+  // The products to compute, merging consecutive batch elements that share
+  // their b matrix and read consecutive a matrices into one taller product
+  // (a [batch..., m, k] times a plain [k, n] matrix is a single product).
+  struct Product {
+    int64_t aOffset, bOffset, cOffset, rows;
+  };
+  std::vector<Product> products;
   forEachBroadcast(batch, s, [&](int64_t bi, const int64_t *off) {
-    const double *pa = a.data.data() + off[0] * m * k;
-    const double *pb = b.data.data() + off[1] * k * n;
-    double *po = out.data.data() + bi * outMat;
-    for (int64_t i = 0; i < m; ++i) {
-      double *row = po + i * n;
-      std::fill(row, row + n, 0.0);
-      for (int64_t p = 0; p < k; ++p) {
-        double x = pa[i * k + p];
-        const double *brow = pb + p * n;
-        for (int64_t j = 0; j < n; ++j)
-          row[j] += x * brow[j];
+    int64_t aOffset = off[0] * m * k, bOffset = off[1] * k * n;
+    if (!products.empty()) {
+      Product &last = products.back();
+      if (last.bOffset == bOffset && last.aOffset + last.rows * k == aOffset) {
+        last.rows += m;
+        return;
       }
     }
+    products.push_back({aOffset, bOffset, bi * m * n, m});
   });
+  Tensor out(outShape);
+  RowsKernel kernel = selectRowsKernel();
+  int64_t tallest = 0;
+  for (const Product &prod : products)
+    tallest = std::max(tallest, prod.rows);
+  // Each thread owns whole rows (in whole tiles) of every product, so each
+  // element is still computed by one thread in the order above.
+  int64_t threads = 1;
+  if (Tensor::numElements(outShape) * k >= kParallelWork) {
+    unsigned hw = std::thread::hardware_concurrency();
+    threads = std::min<int64_t>((tallest + kTileRows - 1) / kTileRows,
+                                std::clamp(hw, 1u, kMaxThreads));
+  }
+  auto run = [&](int64_t t) {
+    std::vector<double> panel(k * kernel.panelCols);
+    for (const Product &prod : products) {
+      int64_t tiles = (prod.rows + kTileRows - 1) / kTileRows;
+      auto rowOf = [&](int64_t u) {
+        return std::min(prod.rows, tiles * u / threads * kTileRows);
+      };
+      if (rowOf(t) < rowOf(t + 1))
+        kernel.fn(a.data.data() + prod.aOffset, b.data.data() + prod.bOffset,
+                  bs, out.data.data() + prod.cOffset, rowOf(t), rowOf(t + 1), k,
+                  n, panel.data());
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int64_t t = 1; t < threads; ++t)
+    workers.emplace_back(run, t);
+  run(0);
+  for (std::thread &w : workers)
+    w.join();
   return out;
+}
+} // namespace
+
+Tensor matmul(const Tensor &a, const Tensor &b, const Shape &outShape) {
+  return product(a, b, /*bTransposed=*/false, outShape);
 }
 
 Tensor gemm(const Tensor &a, const Tensor &b, const Tensor *c, bool transA,
             bool transB, double alpha, double beta) {
-  Tensor at = transA ? transpose(a, {1, 0}) : a;
-  Tensor bt = transB ? transpose(b, {1, 0}) : b;
-  Shape outShape = {at.shape[0], bt.shape[1]};
-  Tensor out = matmul(at, bt, outShape);
+  Tensor at = transA ? transpose(a, {1, 0}) : Tensor();
+  const Tensor &lhs = transA ? at : a;
+  Shape outShape = {lhs.shape[0], b.shape[transB ? 0 : 1]};
+  Tensor out = product(lhs, b, transB, outShape);
   for (double &v : out.data)
     v *= alpha;
   if (c) {
@@ -332,22 +510,22 @@ Tensor layerNorm(const Tensor &x, const Tensor *scale, const Tensor *bias,
   return out;
 }
 
-Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v,
-                 const Tensor *mask, double scale, const Shape &outShape) {
-  size_t rk = k.shape.size();
-  std::vector<int64_t> perm(rk);
-  for (size_t i = 0; i < rk; ++i)
-    perm[i] = static_cast<int64_t>(i);
-  std::swap(perm[rk - 1], perm[rk - 2]);
-  Tensor kt = transpose(k, perm);
+Tensor attentionScores(const Tensor &q, const Tensor &k, const Tensor *mask,
+                       double scale, const Shape &outShape) {
   Shape scoresShape(outShape.begin(), outShape.end() - 1);
-  scoresShape.push_back(k.shape[rk - 2]);
-  Tensor scores = matmul(q, kt, scoresShape);
+  scoresShape.push_back(k.shape[k.shape.size() - 2]);
+  Tensor scores = product(q, k, /*bTransposed=*/true, scoresShape);
   for (double &s : scores.data)
     s *= scale;
   if (mask)
     scores = binary(BinaryKind::Add, scores, *mask, scoresShape);
-  Tensor p = softmax(scores, static_cast<int64_t>(scoresShape.size()) - 1);
+  return scores;
+}
+
+Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v,
+                 const Tensor *mask, double scale, const Shape &outShape) {
+  Tensor scores = attentionScores(q, k, mask, scale, outShape);
+  Tensor p = softmax(scores, static_cast<int64_t>(scores.shape.size()) - 1);
   return matmul(p, v, outShape);
 }
 

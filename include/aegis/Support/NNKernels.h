@@ -57,6 +57,10 @@ Tensor reduce(const Tensor &a, const std::vector<int64_t> &axes, bool keepdims,
 Tensor softmax(const Tensor &a, int64_t axis);
 Tensor layerNorm(const Tensor &x, const Tensor *scale, const Tensor *bias,
                  int64_t axis, double epsilon);
+/// The scores attention() normalizes: q kᵀ * scale (+ mask), of shape
+/// outShape[..., :-1] + [keys].
+Tensor attentionScores(const Tensor &q, const Tensor &k, const Tensor *mask,
+                       double scale, const Shape &outShape);
 Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v,
                  const Tensor *mask, double scale, const Shape &outShape);
 

@@ -312,8 +312,9 @@ uint64_t mlir::aegis::nn::interpreterMemoryLimit() {
 
 InterpreterMemoryEstimate
 mlir::aegis::nn::estimateInterpreterMemory(func::FuncOp fn) {
-  // Every value stays alive until the end (float64 each), plus an
-  // attention's score matrix [..., s, t] while it is evaluated.
+  // Every value alive until the end (float64 each; interpret() frees each
+  // after its last use, so this is an upper bound), plus an attention's
+  // score matrix [..., s, t] while it is evaluated.
   InterpreterMemoryEstimate e;
   auto note = [&](Operation *op, Type type, uint64_t elements) {
     uint64_t bytes = elements > ~uint64_t(0) / 16 ? ~uint64_t(0) / 2 : elements * 8;
@@ -353,7 +354,8 @@ mlir::aegis::nn::estimateInterpreterMemory(func::FuncOp fn) {
 
 FailureOr<SmallVector<Tensor>>
 mlir::aegis::nn::interpret(func::FuncOp fn, ArrayRef<Tensor> inputs,
-                           InterpreterObserver *observer) {
+                           InterpreterObserver *observer,
+                           InterpreterConstants *constants) {
   if (fn.getNumArguments() != inputs.size())
     return fn.emitError() << "expects " << fn.getNumArguments()
                           << " inputs, got " << inputs.size();
@@ -376,7 +378,10 @@ mlir::aegis::nn::interpret(func::FuncOp fn, ArrayRef<Tensor> inputs,
            << " GB: lower the sequence length (--aegis-input-shape)";
     return failure();
   }
+  // The values computed so far, each freed after its last use, and the
+  // constants read through `constants`.
   llvm::DenseMap<Value, Tensor> values;
+  llvm::DenseMap<Value, const Tensor *> shared;
   for (auto [arg, input] : llvm::zip(fn.getArguments(), inputs)) {
     Shape expected = shapeOf(arg);
     if (expected != input.shape) {
@@ -390,19 +395,41 @@ mlir::aegis::nn::interpret(func::FuncOp fn, ArrayRef<Tensor> inputs,
     }
     values[arg] = input;
   }
-  for (Operation &op : fn.getBody().front()) {
+  Block &body = fn.getBody().front();
+  llvm::DenseMap<Value, Operation *> lastUse;
+  for (Operation &op : body)
+    for (Value v : op.getOperands())
+      lastUse[v] = &op;
+  auto lookup = [&](Value v) -> const Tensor * {
+    auto it = values.find(v);
+    if (it != values.end())
+      return &it->second;
+    return shared.lookup(v);
+  };
+  for (Operation &op : body) {
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       SmallVector<Tensor> outs;
-      for (Value v : ret.getOperands())
-        outs.push_back(values.lookup(v));
+      for (Value v : ret.getOperands()) {
+        const Tensor *t = lookup(v);
+        outs.push_back(t ? *t : Tensor());
+      }
       return outs;
     }
     SmallVector<const Tensor *> operands;
     for (Value v : op.getOperands()) {
-      auto it = values.find(v);
-      if (it == values.end())
+      const Tensor *t = lookup(v);
+      if (!t)
         return op.emitOpError() << "uses a value the interpreter has not computed";
-      operands.push_back(&it->second);
+      operands.push_back(t);
+    }
+    if (constants && isa<ConstantOp>(op)) {
+      auto t = constants->get(&op);
+      if (failed(t))
+        return failure();
+      if (observer)
+        observer->onOperation(&op, operands, ArrayRef<const Tensor *>(*t));
+      shared[op.getResult(0)] = *t;
+      continue;
     }
     SmallVector<Tensor> results;
     if (failed(evaluateOperation(&op, operands, results)))
@@ -413,8 +440,25 @@ mlir::aegis::nn::interpret(func::FuncOp fn, ArrayRef<Tensor> inputs,
         resultPtrs.push_back(&t);
       observer->onOperation(&op, operands, resultPtrs);
     }
+    for (Value v : op.getOperands())
+      if (lastUse.lookup(v) == &op)
+        values.erase(v);
     for (auto [value, tensor] : llvm::zip(op.getResults(), results))
-      values[value] = std::move(tensor);
+      if (!value.use_empty())
+        values[value] = std::move(tensor);
   }
   return fn.emitError() << "has no return";
+}
+
+FailureOr<const Tensor *> InterpreterConstants::get(Operation *op) {
+  std::unique_ptr<Tensor> &tensor = tensors[op];
+  if (!tensor) {
+    SmallVector<Tensor> results;
+    if (failed(evaluateOperation(op, {}, results))) {
+      tensors.erase(op);
+      return failure();
+    }
+    tensor = std::make_unique<Tensor>(std::move(results.front()));
+  }
+  return tensor.get();
 }

@@ -20,7 +20,6 @@ namespace mlir::aegis::nn {
 
 using namespace mlir;
 using namespace mlir::aegis::nn;
-using ::aegis::nn::Shape;
 
 namespace {
 
@@ -32,15 +31,17 @@ struct Range {
   double hi = -std::numeric_limits<double>::infinity();
   /// NaN or Inf values seen (they would poison every approximation).
   size_t nonFinite = 0;
-  void add(const std::vector<double> &values) {
-    for (double v : values) {
-      if (!std::isfinite(v)) {
-        ++nonFinite;
-        continue;
-      }
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
+  void add(double v) {
+    if (!std::isfinite(v)) {
+      ++nonFinite;
+      return;
     }
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  void add(const std::vector<double> &values) {
+    for (double v : values)
+      add(v);
   }
 };
 
@@ -87,26 +88,14 @@ public:
           record("nn.variance_range", variances);
         })
         .Case<AttentionOp>([&](AttentionOp att) {
-          const Tensor &q = *operands[0], &k = *operands[1];
-          size_t rk = k.shape.size();
-          std::vector<int64_t> perm(rk);
-          for (size_t i = 0; i < rk; ++i)
-            perm[i] = i;
-          std::swap(perm[rk - 1], perm[rk - 2]);
-          Shape scoresShape(results[0]->shape.begin(),
-                            results[0]->shape.end() - 1);
-          scoresShape.push_back(k.shape[rk - 2]);
-          Tensor scores = ::aegis::nn::matmul(
-              q, ::aegis::nn::transpose(k, perm), scoresShape);
-          for (double &s : scores.data)
-            s *= att.getScale().convertToDouble();
-          if (att.getMask())
-            scores = ::aegis::nn::binary(::aegis::nn::BinaryKind::Add, scores,
-                                         *operands[3], scoresShape);
+          Tensor scores = ::aegis::nn::attentionScores(
+              *operands[0], *operands[1], att.getMask() ? operands[3] : nullptr,
+              att.getScale().convertToDouble(), results[0]->shape);
           // Entries a mask removes (<= -1e4) never reach the softmax's
           // exponential: they are left out of the ranges.
           std::vector<double> kept, rowMax, logSumExp;
-          int64_t keys = scoresShape.back();
+          kept.reserve(scores.data.size());
+          int64_t keys = scores.shape.back();
           size_t rows = scores.data.size() / keys;
           auto &rowLse = rowRanges[op]["nn.row_logsumexp_ranges"];
           auto &rowScore = rowRanges[op]["nn.row_score_ranges"];
@@ -125,17 +114,15 @@ public:
               continue;
             rowMax.push_back(m);
             double sum = 0;
-            std::vector<double> rowKept;
             for (int64_t j = 0; j < keys; ++j) {
               double s = scores.data[r * keys + j];
               if (s > kMaskedScore) {
                 sum += std::exp(s - m);
-                rowKept.push_back(s);
+                rowScore[r].add(s);
               }
             }
             logSumExp.push_back(m + std::log(sum));
-            rowLse[r].add({logSumExp.back()});
-            rowScore[r].add(rowKept);
+            rowLse[r].add(logSumExp.back());
           }
           record("nn.score_range", kept);
           record("nn.row_max_range", rowMax);
@@ -165,6 +152,7 @@ struct CalibratePass
         entry.getName() == "main" ? module.lookupSymbol<func::FuncOp>("client")
                                   : func::FuncOp();
     RangeObserver observer;
+    InterpreterConstants constants;
     // The range of each of @main's inputs: the client checks what it
     // encrypts against it (issue 19).
     std::vector<Range> argRanges(entry.getNumArguments());
@@ -175,14 +163,14 @@ struct CalibratePass
       if (failed(args))
         return signalPassFailure();
       if (client) {
-        auto cut = interpret(client, *args);
+        auto cut = interpret(client, *args, nullptr, &constants);
         if (failed(cut))
           return signalPassFailure();
         *args = std::move(*cut);
       }
       for (size_t i = 0; i < args->size() && i < argRanges.size(); ++i)
         argRanges[i].add((*args)[i].data);
-      if (failed(interpret(entry, *args, &observer)))
+      if (failed(interpret(entry, *args, &observer, &constants)))
         return signalPassFailure();
     }
     Builder b(&getContext());

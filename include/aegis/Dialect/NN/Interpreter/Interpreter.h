@@ -16,6 +16,9 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Support/LLVM.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <memory>
 
 namespace mlir::aegis::nn {
 
@@ -52,12 +55,26 @@ constexpr const char *kMemoryLimitEnv = "AEGIS_MEMORY_LIMIT_GB";
 /// That limit: AEGIS_MEMORY_LIMIT_GB, else 3/4 of the physical memory.
 uint64_t interpreterMemoryLimit();
 
+/// The constants of the functions interpret() runs, read once and kept for
+/// later runs (calibration interprets the same function on many samples).
+/// Keyed by op: valid while the IR stays unchanged.
+class InterpreterConstants {
+public:
+  /// The value of `op`, an nn.constant, read on first use.
+  FailureOr<const Tensor *> get(Operation *op);
+
+private:
+  llvm::DenseMap<Operation *, std::unique_ptr<Tensor>> tensors;
+};
+
 /// Runs `fn` on `inputs` (one per argument, shapes must match). Refuses,
 /// before any work, a function whose estimated memory exceeds
-/// interpreterMemoryLimit().
-FailureOr<SmallVector<Tensor>> interpret(func::FuncOp fn,
-                                         ArrayRef<Tensor> inputs,
-                                         InterpreterObserver *observer = nullptr);
+/// interpreterMemoryLimit(). Constants come from `constants` when given,
+/// else are read on every run.
+FailureOr<SmallVector<Tensor>>
+interpret(func::FuncOp fn, ArrayRef<Tensor> inputs,
+          InterpreterObserver *observer = nullptr,
+          InterpreterConstants *constants = nullptr);
 
 /// Reads a dense or dense_resource constant into a tensor.
 FailureOr<Tensor> tensorFromAttr(ElementsAttr attr, Location loc);
