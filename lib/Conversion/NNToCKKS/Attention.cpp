@@ -301,11 +301,13 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
       dimMask[d] = blockMask(qBase, d, d + 1);
     auto diagonal = [&](int which, size_t j, int64_t u0, int64_t k,
                         int64_t from, int64_t to) {
-      Ct acc;
-      for (int64_t d = from; d < to; ++d)
-        acc = add(acc, mulPlainRaw(rotated(which, j, u0 + (d + k) % dh),
-                                   dimMask[d]));
-      return rescale(acc);
+      llvm::SmallVector<Ct> terms;
+      std::vector<std::vector<double>> masks;
+      for (int64_t d = from; d < to; ++d) {
+        terms.push_back(rotated(which, j, u0 + (d + k) % dh));
+        masks.push_back(dimMask[d]);
+      }
+      return rescale(dotPlainRaw(terms, masks));
     };
     // Packed groups: dh consecutive offsets r0 .. r0 + dh - 1 of one key
     // tile, offset r0 + p scored at block base + p; a group whose scores

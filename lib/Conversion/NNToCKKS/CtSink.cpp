@@ -59,6 +59,18 @@ int32_t MLIRSink::emit(CtOp kind, const Ct &r, const Ct &a, const Ct &c,
   return int32_t(values.size() - 1);
 }
 
+int32_t MLIRSink::dotPlain(const Ct &r, llvm::ArrayRef<Ct> xs,
+                           llvm::ArrayRef<Pt> pts) {
+  noteResult(r);
+  llvm::SmallVector<Value> inputs, plains;
+  for (const Ct &x : xs)
+    inputs.push_back(value(x));
+  for (const Pt &p : pts)
+    plains.push_back(plaintexts[p.id]);
+  values.push_back(ck::DotPlainOp::create(b, loc, type(r), inputs, plains));
+  return int32_t(values.size() - 1);
+}
+
 int32_t MLIRSink::plaintext(const std::vector<double> *values, unsigned level,
                             unsigned logScale) {
   auto type = RankedTensorType::get({slots}, b.getF64Type());

@@ -73,6 +73,9 @@ public:
   virtual int32_t emit(CtOp kind, const Ct &result, const Ct &a,
                        const Ct &b, const Pt &pt, int64_t offset,
                        double constant) = 0;
+  /// sum_i xs[i] * pts[i], not rescaled (one kernel-level op).
+  virtual int32_t dotPlain(const Ct &result, llvm::ArrayRef<Ct> xs,
+                           llvm::ArrayRef<Pt> pts) = 0;
   /// A plaintext holding `values` (nullptr: a placeholder of zeros, for
   /// reports of models whose constants are not materialized).
   virtual int32_t plaintext(const std::vector<double> *values, unsigned level,
@@ -96,6 +99,11 @@ class CountingSink final : public CtSink {
 public:
   int32_t emit(CtOp, const Ct &result, const Ct &, const Ct &, const Pt &,
                int64_t, double) override {
+    noteResult(result);
+    return next++;
+  }
+  int32_t dotPlain(const Ct &result, llvm::ArrayRef<Ct>,
+                   llvm::ArrayRef<Pt>) override {
     noteResult(result);
     return next++;
   }
@@ -135,6 +143,8 @@ public:
 
   int32_t emit(CtOp kind, const Ct &r, const Ct &a, const Ct &c,
                const Pt &pt, int64_t offset, double constant) override;
+  int32_t dotPlain(const Ct &result, llvm::ArrayRef<Ct> xs,
+                   llvm::ArrayRef<Pt> pts) override;
   int32_t plaintext(const std::vector<double> *values, unsigned level,
                     unsigned logScale) override;
   bool wantsValues() const override { return materialize; }

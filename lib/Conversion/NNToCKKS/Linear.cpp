@@ -150,21 +150,28 @@ FailureOr<Packed> Lowering::linear(Operation *op, const Packed &x,
     };
     int64_t firstOut = int64_t(y.cts.size());
     for (int64_t co = 0; co < outCts; ++co) {
-      // giant g -> sum_i rot(D_{gB+i}, -gB Tp) * rot(x, i Tp)
-      std::map<int64_t, Ct> giantSums;
+      // giant g -> sum_i rot(D_{gB+i}, -gB Tp) * rot(x, i Tp): one sum of
+      // plaintext products per giant step.
+      std::map<int64_t, std::pair<llvm::SmallVector<Ct>,
+                                  std::vector<std::vector<double>>>>
+          giantTerms;
       for (auto &kv : diags) {
         if (kv.first.second != co)
           continue;
         int64_t ci = kv.first.first;
         for (int64_t d : kv.second) {
           int64_t g = d / B, i = d % B;
-          Ct term = mulPlainRaw(baby(ci, i), diagonal(ci, co, d, g * B * Tp));
-          giantSums[g] = add(giantSums[g], term);
+          auto &[xs, ds] = giantTerms[g];
+          xs.push_back(baby(ci, i));
+          ds.push_back(diagonal(ci, co, d, g * B * Tp));
         }
       }
+      std::map<int64_t, Ct> giantSums;
+      for (auto &[g, terms] : giantTerms)
+        giantSums[g] = dotPlainRaw(terms.first, terms.second);
       Ct acc;
-      for (auto &gs : giantSums)
-        acc = add(acc, rotate(gs.second, gs.first * B * Tp));
+      for (auto &[g, sum] : giantSums)
+        acc = add(acc, rotate(sum, g * B * Tp));
       if (!acc)
         return fail(op, "the weight matrix is all zeros for some outputs");
       y.cts.push_back(rescale(acc));

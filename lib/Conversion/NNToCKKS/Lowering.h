@@ -255,6 +255,30 @@ public:
   Ct mulPlain(Ct v, const std::vector<double> &values) {
     return rescale(mulPlainRaw(v, values));
   }
+  /// sum_i xs[i] * values[i] without rescaling: one kernel-level op (a
+  /// plain product for one term). The terms are brought to their lowest
+  /// level.
+  Ct dotPlainRaw(llvm::ArrayRef<Ct> xs,
+                 llvm::ArrayRef<std::vector<double>> values) {
+    assert(!xs.empty() && xs.size() == values.size());
+    if (xs.size() == 1)
+      return mulPlainRaw(xs.front(), values.front());
+    llvm::SmallVector<Ct> in;
+    unsigned level = ~0u;
+    for (Ct x : xs) {
+      in.push_back(ensure(x));
+      level = std::min(level, in.back().level);
+    }
+    llvm::SmallVector<Pt> pts;
+    for (size_t i = 0; i < in.size(); ++i) {
+      in[i] = levelDown(in[i], level);
+      pts.push_back(plaintext(values[i], level, bits));
+    }
+    report.mulPlain += int64_t(xs.size());
+    Ct r = at(level, in.front().logScale + bits);
+    r.id = sink.dotPlain(r, in, pts);
+    return r;
+  }
   Ct addPlain(Ct v, const std::vector<double> &values) {
     if (isZero(values))
       return v;

@@ -822,9 +822,21 @@ void LowerNNToCKKSPass::runOnOperation() {
     slots = int64_t(1) << (ln - 1);
   }
   int64_t tile = tileFor(slots);
+  // The model's size in ops (constants aside), for the IR-size line.
+  int64_t modelOps = 0;
+  for (Operation &op : entry.getBody().front())
+    if (!isa<nnd::ConstantOp, func::ReturnOp>(op))
+      ++modelOps;
   auto func = lower(entry, slots, tile, topLevel, rep);
   if (failed(func))
     return signalPassFailure();
+  int64_t irOps = 0, irPlaintexts = 0;
+  func->walk([&](Operation *op) {
+    if (isa<ck::EncodeOp>(op))
+      ++irPlaintexts;
+    else if (isa<ck::CKKSDialect>(op->getDialect()))
+      ++irOps;
+  });
   // Replace the nn function.
   StringRef name = entry.getName();
   std::string keep = name.str();
@@ -957,6 +969,11 @@ void LowerNNToCKKSPass::runOnOperation() {
                  << " MiB at the top level = "
                  << llvm::format("%.1f", peakLive * ctBytes / 1048576.0)
                  << " MiB (upper bound)\n";
+    llvm::errs() << "  IR: " << irOps << " ckks ops and " << irPlaintexts
+                 << " plaintexts for " << modelOps << " model ops ("
+                 << llvm::format("%.0f", double(irOps) / std::max<int64_t>(1, modelOps))
+                 << " per model op; flat: one op per ciphertext operation, "
+                    "sums of plaintext products as one)\n";
     // Key switches per kernel family, largest first.
     std::vector<std::pair<std::string, KernelCounts>> kernels(
         rep.kernels.begin(), rep.kernels.end());

@@ -252,7 +252,15 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
 
     llvm::DenseMap<Value, uint32_t> regs;
     llvm::DenseMap<Value, int64_t> constants;
-    auto regOf = [&](Value v) { return regs.try_emplace(v, regs.size()).first->second; };
+    // Registers: one per SSA value, plus the temporaries of expanded
+    // kernel-level ops.
+    uint32_t nextReg = 0;
+    auto regOf = [&](Value v) {
+      auto [it, inserted] = regs.try_emplace(v, nextReg);
+      if (inserted)
+        ++nextReg;
+      return it->second;
+    };
     auto tensorSlot = [&](Type type, DictionaryAttr attrs, StringRef fallback,
                           uint32_t reg) -> FailureOr<::aegis::TensorSlot> {
       auto ct = dyn_cast<CiphertextType>(type);
@@ -346,6 +354,55 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
       if (isa<func::ReturnOp, EncodeOp>(op) ||
           isa<mlir::aegis::nn::NNDialect>(op.getDialect()))
         continue;
+      // The region (model op) of the instructions `op` becomes.
+      auto regionOf = [&](Operation &o) -> uint32_t {
+        auto named = dyn_cast<NameLoc>(o.getLoc());
+        if (!named)
+          return 0;
+        std::string region = named.getName().str();
+        auto it = regionIndex.find(region);
+        if (it == regionIndex.end()) {
+          art.regions.push_back(region);
+          it = regionIndex.emplace(region, art.regions.size()).first;
+        }
+        return it->second;
+      };
+      // A sum of plaintext products: one mul_plain per term, added up.
+      if (auto dot = dyn_cast<DotPlainOp>(op)) {
+        uint32_t acc = 0;
+        for (auto [i, x, p] :
+             llvm::enumerate(dot.getInputs(), dot.getPlaintexts())) {
+          auto input = regs.find(x);
+          if (input == regs.end())
+            return dot.emitOpError()
+                   << "uses a value that is not a ciphertext of the program";
+          auto index = constantIndex(p, &op);
+          if (failed(index))
+            return failure();
+          ::aegis::Instruction m;
+          m.op = ::aegis::Opcode::MulPlain;
+          m.a = input->second;
+          m.imm = *index;
+          m.value = cast<PlaintextType>(p.getType()).getLogScale();
+          m.region = regionOf(op);
+          bool last = i + 1 == dot.getInputs().size();
+          m.result = i == 0 && last ? regOf(dot.getOutput()) : nextReg++;
+          art.program.push_back(m);
+          if (i == 0) {
+            acc = m.result;
+            continue;
+          }
+          ::aegis::Instruction a;
+          a.op = ::aegis::Opcode::Add;
+          a.a = acc;
+          a.b = m.result;
+          a.region = m.region;
+          a.result = last ? regOf(dot.getOutput()) : nextReg++;
+          art.program.push_back(a);
+          acc = a.result;
+        }
+        continue;
+      }
       ::aegis::Instruction in;
       bool ok = true;
       auto operand = [&](unsigned i) {
@@ -417,15 +474,7 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
       if (!ok)
         return op.emitOpError() << "uses a value that is not a ciphertext of the program";
       in.result = regOf(op.getResult(0));
-      if (auto named = dyn_cast<NameLoc>(op.getLoc())) {
-        std::string region = named.getName().str();
-        auto it = regionIndex.find(region);
-        if (it == regionIndex.end()) {
-          art.regions.push_back(region);
-          it = regionIndex.emplace(region, art.regions.size()).first;
-        }
-        in.region = it->second;
-      }
+      in.region = regionOf(op);
       art.program.push_back(in);
     }
     auto ret = cast<func::ReturnOp>(entry.getBody().front().getTerminator());
@@ -442,7 +491,7 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
       art.rotations.push_back(k);
       art.rotationLevels.push_back(level);
     }
-    art.numRegisters = regs.size();
+    art.numRegisters = nextReg;
     if (auto client = module.lookupSymbol<func::FuncOp>("client"))
       if (failed(emitClient(client, art.client)))
         return failure();

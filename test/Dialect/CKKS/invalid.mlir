@@ -393,3 +393,27 @@ module attributes {ckks.params = #ckks.params<logN = 12, logQ = [60, 40, 40], lo
     return
   }
 }
+
+// -----
+
+func.func @dot_plain_counts(%a: !ckks.ct<slots = 8, level = 1, logScale = 40>, %p: !ckks.pt<slots = 8, level = 1, logScale = 40>) {
+  // expected-error @+1 {{expects as many plaintexts as inputs (at least one), got 2 inputs and 1 plaintexts}}
+  %0 = ckks.dot_plain %a, %a by %p : (!ckks.ct<slots = 8, level = 1, logScale = 40>, !ckks.ct<slots = 8, level = 1, logScale = 40>), (!ckks.pt<slots = 8, level = 1, logScale = 40>) -> !ckks.ct<slots = 8, level = 1, logScale = 80>
+  return
+}
+
+// -----
+
+func.func @dot_plain_levels(%a: !ckks.ct<slots = 8, level = 1, logScale = 40>, %b: !ckks.ct<slots = 8, level = 2, logScale = 40>, %p: !ckks.pt<slots = 8, level = 1, logScale = 40>) {
+  // expected-error @+1 {{expects every input of one type}}
+  %0 = ckks.dot_plain %a, %b by %p, %p : (!ckks.ct<slots = 8, level = 1, logScale = 40>, !ckks.ct<slots = 8, level = 2, logScale = 40>), (!ckks.pt<slots = 8, level = 1, logScale = 40>, !ckks.pt<slots = 8, level = 1, logScale = 40>) -> !ckks.ct<slots = 8, level = 1, logScale = 80>
+  return
+}
+
+// -----
+
+func.func @dot_plain_result(%a: !ckks.ct<slots = 8, level = 1, logScale = 40>, %p: !ckks.pt<slots = 8, level = 1, logScale = 30>) {
+  // expected-error @+1 {{expects result type '!ckks.ct<slots = 8, level = 1, logScale = 70>'}}
+  %0 = ckks.dot_plain %a by %p : (!ckks.ct<slots = 8, level = 1, logScale = 40>), (!ckks.pt<slots = 8, level = 1, logScale = 30>) -> !ckks.ct<slots = 8, level = 1, logScale = 80>
+  return
+}

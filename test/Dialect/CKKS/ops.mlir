@@ -65,6 +65,13 @@ func.func @ct_pt_const(%a: !ct, %p: !pt) -> !ckks.ct<slots = 8, level = 3, logSc
   return %5 : !ckks.ct<slots = 8, level = 3, logScale = 120>
 }
 
+// CHECK-LABEL: func.func @dot_plain
+func.func @dot_plain(%a: !ct, %b: !ct, %p: !pt, %q: !pt) -> !ct80 {
+  // CHECK: ckks.dot_plain %{{.*}}, %{{.*}} by %{{.*}}, %{{.*}} : (!ct_L3_S40, !ct_L3_S40), (!pt_L3_S40, !pt_L3_S40) -> !ct_L3_S80
+  %0 = ckks.dot_plain %a, %b by %p, %q : (!ct, !ct), (!pt, !pt) -> !ct80
+  return %0 : !ct80
+}
+
 // CHECK-LABEL: func.func @galois_and_bootstrap
 func.func @galois_and_bootstrap(%a: !ct, %z: !ckks.ct<slots = 8, level = 0, logScale = 40>) -> (!ct, !ct) {
   // CHECK: ckks.rotate %{{.*}} by 3 : !ct_L3_S40 -> !ct_L3_S40

@@ -209,6 +209,34 @@ LogicalResult MulPlainOp::verify() {
   return verifyAgainstParams(*this);
 }
 
+LogicalResult DotPlainOp::verify() {
+  if (getInputs().empty() || getInputs().size() != getPlaintexts().size())
+    return emitOpError() << "expects as many plaintexts as inputs (at least "
+                            "one), got "
+                         << getInputs().size() << " inputs and "
+                         << getPlaintexts().size() << " plaintexts";
+  auto first = cast<CiphertextType>(getInputs().front().getType());
+  auto firstPt = cast<PlaintextType>(getPlaintexts().front().getType());
+  for (auto [x, p] : llvm::zip(getInputs(), getPlaintexts())) {
+    auto ct = cast<CiphertextType>(x.getType());
+    if (ct != first)
+      return emitOpError() << "expects every input of one type, got " << first
+                           << " and " << ct;
+    if (p.getType() != firstPt)
+      return emitOpError() << "expects every plaintext of one type, got "
+                           << firstPt << " and " << p.getType();
+  }
+  if (failed(verifyCanonical(*this, first, "relinearize the inputs")))
+    return failure();
+  if (failed(verifySameLevelScaleSlots(*this, first, firstPt,
+                                       /*checkScale=*/false)))
+    return failure();
+  if (failed(verifyResultType(*this, first.withLogScale(first.getLogScale() +
+                                                        firstPt.getLogScale()))))
+    return failure();
+  return verifyAgainstParams(*this);
+}
+
 //===----------------------------------------------------------------------===//
 // Ciphertext-constant
 //===----------------------------------------------------------------------===//

@@ -167,6 +167,31 @@ def CKKS_MulPlainOp : CKKS_BinaryCtPtOp<"mul_plain"> {
   }];
 }
 
+def CKKS_DotPlainOp : CKKS_Op<"dot_plain", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Sum of ciphertext-plaintext products (kernel level)";
+  let description = [{
+    `sum_i inputs[i] * plaintexts[i]`, not rescaled: the kernels' masked
+    sums (attention's block diagonals: one masked rotation per head
+    dimension) as one op instead of a `mul_plain` and an `add` per term,
+    so the IR stays proportional to the kernel. Every input is a canonical
+    ciphertext at one level, scale and slot count, every plaintext at that
+    level and one scale; the result scale is their sum. The artifact
+    emitter expands it into `mul_plain` and `add` instructions.
+
+    ```mlir
+    %d = ckks.dot_plain %a, %b by %p, %q : (!ckks.ct<slots = 8, level = 3, logScale = 40>, !ckks.ct<slots = 8, level = 3, logScale = 40>), (!ckks.pt<slots = 8, level = 3, logScale = 40>, !ckks.pt<slots = 8, level = 3, logScale = 40>) -> !ckks.ct<slots = 8, level = 3, logScale = 80>
+    ```
+  }];
+  let arguments = (ins Variadic<CKKS_Ct>:$inputs,
+                       Variadic<CKKS_Pt>:$plaintexts);
+  let results = (outs CKKS_Ct:$output);
+  let assemblyFormat = [{
+    $inputs `by` $plaintexts attr-dict `:` `(` qualified(type($inputs)) `)`
+    `,` `(` qualified(type($plaintexts)) `)` `->` qualified(type($output))
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Ciphertext-constant arithmetic
 //===----------------------------------------------------------------------===//
