@@ -90,12 +90,25 @@ FailureOr<Packed> Lowering::linear(Operation *op, const Packed &x,
     if (featCt != prevCt || featBlock != prevBlock) {
       // Non-zero block diagonals per (input ct, output ct): d = (j_in -
       // j_out) mod F for every non-zero weight.
-      diags.clear();
-      for (int64_t k = 0; k < K; ++k)
+      // Marked in a dense (input ct, output ct, d) table first: a set
+      // insertion per weight was most of the lowering's time.
+      int64_t nIn = int64_t(inCts.size());
+      // F is a power of two: d = (block_in - block_out) mod F by a mask.
+      std::vector<char> present(size_t(nIn * outCts * F), 0);
+      const int64_t mask = F - 1;
+      for (int64_t k = 0; k < K; ++k) {
+        const double *row = w.data.data() + k * M;
+        char *at = present.data() + featCt[k] * outCts * F;
         for (int64_t m = 0; m < M; ++m)
-          if (w.data[k * M + m] != 0)
-            diags[{featCt[k], m / F}].insert(
-                ((featBlock[k] - m % F) % F + F) % F);
+          if (row[m] != 0)
+            at[(m & ~mask) + ((featBlock[k] - m) & mask)] = 1;
+      }
+      diags.clear();
+      for (int64_t ci = 0; ci < nIn; ++ci)
+        for (int64_t co = 0; co < outCts; ++co)
+          for (int64_t d = 0; d < F; ++d)
+            if (present[size_t((ci * outCts + co) * F + d)])
+              diags[{ci, co}].insert(d);
       // Baby-step size: minimise babies + giants over the union of
       // diagonals.
       std::set<int64_t> allD;

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 namespace mlir::aegis::nn {
 #define GEN_PASS_DEF_CALIBRATE
@@ -43,6 +44,11 @@ struct Range {
     for (double v : values)
       add(v);
   }
+  void merge(const Range &o) {
+    lo = std::min(lo, o.lo);
+    hi = std::max(hi, o.hi);
+    nonFinite += o.nonFinite;
+  }
 };
 
 /// Collects, per op and attribute name, the range of the relevant values.
@@ -51,6 +57,21 @@ public:
   llvm::DenseMap<Operation *, llvm::StringMap<Range>> ranges;
   /// Per-row ranges (softmax rows of an attention), in row order.
   llvm::DenseMap<Operation *, llvm::StringMap<std::vector<Range>>> rowRanges;
+
+  /// Adds what `other` observed (on other samples).
+  void merge(const RangeObserver &other) {
+    for (auto &[op, byName] : other.ranges)
+      for (auto &entry : byName)
+        ranges[op][entry.getKey()].merge(entry.getValue());
+    for (auto &[op, byName] : other.rowRanges)
+      for (auto &entry : byName) {
+        std::vector<Range> &mine = rowRanges[op][entry.getKey()];
+        if (mine.size() < entry.getValue().size())
+          mine.resize(entry.getValue().size());
+        for (size_t i = 0; i < entry.getValue().size(); ++i)
+          mine[i].merge(entry.getValue()[i]);
+      }
+  }
 
   void onOperation(Operation *op, ArrayRef<const Tensor *> operands,
                    ArrayRef<const Tensor *> results) override {
@@ -151,27 +172,62 @@ struct CalibratePass
     func::FuncOp client =
         entry.getName() == "main" ? module.lookupSymbol<func::FuncOp>("client")
                                   : func::FuncOp();
-    RangeObserver observer;
     InterpreterConstants constants;
-    // The range of each of @main's inputs: the client checks what it
-    // encrypts against it (issue 19).
-    std::vector<Range> argRanges(entry.getNumArguments());
-    for (int64_t s = 0; s < samples; ++s) {
+    // One sample: inputs (through @client), their ranges, the observed run.
+    auto runSample = [&](int64_t s, RangeObserver &observer,
+                         std::vector<Range> &argRanges) -> LogicalResult {
       auto args = loadProgramInputs(client ? client : entry, inputs,
                                     randomSeed < 0 ? -1 : randomSeed + s,
                                     "aegis-nn-calibrate");
       if (failed(args))
-        return signalPassFailure();
+        return failure();
       if (client) {
         auto cut = interpret(client, *args, nullptr, &constants);
         if (failed(cut))
-          return signalPassFailure();
+          return failure();
         *args = std::move(*cut);
       }
       for (size_t i = 0; i < args->size() && i < argRanges.size(); ++i)
         argRanges[i].add((*args)[i].data);
-      if (failed(interpret(entry, *args, &observer, &constants)))
-        return signalPassFailure();
+      return interpret(entry, *args, &observer, &constants);
+    };
+    // The range of each of @main's inputs: the client checks what it
+    // encrypts against it (issue 19).
+    RangeObserver observer;
+    std::vector<Range> argRanges(entry.getNumArguments());
+    // Sample 0 first (it reads the constants once, for every later run),
+    // then the others on up to 4 threads, as many as the cores and the
+    // interpreter's memory limit allow. Ranges are minima and maxima, so
+    // merging the threads' observers gives the same bits in any order.
+    if (failed(runSample(0, observer, argRanges)))
+      return signalPassFailure();
+    uint64_t perRun =
+        std::max<uint64_t>(1, estimateInterpreterMemory(entry).totalBytes);
+    int64_t workers = std::min<int64_t>(
+        {samples - 1, 4,
+         int64_t(std::max(1u, std::thread::hardware_concurrency())),
+         int64_t(std::max<uint64_t>(1, interpreterMemoryLimit() / perRun))});
+    if (workers > 0) {
+      std::vector<RangeObserver> observers(workers);
+      std::vector<std::vector<Range>> args(
+          workers, std::vector<Range>(entry.getNumArguments()));
+      std::vector<char> failed(workers, 0);
+      std::vector<std::thread> threads;
+      for (int64_t w = 0; w < workers; ++w)
+        threads.emplace_back([&, w] {
+          for (int64_t s = 1 + w; s < samples && !failed[w]; s += workers)
+            if (mlir::failed(runSample(s, observers[w], args[w])))
+              failed[w] = 1;
+        });
+      for (std::thread &t : threads)
+        t.join();
+      for (int64_t w = 0; w < workers; ++w) {
+        if (failed[w])
+          return signalPassFailure();
+        observer.merge(observers[w]);
+        for (size_t i = 0; i < argRanges.size(); ++i)
+          argRanges[i].merge(args[w][i]);
+      }
     }
     Builder b(&getContext());
     bool poisoned = false;
