@@ -114,11 +114,11 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
     }
   }
   double scale = op.getScale().convertToDouble();
-  // Q and K feed a product and the packing mask, V one product per offset:
-  // refresh them once here rather than each rotation of them later.
+  // Refresh Q, K and V once here (with bootstrapping) rather than each
+  // rotation of them later. Q spends the product and the score mask; K a
+  // diagonal mask, the product and the score mask; V a diagonal mask and
+  // the product.
   Packed qb = q, kb = k, vb = v;
-  // Q spends the product and the score mask; K a diagonal mask, the
-  // product and the score mask; V a diagonal mask and the product.
   for (Ct &c : qb.cts)
     c = ensure(c, 2);
   for (Ct &c : kb.cts)

@@ -76,6 +76,8 @@ FailureOr<Packed> Lowering::linear(Operation *op, const Packed &x,
   // and diagonals: tiles of one layout reuse them.
   std::vector<int64_t> prevCt, prevBlock;
   std::map<std::pair<int64_t, int64_t>, std::set<int64_t>> diags;
+  // Inverse of the feature map: which input feature sits at (ct, block).
+  std::map<std::pair<int64_t, int64_t>, int64_t> featureAt;
   int64_t B = 1;
   for (auto &[key, tile] : tiles) {
     // Input ciphertexts of the tile, numbered locally.
@@ -124,12 +126,11 @@ FailureOr<Packed> Lowering::linear(Operation *op, const Packed &x,
         if (cost < bestCost)
           bestCost = cost, B = b;
       }
+      featureAt.clear();
+      for (int64_t k = 0; k < K; ++k)
+        featureAt[{featCt[k], featBlock[k]}] = k;
       prevCt = featCt, prevBlock = featBlock;
     }
-    // Inverse of the feature map: which input feature sits at (ct, block).
-    std::map<std::pair<int64_t, int64_t>, int64_t> featureAt;
-    for (int64_t k = 0; k < K; ++k)
-      featureAt[{featCt[k], featBlock[k]}] = k;
     // Diagonal d of pair (ci, co), rotated right by `shift` slots.
     auto diagonal = [&](int64_t ci, int64_t co, int64_t d, int64_t shift) {
       std::vector<double> v(materialize ? S : 0, 0.0);

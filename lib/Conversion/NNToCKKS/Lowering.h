@@ -142,8 +142,6 @@ public:
     r.level = level, r.logScale = logScale, r.size = size;
     return r;
   }
-  static unsigned levelOf(const Ct &v) { return v.level; }
-  static unsigned logScaleOf(const Ct &v) { return v.logScale; }
 
   /// Bootstrapping placement: a ciphertext about to lose a level is
   /// refreshed first when it is at level 1 or below (bootstrapping needs a

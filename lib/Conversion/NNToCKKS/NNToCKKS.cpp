@@ -16,13 +16,11 @@
 #include "aegis/Dialect/NN/Interpreter/Kernels.h"
 #include "aegis/Runtime/Bootstrap/BootstrapConfig.h"
 #include "aegis/Runtime/CKKS/Parameters.h"
-#include "aegis/Support/Chebyshev.h"
 #include "aegis/Support/RotationKeys.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -40,7 +38,6 @@ using namespace mlir::aegis;
 namespace ck = mlir::aegis::ckks;
 namespace nnd = mlir::aegis::nn;
 using namespace mlir::aegis::lowering;
-using ::aegis::ChebyshevSeries;
 using ::aegis::nn::Shape;
 using ::aegis::nn::Tensor;
 
@@ -905,9 +902,14 @@ void LowerNNToCKKSPass::runOnOperation() {
   numRelinearizations = rep.relinearizations;
   numBootstraps = rep.bootstraps;
   numPlainProducts = rep.mulPlain;
-  numAttentionKeySwitches = rep.kernels["attention"].keySwitches();
-  numMatmulKeySwitches = rep.kernels["matmul"].keySwitches();
-  numTokenTiles = (tokens + tile - 1) / tile;
+  auto kernelKeySwitches = [&](const char *family) -> int64_t {
+    auto it = rep.kernels.find(family);
+    return it == rep.kernels.end() ? 0 : it->second.keySwitches();
+  };
+  numAttentionKeySwitches = kernelKeySwitches("attention");
+  numMatmulKeySwitches = kernelKeySwitches("matmul");
+  const int64_t tiles = (tokens + tile - 1) / tile;
+  numTokenTiles = tiles;
   double ctBytes = 2.0 * double(logQ.size()) * double(int64_t(1) << ln) * 8;
   if (report) {
     llvm::errs() << "aegis compile report\n"
@@ -915,12 +917,10 @@ void LowerNNToCKKSPass::runOnOperation() {
                  << (slots < (int64_t(1) << (ln - 1)) ? " (sparse) " : " ")
                  << "slots, token block " << tile << ", " << (slots / tile)
                  << " features per ciphertext"
-                 << (tile < tokens ? " (" + std::to_string(tokens) +
-                                         " tokens in " +
-                                         std::to_string((tokens + tile - 1) /
-                                                        tile) +
-                                         " tiles)"
-                                   : std::string())
+                 << (tiles > 1 ? " (" + std::to_string(tokens) +
+                                     " tokens in " + std::to_string(tiles) +
+                                     " tiles)"
+                               : std::string())
                  << "\n"
                  << (boot ? "  levels between bootstraps " : "  depth ")
                  << depth << ": chain " << logQ.size() << " primes (q0 " << q0

@@ -348,28 +348,28 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
           level, int32_t(cast<CiphertextType>(input.getType()).getLevel()));
     };
     std::map<std::string, uint32_t> regionIndex;
+    // The region (model op, + 1; 0: none) of the instructions `o` becomes.
+    auto regionOf = [&](Operation &o) -> uint32_t {
+      auto named = dyn_cast<NameLoc>(o.getLoc());
+      if (!named)
+        return 0;
+      std::string region = named.getName().str();
+      auto it = regionIndex.find(region);
+      if (it == regionIndex.end()) {
+        art.regions.push_back(region);
+        it = regionIndex.emplace(region, art.regions.size()).first;
+      }
+      return it->second;
+    };
     for (Operation &op : entry.getBody().front()) {
       // Plaintext plumbing (encodes and the nn ops computing their values)
       // is read through the constants of the ops that use it.
       if (isa<func::ReturnOp, EncodeOp>(op) ||
           isa<mlir::aegis::nn::NNDialect>(op.getDialect()))
         continue;
-      // The region (model op) of the instructions `op` becomes.
-      auto regionOf = [&](Operation &o) -> uint32_t {
-        auto named = dyn_cast<NameLoc>(o.getLoc());
-        if (!named)
-          return 0;
-        std::string region = named.getName().str();
-        auto it = regionIndex.find(region);
-        if (it == regionIndex.end()) {
-          art.regions.push_back(region);
-          it = regionIndex.emplace(region, art.regions.size()).first;
-        }
-        return it->second;
-      };
       // A sum of plaintext products: one mul_plain per term, added up.
       if (auto dot = dyn_cast<DotPlainOp>(op)) {
-        uint32_t acc = 0;
+        uint32_t acc = 0, region = regionOf(op);
         for (auto [i, x, p] :
              llvm::enumerate(dot.getInputs(), dot.getPlaintexts())) {
           auto input = regs.find(x);
@@ -384,7 +384,7 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
           m.a = input->second;
           m.imm = *index;
           m.value = cast<PlaintextType>(p.getType()).getLogScale();
-          m.region = regionOf(op);
+          m.region = region;
           bool last = i + 1 == dot.getInputs().size();
           m.result = i == 0 && last ? regOf(dot.getOutput()) : nextReg++;
           art.program.push_back(m);
@@ -396,7 +396,7 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
           a.op = ::aegis::Opcode::Add;
           a.a = acc;
           a.b = m.result;
-          a.region = m.region;
+          a.region = region;
           a.result = last ? regOf(dot.getOutput()) : nextReg++;
           art.program.push_back(a);
           acc = a.result;

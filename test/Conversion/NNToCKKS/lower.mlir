@@ -6,6 +6,8 @@
 // CHECK: aegis compile report
 // CHECK-NEXT: ring N = 2^10, 512 slots, token block 4, 128 features per ciphertext
 // CHECK: bootstraps 0
+// Key switches per kernel family, only the families the model has.
+// CHECK: key switches by kernel: relu {{[0-9]+}} (1 op), matmul 2 (1 op){{$}}
 // CHECK: approx nn.relu on [-3.000000e+00, 3.000000e+00]: degree {{[0-9]+}}, max error
 // CHECK: module attributes {ckks.nominal_scale = 36 : i32, ckks.params = #ckks.params<logN = 10, logQ = [56, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36], logP = [60, 60, 60], dnum = 3>}
 // CHECK: func.func @main(%[[X:.*]]: !ct_L10_S36 {ckks.name = "x", ckks.shape = array<i64: 1, 4, 8>, ckks.slot_map = array<i32: 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31>}) -> (!ct_L0_S36 {ckks.name = "y", ckks.shape = array<i64: 1, 4, 8>, ckks.slot_map = array<i32: 0, 4, 8, 12,

@@ -211,18 +211,18 @@ struct CalibratePass
       std::vector<RangeObserver> observers(workers);
       std::vector<std::vector<Range>> args(
           workers, std::vector<Range>(entry.getNumArguments()));
-      std::vector<char> failed(workers, 0);
+      std::vector<char> stopped(workers, 0);
       std::vector<std::thread> threads;
       for (int64_t w = 0; w < workers; ++w)
         threads.emplace_back([&, w] {
-          for (int64_t s = 1 + w; s < samples && !failed[w]; s += workers)
-            if (mlir::failed(runSample(s, observers[w], args[w])))
-              failed[w] = 1;
+          for (int64_t s = 1 + w; s < samples && !stopped[w]; s += workers)
+            if (failed(runSample(s, observers[w], args[w])))
+              stopped[w] = 1;
         });
       for (std::thread &t : threads)
         t.join();
       for (int64_t w = 0; w < workers; ++w) {
-        if (failed[w])
+        if (stopped[w])
           return signalPassFailure();
         observer.merge(observers[w]);
         for (size_t i = 0; i < argRanges.size(); ++i)
