@@ -3,6 +3,7 @@
 
 import os
 import subprocess
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -17,6 +18,7 @@ config.test_exec_root = os.path.join(config.aegis_obj_root, "test")
 
 config.substitutions.append(("%aegis_src_root", config.aegis_src_root))
 config.substitutions.append(("%llvm_version", config.aegis_llvm_version))
+config.substitutions.append(("%python", sys.executable))
 
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

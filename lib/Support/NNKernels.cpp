@@ -454,7 +454,7 @@ void splitAt(const Shape &shape, int64_t axis, int64_t &outer, int64_t &len,
 }
 } // namespace
 
-Tensor softmax(const Tensor &a, int64_t axis) {
+Tensor softmax(const Tensor &a, int64_t axis, bool zeroEmptyRows) {
   Tensor out(a.shape);
   int64_t outer, len, inner;
   splitAt(a.shape, axis, outer, len, inner);
@@ -465,6 +465,11 @@ Tensor softmax(const Tensor &a, int64_t axis) {
       double mx = -std::numeric_limits<double>::infinity();
       for (int64_t i = 0; i < len; ++i)
         mx = std::max(mx, x[i * inner]);
+      if (zeroEmptyRows && mx == -std::numeric_limits<double>::infinity()) {
+        for (int64_t i = 0; i < len; ++i)
+          y[i * inner] = 0;
+        continue;
+      }
       double sum = 0;
       for (int64_t i = 0; i < len; ++i) {
         y[i * inner] = std::exp(x[i * inner] - mx);
@@ -477,7 +482,7 @@ Tensor softmax(const Tensor &a, int64_t axis) {
 }
 
 Tensor layerNorm(const Tensor &x, const Tensor *scale, const Tensor *bias,
-                 int64_t axis, double epsilon) {
+                 int64_t axis, double epsilon, bool rms) {
   Tensor out(x.shape);
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < axis; ++i)
@@ -493,6 +498,8 @@ Tensor layerNorm(const Tensor &x, const Tensor *scale, const Tensor *bias,
     for (int64_t i = 0; i < inner; ++i)
       mean += px[i];
     mean /= static_cast<double>(inner);
+    if (rms)
+      mean = 0;
     double var = 0;
     for (int64_t i = 0; i < inner; ++i)
       var += (px[i] - mean) * (px[i] - mean);
@@ -511,21 +518,39 @@ Tensor layerNorm(const Tensor &x, const Tensor *scale, const Tensor *bias,
 }
 
 Tensor attentionScores(const Tensor &q, const Tensor &k, const Tensor *mask,
-                       double scale, const Shape &outShape) {
+                       double scale, const Shape &outShape, bool causal) {
   Shape scoresShape(outShape.begin(), outShape.end() - 1);
-  scoresShape.push_back(k.shape[k.shape.size() - 2]);
+  int64_t keys = k.shape[k.shape.size() - 2];
+  scoresShape.push_back(keys);
   Tensor scores = product(q, k, /*bTransposed=*/true, scoresShape);
   for (double &s : scores.data)
     s *= scale;
-  if (mask)
-    scores = binary(BinaryKind::Add, scores, *mask, scoresShape);
+  constexpr double removed = -std::numeric_limits<double>::infinity();
+  if (mask) {
+    Shape s[2] = {broadcastStrides(scores.shape, scoresShape),
+                  broadcastStrides(mask->shape, scoresShape)};
+    forEachBroadcast(scoresShape, s, [&](int64_t i, const int64_t *off) {
+      double m = mask->data[off[1]];
+      scores.data[i] = maskRemoves(m) ? removed : scores.data[i] + m;
+    });
+  }
+  if (causal) {
+    int64_t queries = scoresShape[scoresShape.size() - 2];
+    for (size_t i = 0; i < scores.data.size(); ++i) {
+      int64_t t2 = int64_t(i) % keys, t = (int64_t(i) / keys) % queries;
+      if (t2 > t + keys - queries)
+        scores.data[i] = removed;
+    }
+  }
   return scores;
 }
 
 Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v,
-                 const Tensor *mask, double scale, const Shape &outShape) {
-  Tensor scores = attentionScores(q, k, mask, scale, outShape);
-  Tensor p = softmax(scores, static_cast<int64_t>(scores.shape.size()) - 1);
+                 const Tensor *mask, double scale, const Shape &outShape,
+                 bool causal) {
+  Tensor scores = attentionScores(q, k, mask, scale, outShape, causal);
+  Tensor p = softmax(scores, static_cast<int64_t>(scores.shape.size()) - 1,
+                     /*zeroEmptyRows=*/true);
   return matmul(p, v, outShape);
 }
 

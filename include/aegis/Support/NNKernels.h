@@ -54,15 +54,28 @@ Tensor gemm(const Tensor &a, const Tensor &b, const Tensor *c, bool transA,
 /// Mean or sum over `axes` (normalised, sorted); all axes when empty.
 Tensor reduce(const Tensor &a, const std::vector<int64_t> &axes, bool keepdims,
               bool mean);
-Tensor softmax(const Tensor &a, int64_t axis);
+/// With `zeroEmptyRows`, a row whose entries are all -inf (every key
+/// removed) gives zeros instead of NaN.
+Tensor softmax(const Tensor &a, int64_t axis, bool zeroEmptyRows = false);
+/// LayerNorm; with `rms`, RMSNorm (no centring: the root mean square).
 Tensor layerNorm(const Tensor &x, const Tensor *scale, const Tensor *bias,
-                 int64_t axis, double epsilon);
+                 int64_t axis, double epsilon, bool rms = false);
+/// An additive attention-mask entry at or below this removes its key
+/// (-1e4, -1e9, -inf and float32's lowest are all spellings of "removed").
+constexpr double kMaskRemoved = -1e4;
+/// Whether additive mask entry `m` removes its key.
+inline bool maskRemoves(double m) { return !(m > kMaskRemoved); }
 /// The scores attention() normalizes: q kᵀ * scale (+ mask), of shape
-/// outShape[..., :-1] + [keys].
+/// outShape[..., :-1] + [keys]. Removed keys (mask entries at or below
+/// kMaskRemoved; with `causal`, keys after the query: t2 > t + keys -
+/// queries) score -inf.
 Tensor attentionScores(const Tensor &q, const Tensor &k, const Tensor *mask,
-                       double scale, const Shape &outShape);
+                       double scale, const Shape &outShape,
+                       bool causal = false);
+/// softmax(scores) v; a query whose keys are all removed gives zeros.
 Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v,
-                 const Tensor *mask, double scale, const Shape &outShape);
+                 const Tensor *mask, double scale, const Shape &outShape,
+                 bool causal = false);
 
 Tensor transpose(const Tensor &a, const std::vector<int64_t> &perm);
 Tensor slice(const Tensor &a, const std::vector<int64_t> &starts,

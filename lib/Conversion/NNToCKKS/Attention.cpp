@@ -146,7 +146,10 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
       stride *= m.shape[i];
     }
   }
+  bool causal = op.getCausal();
   auto maskAt = [&](int64_t h, int64_t t, int64_t t2) {
+    if (causal && t2 > t)
+      return -std::numeric_limits<double>::infinity();
     return mask ? m.data[h * mStride[0] + t * mStride[1] + t2 * mStride[2]]
                 : 0.0;
   };
@@ -265,7 +268,9 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
       if (tk < 0 || tk >= Tp)
         return -1;
       int64_t t2 = keyAt[j][hi][tk];
-      return t2 >= 0 && maskAt(heads[hi], t, t2) > -1e4 ? t2 : -1;
+      return t2 >= 0 && !::aegis::nn::maskRemoves(maskAt(heads[hi], t, t2))
+                 ? t2
+                 : -1;
     };
     // Block masks in the group's head frame: block base + d of every head,
     // all token slots; `lo` of shift k: d < dh - k, `hi`: d >= dh - k.

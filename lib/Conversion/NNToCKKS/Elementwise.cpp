@@ -6,14 +6,93 @@
 
 #include "Lowering.h"
 
+#include <algorithm>
+#include <map>
+
 using namespace mlir;
 using namespace mlir::aegis;
 using namespace mlir::aegis::lowering;
 namespace nnd = mlir::aegis::nn;
 
 /// Element-wise with a constant (broadcast).
-Packed Lowering::withConstant(const Packed &x, const Tensor &c, bool multiply,
+std::vector<int64_t> Lowering::canonicalSlots(const Shape &s,
+                                              int64_t &cts) const {
+  int64_t K = s.empty() ? 1 : s.back();
+  int64_t n = Tensor::numElements(s), rows = K ? n / K : 0;
+  int64_t perTile = (K + F - 1) / F;
+  int64_t tiles = (rows + Tp - 1) / Tp;
+  cts = tiles * perTile;
+  std::vector<int64_t> slot(n);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < K; ++k)
+      slot[r * K + k] =
+          ((r / Tp) * perTile + k / F) * S + (k % F) * Tp + r % Tp;
+  return slot;
+}
+
+bool Lowering::hasSharedSlots(const Packed &x) {
+  std::vector<int64_t> s = x.slot;
+  std::sort(s.begin(), s.end());
+  return std::adjacent_find(s.begin(), s.end()) != s.end();
+}
+
+Packed Lowering::relayout(const Packed &x, const std::vector<int64_t> &slots,
+                          int64_t numCts) {
+  // target ciphertext -> rotation -> source ciphertext -> source slots.
+  std::map<int64_t, std::map<int64_t, std::map<int64_t, std::vector<int64_t>>>>
+      moves;
+  for (size_t i = 0; i < x.slot.size(); ++i) {
+    if (x.slot[i] < 0)
+      continue;
+    int64_t sc = ctOf(x.slot[i]), ss = x.slot[i] % S;
+    int64_t tc = slots[i] / S, ds = slots[i] % S;
+    moves[tc][((ss - ds) % S + S) % S][sc].push_back(ss);
+  }
+  Packed r;
+  r.shape = x.shape;
+  r.slot = slots;
+  r.cts.assign(numCts, Ct());
+  bool values = !sink.countsOnly();
+  for (int64_t tc = 0; tc < numCts; ++tc) {
+    auto it = moves.find(tc);
+    Ct acc;
+    if (it != moves.end())
+      for (auto &[rot, sources] : it->second) {
+        SmallVector<Ct> terms;
+        std::vector<std::vector<double>> masks;
+        for (auto &[sc, from] : sources) {
+          terms.push_back(x.cts[sc]);
+          std::vector<double> m(values ? S : 1, values ? 0.0 : 1.0);
+          if (values)
+            for (int64_t s : from)
+              m[s] = 1.0;
+          masks.push_back(std::move(m));
+        }
+        acc = add(acc, rotate(dotPlainRaw(terms, masks), rot));
+      }
+    if (!acc) {
+      // No element lands here (a ciphertext of padding): zero times any
+      // source keeps the levels and scales consistent.
+      std::vector<double> zero(values ? S : 1, 0.0);
+      acc = mulPlainRaw(x.cts.front(), zero);
+    }
+    r.cts[tc] = rescale(acc);
+  }
+  return r;
+}
+
+Packed Lowering::canonical(const Packed &x) {
+  int64_t cts = 0;
+  std::vector<int64_t> slots = canonicalSlots(x.shape, cts);
+  if (slots == x.slot && int64_t(x.cts.size()) == cts)
+    return x;
+  return relayout(x, slots, cts);
+}
+
+Packed Lowering::withConstant(const Packed &xIn, const Tensor &c, bool multiply,
                               bool subtractFrom, bool negateFirst) {
+  // Elements sharing a slot would need two different constants there.
+  Packed x = hasSharedSlots(xIn) ? canonical(xIn) : xIn;
   Tensor cc = ::aegis::nn::expand(c, x.shape);
   auto vals = scatter(x, [&](int64_t i) { return cc.data[i]; });
   Packed y = x;
@@ -35,12 +114,21 @@ Packed Lowering::withConstant(const Packed &x, const Tensor &c, bool multiply,
   return y;
 }
 
-FailureOr<Packed> Lowering::binary(Operation *op, const Packed &x,
-                                   const Packed &y, bool subtract,
+FailureOr<Packed> Lowering::binary(Operation *op, const Packed &xIn,
+                                   const Packed &yIn, bool subtract,
                                    bool multiply) {
-  if (x.slot != y.slot || x.cts.size() != y.cts.size())
-    return fail(op, "operands are packed differently (element-wise ops "
-                    "need equal layouts; re-layout is not implemented)");
+  Packed x = xIn, y = yIn;
+  if (x.slot != y.slot || x.cts.size() != y.cts.size()) {
+    // Different layouts (a rotary embedding's rotate_half, a concat):
+    // bring y to x's layout, or both to the canonical one when x's
+    // elements share slots.
+    if (hasSharedSlots(x)) {
+      x = canonical(x);
+      y = canonical(y);
+    } else {
+      y = relayout(y, x.slot, int64_t(x.cts.size()));
+    }
+  }
   Packed r = x;
   for (size_t k = 0; k < x.cts.size(); ++k)
     r.cts[k] = multiply   ? mul(x.cts[k], y.cts[k])

@@ -44,6 +44,7 @@ FailureOr<Packed> Lowering::layerNorm(nnd::LayerNormOp op, const Packed &x,
       tileCts[key].insert(c);
     }
   }
+  bool rms = op.getRms();
   double lo = varRange[0], hi = varRange[1];
   double vlo = std::max(lo * (1 - margin), lo * 0.25), vhi = hi * (1 + margin);
   auto f = [](double v) { return 1.0 / std::sqrt(v); };
@@ -62,8 +63,8 @@ FailureOr<Packed> Lowering::layerNorm(nnd::LayerNormOp op, const Packed &x,
   noteMagnitude(vhi);
   noteMagnitude(1.5 / std::sqrt(vlo));
   if (auto in = op->getAttrOfType<DenseF64ArrayAttr>("nn.input_range")) {
-    // |x - mean| <= hi - lo; the output is that over sqrt(var) times
-    // gamma, plus beta.
+    // |x - mean| <= hi - lo (|x| for RMSNorm); the output is that over
+    // sqrt(var) times gamma, plus beta.
     double g = 1, bmax = 0;
     if (gamma)
       for (double v : gamma->data)
@@ -72,12 +73,14 @@ FailureOr<Packed> Lowering::layerNorm(nnd::LayerNormOp op, const Packed &x,
       for (double v : beta->data)
         bmax = std::max(bmax, std::fabs(v));
     noteMagnitude(std::max(std::fabs(in[0]), std::fabs(in[1])));
-    noteMagnitude((in[1] - in[0]) / std::sqrt(vlo) * g + bmax);
+    double spread = rms ? std::max(std::fabs(in[0]), std::fabs(in[1]))
+                        : in[1] - in[0];
+    noteMagnitude(spread / std::sqrt(vlo) * g + bmax);
   }
   {
     std::string line;
     llvm::raw_string_ostream os(line);
-    os << "layer_norm 1/sqrt(var) on [" << vlo << ", " << vhi << "]: degree "
+    os << (rms ? "rms_norm 1/sqrt(mean(x^2)) on [" : "layer_norm 1/sqrt(var) on [") << vlo << ", " << vhi << "]: degree "
        << p.degree() << " + " << newton << " Newton steps, relative error "
        << llvm::format("%.2e", e);
     report.approximations.push_back(os.str());
@@ -94,12 +97,14 @@ FailureOr<Packed> Lowering::layerNorm(nnd::LayerNormOp op, const Packed &x,
   for (auto &[key, cts] : tileCts) {
     Ct sum1, sum2;
     for (int64_t c : cts) {
-      sum1 = add(sum1, mulPlain(x.cts[c], maskK[c]));
+      if (!rms)
+        sum1 = add(sum1, mulPlain(x.cts[c], maskK[c]));
       sum2 = add(sum2, mulPlain(square(x.cts[c]), maskK[c]));
     }
-    Ct mean = sumBlocks(sum1);
+    // RMSNorm: no centring, var = mean(x^2).
+    Ct mean = rms ? Ct() : sumBlocks(sum1);
     Ct meanSq = sumBlocks(sum2);
-    Ct var = addConst(sub(meanSq, square(mean)), eps);
+    Ct var = addConst(rms ? meanSq : sub(meanSq, square(mean)), eps);
     // Slots that hold no element get a variance inside the range; every
     // block of the tile's tokens holds the real variance.
     std::vector<double> fill(1, 1.0);
@@ -117,7 +122,7 @@ FailureOr<Packed> Lowering::layerNorm(nnd::LayerNormOp op, const Packed &x,
       y = mul(mulConst(y, 0.5), addConst(negate(y2v), 3.0));
     }
     for (int64_t c : cts) {
-      Ct d = sub(x.cts[c], mean);
+      Ct d = rms ? x.cts[c] : sub(x.cts[c], mean);
       if (gamma)
         d = mulPlain(d, gv[c]);
       r.cts[c] = mul(d, y);

@@ -301,6 +301,21 @@ public:
   int64_t blockOf(int64_t g) const { return (g % S) / Tp; }
   int64_t tokenOf(int64_t g) const { return g % Tp; }
 
+  /// The canonical layout of a tensor of shape `s` (the inputs' layout):
+  /// row r, feature k in ciphertext (r / Tp) * ceil(K / F) + k / F, slot
+  /// (k mod F) Tp + r mod Tp; `cts` is set to the ciphertext count.
+  std::vector<int64_t> canonicalSlots(const Shape &s, int64_t &cts) const;
+  /// Whether two elements of `x` share a slot (after a Tile or Expand).
+  static bool hasSharedSlots(const Packed &x);
+  /// Moves every element i of `x` with x.slot[i] >= 0 to `slots[i]` of
+  /// `numCts` fresh ciphertexts: per target ciphertext and rotation, one
+  /// masked dot product of the sources, rotated, summed; one level. Slots
+  /// that receive no element hold zero.
+  Packed relayout(const Packed &x, const std::vector<int64_t> &slots,
+                  int64_t numCts);
+  /// `x` in the canonical layout of its shape (relaid out if it is not).
+  Packed canonical(const Packed &x);
+
   /// Per ciphertext, the slot vector with `value(i)` at every element's slot
   /// (empty vectors when the sink wants no values).
   std::vector<std::vector<double>>
@@ -314,7 +329,8 @@ public:
   /// Element-wise with a constant, broadcast (Elementwise.cpp).
   Packed withConstant(const Packed &x, const Tensor &c, bool multiply,
                       bool subtractFrom = false, bool negateFirst = false);
-  /// Element-wise on two encrypted tensors of one layout (Elementwise.cpp).
+  /// Element-wise on two encrypted tensors; y is relaid out to x's layout
+  /// when they differ (Elementwise.cpp).
   FailureOr<Packed> binary(Operation *op, const Packed &x, const Packed &y,
                            bool subtract, bool multiply);
   /// GELU, ReLU, tanh, erf, sigmoid, exp by Chebyshev (Elementwise.cpp).

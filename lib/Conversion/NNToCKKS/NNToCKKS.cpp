@@ -117,6 +117,9 @@ FailureOr<std::vector<int64_t>> relabel(Operation *op,
     int64_t bad = 0;
     if (!::aegis::nn::gather(idx, *indices, axis, out, bad))
       return failure();
+  } else if (isa<nnd::ExpandOp>(op)) {
+    // Broadcast copies share the source's slot.
+    out = ::aegis::nn::expand(idx, outShape);
   } else if (auto s = dyn_cast<nnd::SliceOp>(op)) {
     out = ::aegis::nn::slice(
         idx, std::vector<int64_t>(s.getStarts().begin(), s.getStarts().end()),
@@ -364,8 +367,122 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
         continue;
       }
       handled = false;
+    } else if (auto cat = dyn_cast<nnd::ConcatOp>(op)) {
+      // Encrypted parts keep their ciphertexts and slots (a relabelling);
+      // with a constant part (a class token), the result is laid out
+      // canonically and the constant added there.
+      int64_t axis = int64_t(cat.getAxis());
+      Shape outShape = shapeOf(op->getResult(0));
+      if (axis < 0)
+        axis += int64_t(outShape.size());
+      Packed merged;
+      merged.shape = outShape;
+      llvm::DenseMap<int32_t, int64_t> ctIndex;
+      std::vector<Tensor> labels;
+      std::vector<std::pair<size_t, Tensor>> constants;
+      bool anyEnc = false, bad = false;
+      for (auto [i, v] : llvm::enumerate(cat.getInputs())) {
+        Shape s = shapeOf(v);
+        Tensor lab(s);
+        if (const Packed *x = encOperand(unsigned(i))) {
+          anyEnc = true;
+          for (size_t e = 0; e < x->slot.size(); ++e) {
+            Ct c = x->cts[L.ctOf(x->slot[e])];
+            auto [it, fresh] = ctIndex.try_emplace(c.id, merged.cts.size());
+            if (fresh)
+              merged.cts.push_back(c);
+            lab.data[e] = double(it->second * slots + x->slot[e] % slots);
+          }
+        } else if (auto c = constantOf(v); succeeded(c)) {
+          std::fill(lab.data.begin(), lab.data.end(), -1.0);
+          constants.emplace_back(i, ::aegis::nn::expand(*c, s));
+        } else {
+          bad = true;
+        }
+        labels.push_back(std::move(lab));
+      }
+      if (!anyEnc) {
+        handled = false;
+      } else if (bad) {
+        op->emitError() << "cannot lower to CKKS: nn.concat of encrypted and "
+                           "computed plaintext values (constant parts only)";
+        return cleanup();
+      } else {
+        std::vector<const Tensor *> ptrs;
+        for (const Tensor &t : labels)
+          ptrs.push_back(&t);
+        Tensor all = ::aegis::nn::concat(ptrs, axis);
+        merged.slot.resize(all.data.size());
+        for (size_t e = 0; e < all.data.size(); ++e)
+          merged.slot[e] = int64_t(all.data[e]);
+        if (constants.empty()) {
+          result = merged;
+        } else {
+          // Constant values in concat order, NaN where encrypted.
+          std::vector<Tensor> vals;
+          for (auto [i, v] : llvm::enumerate(cat.getInputs())) {
+            Tensor t(shapeOf(v));
+            std::fill(t.data.begin(), t.data.end(), std::nan(""));
+            for (auto &[ci, c] : constants)
+              if (ci == i)
+                t = c;
+            vals.push_back(std::move(t));
+          }
+          std::vector<const Tensor *> vptrs;
+          for (const Tensor &t : vals)
+            vptrs.push_back(&t);
+          Tensor cv = ::aegis::nn::concat(vptrs, axis);
+          int64_t n = 0;
+          std::vector<int64_t> target = L.canonicalSlots(outShape, n);
+          Packed r = L.relayout(merged, target, n);
+          auto add = L.scatter(r, [&](int64_t e) {
+            return merged.slot[e] < 0 ? cv.data[e] : 0.0;
+          });
+          for (size_t c = 0; c < r.cts.size(); ++c)
+            r.cts[c] = L.addPlain(r.cts[c], add[c]);
+          result = r;
+        }
+      }
+    } else if (auto neg = dyn_cast<nnd::NegOp>(op)) {
+      const Packed *x = encOperand(0);
+      if (!x) {
+        handled = false;
+      } else {
+        Packed p = *x;
+        for (Ct &c : p.cts)
+          c = L.negate(c);
+        result = p;
+      }
+    } else if (auto pow = dyn_cast<nnd::PowOp>(op)) {
+      // x^n for a small integer n: products (squares first).
+      const Packed *x = encOperand(0);
+      auto e = constantOf(pow.getRhs());
+      if (!x || encOperand(1)) {
+        handled = false;
+      } else if (failed(e) || e->data.empty() ||
+                 llvm::any_of(e->data, [&](double d) { return d != e->data[0]; }) ||
+                 e->data[0] != std::floor(e->data[0]) || e->data[0] < 1 ||
+                 e->data[0] > 8 || x->shape != shapeOf(op->getResult(0))) {
+        op->emitError() << "cannot lower to CKKS: nn.pow of encrypted data "
+                           "needs a constant integer exponent 1..8";
+        return cleanup();
+      } else {
+        int64_t n = int64_t(e->data[0]);
+        Packed p = *x;
+        for (Ct &c : p.cts) {
+          Ct base = c, acc;
+          for (int64_t k = n; k; k >>= 1) {
+            if (k & 1)
+              acc = acc ? L.mul(acc, base) : base;
+            if (k > 1)
+              base = L.square(base);
+          }
+          c = acc;
+        }
+        result = p;
+      }
     } else if (isa<nnd::ReshapeOp, nnd::TransposeOp, nnd::SliceOp,
-                   nnd::GatherOp>(op)) {
+                   nnd::GatherOp, nnd::ExpandOp>(op)) {
       const Packed *x = encOperand(0);
       if (!x)
         handled = false;
@@ -475,9 +592,16 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
       FailureOr<Tensor> mask = failure();
       if (att.getMask())
         mask = constantOf(att.getMask());
-      if (!q || !k || !v || (att.getMask() && failed(mask))) {
+      if (att.getMask() && failed(mask)) {
+        op->emitError() << "cannot lower to CKKS: the attention mask is not a "
+                           "constant (it depends on an input); masks must be "
+                           "known at compile time: causal, or padding and "
+                           "biases built from constants";
+        return cleanup();
+      }
+      if (!q || !k || !v) {
         op->emitError() << "cannot lower to CKKS: attention needs encrypted "
-                           "q, k, v and a constant mask";
+                           "q, k and v";
         return cleanup();
       }
       result = L.attention(att, *q, *k, *v, att.getMask() ? &*mask : nullptr);

@@ -187,6 +187,10 @@ private:
   LogicalResult importRange(const onnx::NodeProto &node);
   LogicalResult importGatherElements(const onnx::NodeProto &node);
   LogicalResult importTrilu(const onnx::NodeProto &node);
+  LogicalResult importIsNaN(const onnx::NodeProto &node);
+  LogicalResult importMod(const onnx::NodeProto &node);
+  LogicalResult importCumSum(const onnx::NodeProto &node);
+  LogicalResult importTile(const onnx::NodeProto &node);
   const onnx::NodeProto *node_ = nullptr;
 
   MLIRContext *ctx;
@@ -997,7 +1001,7 @@ LogicalResult Importer::importLayerNormalization(const onnx::NodeProto &node) {
   auto op = nn::LayerNormOp::create(
       builder, loc(&node), (*x)->type, xv, scale, bias,
       builder.getI64IntegerAttr(intAttr(node, "axis", -1)),
-      builder.getF64FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
+      builder.getF64FloatAttr(floatAttr(node, "epsilon", 1e-5f)), UnitAttr());
   if (failed(verify(op)))
     return failure();
   bind(0, Val{op, std::nullopt, (*x)->type});
@@ -1580,6 +1584,125 @@ LogicalResult Importer::importTrilu(const onnx::NodeProto &node) {
 /// The ONNX ops the importer handles, one handler each (several spellings
 /// of one op share one): the single list legality checks, diagnostics and
 /// supportedOnnxOps() read.
+LogicalResult Importer::importIsNaN(const onnx::NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto type = tensorType((*x)->type.getShape(), builder.getI1Type());
+  if ((*x)->constant) {
+    Tensor r = *(*x)->constant;
+    for (double &v : r.data)
+      v = std::isnan(v) ? 1.0 : 0.0;
+    bind(0, constantVal(std::move(r), type));
+    return success();
+  }
+  // On data: scaled_dot_product_attention's guard on its probabilities,
+  // which aegis-nn-fuse folds into nn.attention.
+  auto r = build<nn::IsNanOp>(node, {*x}, type);
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
+LogicalResult Importer::importMod(const onnx::NodeProto &node) {
+  // On shapes (torch 2.x's unflatten normalises its axis with Mod).
+  auto a = constInput(node, 0, "dividend"), b = constInput(node, 1, "divisor");
+  if (failed(a) || failed(b))
+    return failure();
+  auto shape = nn::broadcastShapes(a->shape, b->shape);
+  if (!shape)
+    return fail() << describe(node) << ": cannot broadcast operand shapes";
+  Type et = (*input(node, 0))->type.getElementType();
+  bool fmod = intAttr(node, "fmod", 0) != 0;
+  if (!fmod && !isa<IntegerType>(et))
+    return fail() << describe(node) << ": fmod=0 needs integer operands";
+  Shape out(shape->begin(), shape->end());
+  Tensor q = ::aegis::nn::binary(BinaryKind::Div, *a, *b, out, false);
+  Tensor r = ::aegis::nn::expand(*a, out), d = ::aegis::nn::expand(*b, out);
+  for (size_t i = 0; i < r.data.size(); ++i) {
+    if (d.data[i] == 0)
+      return fail() << describe(node) << ": division by zero";
+    // fmod: the sign of the dividend; otherwise that of the divisor.
+    double k = fmod ? std::trunc(q.data[i]) : std::floor(q.data[i]);
+    r.data[i] -= k * d.data[i];
+  }
+  bind(0, constantVal(std::move(r), tensorType(*shape, et)));
+  return success();
+}
+
+LogicalResult Importer::importCumSum(const onnx::NodeProto &node) {
+  // On constants (RoBERTa's position ids from the non-padding mask).
+  auto x = constInput(node, 0, "input");
+  auto axisV = intsInput(node, 1, "axis");
+  if (failed(x) || failed(axisV))
+    return failure();
+  if (axisV->size() != 1)
+    return fail() << describe(node) << ": axis must be a scalar";
+  int64_t rank = int64_t(x->shape.size());
+  int64_t axis = nn::normalizeAxis((*axisV)[0], rank);
+  if (axis < 0 || rank == 0)
+    return fail() << describe(node) << ": axis " << (*axisV)[0]
+                  << " out of range for rank " << rank;
+  bool exclusive = intAttr(node, "exclusive", 0) != 0,
+       reverse = intAttr(node, "reverse", 0) != 0;
+  int64_t len = x->shape[axis], inner = 1;
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= x->shape[d];
+  int64_t outer = len == 0 ? 0 : x->numElements() / (len * inner);
+  Tensor r = *x;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t in = 0; in < inner; ++in) {
+      double sum = 0;
+      for (int64_t j = 0; j < len; ++j) {
+        int64_t at = o * len * inner + (reverse ? len - 1 - j : j) * inner + in;
+        double v = x->data[at];
+        r.data[at] = exclusive ? sum : sum + v;
+        sum += v;
+      }
+    }
+  bind(0, constantVal(std::move(r), (*input(node, 0))->type));
+  return success();
+}
+
+LogicalResult Importer::importTile(const onnx::NodeProto &node) {
+  // Repeats a tensor along each axis: a gather of indices i mod n per
+  // repeated axis (on data, a relabelling of the encrypted slots).
+  auto x = input(node, 0);
+  auto reps = intsInput(node, 1, "repeats");
+  if (failed(x) || failed(reps))
+    return failure();
+  auto in = (*x)->type.getShape();
+  if (reps->size() != in.size())
+    return fail() << describe(node) << ": " << reps->size()
+                  << " repeats for a tensor of rank " << in.size();
+  Val cur = **x;
+  for (size_t axis = 0; axis < in.size(); ++axis) {
+    int64_t n = (*reps)[axis];
+    if (n < 0)
+      return fail() << describe(node) << ": negative repeat " << n;
+    if (n == 1)
+      continue;
+    Shape shape(cur.type.getShape().begin(), cur.type.getShape().end());
+    int64_t len = shape[axis];
+    if (!isAllocatableShape(shape) || len * n > kMaxElements)
+      return fail() << describe(node) << ": the result is too large";
+    Tensor idx({len * n});
+    for (int64_t i = 0; i < len * n; ++i)
+      idx.data[i] = len ? double(i % len) : 0;
+    shape[axis] = len * n;
+    Val iv = constantVal(std::move(idx), tensorType({len * n}, builder.getI64Type()));
+    auto r = build<nn::GatherOp>(
+        node, {&cur, &iv}, tensorType(shape, cur.type.getElementType()),
+        {named("axis", builder.getI64IntegerAttr(int64_t(axis)))});
+    if (failed(r))
+      return failure();
+    cur = *r;
+  }
+  bind(0, cur);
+  return success();
+}
+
 const std::vector<std::pair<std::string, Importer::Handler>> &
 Importer::handlers() {
   static const std::vector<std::pair<std::string, Handler>> table = {
@@ -1596,17 +1719,20 @@ Importer::handlers() {
       {"Exp", &Importer::importExp},
       {"Expand", &Importer::importExpand},
       {"Flatten", &Importer::importReshapeFamily},
+      {"CumSum", &Importer::importCumSum},
       {"Gather", &Importer::importGather},
       {"GatherElements", &Importer::importGatherElements},
       {"Gelu", &Importer::importGelu},
       {"Gemm", &Importer::importGemm},
       {"Greater", &Importer::importGreater},
       {"Identity", &Importer::importIdentityDropout},
+      {"IsNaN", &Importer::importIsNaN},
       {"LayerNormalization", &Importer::importLayerNormalization},
       {"Less", &Importer::importLess},
       {"MatMul", &Importer::importMatMul},
       {"Max", &Importer::importMaxMin},
       {"Min", &Importer::importMaxMin},
+      {"Mod", &Importer::importMod},
       {"Mul", &Importer::importMul},
       {"Neg", &Importer::importNeg},
       {"Not", &Importer::importNot},
@@ -1627,6 +1753,7 @@ Importer::handlers() {
       {"Squeeze", &Importer::importReshapeFamily},
       {"Sub", &Importer::importSub},
       {"Tanh", &Importer::importTanh},
+      {"Tile", &Importer::importTile},
       {"Transpose", &Importer::importTranspose},
       {"Trilu", &Importer::importTrilu},
       {"Unsqueeze", &Importer::importReshapeFamily},

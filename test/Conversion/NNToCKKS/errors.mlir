@@ -57,11 +57,21 @@ func.func @main(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 
 // -----
 
-// Element-wise ops need equal layouts.
+// Element-wise ops between encrypted tensors do not broadcast.
 func.func @main(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
-  %t = nn.transpose %x {perm = array<i64: 1, 0>} : tensor<4x4xf32> -> tensor<4x4xf32>
-  // expected-error @+1 {{cannot lower to CKKS: operands are packed differently}}
-  %y = nn.add %x, %t : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  %t = nn.slice %x {axes = array<i64: 1>, starts = array<i64: 0>, ends = array<i64: 1>, steps = array<i64: 1>} : tensor<4x4xf32> -> tensor<4x1xf32>
+  // expected-error @+1 {{cannot lower to CKKS: broadcasting between two encrypted tensors}}
+  %y = nn.add %x, %t : (tensor<4x4xf32>, tensor<4x1xf32>) -> tensor<4x4xf32>
+  return %y : tensor<4x4xf32>
+}
+
+// -----
+
+// nn.pow of encrypted data: constant integer exponents only.
+func.func @main(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %e = nn.constant dense<0.5> : tensor<f32>
+  // expected-error @+1 {{cannot lower to CKKS: nn.pow of encrypted data needs a constant integer exponent 1..8}}
+  %y = nn.pow %x, %e : (tensor<4x4xf32>, tensor<f32>) -> tensor<4x4xf32>
   return %y : tensor<4x4xf32>
 }
 
@@ -72,4 +82,14 @@ func.func @main(%x: tensor<4x4xf32>) -> tensor<4xf32> {
   %c = nn.constant dense<1.0> : tensor<4xf32>
   // expected-error @+1 {{cannot lower to CKKS: result #0 is not computed from the encrypted inputs}}
   return %c : tensor<4xf32>
+}
+
+// -----
+
+// An attention mask computed from an input (here: an input itself) is data,
+// not structure: refused with what is expected instead.
+func.func @main(%q: tensor<1x2x4x4xf32>, %m: tensor<4x4xf32>) -> tensor<1x2x4x4xf32> {
+  // expected-error @+1 {{cannot lower to CKKS: the attention mask is not a constant (it depends on an input); masks must be known at compile time: causal, or padding and biases built from constants}}
+  %o = nn.attention %q, %q, %q, %m {scale = 0.5 : f64} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<4x4xf32>) -> tensor<1x2x4x4xf32>
+  return %o : tensor<1x2x4x4xf32>
 }

@@ -232,6 +232,15 @@ LogicalResult CastOp::verify() {
   return success();
 }
 
+LogicalResult IsNanOp::verify() {
+  auto out = tensorType(getOutput());
+  if (tensorType(getInput()).getShape() != out.getShape())
+    return emitOpError() << "cannot change the shape";
+  if (!out.getElementType().isInteger(1))
+    return emitOpError() << "expects an i1 result, got " << out.getElementType();
+  return success();
+}
+
 LogicalResult WhereOp::verify() {
   auto cond = tensorType(getCondition());
   if (!cond.getElementType().isInteger(1))

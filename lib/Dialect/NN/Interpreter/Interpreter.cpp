@@ -174,6 +174,13 @@ mlir::aegis::nn::evaluateOperation(Operation *op,
             results.push_back(*in[0]);
             return success();
           })
+          .Case<IsNanOp>([&](IsNanOp) {
+            Tensor r = *in[0];
+            for (double &v : r.data)
+              v = std::isnan(v) ? 1.0 : 0.0;
+            results.push_back(std::move(r));
+            return success();
+          })
           .Case<WhereOp>([&](WhereOp) {
             results.push_back(::aegis::nn::where(*in[0], *in[1], *in[2], out0()));
             return success();
@@ -210,13 +217,13 @@ mlir::aegis::nn::evaluateOperation(Operation *op,
             results.push_back(::aegis::nn::layerNorm(
                 *in[0], scale, bias,
                 normalizeAxis(l.getAxis(), in[0]->shape.size()),
-                l.getEpsilon().convertToDouble()));
+                l.getEpsilon().convertToDouble(), l.getRms()));
             return success();
           })
           .Case<AttentionOp>([&](AttentionOp a) {
             results.push_back(::aegis::nn::attention(
                 *in[0], *in[1], *in[2], a.getMask() ? in[3] : nullptr,
-                a.getScale().convertToDouble(), out0()));
+                a.getScale().convertToDouble(), out0(), a.getCausal()));
             return success();
           })
           .Case<ReshapeOp>([&](ReshapeOp) {

@@ -24,8 +24,8 @@ using namespace mlir::aegis::nn;
 
 namespace {
 
-/// Attention scores at or below this are masked out.
-constexpr double kMaskedScore = -1e4;
+/// Removed keys score -inf (attentionScores); every other score is kept.
+constexpr double kMaskedScore = -std::numeric_limits<double>::infinity();
 
 struct Range {
   double lo = std::numeric_limits<double>::infinity();
@@ -99,7 +99,7 @@ public:
             double mean = 0, var = 0;
             for (int64_t i = 0; i < inner; ++i)
               mean += x.data[o * inner + i];
-            mean /= inner;
+            mean = ln.getRms() ? 0.0 : mean / inner;
             for (int64_t i = 0; i < inner; ++i) {
               double d = x.data[o * inner + i] - mean;
               var += d * d;
@@ -111,9 +111,10 @@ public:
         .Case<AttentionOp>([&](AttentionOp att) {
           Tensor scores = ::aegis::nn::attentionScores(
               *operands[0], *operands[1], att.getMask() ? operands[3] : nullptr,
-              att.getScale().convertToDouble(), results[0]->shape);
-          // Entries a mask removes (<= -1e4) never reach the softmax's
-          // exponential: they are left out of the ranges.
+              att.getScale().convertToDouble(), results[0]->shape,
+              att.getCausal());
+          // Entries a mask removes score -inf: they never reach the
+          // softmax's exponential and are left out of the ranges.
           std::vector<double> kept, rowMax, logSumExp;
           kept.reserve(scores.data.size());
           int64_t keys = scores.shape.back();

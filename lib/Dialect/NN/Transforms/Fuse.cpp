@@ -153,7 +153,93 @@ struct FuseLayerNorm : OpRewritePattern<DivOp> {
     rewriter.setInsertionPoint(root);
     auto ln = LayerNormOp::create(
         rewriter, root->getLoc(), x.getType(), x, scale, bias,
-        rewriter.getI64IntegerAttr(axis - rank), rewriter.getF64FloatAttr(eps));
+        rewriter.getI64IntegerAttr(axis - rank), rewriter.getF64FloatAttr(eps),
+        UnitAttr());
+    rewriter.replaceOp(root, ln.getResult());
+    return success();
+  }
+};
+
+/// The operand of a binary `op` other than `v`.
+Value otherOperand(Operation *op, Value v) {
+  return op->getOperand(0) == v ? op->getOperand(1) : op->getOperand(0);
+}
+
+/// Whether `p` broadcasts to the normalised axes [axis..] of `x` without
+/// growing them (a LayerNorm / RMSNorm scale or bias).
+bool normParamFits(Value p, Value x, int64_t axis) {
+  auto shape = cast<RankedTensorType>(p.getType()).getShape();
+  auto xs = cast<RankedTensorType>(x.getType()).getShape();
+  auto normalized = xs.drop_front(axis);
+  auto bc = broadcastShapes(shape, normalized);
+  return bc && ArrayRef<int64_t>(*bc) == normalized &&
+         shape.size() <= normalized.size();
+}
+
+/// x / sqrt(mean(x^2) + eps) [* scale], with the division written as
+/// div(x, s), mul(x, reciprocal(s)) or mul(x, div(1, s))  ->
+/// nn.layer_norm {rms}(x, scale)  (RMSNorm: LLaMA, T5).
+struct FuseRMSNorm : OpRewritePattern<SqrtOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(SqrtOp sqrt,
+                                PatternRewriter &rewriter) const override {
+    auto addEps = sqrt.getInput().getDefiningOp<AddOp>();
+    double eps;
+    Value varV;
+    if (!addEps || !splitConstant(addEps, eps, varV) || eps < 0 ||
+        !sqrt->hasOneUse())
+      return failure();
+    auto var = varV.getDefiningOp<ReduceMeanOp>();
+    if (!var || !var.getKeepdims())
+      return failure();
+    Value sq = var.getInput();
+    Value x;
+    if (auto pow = sq.getDefiningOp<PowOp>()) {
+      if (near(constantScalar(pow.getRhs()), 2.0, 0))
+        x = pow.getLhs();
+    } else if (auto mul = sq.getDefiningOp<MulOp>()) {
+      if (mul.getLhs() == mul.getRhs())
+        x = mul.getLhs();
+    }
+    if (!x)
+      return failure();
+    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+    int64_t axis = trailingAxes(var.getAxes(), rank);
+    if (axis < 0)
+      return failure();
+    // The normalisation x * (1 / sqrt(...)).
+    Operation *user = *sqrt->user_begin();
+    Operation *root = nullptr;
+    if (auto div = dyn_cast<DivOp>(user)) {
+      if (div.getRhs() == sqrt.getResult() && div.getLhs() == x)
+        root = div;
+      else if (div.getRhs() == sqrt.getResult() &&
+               near(constantScalar(div.getLhs()), 1.0, 0))
+        user = div; // 1 / sqrt: the product with x follows
+    }
+    if (!root && (isa<ReciprocalOp>(user) || isa<DivOp>(user)) &&
+        user->hasOneUse())
+      if (auto mul = dyn_cast<MulOp>(*user->user_begin()))
+        if (otherOperand(mul, user->getResult(0)) == x)
+          root = mul;
+    if (!root || !sameShape(root->getResult(0), x))
+      return failure();
+    Value scale;
+    if (root->hasOneUse())
+      if (auto mul = dyn_cast<MulOp>(*root->user_begin())) {
+        Value other = otherOperand(mul, root->getResult(0));
+        if (other.getDefiningOp<ConstantOp>() && normParamFits(other, x, axis) &&
+            sameShape(mul, x)) {
+          scale = other;
+          root = mul;
+        }
+      }
+    rewriter.setInsertionPoint(root);
+    auto ln = LayerNormOp::create(
+        rewriter, root->getLoc(), x.getType(), x, scale, Value(),
+        rewriter.getI64IntegerAttr(axis - rank), rewriter.getF64FloatAttr(eps),
+        rewriter.getUnitAttr());
     rewriter.replaceOp(root, ln.getResult());
     return success();
   }
@@ -346,6 +432,58 @@ bool swapsLastTwo(ArrayRef<int64_t> perm) {
          perm[n - 1] == static_cast<int64_t>(n - 2);
 }
 
+/// What a constant additive mask means to nn.attention: nothing (all
+/// zero), exactly the causal mask (keys after each query removed, nothing
+/// added), or a general mask.
+enum class MaskMeaning { None, Causal, General };
+
+MaskMeaning classifyMask(const Tensor &m, int64_t queries, int64_t keys) {
+  int64_t rank = int64_t(m.shape.size());
+  int64_t mq = rank >= 2 ? m.shape[rank - 2] : 1;
+  int64_t mk = rank >= 1 ? m.shape[rank - 1] : 1;
+  bool zero = true, causal = mq == queries && mk == keys;
+  for (size_t i = 0; i < m.data.size(); ++i) {
+    double v = m.data[i];
+    bool removed = ::aegis::nn::maskRemoves(v);
+    if (v != 0)
+      zero = false;
+    if (!causal)
+      continue;
+    int64_t t2 = int64_t(i) % mk, t = (int64_t(i) / mk) % mq;
+    bool want = t2 > t + keys - queries;
+    if (removed != want || (!removed && v != 0))
+      causal = false;
+  }
+  return zero ? MaskMeaning::None
+              : causal ? MaskMeaning::Causal : MaskMeaning::General;
+}
+
+/// The probabilities `softmax` feeds to the value product: the softmax
+/// itself, or scaled_dot_product_attention's guard where(is_nan(p), 0, p)
+/// around it (nn.attention gives zeros for fully masked rows, which is
+/// what the guard computes).
+Value probabilities(SoftmaxOp softmax) {
+  Value p = softmax.getResult();
+  if (p.hasOneUse())
+    return p;
+  if (!llvm::hasNItems(p.getUses(), 2))
+    return {};
+  IsNanOp isNan;
+  WhereOp guard;
+  for (Operation *user : p.getUsers()) {
+    if (auto n = dyn_cast<IsNanOp>(user))
+      isNan = n;
+    else if (auto w = dyn_cast<WhereOp>(user))
+      guard = w;
+  }
+  if (!isNan || !guard || !isNan->hasOneUse() ||
+      guard.getCondition() != isNan.getResult() || guard.getRhs() != p ||
+      guard.getLhs() == p || !near(constantScalar(guard.getLhs()), 0.0, 0) ||
+      !sameShape(guard, softmax) || !guard->hasOneUse())
+    return {};
+  return guard.getResult();
+}
+
 struct FuseAttention : OpRewritePattern<SoftmaxOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -353,18 +491,20 @@ struct FuseAttention : OpRewritePattern<SoftmaxOp> {
                                 PatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(softmax.getType());
     if (type.getRank() < 2 ||
-        normalizeAxis(softmax.getAxis(), type.getRank()) != type.getRank() - 1 ||
-        !softmax->hasOneUse())
+        normalizeAxis(softmax.getAxis(), type.getRank()) != type.getRank() - 1)
       return failure();
-    auto pv = dyn_cast<MatMulOp>(*softmax->user_begin());
-    if (!pv || pv.getLhs() != softmax.getResult())
+    Value probs = probabilities(softmax);
+    if (!probs || !probs.hasOneUse())
+      return failure();
+    auto pv = dyn_cast<MatMulOp>(*probs.user_begin());
+    if (!pv || pv.getLhs() != probs)
       return failure();
     Value v = pv.getRhs();
 
     double scale = 1.0;
     Value scores = softmax.getInput();
     Value mask;
-    std::optional<Tensor> maskFromWhere;
+    std::optional<Tensor> maskConst;
     RankedTensorType maskType;
     // A constant-condition Where with a constant fill is the additive mask
     // where(c, 0, fill); an Add of a mask is one already. Nothing is created
@@ -382,8 +522,8 @@ struct FuseAttention : OpRewritePattern<SoftmaxOp> {
       auto condT = tensorFromAttr(cond.getValue(), cond.getLoc());
       if (failed(condT))
         return failure();
-      maskFromWhere = *condT;
-      for (double &d : maskFromWhere->data)
+      maskConst = *condT;
+      for (double &d : maskConst->data)
         d = (d != 0) == fillWhereTrue ? fill : 0.0;
       maskType = RankedTensorType::get(
           cast<RankedTensorType>(cond.getType()).getShape(),
@@ -406,6 +546,24 @@ struct FuseAttention : OpRewritePattern<SoftmaxOp> {
       } else {
         return failure();
       }
+      if (auto c = mask.getDefiningOp<ConstantOp>()) {
+        auto t = tensorFromAttr(c.getValue(), c.getLoc());
+        if (failed(t))
+          return failure();
+        maskConst = *t;
+        maskType = cast<RankedTensorType>(mask.getType());
+      }
+    }
+    // A constant mask is structure: none, causal, or a general constant.
+    bool causal = false;
+    if (maskConst) {
+      int64_t queries = type.getShape()[type.getRank() - 2],
+              keys = type.getShape().back();
+      MaskMeaning meaning = classifyMask(*maskConst, queries, keys);
+      causal = meaning == MaskMeaning::Causal;
+      if (meaning != MaskMeaning::General)
+        maskConst.reset();
+      mask = Value();
     }
     scores = peelScale(scores, scale);
     auto qk = scores.getDefiningOp<MatMulOp>();
@@ -429,9 +587,9 @@ struct FuseAttention : OpRewritePattern<SoftmaxOp> {
 
     Location loc = softmax.getLoc();
     rewriter.setInsertionPoint(pv);
-    if (maskFromWhere)
+    if (maskConst)
       mask = ConstantOp::create(rewriter, loc,
-                                tensorToAttr(*maskFromWhere, maskType));
+                                tensorToAttr(*maskConst, maskType));
     if (!k) {
       auto ktType = cast<RankedTensorType>(kt.getType());
       SmallVector<int64_t> perm, shape(ktType.getShape());
@@ -444,7 +602,8 @@ struct FuseAttention : OpRewritePattern<SoftmaxOp> {
           kt, rewriter.getDenseI64ArrayAttr(perm));
     }
     auto att = AttentionOp::create(rewriter, pv.getLoc(), pv.getType(), q, k, v,
-                                   mask, rewriter.getF64FloatAttr(scale));
+                                   mask, rewriter.getF64FloatAttr(scale),
+                                   causal ? rewriter.getUnitAttr() : UnitAttr());
     rewriter.replaceOp(pv, att.getResult());
     return success();
   }
@@ -453,7 +612,7 @@ struct FuseAttention : OpRewritePattern<SoftmaxOp> {
 struct FusePass : public mlir::aegis::nn::impl::FuseBase<FusePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseLayerNorm, FuseGeluErf, FuseGeluTanh, FuseAttention>(
+    patterns.add<FuseLayerNorm, FuseRMSNorm, FuseGeluErf, FuseGeluTanh, FuseAttention>(
         &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

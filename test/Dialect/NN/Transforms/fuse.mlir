@@ -18,9 +18,11 @@ func.func @layer_norm_two_axes(%x: tensor<2x4x8xf64>) -> tensor<2x4x8xf64> {
 
 // -----
 
-// Statistics over different axes are not a LayerNorm.
+// Statistics over different axes are not a LayerNorm of x (but the
+// normalisation of d = x - mean by its root mean square is an RMSNorm).
 // CHECK-LABEL: func.func @not_layer_norm
-// CHECK-NOT: nn.layer_norm
+// CHECK-NOT: nn.layer_norm %arg0
+// CHECK: nn.layer_norm %{{.*}} {axis = -2 : i64, epsilon = 1.000000e-03 : f64, rms}
 func.func @not_layer_norm(%x: tensor<2x4x8xf64>) -> tensor<2x4x8xf64> {
   %eps = nn.constant dense<1.0e-3> : tensor<f64>
   %m = nn.reduce_mean %x {axes = array<i64: 2>} : tensor<2x4x8xf64> -> tensor<2x4x1xf64>

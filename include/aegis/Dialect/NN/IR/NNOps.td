@@ -149,6 +149,24 @@ def NN_CastOp : NN_Op<"cast", [Pure]> {
   let hasVerifier = 1;
 }
 
+def NN_IsNanOp : NN_Op<"is_nan", [Pure]> {
+  let summary = "Element-wise: whether a value is NaN";
+  let description = [{
+    Exported by `scaled_dot_product_attention` with a boolean mask as the
+    guard `where(is_nan(p), 0, p)` on its probabilities; `aegis-nn-fuse`
+    folds the guard into `nn.attention` (whose empty rows are zeros), so
+    it never reaches the FHE lowering.
+
+    ```mlir
+    %n = nn.is_nan %p : tensor<1x4x8x8xf32> -> tensor<1x4x8x8xi1>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$input);
+  let results = (outs NN_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
 def NN_WhereOp : NN_Op<"where", [Pure]> {
   let summary = "Select between two tensors by a boolean condition (broadcast)";
   let description = [{
@@ -203,6 +221,8 @@ def NN_LayerNormOp : NN_Op<"layer_norm", [Pure, AttrSizedOperandSegments]> {
   let description = [{
     `(x - mean) / sqrt(var + epsilon) * scale + bias`, the statistics taken
     over axes `axis..rank-1`; `scale` and `bias` broadcast to those axes.
+    With `rms` it is RMSNorm (LLaMA, T5): `x / sqrt(mean(x^2) + epsilon) *
+    scale (+ bias)`, no centring.
 
     ```mlir
     %y = nn.layer_norm %x, %g, %b {axis = -1 : i64, epsilon = 1.0e-05 : f64} : (tensor<1x8x32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<1x8x32xf32>
@@ -211,7 +231,8 @@ def NN_LayerNormOp : NN_Op<"layer_norm", [Pure, AttrSizedOperandSegments]> {
   let arguments = (ins NN_FloatTensor:$input, Optional<NN_FloatTensor>:$scale,
                    Optional<NN_FloatTensor>:$bias,
                    DefaultValuedAttr<I64Attr, "-1">:$axis,
-                   DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon);
+                   DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon,
+                   UnitAttr:$rms);
   let results = (outs NN_FloatTensor:$output);
   let assemblyFormat = "$input (`,` $scale^)? (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
@@ -220,18 +241,27 @@ def NN_LayerNormOp : NN_Op<"layer_norm", [Pure, AttrSizedOperandSegments]> {
 def NN_AttentionOp : NN_Op<"attention", [Pure]> {
   let summary = "Scaled dot-product attention: softmax(q k^T * scale + mask) v";
   let description = [{
-    `q: [..., s, d]`, `k: [..., t, d]`, `v: [..., t, e]`, optional additive
-    `mask` broadcastable to `[..., s, t]`; result `[..., s, e]`. Recognised
-    from the MatMul/Transpose/Div/Add/Softmax/MatMul pattern of exported
-    models, so the FHE lowering can treat attention as a whole.
+    `q: [..., s, d]`, `k: [..., t, d]`, `v: [..., t, e]`; result
+    `[..., s, e]`. Recognised by `aegis-nn-fuse` from the
+    MatMul/Transpose/Div/(mask)/Softmax/MatMul pattern of exported models, so
+    the FHE lowering treats attention as a whole.
+
+    Masks are structure, not data. `causal` removes the keys after each
+    query (key `j` of query `i` when `j > i + t - s`). The optional `mask` is
+    a constant additive mask broadcast to `[..., s, t]`: an entry at or below
+    -1e4 (-1e4, -1e9, `-inf`, float32's lowest: every exporter's spelling)
+    removes its key, and removed keys never enter a score range or an
+    approximation; other entries are added to the scores (biases). A query
+    whose keys are all removed gives zeros (what
+    `scaled_dot_product_attention` exports with its `IsNaN` guard).
 
     ```mlir
-    %o = nn.attention %q, %k, %v {scale = 0.35355339059327373 : f64} : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+    %o = nn.attention %q, %k, %v {causal, scale = 0.35355339059327373 : f64} : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
     ```
   }];
   let arguments = (ins NN_FloatTensor:$query, NN_FloatTensor:$key,
                    NN_FloatTensor:$value, Optional<NN_FloatTensor>:$mask,
-                   F64Attr:$scale);
+                   F64Attr:$scale, UnitAttr:$causal);
   let results = (outs NN_FloatTensor:$output);
   let assemblyFormat = "$query `,` $key `,` $value (`,` $mask^)? attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
