@@ -659,4 +659,24 @@ bool gather(const Tensor &a, const Tensor &indices, int64_t axis, Tensor &out,
   return true;
 }
 
+Tensor cumsum(const Tensor &a, int64_t axis, bool exclusive, bool reverse) {
+  int64_t rank = int64_t(a.shape.size());
+  int64_t len = a.shape[axis], inner = 1;
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= a.shape[d];
+  int64_t outer = len * inner == 0 ? 0 : a.numElements() / (len * inner);
+  Tensor r = a;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t in = 0; in < inner; ++in) {
+      double sum = 0;
+      for (int64_t j = 0; j < len; ++j) {
+        int64_t at = o * len * inner + (reverse ? len - 1 - j : j) * inner + in;
+        double v = a.data[at];
+        r.data[at] = exclusive ? sum : sum + v;
+        sum += v;
+      }
+    }
+  return r;
+}
+
 } // namespace aegis::nn

@@ -563,6 +563,48 @@ TEST(ArtifactClient, ValidationRejectsCorruptPrograms) {
                "art.aegis: client program: op 0 has unknown kind 77");
 }
 
+TEST(ArtifactClient, PositionIdsFromTokenIds) {
+  // RoBERTa's position ids: padding_idx + cumsum(ids != pad) * (ids != pad),
+  // then a lookup; the second input's mask as before.
+  Artifact a = withClient();
+  ClientProgram &c = a.client;
+  c.constants.push_back({"pad", {}, ClientType::Int64, {1}});
+  c.ops.clear();
+  // values: 0 ids, 1 mask, 2 table, 3 half, 4 pad
+  c.ops.push_back({ClientOpKind::Compare, {0, 4}, {0}, {1, 4}, ClientType::Bool});  // 5
+  c.ops.push_back({ClientOpKind::Not, {5}, {}, {1, 4}, ClientType::Bool});          // 6
+  c.ops.push_back({ClientOpKind::Cast, {6}, {}, {1, 4}, ClientType::Int32});        // 7
+  c.ops.push_back({ClientOpKind::CumSum, {7}, {1, 0, 0}, {1, 4}, ClientType::Int32}); // 8
+  c.ops.push_back({ClientOpKind::Mul, {8, 7}, {}, {1, 4}, ClientType::Int32});      // 9
+  c.ops.push_back({ClientOpKind::Cast, {9}, {}, {1, 4}, ClientType::Int64});        // 10
+  c.ops.push_back({ClientOpKind::Add, {10, 4}, {}, {1, 4}, ClientType::Int64});     // 11
+  c.ops.push_back({ClientOpKind::Gather, {2, 11}, {0}, {1, 4, 2}, ClientType::Float32}); // 12
+  c.ops.push_back({ClientOpKind::Reshape, {12}, {}, a.inputs[0].shape, ClientType::Float32}); // 13
+  c.ops.push_back({ClientOpKind::Cast, {1}, {}, a.inputs[1].shape, ClientType::Float32}); // 14
+  c.outputs = {13, 14};
+  Artifact b = parseArtifact(serializeArtifact(a), kName);
+  std::vector<double> mask(a.inputs[1].numElements(), 1.0);
+  // Tokens 7, 8, pad, 9: positions 2, 3, 1 (the pad), 4.
+  auto out = runClientProgram(
+      b, {ints({1, 4}, {7, 8, 1, 9}), ints(a.inputs[1].shape, mask)},
+      {"ids.npy", "mask.npy"});
+  EXPECT_EQ(out[0], (std::vector<double>{4, 5, 6, 7, 2, 3, 8, 9}));
+
+  a.client.ops[0].ints = {9};
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: client program: op 0 (compare) has unknown "
+               "predicate 9");
+  a.client.ops[0].ints = {0};
+  a.client.ops[1].type = ClientType::Int32;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: client program: op 1 (not) must take and give "
+               "booleans");
+  a.client.ops[1].type = ClientType::Bool;
+  a.client.ops[3].ints = {2, 0, 0};
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: client program: op 3 (cumsum) has axis 2 for rank 2");
+}
+
 TEST(Artifact, BootstrapNeedsItsParameters) {
   Artifact a = makeTestArtifact();
   a.program.push_back({Opcode::Bootstrap, 7, 6, 0, 0, 0, 0});

@@ -77,7 +77,7 @@ def strip_dynamo(path):
 
 
 def export(name, model, inputs, opset, description, family, dynamo=False,
-           input_names=("x",), output_names=("y",), kwargs_call=False):
+           input_names=("x",), output_names=("y",), external_data=False):
     """Exports `model(*inputs)`; records the entry for the manifest."""
     if ONLY and name not in ONLY:
         return
@@ -95,12 +95,18 @@ def export(name, model, inputs, opset, description, family, dynamo=False,
                                      dynamo=True, external_data=False, verbose=False)
             prog.save(path, external_data=False)
             strip_dynamo(path)
+            if external_data:
+                # Weights in NAME.onnx.data next to the model (as large models ship).
+                m = onnx.load(path)
+                onnx.save(m, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                          location=name + ".onnx.data", size_threshold=1024)
+                os.chmod(path + ".data", 0o644)
         else:
             torch.onnx.export(model, tin, path, input_names=list(input_names),
                               output_names=list(output_names), opset_version=opset,
                               dynamo=False, do_constant_folding=True)
-    m = onnx.load(path)
-    onnx.checker.check_model(m, full_check=True)
+    m = onnx.load(path, load_external_data=False)
+    onnx.checker.check_model(path, full_check=True)
     feeds = {}
     for i, (iname, arr) in enumerate(zip(input_names, inputs)):
         fname = name + (".input.npy" if len(inputs) == 1 else ".input.%d.npy" % i)
@@ -114,6 +120,8 @@ def export(name, model, inputs, opset, description, family, dynamo=False,
     MODELS.append({
         "name": name, "family": family, "description": description,
         "file": name + ".onnx", "file_bytes": os.path.getsize(path), "sha256": sha256(path),
+        "external_data": ({"file": name + ".onnx.data",
+                           "sha256": sha256(path + ".data")} if external_data else None),
         "opset": {(o.domain or "ai.onnx"): o.version for o in m.opset_import},
         "exporter": ("torch.onnx.export(dynamo=True)" if dynamo else
                      "torch.onnx.export(dynamo=False) (TorchScript), do_constant_folding"),
@@ -277,14 +285,14 @@ def hf():
                            pad_token_id=1, **common)
     m = tf.RobertaModel(cfg, add_pooling_layer=False)
     perturb(m, 803)
-    rid = np.clip(ids(803), 2, 99)  # no padding tokens
-    # RoBERTa derives position ids from the token ids (cumsum of the non-pad mask,
-    # integer ops on the client's data, which the importer does not take yet):
-    # give them explicitly, padding_idx + 1 + arange, as for an input without padding.
-    export("hf_roberta", LastHidden(m, position_ids=torch.arange(2, T + 2)[None]), [rid], 18,
-           "transformers RobertaModel (hidden 32, 2 layers, 4 heads), input_ids, "
-           "position ids given (padding_idx + 1 + arange)", "roberta",
-           input_names=("input_ids",))
+    rid = np.clip(ids(803), 2, 99)
+    rid[0, -2:] = 1  # two padding tokens at the end
+    # RoBERTa derives its position ids from the token ids (padding_idx + cumsum of the
+    # non-pad mask): integer ops on the client's data, run in the client prefix.
+    export("hf_roberta", LastHidden(m), [rid], 18,
+           "transformers RobertaModel (hidden 32, 2 layers, 4 heads), input_ids with two "
+           "padding tokens (position ids computed from the token ids on the client)",
+           "roberta", input_names=("input_ids",))
 
     torch.manual_seed(804)
     cfg = tf.GPT2Config(vocab_size=100, n_embd=D, n_layer=2, n_head=HEADS, n_positions=16,
@@ -446,6 +454,10 @@ def custom():
     export("torch_decoder_layer", Decoder(906), [normal((1, T, D), 906), normal((1, T, D), 907)],
            17, "nn.TransformerDecoderLayer (post-norm, ReLU): causal self-attention and "
            "cross-attention to an encrypted memory", "torch.nn", input_names=("x", "memory"))
+    export("llama_block_external_data", LlamaBlock(908), [normal((1, T, D), 908)], 18,
+           "LLaMA-style block (as llama_block_mha), dynamo exporter, weights in "
+           "llama_block_external_data.onnx.data (external data)", "llama",
+           dynamo=True, external_data=True)
 
 
 def main():

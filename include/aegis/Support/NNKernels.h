@@ -82,6 +82,8 @@ Tensor slice(const Tensor &a, const std::vector<int64_t> &starts,
              const std::vector<int64_t> &axes, const std::vector<int64_t> &steps,
              const Shape &outShape);
 Tensor concat(const std::vector<const Tensor *> &inputs, int64_t axis);
+/// ONNX CumSum along `axis` (normalised), optionally exclusive / reversed.
+Tensor cumsum(const Tensor &a, int64_t axis, bool exclusive, bool reverse);
 std::vector<Tensor> split(const Tensor &a, int64_t axis,
                           const std::vector<int64_t> &sizes);
 /// ONNX Gather; negative indices count from the end. Returns false (and

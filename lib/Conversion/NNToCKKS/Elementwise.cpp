@@ -165,6 +165,8 @@ FailureOr<Packed> Lowering::unaryPoly(Operation *op, const Packed &x) {
     f = [](double v) { return std::erf(v); };
   } else if (isa<nnd::SigmoidOp>(op)) {
     f = [](double v) { return 1 / (1 + std::exp(-v)); };
+  } else if (isa<nnd::SiluOp>(op)) {
+    f = [](double v) { return v / (1 + std::exp(-v)); };
   } else if (isa<nnd::ExpOp>(op)) {
     f = [](double v) { return std::exp(v); };
   } else {

@@ -581,7 +581,7 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
       result = L.layerNorm(ln, *x, ln.getScale() ? &*gamma : nullptr,
                            ln.getBias() ? &*beta : nullptr);
     } else if (isa<nnd::GeluOp, nnd::ReluOp, nnd::TanhOp, nnd::ErfOp,
-                   nnd::SigmoidOp, nnd::ExpOp>(op)) {
+                   nnd::SigmoidOp, nnd::SiluOp, nnd::ExpOp>(op)) {
       const Packed *x = encOperand(0);
       if (!x)
         handled = false;
@@ -1098,6 +1098,27 @@ void LowerNNToCKKSPass::runOnOperation() {
                  << llvm::format("%.0f", double(irOps) / std::max<int64_t>(1, modelOps))
                  << " per model op; flat: one op per ciphertext operation, "
                     "sums of plaintext products as one)\n";
+    // What runs where: the client's plaintext prefix (token-id models:
+    // embedding lookups, position ids) and the encrypted rest.
+    if (auto client = module.lookupSymbol<func::FuncOp>("client")) {
+      std::map<std::string, int> ops;
+      int total = 0;
+      client.walk([&](Operation *op) {
+        if (!isa<nnd::ConstantOp, func::ReturnOp, func::FuncOp>(op))
+          ++ops[op->getName().getStringRef().str()], ++total;
+      });
+      llvm::errs() << "  where: client (plaintext, before encryption) "
+                   << total << " ops (";
+      bool first = true;
+      for (auto &[name, n] : ops) {
+        llvm::errs() << (first ? "" : ", ") << name << " " << n;
+        first = false;
+      }
+      llvm::errs() << "), server (encrypted) " << modelOps << " model ops\n";
+    } else {
+      llvm::errs() << "  where: server (encrypted) " << modelOps
+                   << " model ops; the client only encrypts the inputs\n";
+    }
     // Key switches per kernel family, largest first.
     std::vector<std::pair<std::string, KernelCounts>> kernels(
         rep.kernels.begin(), rep.kernels.end());

@@ -188,6 +188,7 @@ private:
   LogicalResult importGatherElements(const onnx::NodeProto &node);
   LogicalResult importTrilu(const onnx::NodeProto &node);
   LogicalResult importIsNaN(const onnx::NodeProto &node);
+  LogicalResult importOrEqual(const onnx::NodeProto &node);
   LogicalResult importMod(const onnx::NodeProto &node);
   LogicalResult importCumSum(const onnx::NodeProto &node);
   LogicalResult importTile(const onnx::NodeProto &node);
@@ -687,6 +688,34 @@ LogicalResult Importer::binaryNN(OpTy, BinaryKind kind) {
 
 LogicalResult Importer::hostBinary(BinaryKind kind, bool boolResult) {
   const onnx::NodeProto &node = *node_;
+  // Comparisons of integer data (token ids) build nn.compare, which only a
+  // client prefix can run.
+  StringRef predicate = kind == BinaryKind::Equal     ? "eq"
+                        : kind == BinaryKind::Less    ? "lt"
+                        : kind == BinaryKind::Greater ? "gt"
+                        : kind == BinaryKind::And     ? "and"
+                        : kind == BinaryKind::Or      ? "or"
+                                                      : "";
+  if (boolResult && !predicate.empty()) {
+    auto va = input(node, 0), vb = input(node, 1);
+    if (failed(va) || failed(vb))
+      return failure();
+    if ((!(*va)->constant || !(*vb)->constant) &&
+        isa<IntegerType>((*va)->type.getElementType()) &&
+        (*va)->type.getElementType() == (*vb)->type.getElementType()) {
+      auto shape = nn::broadcastShapes((*va)->type.getShape(),
+                                       (*vb)->type.getShape());
+      if (!shape)
+        return fail() << describe(node) << ": cannot broadcast operand shapes";
+      auto r = build<nn::CompareOp>(
+          node, {*va, *vb}, tensorType(*shape, builder.getI1Type()),
+          {named("predicate", builder.getStringAttr(predicate))});
+      if (failed(r))
+        return failure();
+      bind(0, *r);
+      return success();
+    }
+  }
   auto a = constInput(node, 0, "first operand"),
        b = constInput(node, 1, "second operand");
   if (failed(a) || failed(b))
@@ -774,6 +803,26 @@ LogicalResult Importer::importGreater(const onnx::NodeProto &node) {
   return hostBinary(BinaryKind::Greater, true);
 }
 
+LogicalResult Importer::importOrEqual(const onnx::NodeProto &node) {
+  // a >= b is not (a < b), a <= b not (a > b) (no NaN in what aegis folds
+  // or in integer data).
+  bool ge = node.op_type() == "GreaterOrEqual";
+  if (failed(hostBinary(ge ? BinaryKind::Less : BinaryKind::Greater, true)))
+    return failure();
+  Val strict = values[node.output(0)];
+  if (strict.constant) {
+    bind(0, constantVal(::aegis::nn::unary(UnaryKind::Not, *strict.constant),
+                        strict.type));
+    return success();
+  }
+  Val *in = &values[node.output(0)];
+  auto r = build<nn::NotOp>(node, {in}, strict.type);
+  if (failed(r))
+    return failure();
+  bind(0, *r);
+  return success();
+}
+
 LogicalResult Importer::importAnd(const onnx::NodeProto &node) {
   return hostBinary(BinaryKind::And, true);
 }
@@ -790,6 +839,16 @@ LogicalResult Importer::importMaxMin(const onnx::NodeProto &node) {
 }
 
 LogicalResult Importer::importNot(const onnx::NodeProto &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  if (!(*x)->constant && (*x)->type.getElementType().isInteger(1)) {
+    auto r = build<nn::NotOp>(node, {*x}, (*x)->type);
+    if (failed(r))
+      return failure();
+    bind(0, *r);
+    return success();
+  }
   auto a = constInput(node, 0, "operand");
   if (failed(a))
     return failure();
@@ -1509,6 +1568,27 @@ LogicalResult Importer::importRange(const onnx::NodeProto &node) {
 
 LogicalResult Importer::importGatherElements(const onnx::NodeProto &node) {
   // Only on values known at import time (e.g. BERT's token-type buffer).
+  // A constant splat gathered by run-time indices (RoBERTa's all-zero
+  // token types picked by position ids computed from the token ids) is
+  // that splat, whatever the indices.
+  {
+    auto data = input(node, 0), indices = input(node, 1);
+    if (failed(data) || failed(indices))
+      return failure();
+    const auto &dc = (*data)->constant;
+    if (dc && !(*indices)->constant && !dc->data.empty() &&
+        (*indices)->type.getRank() == (*data)->type.getRank() &&
+        std::all_of(dc->data.begin(), dc->data.end(),
+                    [&](double v) { return v == dc->data[0]; })) {
+      auto shape = (*indices)->type.getShape();
+      Shape out(shape.begin(), shape.end());
+      Tensor splat(out, std::vector<double>(Tensor::numElements(out),
+                                            dc->data[0]));
+      bind(0, constantVal(std::move(splat),
+                          tensorType(shape, (*data)->type.getElementType())));
+      return success();
+    }
+  }
   auto x = constInput(node, 0, "data"), idx = constInput(node, 1, "indices");
   if (failed(x) || failed(idx))
     return failure();
@@ -1632,36 +1712,37 @@ LogicalResult Importer::importMod(const onnx::NodeProto &node) {
 }
 
 LogicalResult Importer::importCumSum(const onnx::NodeProto &node) {
-  // On constants (RoBERTa's position ids from the non-padding mask).
-  auto x = constInput(node, 0, "input");
+  // Folded on constants; on data (RoBERTa's position ids from the token
+  // ids) an nn.cumsum that the client prefix runs.
+  auto x = input(node, 0);
   auto axisV = intsInput(node, 1, "axis");
   if (failed(x) || failed(axisV))
     return failure();
   if (axisV->size() != 1)
     return fail() << describe(node) << ": axis must be a scalar";
-  int64_t rank = int64_t(x->shape.size());
+  int64_t rank = (*x)->type.getRank();
   int64_t axis = nn::normalizeAxis((*axisV)[0], rank);
   if (axis < 0 || rank == 0)
     return fail() << describe(node) << ": axis " << (*axisV)[0]
                   << " out of range for rank " << rank;
   bool exclusive = intAttr(node, "exclusive", 0) != 0,
        reverse = intAttr(node, "reverse", 0) != 0;
-  int64_t len = x->shape[axis], inner = 1;
-  for (int64_t d = axis + 1; d < rank; ++d)
-    inner *= x->shape[d];
-  int64_t outer = len == 0 ? 0 : x->numElements() / (len * inner);
-  Tensor r = *x;
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t in = 0; in < inner; ++in) {
-      double sum = 0;
-      for (int64_t j = 0; j < len; ++j) {
-        int64_t at = o * len * inner + (reverse ? len - 1 - j : j) * inner + in;
-        double v = x->data[at];
-        r.data[at] = exclusive ? sum : sum + v;
-        sum += v;
-      }
-    }
-  bind(0, constantVal(std::move(r), (*input(node, 0))->type));
+  if ((*x)->constant) {
+    bind(0, constantVal(::aegis::nn::cumsum(*(*x)->constant, axis, exclusive,
+                                            reverse),
+                        (*x)->type));
+    return success();
+  }
+  SmallVector<NamedAttribute> attrs = {
+      named("axis", builder.getI64IntegerAttr(axis))};
+  if (exclusive)
+    attrs.push_back(named("exclusive", builder.getUnitAttr()));
+  if (reverse)
+    attrs.push_back(named("reverse", builder.getUnitAttr()));
+  auto r = build<nn::CumSumOp>(node, {*x}, (*x)->type, attrs);
+  if (failed(r))
+    return failure();
+  bind(0, *r);
   return success();
 }
 
@@ -1712,6 +1793,7 @@ Importer::handlers() {
       {"Concat", &Importer::importConcat},
       {"Constant", &Importer::importConstant},
       {"ConstantOfShape", &Importer::importConstantOfShape},
+      {"CumSum", &Importer::importCumSum},
       {"Div", &Importer::importDiv},
       {"Dropout", &Importer::importIdentityDropout},
       {"Equal", &Importer::importEqual},
@@ -1719,16 +1801,17 @@ Importer::handlers() {
       {"Exp", &Importer::importExp},
       {"Expand", &Importer::importExpand},
       {"Flatten", &Importer::importReshapeFamily},
-      {"CumSum", &Importer::importCumSum},
       {"Gather", &Importer::importGather},
       {"GatherElements", &Importer::importGatherElements},
       {"Gelu", &Importer::importGelu},
       {"Gemm", &Importer::importGemm},
       {"Greater", &Importer::importGreater},
+      {"GreaterOrEqual", &Importer::importOrEqual},
       {"Identity", &Importer::importIdentityDropout},
       {"IsNaN", &Importer::importIsNaN},
       {"LayerNormalization", &Importer::importLayerNormalization},
       {"Less", &Importer::importLess},
+      {"LessOrEqual", &Importer::importOrEqual},
       {"MatMul", &Importer::importMatMul},
       {"Max", &Importer::importMaxMin},
       {"Min", &Importer::importMaxMin},

@@ -99,7 +99,8 @@ void validateClientProgram(const Artifact &a, const std::string &name) {
       fail(where, "op ", i, " (", kind, ") has unknown type ",
            unsigned(op.type));
     size_t arity = op.kind == ClientOpKind::Gather || op.kind == ClientOpKind::Add ||
-                           op.kind == ClientOpKind::Sub || op.kind == ClientOpKind::Mul
+                           op.kind == ClientOpKind::Sub || op.kind == ClientOpKind::Mul ||
+                           op.kind == ClientOpKind::Compare
                        ? 2
                        : 1;
     if (op.kind == ClientOpKind::Concat ? op.operands.empty()
@@ -153,6 +154,29 @@ void validateClientProgram(const Artifact &a, const std::string &name) {
       break;
     case ClientOpKind::Cast:
       attrCount(0);
+      expected = x;
+      break;
+    case ClientOpKind::Compare:
+      attrCount(1);
+      if (op.ints[0] < 0 || op.ints[0] > 4)
+        fail(where, "op ", i, " (compare) has unknown predicate ", op.ints[0]);
+      if (op.type != ClientType::Bool)
+        fail(where, "op ", i, " (compare) must give booleans");
+      if (!broadcastShapes(x, shapes[op.operands[1]], expected))
+        fail(where, "op ", i, " (compare) operands ", shapeText(x), " and ",
+             shapeText(shapes[op.operands[1]]), " do not broadcast");
+      break;
+    case ClientOpKind::Not:
+      attrCount(0);
+      if (op.type != ClientType::Bool || types[op.operands[0]] != ClientType::Bool)
+        fail(where, "op ", i, " (not) must take and give booleans");
+      expected = x;
+      break;
+    case ClientOpKind::CumSum:
+      attrCount(3);
+      if (op.ints[0] < 0 || op.ints[0] >= int64_t(x.size()))
+        fail(where, "op ", i, " (cumsum) has axis ", op.ints[0], " for rank ",
+             x.size());
       expected = x;
       break;
     case ClientOpKind::Reshape: {
@@ -234,6 +258,9 @@ const char *clientOpKindName(ClientOpKind kind) {
   case ClientOpKind::Expand: return "expand";
   case ClientOpKind::Transpose: return "transpose";
   case ClientOpKind::Concat: return "concat";
+  case ClientOpKind::Compare: return "compare";
+  case ClientOpKind::Not: return "not";
+  case ClientOpKind::CumSum: return "cumsum";
   }
   return nullptr;
 }

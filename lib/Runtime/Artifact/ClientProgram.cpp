@@ -103,6 +103,19 @@ runClientProgram(const Artifact &artifact, const std::vector<NpyArray> &inputs,
     case ClientOpKind::Transpose:
       out = nn::transpose(in(0), op.ints);
       break;
+    case ClientOpKind::Compare: {
+      static const nn::BinaryKind kinds[] = {
+          nn::BinaryKind::Equal, nn::BinaryKind::Less, nn::BinaryKind::Greater,
+          nn::BinaryKind::And, nn::BinaryKind::Or};
+      out = nn::binary(kinds[op.ints[0]], in(0), in(1), op.shape, false);
+      break;
+    }
+    case ClientOpKind::Not:
+      out = nn::unary(nn::UnaryKind::Not, in(0));
+      break;
+    case ClientOpKind::CumSum:
+      out = nn::cumsum(in(0), op.ints[0], op.ints[1] != 0, op.ints[2] != 0);
+      break;
     case ClientOpKind::Concat: {
       std::vector<const Tensor *> ins;
       for (uint32_t v : op.operands)

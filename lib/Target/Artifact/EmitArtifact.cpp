@@ -148,11 +148,33 @@ LogicalResult emitClient(func::FuncOp client, ::aegis::ClientProgram &out) {
               axis(cc.getAxis(), cc.getInputs().front());
               return success();
             })
+            .Case<nnd::CompareOp>([&](nnd::CompareOp cmp) {
+              c.kind = ::aegis::ClientOpKind::Compare;
+              StringRef p = cmp.getPredicate();
+              c.ints.push_back(p == "eq"   ? 0
+                               : p == "lt" ? 1
+                               : p == "gt" ? 2
+                               : p == "and" ? 3
+                                            : 4);
+              return success();
+            })
+            .Case<nnd::NotOp>([&](auto) {
+              c.kind = ::aegis::ClientOpKind::Not;
+              return success();
+            })
+            .Case<nnd::CumSumOp>([&](nnd::CumSumOp cs) {
+              c.kind = ::aegis::ClientOpKind::CumSum;
+              axis(cs.getAxis(), cs.getInput());
+              c.ints.push_back(cs.getExclusive());
+              c.ints.push_back(cs.getReverse());
+              return success();
+            })
             .Default([&](Operation *other) {
               return other->emitOpError()
                      << "cannot run in the client program (supported: "
                         "nn.gather, nn.add, nn.sub, nn.mul, nn.cast, "
-                        "nn.reshape, nn.expand, nn.transpose, nn.concat)";
+                        "nn.reshape, nn.expand, nn.transpose, nn.concat, "
+                        "nn.compare, nn.not, nn.cumsum)";
             });
     if (failed(status))
       return failure();

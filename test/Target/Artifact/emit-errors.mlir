@@ -61,7 +61,7 @@ module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40], logP =
 
 // The client program (aegis-nn-split-client's @client) holds only the ops
 // aegis-run can run in plaintext.
-// CHECK: error: 'nn.relu' op cannot run in the client program (supported: nn.gather, nn.add, nn.sub, nn.mul, nn.cast, nn.reshape, nn.expand, nn.transpose, nn.concat)
+// CHECK: error: 'nn.relu' op cannot run in the client program (supported: nn.gather, nn.add, nn.sub, nn.mul, nn.cast, nn.reshape, nn.expand, nn.transpose, nn.concat, nn.compare, nn.not, nn.cumsum)
 module attributes {ckks.params = #ckks.params<logN = 13, logQ = [60, 40], logP = [60], dnum = 2>} {
   func.func @client(%ids: tensor<1x8xi64>) -> tensor<1x8x1xf32> {
     %t = nn.constant dense<1.0> : tensor<10x1xf32>

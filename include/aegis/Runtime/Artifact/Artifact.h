@@ -204,6 +204,9 @@ enum class ClientOpKind : uint8_t {
   Expand = 7,    // broadcast to the result shape
   Transpose = 8, // ints: the permutation
   Concat = 9,    // ints {axis}; any number of operands
+  Compare = 10,  // ints {predicate: 0 eq, 1 lt, 2 gt, 3 and, 4 or}; bool
+  Not = 11,      // bool
+  CumSum = 12,   // ints {axis, exclusive, reverse}
 };
 
 const char *clientOpKindName(ClientOpKind kind);

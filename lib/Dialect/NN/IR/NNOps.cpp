@@ -232,6 +232,38 @@ LogicalResult CastOp::verify() {
   return success();
 }
 
+LogicalResult CompareOp::verify() {
+  StringRef p = getPredicate();
+  if (p != "eq" && p != "lt" && p != "gt" && p != "and" && p != "or")
+    return emitOpError() << "predicate must be eq, lt, gt, and or or, got '"
+                         << p << "'";
+  auto lhs = tensorType(getLhs()), rhs = tensorType(getRhs());
+  auto shape = broadcastShapes(lhs.getShape(), rhs.getShape());
+  if (!shape)
+    return emitOpError() << "cannot broadcast shapes "
+                         << shapeString(lhs.getShape()) << " and "
+                         << shapeString(rhs.getShape());
+  if (failed(expectSameElementType(*this, lhs, rhs, "operands")))
+    return failure();
+  if (!tensorType(getOutput()).getElementType().isInteger(1))
+    return emitOpError() << "expects an i1 result";
+  return expectShape(*this, *shape);
+}
+
+LogicalResult NotOp::verify() {
+  if (!tensorType(getInput()).getElementType().isInteger(1))
+    return emitOpError() << "expects an i1 operand";
+  return success();
+}
+
+LogicalResult CumSumOp::verify() {
+  int64_t rank = tensorType(getInput()).getRank();
+  if (rank == 0 || normalizeAxis(getAxis(), rank) < 0)
+    return emitOpError() << "axis " << getAxis() << " out of range for rank "
+                         << rank;
+  return success();
+}
+
 LogicalResult IsNanOp::verify() {
   auto out = tensorType(getOutput());
   if (tensorType(getInput()).getShape() != out.getShape())

@@ -165,13 +165,46 @@ mlir::aegis::nn::evaluateOperation(Operation *op,
           .Case<ReciprocalOp>(
               [&](auto) { return unaryOp(UnaryKind::Reciprocal); })
           .Case<SigmoidOp>([&](auto) { return unaryOp(UnaryKind::Sigmoid); })
+          .Case<SiluOp>([&](auto) {
+            Tensor r = ::aegis::nn::unary(UnaryKind::Sigmoid, *in[0]);
+            for (size_t i = 0; i < r.data.size(); ++i)
+              r.data[i] *= in[0]->data[i];
+            results.push_back(std::move(r));
+            return success();
+          })
           .Case<GeluOp>([&](GeluOp g) {
             results.push_back(
                 ::aegis::nn::gelu(*in[0], g.getApproximate() == "tanh"));
             return success();
           })
-          .Case<CastOp>([&](CastOp) {
-            results.push_back(*in[0]);
+          .Case<CastOp>([&](CastOp c) {
+            Tensor r = *in[0];
+            Type et = c.getType().getElementType();
+            if (et.isInteger(1))
+              for (double &v : r.data)
+                v = v != 0;
+            else if (isa<IntegerType>(et))
+              for (double &v : r.data)
+                v = std::trunc(v);
+            results.push_back(std::move(r));
+            return success();
+          })
+          .Case<CompareOp>([&](CompareOp c) {
+            StringRef p = c.getPredicate();
+            BinaryKind kind = p == "eq"    ? BinaryKind::Equal
+                              : p == "lt"  ? BinaryKind::Less
+                              : p == "gt"  ? BinaryKind::Greater
+                              : p == "and" ? BinaryKind::And
+                                           : BinaryKind::Or;
+            results.push_back(
+                ::aegis::nn::binary(kind, *in[0], *in[1], out0(), false));
+            return success();
+          })
+          .Case<NotOp>([&](NotOp) { return unaryOp(UnaryKind::Not); })
+          .Case<CumSumOp>([&](CumSumOp c) {
+            results.push_back(::aegis::nn::cumsum(
+                *in[0], normalizeAxis(c.getAxis(), in[0]->shape.size()),
+                c.getExclusive(), c.getReverse()));
             return success();
           })
           .Case<IsNanOp>([&](IsNanOp) {

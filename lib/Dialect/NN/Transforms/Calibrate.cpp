@@ -79,7 +79,7 @@ public:
       ranges[op][name].add(values);
     };
     llvm::TypeSwitch<Operation *>(op)
-        .Case<GeluOp, ReluOp, SigmoidOp, TanhOp, ErfOp, ExpOp, SqrtOp,
+        .Case<GeluOp, ReluOp, SigmoidOp, SiluOp, TanhOp, ErfOp, ExpOp, SqrtOp,
               ReciprocalOp, SoftmaxOp>(
             [&](Operation *) { record("nn.input_range", operands[0]->data); })
         .Case<DivOp>([&](DivOp div) {

@@ -393,6 +393,26 @@ struct FuseGeluTanh : OpRewritePattern<TanhOp> {
   }
 };
 
+/// x * sigmoid(x) (either order)  ->  nn.silu(x): one approximation
+/// instead of an approximation and a product.
+struct FuseSilu : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MulOp mul,
+                                PatternRewriter &rewriter) const override {
+    for (auto [a, b] : {std::pair(mul.getLhs(), mul.getRhs()),
+                        std::pair(mul.getRhs(), mul.getLhs())}) {
+      auto sig = b.getDefiningOp<SigmoidOp>();
+      if (!sig || sig.getInput() != a || !sig->hasOneUse() ||
+          !sameShape(mul, a))
+        continue;
+      rewriter.replaceOpWithNewOp<SiluOp>(mul, a.getType(), a);
+      return success();
+    }
+    return failure();
+  }
+};
+
 //===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//
@@ -612,7 +632,7 @@ struct FuseAttention : OpRewritePattern<SoftmaxOp> {
 struct FusePass : public mlir::aegis::nn::impl::FuseBase<FusePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseLayerNorm, FuseRMSNorm, FuseGeluErf, FuseGeluTanh, FuseAttention>(
+    patterns.add<FuseLayerNorm, FuseRMSNorm, FuseSilu, FuseGeluErf, FuseGeluTanh, FuseAttention>(
         &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

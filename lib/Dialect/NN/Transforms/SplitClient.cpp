@@ -28,12 +28,12 @@ using namespace mlir::aegis::nn;
 
 bool mlir::aegis::nn::isClientOp(Operation *op) {
   return isa<GatherOp, AddOp, SubOp, MulOp, CastOp, ReshapeOp, ExpandOp,
-             TransposeOp, ConcatOp>(op);
+             TransposeOp, ConcatOp, CompareOp, NotOp, CumSumOp>(op);
 }
 
 const char *mlir::aegis::nn::kClientOpList =
     "nn.gather, nn.add, nn.sub, nn.mul, nn.cast, nn.reshape, nn.expand, "
-    "nn.transpose, nn.concat";
+    "nn.transpose, nn.concat, nn.compare, nn.not, nn.cumsum";
 
 namespace {
 
@@ -120,20 +120,21 @@ struct SplitClientPass
           prefix.insert(&op);
         }
     } else {
-      // Everything up to the first op that is not a cheap op on prefix
-      // values (arguments, constants, earlier prefix ops).
+      // Every cheap op on prefix values (arguments, constants, earlier
+      // prefix ops), wherever it is: embedding lookups, position ids, and
+      // what is computed from the integer inputs further down (a padding
+      // mask from an attention_mask input, which then reaches the server as
+      // data and is refused there as such).
       for (Operation &op : body) {
-        if (isa<ConstantOp>(&op))
+        if (isa<ConstantOp>(&op) || isa<func::ReturnOp>(&op) ||
+            !isClientOp(&op))
           continue;
-        if (isa<func::ReturnOp>(&op) || !isClientOp(&op))
-          break;
         bool onPrefix = llvm::all_of(op.getOperands(), [&](Value v) {
           Operation *def = v.getDefiningOp();
           return !def || isa<ConstantOp>(def) || prefix.contains(def);
         });
-        if (!onPrefix)
-          break;
-        prefix.insert(&op);
+        if (onPrefix)
+          prefix.insert(&op);
       }
     }
 
@@ -157,12 +158,37 @@ struct SplitClientPass
       Operation *user = *llvm::find_if(v.getUsers(), [&](Operation *u) {
         return !prefix.contains(u);
       });
+      // The integer inputs it comes from, for the message.
+      std::string from;
+      {
+        llvm::SmallVector<Value> work{v};
+        llvm::DenseSet<Value> seen;
+        llvm::SetVector<unsigned> args;
+        while (!work.empty()) {
+          Value x = work.pop_back_val();
+          if (!seen.insert(x).second)
+            continue;
+          if (auto a = dyn_cast<BlockArgument>(x))
+            args.insert(a.getArgNumber());
+          else if (Operation *def = x.getDefiningOp())
+            for (Value o : def->getOperands())
+              work.push_back(o);
+        }
+        for (unsigned a : args) {
+          auto n = entry.getArgAttrOfType<StringAttr>(a, "nn.name");
+          from += (from.empty() ? "'" : ", '") +
+                  (n ? n.getValue().str() : "#" + std::to_string(a)) + "'";
+        }
+      }
       return user->emitError()
              << "aegis-nn-split-client: " << describe(user)
-             << " uses an integer tensor of the client prefix but cannot run "
-                "on the client (supported: "
-             << kClientOpList
-             << "); only float tensors can be encrypted";
+             << " uses an integer tensor computed from the input "
+             << (from.empty() ? std::string("?") : from)
+             << " but cannot run on the client (supported: " << kClientOpList
+             << "); only float tensors can be encrypted, and an attention "
+                "mask computed from an input is data, not structure: export "
+                "the model without that input (masks must be known at compile "
+                "time)";
     }
     if (cuts.empty())
       return emitError(entry.getLoc())

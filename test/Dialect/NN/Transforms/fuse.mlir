@@ -135,3 +135,30 @@ func.func @softmax_other_axis(%q: tensor<8x4xf32>, %kt: tensor<4x8xf32>, %v: ten
   %o = nn.matmul %p, %v : (tensor<8x8xf32>, tensor<8x4xf32>) -> tensor<8x4xf32>
   return %o : tensor<8x4xf32>
 }
+
+// -----
+
+// SiLU (swish): x * sigmoid(x), either order.
+// CHECK-LABEL: func.func @silu
+// CHECK: %[[A:.*]] = nn.silu %arg0 : tensor<4x8xf32>
+// CHECK: %[[B:.*]] = nn.silu %arg0 : tensor<4x8xf32>
+// CHECK-NOT: nn.sigmoid
+func.func @silu(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %s = nn.sigmoid %x : tensor<4x8xf32>
+  %y = nn.mul %x, %s : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %t = nn.sigmoid %x : tensor<4x8xf32>
+  %z = nn.mul %t, %x : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y, %z : tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// A sigmoid used elsewhere too stays (and so does the product).
+// CHECK-LABEL: func.func @not_silu
+// CHECK: nn.sigmoid
+// CHECK-NOT: nn.silu
+func.func @not_silu(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %s = nn.sigmoid %x : tensor<4x8xf32>
+  %y = nn.mul %x, %s : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y, %s : tensor<4x8xf32>, tensor<4x8xf32>
+}

@@ -118,6 +118,7 @@ def NN_ReluOp : NN_UnaryOp<"relu", "max(x, 0)">;
 def NN_NegOp : NN_UnaryOp<"neg", "negation">;
 def NN_ReciprocalOp : NN_UnaryOp<"reciprocal", "1 / x">;
 def NN_SigmoidOp : NN_UnaryOp<"sigmoid", "logistic function">;
+def NN_SiluOp : NN_UnaryOp<"silu", "x * sigmoid(x) (SiLU, swish: LLaMA's SwiGLU gate)">;
 
 def NN_GeluOp : NN_Op<"gelu", [Pure, SameOperandsAndResultType]> {
   let summary = "Gaussian error linear unit (erf or tanh form)";
@@ -146,6 +147,54 @@ def NN_CastOp : NN_Op<"cast", [Pure]> {
   let arguments = (ins NN_Tensor:$input);
   let results = (outs NN_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def NN_CompareOp : NN_Op<"compare", [Pure]> {
+  let summary = "Element-wise comparison (eq, lt, gt, and, or) with broadcasting";
+  let description = [{
+    On values known at import time the importer folds comparisons; on data
+    they appear only in a token-id model's client prefix (RoBERTa's position
+    ids: `input_ids != padding_idx`), which `aegis-nn-split-client` moves to
+    the client.
+
+    ```mlir
+    %m = nn.compare %ids, %pad {predicate = "eq"} : (tensor<1x8xi64>, tensor<i64>) -> tensor<1x8xi1>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$lhs, NN_Tensor:$rhs, StrAttr:$predicate);
+  let results = (outs NN_Tensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def NN_NotOp : NN_Op<"not", [Pure, SameOperandsAndResultType]> {
+  let summary = "Element-wise logical not";
+  let description = [{
+    ```mlir
+    %n = nn.not %m : tensor<1x8xi1>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input);
+  let results = (outs NN_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def NN_CumSumOp : NN_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
+  let summary = "Cumulative sum along an axis (ONNX CumSum)";
+  let description = [{
+    With `exclusive` each element leaves itself out; with `reverse` the sum
+    runs from the end. Like `nn.compare`, on data only in a client prefix.
+
+    ```mlir
+    %c = nn.cumsum %m {axis = 1 : i64} : tensor<1x8xi32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input, I64Attr:$axis, UnitAttr:$exclusive,
+                   UnitAttr:$reverse);
+  let results = (outs NN_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
 }
 
