@@ -98,6 +98,8 @@ def export(name, model, inputs, opset, description, family, dynamo=False,
             if external_data:
                 # Weights in NAME.onnx.data next to the model (as large models ship).
                 m = onnx.load(path)
+                if os.path.exists(path + ".data"):  # onnx.save appends to it
+                    os.remove(path + ".data")
                 onnx.save(m, path, save_as_external_data=True, all_tensors_to_one_file=True,
                           location=name + ".onnx.data", size_threshold=1024)
                 os.chmod(path + ".data", 0o644)
