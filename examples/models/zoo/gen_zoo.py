@@ -251,6 +251,21 @@ class LastHidden(nn.Module):
         return self.model(input_ids=input_ids, return_dict=True, **self.kw).last_hidden_state
 
 
+class LastHiddenCausal(LastHidden):
+    """As LastHidden, with the causal mask given as a constant 4-D additive mask:
+    transformers 5.x builds its own with aten::diff, which the TorchScript exporter
+    cannot export; a user exporting with TorchScript passes the mask like this."""
+
+    def __init__(self, model, **kw):
+        super().__init__(model, **kw)
+        self.register_buffer("causal", torch.full((T, T), float("-inf")).triu(1)[None, None],
+                             persistent=False)
+
+    def forward(self, input_ids):
+        return self.model(input_ids=input_ids, attention_mask=self.causal, return_dict=True,
+                          **self.kw).last_hidden_state
+
+
 def ids(seed, vocab=100):
     return np.random.default_rng(seed).integers(0, vocab, size=(1, T), dtype=np.int64)
 
@@ -306,6 +321,11 @@ def hf():
            "transformers GPT2Model (n_embd 32, 2 layers, 4 heads), dynamo exporter", "gpt2",
            dynamo=True, input_names=("input_ids",))
 
+    export("hf_gpt2_torchscript", LastHiddenCausal(m, use_cache=False), [ids(806)], 17,
+           "transformers GPT2Model (same weights as hf_gpt2_dynamo), TorchScript exporter, "
+           "causal mask given as a constant 4-D additive mask", "gpt2",
+           input_names=("input_ids",))
+
     torch.manual_seed(805)
     cfg = tf.LlamaConfig(vocab_size=100, hidden_size=D, intermediate_size=FF,
                          num_hidden_layers=2, num_attention_heads=HEADS, num_key_value_heads=2,
@@ -316,6 +336,10 @@ def hf():
     export("hf_llama_gqa", LastHidden(m, use_cache=False), [ids(805)], 18,
            "transformers LlamaModel (hidden 32, 2 layers, 4 heads, 2 kv heads: grouped-query; "
            "RMSNorm, SwiGLU, rotary), input_ids", "llama", dynamo=True,
+           input_names=("input_ids",))
+    export("hf_llama_torchscript", LastHiddenCausal(m, use_cache=False), [ids(807)], 17,
+           "transformers LlamaModel (same weights as hf_llama_gqa), TorchScript exporter, "
+           "causal mask given as a constant 4-D additive mask", "llama",
            input_names=("input_ids",))
 
 

@@ -189,6 +189,7 @@ private:
   LogicalResult importTrilu(const onnx::NodeProto &node);
   LogicalResult importIsNaN(const onnx::NodeProto &node);
   LogicalResult importOrEqual(const onnx::NodeProto &node);
+  LogicalResult importCosSin(const onnx::NodeProto &node);
   LogicalResult importMod(const onnx::NodeProto &node);
   LogicalResult importCumSum(const onnx::NodeProto &node);
   LogicalResult importTile(const onnx::NodeProto &node);
@@ -801,6 +802,19 @@ LogicalResult Importer::importLess(const onnx::NodeProto &node) {
 
 LogicalResult Importer::importGreater(const onnx::NodeProto &node) {
   return hostBinary(BinaryKind::Greater, true);
+}
+
+LogicalResult Importer::importCosSin(const onnx::NodeProto &node) {
+  // On constants: rotary tables (cos/sin of position x frequency).
+  auto x = constInput(node, 0, "input");
+  if (failed(x))
+    return failure();
+  Tensor r = *x;
+  bool cos = node.op_type() == "Cos";
+  for (double &v : r.data)
+    v = cos ? std::cos(v) : std::sin(v);
+  bind(0, constantVal(std::move(r), (*input(node, 0))->type));
+  return success();
 }
 
 LogicalResult Importer::importOrEqual(const onnx::NodeProto &node) {
@@ -1793,6 +1807,7 @@ Importer::handlers() {
       {"Concat", &Importer::importConcat},
       {"Constant", &Importer::importConstant},
       {"ConstantOfShape", &Importer::importConstantOfShape},
+      {"Cos", &Importer::importCosSin},
       {"CumSum", &Importer::importCumSum},
       {"Div", &Importer::importDiv},
       {"Dropout", &Importer::importIdentityDropout},
@@ -1829,6 +1844,7 @@ Importer::handlers() {
       {"Reshape", &Importer::importReshapeFamily},
       {"Shape", &Importer::importShape},
       {"Sigmoid", &Importer::importSigmoid},
+      {"Sin", &Importer::importCosSin},
       {"Slice", &Importer::importSlice},
       {"Softmax", &Importer::importSoftmax},
       {"Split", &Importer::importSplit},
@@ -1856,12 +1872,64 @@ Importer::Handler Importer::handler(StringRef opType) {
   return it == byName.end() ? nullptr : it->second;
 }
 
+/// The attributes each handler reads (or may ignore without changing the
+/// result: Dropout's seed, Cast's float8 saturate, LayerNormalization's
+/// stash_type as the interpreter computes in float64). Anything else is
+/// refused rather than silently ignored.
+static const llvm::StringMap<std::vector<std::string>> &knownAttributes() {
+  static const llvm::StringMap<std::vector<std::string>> table = [] {
+    llvm::StringMap<std::vector<std::string>> t;
+    t["Cast"] = {"to", "saturate"};
+    t["Concat"] = {"axis"};
+    t["Constant"] = {"value", "value_float", "value_floats", "value_int",
+                     "value_ints", "sparse_value", "value_string",
+                     "value_strings"};
+    t["ConstantOfShape"] = {"value"};
+    t["CumSum"] = {"exclusive", "reverse"};
+    t["Dropout"] = {"seed", "ratio"};
+    t["Flatten"] = {"axis"};
+    t["Gather"] = {"axis"};
+    t["GatherElements"] = {"axis"};
+    t["Gelu"] = {"approximate"};
+    t["Gemm"] = {"alpha", "beta", "transA", "transB"};
+    t["LayerNormalization"] = {"axis", "epsilon", "stash_type"};
+    t["Mod"] = {"fmod"};
+    t["ReduceMean"] = {"axes", "keepdims", "noop_with_empty_axes"};
+    t["ReduceSum"] = {"axes", "keepdims", "noop_with_empty_axes"};
+    t["Reshape"] = {"allowzero"};
+    t["Shape"] = {"start", "end"};
+    t["Slice"] = {"starts", "ends", "axes"};
+    t["Softmax"] = {"axis"};
+    t["Split"] = {"axis", "split", "num_outputs"};
+    t["Squeeze"] = {"axes"};
+    t["Transpose"] = {"perm"};
+    t["Trilu"] = {"upper"};
+    t["Unsqueeze"] = {"axes"};
+    return t;
+  }();
+  return table;
+}
+
 LogicalResult Importer::importNode(const onnx::NodeProto &node) {
   if (node.output_size() == 0)
     return error(&node) << describe(node) << " has no outputs";
   Handler h = handler(node.op_type());
   if (!h)
     return error(&node) << "unsupported ONNX op " << describe(node);
+  auto known = knownAttributes().find(node.op_type());
+  for (const auto &a : node.attribute()) {
+    if (known != knownAttributes().end() &&
+        llvm::is_contained(known->second, a.name()))
+      continue;
+    auto diag = error(&node) << describe(node) << ": attribute '" << a.name()
+                             << "' is not supported (supported: ";
+    if (known == knownAttributes().end())
+      diag << "none";
+    else
+      for (size_t i = 0; i < known->second.size(); ++i)
+        diag << (i ? ", " : "") << known->second[i];
+    return diag << ")";
+  }
   node_ = &node;
   return (this->*h)(node);
 }
