@@ -446,11 +446,11 @@ class CausalEncoder(nn.Module):
 class Decoder(nn.Module):
     """nn.TransformerDecoderLayer: causal self-attention, cross-attention to memory."""
 
-    def __init__(self, seed):
+    def __init__(self, seed, norm_first=False, activation="relu"):
         super().__init__()
         torch.manual_seed(seed)
-        self.dec = nn.TransformerDecoderLayer(D, HEADS, FF, dropout=0.0, activation="relu",
-                                              batch_first=True, norm_first=False)
+        self.dec = nn.TransformerDecoderLayer(D, HEADS, FF, dropout=0.0, activation=activation,
+                                              batch_first=True, norm_first=norm_first)
         self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(T),
                              persistent=False)
         perturb(self, seed)
@@ -479,6 +479,10 @@ def custom():
            "torch.nn")
     export("torch_decoder_layer", Decoder(906), [normal((1, T, D), 906), normal((1, T, D), 907)],
            17, "nn.TransformerDecoderLayer (post-norm, ReLU): causal self-attention and "
+           "cross-attention to an encrypted memory", "torch.nn", input_names=("x", "memory"))
+    export("torch_decoder_layer_pre_gelu", Decoder(909, True, "gelu"),
+           [normal((1, T, D), 909), normal((1, T, D), 910)], 14,
+           "nn.TransformerDecoderLayer (pre-norm, GELU): causal self-attention and "
            "cross-attention to an encrypted memory", "torch.nn", input_names=("x", "memory"))
     export("llama_block_external_data", LlamaBlock(908), [normal((1, T, D), 908)], 18,
            "LLaMA-style block (as llama_block_mha), dynamo exporter, weights in "
