@@ -158,7 +158,15 @@ FailureOr<Packed> Lowering::unaryPoly(Operation *op, const Packed &x) {
     name += tanhForm ? " (tanh)" : " (erf)";
   } else if (isa<nnd::ReluOp>(op)) {
     f = [](double v) { return v > 0 ? v : 0.0; };
-    maxDeg = 127;
+    // |x|'s Chebyshev error falls only as 1/degree (about 9e-3 at degree
+    // 127 on [-5, 5]), so ReLU may go to 511 (2.3e-3), but never deeper
+    // than one refresh holds: the evaluation spends ceil(log2(d + 1)) + 2
+    // levels and keeps one, and a polynomial that does not fit between two
+    // bootstraps refreshes its powers one by one (degree 1023 at 12 levels
+    // between bootstraps: 23 -> 519 bootstraps for nn.Transformer).
+    maxDeg = 511;
+    while (bootLevel && maxDeg > 127 && ceilLog2(maxDeg + 1) + 3 > int(bootLevel))
+      maxDeg = maxDeg / 2;
   } else if (isa<nnd::TanhOp>(op)) {
     f = [](double v) { return std::tanh(v); };
   } else if (isa<nnd::ErfOp>(op)) {
