@@ -76,6 +76,22 @@ int64_t trailingAxes(ArrayRef<int64_t> axes, int64_t rank) {
   return norm.front();
 }
 
+/// The operand of a binary `op` other than `v`.
+Value otherOperand(Operation *op, Value v) {
+  return op->getOperand(0) == v ? op->getOperand(1) : op->getOperand(0);
+}
+
+/// Whether `p` broadcasts to the normalised axes [axis..] of `x` without
+/// growing them (a LayerNorm / RMSNorm scale or bias).
+bool normParamFits(Value p, Value x, int64_t axis) {
+  auto shape = cast<RankedTensorType>(p.getType()).getShape();
+  auto xs = cast<RankedTensorType>(x.getType()).getShape();
+  auto normalized = xs.drop_front(axis);
+  auto bc = broadcastShapes(shape, normalized);
+  return bc && ArrayRef<int64_t>(*bc) == normalized &&
+         shape.size() <= normalized.size();
+}
+
 //===----------------------------------------------------------------------===//
 // LayerNorm
 //===----------------------------------------------------------------------===//
@@ -124,14 +140,7 @@ struct FuseLayerNorm : OpRewritePattern<DivOp> {
     // Absorb an element-wise scale and bias over the normalised axes.
     Operation *root = div;
     Value scale, bias;
-    auto paramFits = [&](Value p) {
-      auto shape = cast<RankedTensorType>(p.getType()).getShape();
-      auto xs = cast<RankedTensorType>(x.getType()).getShape();
-      auto normalized = xs.drop_front(axis);
-      auto bc = broadcastShapes(shape, normalized);
-      return bc && ArrayRef<int64_t>(*bc) == normalized &&
-             shape.size() <= normalized.size();
-    };
+    auto paramFits = [&](Value p) { return normParamFits(p, x, axis); };
     if (root->hasOneUse())
       if (auto mul = dyn_cast<MulOp>(*root->user_begin())) {
         Value other = mul.getLhs() == root->getResult(0) ? mul.getRhs()
@@ -159,22 +168,6 @@ struct FuseLayerNorm : OpRewritePattern<DivOp> {
     return success();
   }
 };
-
-/// The operand of a binary `op` other than `v`.
-Value otherOperand(Operation *op, Value v) {
-  return op->getOperand(0) == v ? op->getOperand(1) : op->getOperand(0);
-}
-
-/// Whether `p` broadcasts to the normalised axes [axis..] of `x` without
-/// growing them (a LayerNorm / RMSNorm scale or bias).
-bool normParamFits(Value p, Value x, int64_t axis) {
-  auto shape = cast<RankedTensorType>(p.getType()).getShape();
-  auto xs = cast<RankedTensorType>(x.getType()).getShape();
-  auto normalized = xs.drop_front(axis);
-  auto bc = broadcastShapes(shape, normalized);
-  return bc && ArrayRef<int64_t>(*bc) == normalized &&
-         shape.size() <= normalized.size();
-}
 
 /// x / sqrt(mean(x^2) + eps) [* scale], with the division written as
 /// div(x, s), mul(x, reciprocal(s)) or mul(x, div(1, s))  ->
