@@ -459,7 +459,27 @@ class Decoder(nn.Module):
         return self.dec(x, memory, tgt_mask=self.mask)
 
 
+class dims:
+    """Other model sizes for one export (the modules read D, HEADS, FF at run time)."""
+
+    def __init__(self, d, heads):
+        self.new = (d, heads, 2 * d)
+
+    def __enter__(self):
+        global D, HEADS, FF
+        self.old = (D, HEADS, FF)
+        D, HEADS, FF = self.new
+
+    def __exit__(self, *exc):
+        global D, HEADS, FF
+        D, HEADS, FF = self.old
+
+
 def custom():
+    with dims(48, 4):
+        export("llama_block_head12", LlamaBlock(912), [normal((1, T, D), 912)], 18,
+               "LLaMA-style block with d 48, 4 heads of 12 (not a power of two: padded to "
+               "16 in the lowering)", "llama")
     export("llama_block_mha", LlamaBlock(901), [normal((1, T, D), 901)], 17,
            "LLaMA-style block (RMSNorm, rotary q/k, causal SDPA, SwiGLU), 4 heads",
            "llama")

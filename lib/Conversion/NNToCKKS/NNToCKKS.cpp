@@ -604,7 +604,52 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
                            "q, k and v";
         return cleanup();
       }
-      result = L.attention(att, *q, *k, *v, att.getMask() ? &*mask : nullptr);
+      int64_t rank = int64_t(q->shape.size());
+      int64_t dh = rank ? q->shape.back() : 0;
+      if (rank >= 2 && dh > 0 && (dh & (dh - 1)) != 0 && k->shape == q->shape &&
+          v->shape == q->shape) {
+        // A head dimension that is not a power of two (e.g. 12) is padded
+        // with zero features to the next one, laid out as the projection
+        // [tokens, heads x padded dim] would be: zeros change no score and
+        // no output; the padding is dropped again afterwards.
+        int64_t T = q->shape[rank - 2], dhp = nextPow2(dh);
+        int64_t heads = int64_t(q->slot.size()) / (T * dh);
+        Shape padded = q->shape;
+        padded.back() = dhp;
+        int64_t n = 0;
+        std::vector<int64_t> canon =
+            L.canonicalSlots(Shape{T, heads * dhp}, n);
+        std::vector<int64_t> target(heads * T * dhp);
+        for (int64_t h = 0; h < heads; ++h)
+          for (int64_t t = 0; t < T; ++t)
+            for (int64_t d = 0; d < dhp; ++d)
+              target[(h * T + t) * dhp + d] =
+                  canon[t * heads * dhp + h * dhp + d];
+        auto pad = [&](const Packed &x) {
+          Packed xp;
+          xp.cts = x.cts;
+          xp.shape = padded;
+          xp.slot.assign(target.size(), -1);
+          for (int64_t r = 0; r < heads * T; ++r)
+            for (int64_t d = 0; d < dh; ++d)
+              xp.slot[r * dhp + d] = x.slot[r * dh + d];
+          return L.relayout(xp, target, n);
+        };
+        Packed qp = pad(*q), kp = pad(*k), vp = pad(*v);
+        result = L.attention(att, qp, kp, vp,
+                             att.getMask() ? &*mask : nullptr);
+        if (succeeded(result)) {
+          Packed out = *result;
+          out.shape = q->shape;
+          out.slot.resize(heads * T * dh);
+          for (int64_t r = 0; r < heads * T; ++r)
+            for (int64_t d = 0; d < dh; ++d)
+              out.slot[r * dh + d] = result->slot[r * dhp + d];
+          result = out;
+        }
+      } else {
+        result = L.attention(att, *q, *k, *v, att.getMask() ? &*mask : nullptr);
+      }
     } else {
       handled = false;
     }
