@@ -480,6 +480,10 @@ def custom():
         export("llama_block_head12", LlamaBlock(912), [normal((1, T, D), 912)], 18,
                "LLaMA-style block with d 48, 4 heads of 12 (not a power of two: padded to "
                "16 in the lowering)", "llama")
+        export("llama_block_head12_gqa", LlamaBlock(911, kv_heads=2), [normal((1, T, D), 911)],
+               18, "LLaMA-style block with d 48, 4 heads of 12, 2 kv heads: sharp attention "
+               "whose softmax denominators span four decades (1/sum from a constant start, "
+               "17 Newton steps)", "llama")
     export("llama_block_mha", LlamaBlock(901), [normal((1, T, D), 901)], 17,
            "LLaMA-style block (RMSNorm, rotary q/k, causal SDPA, SwiGLU), 4 heads",
            "llama")

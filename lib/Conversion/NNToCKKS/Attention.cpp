@@ -204,16 +204,27 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
   // converges from any start with |1 - x y0| < 1. When the Chebyshev fit
   // is not that good over a wide range, start from the constant
   // 2 / (a + b) (|1 - x y0| <= 1 - 2a / (a + b)) and iterate longer.
-  int maxNewton = 6;
-  if (!(relInv < 0.9)) {
-    pinv.coeffs.assign(1, 2.0 / (rlo + rhi));
-    relInv = 1 - 2 * rlo / (rlo + rhi);
-    maxNewton = 40;
+  // Steps from a start with relative error e0, at most `cap`.
+  auto steps = [&](double e0, int cap, double &e) {
+    int n = 0;
+    e = e0;
+    while (e > approxError / 8 && n < cap)
+      e = e * e, ++n;
+    return n;
+  };
+  double e = 1;
+  int newton = relInv < 0.9 ? steps(relInv, 6, e) : 0;
+  if (!(relInv < 0.9) || e > approxError) {
+    // The fit is too coarse (or needs more than 6 steps): the constant
+    // start always converges, in more steps.
+    double eConst = 1;
+    int nConst = steps(1 - 2 * rlo / (rlo + rhi), 40, eConst);
+    if (eConst <= approxError || !(relInv < 0.9)) {
+      pinv.coeffs.assign(1, 2.0 / (rlo + rhi));
+      relInv = 1 - 2 * rlo / (rlo + rhi);
+      newton = nConst, e = eConst;
+    }
   }
-  int newton = 0;
-  double e = relInv;
-  while (e > approxError / 8 && newton < maxNewton)
-    e = e * e, ++newton;
   if (e > approxError)
     return fail(op, "softmax denominators span [" + std::to_string(rlo) + ", " +
                         std::to_string(rhi) +
