@@ -32,9 +32,42 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
   if (!scoreRange || !lse)
     return fail(op, "has no nn.score_range / nn.logsumexp_range (run "
                     "aegis-nn-calibrate)");
-  if ((dh & (dh - 1)) != 0)
-    return fail(op, "head dimension " + std::to_string(dh) +
-                        " is not a power of two");
+  if ((dh & (dh - 1)) != 0) {
+    // A head dimension that is not a power of two (e.g. 12) is padded with
+    // zero features to the next one, laid out as the projection [tokens,
+    // heads x padded dim] would be: zeros change no score and no output;
+    // the padding is dropped again afterwards.
+    int64_t dhp = nextPow2(dh);
+    Shape padded = q.shape;
+    padded.back() = dhp;
+    int64_t n = 0;
+    std::vector<int64_t> canon = canonicalSlots(Shape{T, H * dhp}, n);
+    std::vector<int64_t> target(H * T * dhp);
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t t = 0; t < T; ++t)
+        for (int64_t d = 0; d < dhp; ++d)
+          target[(h * T + t) * dhp + d] = canon[t * H * dhp + h * dhp + d];
+    auto pad = [&](const Packed &x) {
+      Packed xp;
+      xp.cts = x.cts;
+      xp.shape = padded;
+      xp.slot.assign(target.size(), -1);
+      for (int64_t r = 0; r < H * T; ++r)
+        for (int64_t d = 0; d < dh; ++d)
+          xp.slot[r * dhp + d] = x.slot[r * dh + d];
+      return relayout(xp, target, n);
+    };
+    auto out = attention(op, pad(q), pad(k), pad(v), mask);
+    if (failed(out))
+      return failure();
+    std::vector<int64_t> slots(H * T * dh);
+    for (int64_t r = 0; r < H * T; ++r)
+      for (int64_t d = 0; d < dh; ++d)
+        slots[r * dh + d] = out->slot[r * dhp + d];
+    out->shape = q.shape;
+    out->slot = std::move(slots);
+    return out;
+  }
   if (dh > F) {
     std::string shape;
     for (int64_t d : q.shape)

@@ -89,10 +89,11 @@ Packed Lowering::canonical(const Packed &x) {
   return relayout(x, slots, cts);
 }
 
-Packed Lowering::withConstant(const Packed &xIn, const Tensor &c, bool multiply,
+Packed Lowering::withConstant(const Packed &x, const Tensor &c, bool multiply,
                               bool subtractFrom, bool negateFirst) {
   // Elements sharing a slot would need two different constants there.
-  Packed x = hasSharedSlots(xIn) ? canonical(xIn) : xIn;
+  if (hasSharedSlots(x))
+    return withConstant(canonical(x), c, multiply, subtractFrom, negateFirst);
   Tensor cc = ::aegis::nn::expand(c, x.shape);
   auto vals = scatter(x, [&](int64_t i) { return cc.data[i]; });
   Packed y = x;
@@ -114,20 +115,17 @@ Packed Lowering::withConstant(const Packed &xIn, const Tensor &c, bool multiply,
   return y;
 }
 
-FailureOr<Packed> Lowering::binary(Operation *op, const Packed &xIn,
-                                   const Packed &yIn, bool subtract,
+FailureOr<Packed> Lowering::binary(Operation *op, const Packed &x,
+                                   const Packed &y, bool subtract,
                                    bool multiply) {
-  Packed x = xIn, y = yIn;
   if (x.slot != y.slot || x.cts.size() != y.cts.size()) {
     // Different layouts (a rotary embedding's rotate_half, a concat):
     // bring y to x's layout, or both to the canonical one when x's
     // elements share slots.
-    if (hasSharedSlots(x)) {
-      x = canonical(x);
-      y = canonical(y);
-    } else {
-      y = relayout(y, x.slot, int64_t(x.cts.size()));
-    }
+    if (hasSharedSlots(x))
+      return binary(op, canonical(x), canonical(y), subtract, multiply);
+    return binary(op, x, relayout(y, x.slot, int64_t(x.cts.size())), subtract,
+                  multiply);
   }
   Packed r = x;
   for (size_t k = 0; k < x.cts.size(); ++k)

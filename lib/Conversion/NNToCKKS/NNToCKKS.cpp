@@ -378,12 +378,12 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
       Packed merged;
       merged.shape = outShape;
       llvm::DenseMap<int32_t, int64_t> ctIndex;
-      std::vector<Tensor> labels;
-      std::vector<std::pair<size_t, Tensor>> constants;
-      bool anyEnc = false, bad = false;
+      // Per part: slot labels (-1: a constant element) and constant values.
+      std::vector<Tensor> labels, values;
+      bool anyEnc = false, anyConst = false, bad = false;
       for (auto [i, v] : llvm::enumerate(cat.getInputs())) {
         Shape s = shapeOf(v);
-        Tensor lab(s);
+        Tensor lab(s), val(s);
         if (const Packed *x = encOperand(unsigned(i))) {
           anyEnc = true;
           for (size_t e = 0; e < x->slot.size(); ++e) {
@@ -394,12 +394,14 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
             lab.data[e] = double(it->second * slots + x->slot[e] % slots);
           }
         } else if (auto c = constantOf(v); succeeded(c)) {
+          anyConst = true;
           std::fill(lab.data.begin(), lab.data.end(), -1.0);
-          constants.emplace_back(i, ::aegis::nn::expand(*c, s));
+          val = ::aegis::nn::expand(*c, s);
         } else {
           bad = true;
         }
         labels.push_back(std::move(lab));
+        values.push_back(std::move(val));
       }
       if (!anyEnc) {
         handled = false;
@@ -408,30 +410,20 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
                            "computed plaintext values (constant parts only)";
         return cleanup();
       } else {
-        std::vector<const Tensor *> ptrs;
-        for (const Tensor &t : labels)
-          ptrs.push_back(&t);
-        Tensor all = ::aegis::nn::concat(ptrs, axis);
+        auto concatOf = [&](const std::vector<Tensor> &parts) {
+          std::vector<const Tensor *> ptrs;
+          for (const Tensor &t : parts)
+            ptrs.push_back(&t);
+          return ::aegis::nn::concat(ptrs, axis);
+        };
+        Tensor all = concatOf(labels);
         merged.slot.resize(all.data.size());
         for (size_t e = 0; e < all.data.size(); ++e)
           merged.slot[e] = int64_t(all.data[e]);
-        if (constants.empty()) {
+        if (!anyConst) {
           result = merged;
         } else {
-          // Constant values in concat order, NaN where encrypted.
-          std::vector<Tensor> vals;
-          for (auto [i, v] : llvm::enumerate(cat.getInputs())) {
-            Tensor t(shapeOf(v));
-            std::fill(t.data.begin(), t.data.end(), std::nan(""));
-            for (auto &[ci, c] : constants)
-              if (ci == i)
-                t = c;
-            vals.push_back(std::move(t));
-          }
-          std::vector<const Tensor *> vptrs;
-          for (const Tensor &t : vals)
-            vptrs.push_back(&t);
-          Tensor cv = ::aegis::nn::concat(vptrs, axis);
+          Tensor cv = concatOf(values);
           int64_t n = 0;
           std::vector<int64_t> target = L.canonicalSlots(outShape, n);
           Packed r = L.relayout(merged, target, n);
@@ -604,52 +596,7 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
                            "q, k and v";
         return cleanup();
       }
-      int64_t rank = int64_t(q->shape.size());
-      int64_t dh = rank ? q->shape.back() : 0;
-      if (rank >= 2 && dh > 0 && (dh & (dh - 1)) != 0 && k->shape == q->shape &&
-          v->shape == q->shape) {
-        // A head dimension that is not a power of two (e.g. 12) is padded
-        // with zero features to the next one, laid out as the projection
-        // [tokens, heads x padded dim] would be: zeros change no score and
-        // no output; the padding is dropped again afterwards.
-        int64_t T = q->shape[rank - 2], dhp = nextPow2(dh);
-        int64_t heads = int64_t(q->slot.size()) / (T * dh);
-        Shape padded = q->shape;
-        padded.back() = dhp;
-        int64_t n = 0;
-        std::vector<int64_t> canon =
-            L.canonicalSlots(Shape{T, heads * dhp}, n);
-        std::vector<int64_t> target(heads * T * dhp);
-        for (int64_t h = 0; h < heads; ++h)
-          for (int64_t t = 0; t < T; ++t)
-            for (int64_t d = 0; d < dhp; ++d)
-              target[(h * T + t) * dhp + d] =
-                  canon[t * heads * dhp + h * dhp + d];
-        auto pad = [&](const Packed &x) {
-          Packed xp;
-          xp.cts = x.cts;
-          xp.shape = padded;
-          xp.slot.assign(target.size(), -1);
-          for (int64_t r = 0; r < heads * T; ++r)
-            for (int64_t d = 0; d < dh; ++d)
-              xp.slot[r * dhp + d] = x.slot[r * dh + d];
-          return L.relayout(xp, target, n);
-        };
-        Packed qp = pad(*q), kp = pad(*k), vp = pad(*v);
-        result = L.attention(att, qp, kp, vp,
-                             att.getMask() ? &*mask : nullptr);
-        if (succeeded(result)) {
-          Packed out = *result;
-          out.shape = q->shape;
-          out.slot.resize(heads * T * dh);
-          for (int64_t r = 0; r < heads * T; ++r)
-            for (int64_t d = 0; d < dh; ++d)
-              out.slot[r * dh + d] = result->slot[r * dhp + d];
-          result = out;
-        }
-      } else {
-        result = L.attention(att, *q, *k, *v, att.getMask() ? &*mask : nullptr);
-      }
+      result = L.attention(att, *q, *k, *v, att.getMask() ? &*mask : nullptr);
     } else {
       handled = false;
     }

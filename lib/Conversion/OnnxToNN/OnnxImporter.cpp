@@ -823,14 +823,13 @@ LogicalResult Importer::importOrEqual(const onnx::NodeProto &node) {
   bool ge = node.op_type() == "GreaterOrEqual";
   if (failed(hostBinary(ge ? BinaryKind::Less : BinaryKind::Greater, true)))
     return failure();
-  Val strict = values[node.output(0)];
-  if (strict.constant) {
-    bind(0, constantVal(::aegis::nn::unary(UnaryKind::Not, *strict.constant),
-                        strict.type));
+  Val *strict = &values[node.output(0)];
+  if (strict->constant) {
+    bind(0, constantVal(::aegis::nn::unary(UnaryKind::Not, *strict->constant),
+                        strict->type));
     return success();
   }
-  Val *in = &values[node.output(0)];
-  auto r = build<nn::NotOp>(node, {in}, strict.type);
+  auto r = build<nn::NotOp>(node, {strict}, strict->type);
   if (failed(r))
     return failure();
   bind(0, *r);
@@ -1675,9 +1674,6 @@ LogicalResult Importer::importTrilu(const onnx::NodeProto &node) {
   return success();
 }
 
-/// The ONNX ops the importer handles, one handler each (several spellings
-/// of one op share one): the single list legality checks, diagnostics and
-/// supportedOnnxOps() read.
 LogicalResult Importer::importIsNaN(const onnx::NodeProto &node) {
   auto x = input(node, 0);
   if (failed(x))
@@ -1798,6 +1794,9 @@ LogicalResult Importer::importTile(const onnx::NodeProto &node) {
   return success();
 }
 
+/// The ONNX ops the importer handles, one handler each (several spellings
+/// of one op share one): the single list legality checks, diagnostics and
+/// supportedOnnxOps() read.
 const std::vector<std::pair<std::string, Importer::Handler>> &
 Importer::handlers() {
   static const std::vector<std::pair<std::string, Handler>> table = {
