@@ -407,3 +407,43 @@ func.func @dynamic_shape(%a: tensor<?x3xf32>) {
   %0 = nn.relu %a : tensor<?x3xf32>
   return
 }
+
+// -----
+
+func.func @compare_predicate(%a: tensor<4xi64>) {
+  // expected-error @+1 {{'nn.compare' op predicate must be eq, lt, gt, and or or, got 'ne'}}
+  %0 = nn.compare %a, %a {predicate = "ne"} : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi1>
+  return
+}
+
+// -----
+
+func.func @compare_result(%a: tensor<4xi64>) {
+  // expected-error @+1 {{'nn.compare' op expects an i1 result}}
+  %0 = nn.compare %a, %a {predicate = "eq"} : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @not_of_ints(%a: tensor<4xi64>) {
+  // expected-error @+1 {{'nn.not' op expects an i1 operand}}
+  %0 = nn.not %a : tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @cumsum_axis(%a: tensor<2x4xi32>) {
+  // expected-error @+1 {{'nn.cumsum' op axis 2 out of range for rank 2}}
+  %0 = nn.cumsum %a {axis = 2 : i64} : tensor<2x4xi32>
+  return
+}
+
+// -----
+
+func.func @is_nan_result(%a: tensor<4xf32>) {
+  // expected-error @+1 {{'nn.is_nan' op expects an i1 result, got 'f32'}}
+  %0 = nn.is_nan %a : tensor<4xf32> -> tensor<4xf32>
+  return
+}

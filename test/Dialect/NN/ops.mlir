@@ -78,3 +78,24 @@ func.func @all_ops(%x: tensor<1x8x32xf32>, %w: tensor<32x96xf32>, %ids: tensor<1
   %ex = nn.expand %idsf : tensor<1x8xf32> -> tensor<4x8xf32>
   return %emb : tensor<1x8x32xf32>
 }
+
+// The client-prefix ops, SiLU, the SDPA guard, RMSNorm and causal attention
+// round-trip.
+// CHECK-LABEL: func.func @structure_ops
+// CHECK: nn.compare %{{.*}}, %{{.*}} {predicate = "eq"} : (tensor<1x8xi64>, tensor<i64>) -> tensor<1x8xi1>
+// CHECK: nn.not %{{.*}} : tensor<1x8xi1>
+// CHECK: nn.cumsum %{{.*}} {axis = 1 : i64, exclusive, reverse} : tensor<1x8xi32>
+// CHECK: nn.silu %{{.*}} : tensor<1x8x4xf32>
+// CHECK: nn.is_nan %{{.*}} : tensor<1x8x4xf32> -> tensor<1x8x4xi1>
+// CHECK: nn.layer_norm %{{.*}} {epsilon = {{.*}} : f64, rms}
+// CHECK: nn.attention %{{.*}}, %{{.*}}, %{{.*}} {causal, scale = 5.000000e-01 : f64}
+func.func @structure_ops(%ids: tensor<1x8xi64>, %pad: tensor<i64>, %c: tensor<1x8xi32>, %x: tensor<1x8x4xf32>, %q: tensor<1x2x8x4xf32>) -> (tensor<1x8xi1>, tensor<1x8xi32>, tensor<1x8x4xi1>, tensor<1x8x4xf32>, tensor<1x2x8x4xf32>) {
+  %e = nn.compare %ids, %pad {predicate = "eq"} : (tensor<1x8xi64>, tensor<i64>) -> tensor<1x8xi1>
+  %n = nn.not %e : tensor<1x8xi1>
+  %s = nn.cumsum %c {axis = 1 : i64, exclusive, reverse} : tensor<1x8xi32>
+  %si = nn.silu %x : tensor<1x8x4xf32>
+  %nan = nn.is_nan %si : tensor<1x8x4xf32> -> tensor<1x8x4xi1>
+  %r = nn.layer_norm %x {axis = -1 : i64, epsilon = 1.0e-6 : f64, rms} : (tensor<1x8x4xf32>) -> tensor<1x8x4xf32>
+  %a = nn.attention %q, %q, %q {causal, scale = 0.5 : f64} : (tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32>
+  return %n, %s, %nan, %r, %a : tensor<1x8xi1>, tensor<1x8xi32>, tensor<1x8x4xi1>, tensor<1x8x4xf32>, tensor<1x2x8x4xf32>
+}
