@@ -13,9 +13,11 @@
 #include "aegis/Conversion/OnnxToNN/OnnxImporter.h"
 #include "aegis/Dialect/CKKS/IR/CKKSDialect.h"
 #include "aegis/Dialect/CKKS/Transforms/Passes.h"
+#include "aegis/Dialect/Dist/IR/DistDialect.h"
 #include "aegis/Dialect/NN/IR/NNDialect.h"
 #include "aegis/Dialect/NN/Transforms/Passes.h"
 #include "aegis/Runtime/Support/Version.h"
+#include "aegis/Transforms/Passes.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -81,6 +83,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   mlir::DialectRegistry registry;
   registry.insert<mlir::aegis::ckks::CKKSDialect, mlir::aegis::nn::NNDialect,
+                  mlir::aegis::dist::DistDialect, mlir::shard::ShardDialect,
                   mlir::func::FuncDialect>();
 
   mlir::registerCanonicalizerPass();
@@ -89,6 +92,7 @@ int main(int argc, char **argv) {
   mlir::aegis::ckks::registerCKKSPasses();
   mlir::aegis::nn::registerNNPasses();
   mlir::aegis::registerNNToCKKSPasses();
+  mlir::aegis::dist::registerDistPasses();
   mlir::aegis::registerCompilePipeline();
 
   // With --aegis-compile the product is the artifact, written to -o.

@@ -677,14 +677,6 @@ void LowerNNToCKKSPass::runOnOperation() {
     emitError(module.getLoc()) << "aegis-nn-to-ckks: scale-bits must be in 20..50";
     return signalPassFailure();
   }
-  if (devices != 1) {
-    emitError(module.getLoc())
-        << "aegis-nn-to-ckks: devices=" << unsigned(devices)
-        << " is not supported by the compiler yet (compile for 1 device and "
-           "run with aegis-run --devices=N, which splits every ciphertext by "
-           "RNS limbs)";
-    return signalPassFailure();
-  }
   func::FuncOp entry = module.lookupSymbol<func::FuncOp>("main");
   if (!entry) {
     auto funcs = module.getOps<func::FuncOp>();

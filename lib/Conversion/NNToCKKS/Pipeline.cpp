@@ -4,6 +4,7 @@
 
 #include "aegis/Dialect/CKKS/Transforms/Passes.h"
 #include "aegis/Dialect/NN/Transforms/Passes.h"
+#include "aegis/Transforms/Passes.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
@@ -20,9 +21,29 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
       llvm::cl::desc("128 (default, HE Standard bound enforced) or toy "
                      "(insecure test parameters, marked in the artifact)"),
       llvm::cl::init("128")};
-  Option<unsigned> devices{*this, "devices",
-                           llvm::cl::desc("Devices to compile for (1)"),
-                           llvm::cl::init(1)};
+  Option<unsigned> devices{
+      *this, "devices",
+      llvm::cl::desc("Devices to compile for (1; more: aegis-dist-place and "
+                     "aegis-dist-insert-collectives run)"),
+      llvm::cl::init(1)};
+  Option<std::string> placement{
+      *this, "placement",
+      llvm::cl::desc("With devices > 1: limb (default; the placement "
+                     "aegis-run executes), token, head, joint, auto or "
+                     "compare (see aegis-dist-place)"),
+      llvm::cl::init("limb")};
+  Option<std::string> link{
+      *this, "link",
+      llvm::cl::desc("Link model of the placement report: nvlink or pcie"),
+      llvm::cl::init("nvlink")};
+  Option<double> capacityGiB{
+      *this, "capacity-gib",
+      llvm::cl::desc("Memory per device a placement must fit (GiB)"),
+      llvm::cl::init(80)};
+  Option<std::string> reportJson{
+      *this, "report-json",
+      llvm::cl::desc("Write the placement report (devices > 1) as JSON"),
+      llvm::cl::init("")};
   ListOption<std::string> calibration{
       *this, "calibration",
       llvm::cl::desc("Calibration .npy inputs, one per model input (default: "
@@ -102,7 +123,8 @@ void registerCompilePipeline() {
       "ONNX-imported nn program to an aegis-run artifact: fuse, split off "
       "the client prefix of token-id models, calibrate, lower to ckks, fit "
       "the rotation keys to a budget, emit "
-      "(options: security=128|toy devices=1 calibration=X.npy samples=N "
+      "(options: security=128|toy devices=N placement=P report-json=F "
+      "calibration=X.npy samples=N "
       "split-after=NODE output=F scale-bits=B log-n=L max-rotation-keys=K "
       "max-rotation-key-mib=M report=B)",
       [](OpPassManager &pm, const CompileOptions &o) {
@@ -121,7 +143,6 @@ void registerCompilePipeline() {
         pm.addPass(nn::createCalibrate(cal));
         LowerNNToCKKSOptions lower;
         lower.security = o.security;
-        lower.devices = o.devices;
         lower.scaleBits = o.scaleBits;
         lower.logN = o.logN;
         lower.report = o.report;
@@ -136,6 +157,17 @@ void registerCompilePipeline() {
         budget.maxKeyMiB = o.maxRotationKeyMiB;
         budget.report = o.report;
         pm.addPass(ckks::createRotationKeyBudget(budget));
+        if (o.devices > 1) {
+          dist::PlaceOptions place;
+          place.devices = o.devices;
+          place.placement = o.placement;
+          place.link = o.link;
+          place.capacityGiB = o.capacityGiB;
+          place.report = o.report;
+          place.reportJson = o.reportJson;
+          pm.addPass(dist::createPlace(place));
+          pm.addPass(dist::createInsertCollectives());
+        }
         if (!o.materialize)
           return;
         ckks::EmitArtifactOptions emit;

@@ -208,6 +208,14 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
     if (security != "128" && security != "toy")
       return emitError(module.getLoc())
              << "security must be 128 or toy, got '" << security << "'";
+    if (auto strategy = module->getAttrOfType<StringAttr>("dist.strategy");
+        strategy && strategy.getValue() != "limb")
+      return emitError(module.getLoc())
+             << "the program is placed for the '" << strategy.getValue()
+             << "' strategy, whose per-device programs the artifact cannot "
+                "carry yet (only the limb placement runs: aegis-run "
+                "--devices=N splits every ciphertext by RNS limbs); compile "
+                "with placement=limb, or without output for the report only";
     auto params = module->getAttrOfType<ParamsAttr>(CKKSDialect::kParamsAttrName);
     if (!params)
       return emitError(module.getLoc())
@@ -389,6 +397,16 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
       if (isa<func::ReturnOp, EncodeOp>(op) ||
           isa<mlir::aegis::nn::NNDialect>(op.getDialect()))
         continue;
+      // Collectives of the limb placement (aegis-dist-insert-collectives)
+      // are what aegis-run's limb-partitioned execution does for every
+      // instruction: the single instruction stream carries the plan, a
+      // waited ciphertext is its input's register.
+      if (op.getDialect() && op.getDialect()->getNamespace() == "dist") {
+        if (op.getName().getStringRef() == "dist.wait")
+          regs[op.getResult(0)] =
+              regOf(op.getOperand(0).getDefiningOp()->getOperand(0));
+        continue;
+      }
       // A sum of plaintext products: one mul_plain per term, added up.
       if (auto dot = dyn_cast<DotPlainOp>(op)) {
         uint32_t acc = 0, region = regionOf(op);

@@ -3,8 +3,6 @@
 // SECURITY: error: aegis-nn-to-ckks: security must be 128 or toy, got '64'
 // RUN: not aegis-opt %s --split-input-file --aegis-nn-to-ckks="bootstrap=maybe" 2>&1 | FileCheck %s --check-prefix=BOOTSTRAP
 // BOOTSTRAP: error: aegis-nn-to-ckks: bootstrap must be auto, true or false, got 'maybe'
-// RUN: not aegis-opt %s --split-input-file --aegis-nn-to-ckks="devices=2" 2>&1 | FileCheck %s --check-prefix=DEVICES
-// DEVICES: error: aegis-nn-to-ckks: devices=2 is not supported by the compiler yet
 // RUN: not aegis-opt %s --split-input-file --aegis-nn-to-ckks="scale-bits=70" 2>&1 | FileCheck %s --check-prefix=SCALE
 // SCALE: error: aegis-nn-to-ckks: scale-bits must be in 20..50
 // Report-only compiles (materialize-constants=false) cannot become artifacts.

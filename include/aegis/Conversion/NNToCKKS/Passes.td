@@ -78,10 +78,7 @@ def LowerNNToCKKS : Pass<"aegis-nn-to-ckks", "::mlir::ModuleOp"> {
            "Tokens per ciphertext tile (a power of two; 0: every token in "
            "one tile unless a head would not fit a ciphertext's feature "
            "blocks, then the largest tile where it does); longer sequences "
-           "span several tiles, and attention works across them">,
-    Option<"devices", "devices", "unsigned", "1",
-           "Devices the program is compiled for (1: the placement passes "
-           "are not written yet; aegis-run --devices=N runs it limb-split)">
+           "span several tiles, and attention works across them">
   ];
   let statistics = [
     Statistic<"numRotations", "rotations",

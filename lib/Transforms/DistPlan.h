@@ -1,0 +1,145 @@
+//===- DistPlan.h - the placement cost model ---------------------*- C++ -*-===//
+//
+// One model of a ckks program on a device grid, shared by the placement pass
+// (which evaluates strategies with it) and the collective insertion pass
+// (which materialises exactly the collectives it enumerates): the bytes each
+// device sends, the memory each holds and a list schedule of compute and
+// communication. For the limb placement the collectives and bytes are those
+// of aegis-run's limb-partitioned execution (docs/Distributed.md), which a
+// test checks against a run.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AEGIS_LIB_TRANSFORMS_DISTPLAN_H
+#define AEGIS_LIB_TRANSFORMS_DISTPLAN_H
+
+#include "aegis/Dialect/CKKS/IR/CKKSTypes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <array>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mlir::aegis::dist {
+
+enum class Kind { AllGather, Broadcast, AllToAll, Transfer };
+enum class Source { KeySwitch, Rescale, Bootstrap, Model, IO };
+enum class Part { Ffn, Attention, Other };
+constexpr int kNumKinds = 4, kNumSources = 5, kNumParts = 3;
+const char *kindName(Kind k);
+const char *sourceName(Source s);
+const char *partName(Part p);
+
+/// G groups along the model axis, B devices per group along the limb axis.
+struct Grid {
+  int64_t groups = 1, perGroup = 1;
+  int64_t devices() const { return groups * perGroup; }
+  int64_t device(int64_t group, int64_t b) const {
+    return group * perGroup + b;
+  }
+};
+
+/// One collective the program needs under a placement.
+struct Collective {
+  Kind kind;
+  Source source;
+  Part part;
+  /// The ciphertext moved, and the op that needs it (null: the outputs).
+  Value value;
+  Operation *consumer = nullptr;
+  /// Where the collective inserts: before `consumer` (true) or after the
+  /// value's producer (false: a repartition following a rescale).
+  bool beforeConsumer = true;
+  int64_t group = 0, from = -1, to = -1;
+  unsigned polys = 2;
+  /// Bytes each device of the grid sends / receives (row-major).
+  std::vector<int64_t> sent, received;
+};
+
+/// Link model: time = latency + bytes / bandwidth (per device, the larger
+/// of what it sends and receives).
+struct LinkModel {
+  std::string name;
+  double latency = 0, bandwidth = 1;
+  static bool preset(StringRef name, LinkModel &out);
+};
+
+/// What one placement costs.
+struct StrategyResult {
+  std::string name;
+  Grid grid;
+  std::vector<int64_t> sent; // per device
+  std::array<std::vector<int64_t>, kNumParts> sentByPart;
+  std::array<std::vector<int64_t>, kNumSources> sentBySource;
+  std::array<int64_t, kNumKinds> countByKind{};
+  std::vector<int64_t> memory; // per device high-water
+  std::vector<int64_t> keyBytes, plaintextBytes, ciphertextPeak;
+  double time = 0;
+  int64_t collectives = 0, transfers = 0;
+  static int64_t maxOf(const std::vector<int64_t> &v) {
+    int64_t m = 0;
+    for (int64_t x : v)
+      m = std::max(m, x);
+    return m;
+  }
+};
+
+/// The ckks program of one function and its parameters.
+class Planner {
+public:
+  Planner(func::FuncOp main, ckks::ParamsAttr params);
+
+  /// Group of every ciphertext value (arguments and op results) under a
+  /// strategy (limb, token, head, joint) on `grid`.
+  using Placement = llvm::DenseMap<Value, int64_t>;
+  Placement assign(StringRef strategy, const Grid &grid) const;
+  /// The placement recorded by aegis-dist-place (dist.placement attrs).
+  FailureOr<Placement> recorded(const Grid &grid) const;
+
+  /// Every collective under `placement`, in program order.
+  void collectives(const Grid &grid, const Placement &placement,
+                   const std::function<void(const Collective &)> &fn) const;
+
+  /// Bytes, memory and modelled time of a placement.
+  StrategyResult evaluate(StringRef name, const Grid &grid,
+                          const Placement &placement,
+                          const LinkModel &link) const;
+
+  func::FuncOp function() const { return main; }
+  /// Distinct token tiles / feature blocks among the argument ciphertexts
+  /// (how many groups a token / head placement can keep busy).
+  int64_t tokenTiles() const;
+  int64_t featureBlocks() const;
+  int64_t degree() const { return n; }
+
+private:
+  int64_t limbsOf(unsigned level) const { return int64_t(level) + 1; }
+  /// Limbs device b of a group of B holds of a ciphertext with L limbs.
+  static int64_t share(int64_t L, int64_t B, int64_t b) {
+    return L / B + (b < L % B ? 1 : 0);
+  }
+  static int64_t ownerOf(int64_t limb, int64_t L, int64_t B);
+  int64_t keyRowBytes(unsigned level, int64_t B, int64_t b) const;
+  double opSeconds(Operation *op, int64_t limbs) const;
+
+  mutable func::FuncOp main;
+  ckks::ParamsAttr params;
+  int64_t n = 0;
+  unsigned special = 0, dnum = 1, alpha = 1;
+  /// Per ciphertext argument: the first row and feature of its elements and
+  /// the tensor's rows and features (for token / head placement).
+  struct ArgInfo {
+    int64_t row = 0, feature = 0, rows = 1, features = 1;
+  };
+  std::vector<ArgInfo> args;
+};
+
+/// The model part an op belongs to (from its "kind#n" location).
+Part partOf(Operation *op);
+
+} // namespace mlir::aegis::dist
+
+#endif // AEGIS_LIB_TRANSFORMS_DISTPLAN_H
