@@ -304,9 +304,12 @@ void Planner::collectives(
     }
   };
 
-  // Inputs: the client (device 0) announces each ciphertext (a 32-byte
-  // header broadcast to every device) and sends each device of the owning
-  // group its limbs.
+  // Inputs: with one group (limb placement) the client (device 0)
+  // announces each ciphertext (a 32-byte header broadcast to every device)
+  // and sends each device its limbs (aegis-run's scatterFromRoot); with
+  // several groups it sends each device of the owning group a 32-byte
+  // header and its limbs (a whole ciphertext for one device per group).
+  const int64_t header = grid.groups > 1 ? 32 : 0;
   for (BlockArgument a : main.getArguments()) {
     if (!isa<ck::CiphertextType>(a.getType()))
       continue;
@@ -315,7 +318,7 @@ void Planner::collectives(
     for (Operation *u : a.getUsers())
       if (!first || u->isBeforeInBlock(first))
         first = u;
-    if (P > 1) {
+    if (P > 1 && grid.groups == 1) {
       Collective h = make(Kind::Broadcast, Source::IO, Part::Other, a, first,
                           g, 1);
       h.sent[0] = (P - 1) * 32;
@@ -330,7 +333,7 @@ void Planner::collectives(
       int64_t d = grid.device(g, b);
       if (d == 0)
         continue;
-      int64_t bytes = share(L, B, b) * sizeOf(a) * poly;
+      int64_t bytes = share(L, B, b) * sizeOf(a) * poly + header;
       c.sent[0] += bytes;
       c.received[d] += bytes;
     }
@@ -357,7 +360,7 @@ void Planner::collectives(
           int64_t d = grid.device(g, b);
           if (d == 0)
             continue;
-          int64_t bytes = share(L, B, b) * sizeOf(v) * poly;
+          int64_t bytes = share(L, B, b) * sizeOf(v) * poly + header;
           c.sent[d] += bytes;
           c.received[0] += bytes;
         }
@@ -381,7 +384,8 @@ void Planner::collectives(
       c.from = h, c.to = g;
       int64_t L = limbsOf(levelOf(v));
       for (int64_t b = 0; b < B; ++b) {
-        int64_t bytes = share(L, B, b) * sizeOf(v) * poly;
+        // A 32-byte header (level, size, slots, scale), then the limbs.
+        int64_t bytes = share(L, B, b) * sizeOf(v) * poly + 32;
         c.sent[grid.device(h, b)] += bytes;
         c.received[grid.device(g, b)] += bytes;
       }

@@ -270,10 +270,15 @@ int run(Options &o) {
       std::printf("    %-24s %10.3f s\n", r.stage.c_str(), r.seconds);
   }
   if (!report.deviceStats.empty()) {
-    std::printf("%d device%s (%s communicator, %s key switching)\n",
-                report.devices, report.devices == 1 ? "" : "s",
-                report.commBackend.c_str(),
-                aegis::keySwitchAlgorithmName(report.keySwitch));
+    if (report.placed)
+      std::printf("%d devices (%s communicator), the artifact's own device "
+                  "programs (whole ciphertexts moved between devices)\n",
+                  report.devices, report.commBackend.c_str());
+    else
+      std::printf("%d device%s (%s communicator, %s key switching)\n",
+                  report.devices, report.devices == 1 ? "" : "s",
+                  report.commBackend.c_str(),
+                  aegis::keySwitchAlgorithmName(report.keySwitch));
     std::printf("%s", aegis::comm::formatStatsText(report.deviceStats,
                                                    report.commBackend)
                           .c_str());
@@ -299,6 +304,7 @@ int run(Options &o) {
     if (!report.deviceStats.empty()) {
       json["communicator"] = report.commBackend;
       json["keyswitch"] = aegis::keySwitchAlgorithmName(report.keySwitch);
+      json["placed"] = report.placed;
       json["communication"] =
           aegis::comm::statsJson(report.deviceStats, report.commBackend);
     }

@@ -699,3 +699,75 @@ TEST(Artifact, KeyLevelsRoundTripAndAreChecked) {
                "art.aegis: the conjugation key is at level -2 outside -1 (the "
                "top) .. 2");
 }
+
+namespace {
+
+/// The test artifact placed on 2 devices: y is delivered to device 1,
+/// which sends it to device 0; device 0 computes everything.
+Artifact placedArtifact() {
+  Artifact a = makeTestArtifact();
+  a.inputs[0].devices = {0};
+  a.inputs[1].devices = {1};
+  a.outputs[0].devices = {0};
+  Instruction send{Opcode::Send, 1, 1, 0, 0, 0, 0};
+  Instruction recv{Opcode::Recv, 1, 0, 0, 1, 0, 0};
+  a.devicePrograms.assign(2, {});
+  a.devicePrograms[1] = {send};
+  a.devicePrograms[0] = {recv};
+  for (const Instruction &in : a.program)
+    a.devicePrograms[0].push_back(in);
+  return a;
+}
+
+} // namespace
+
+TEST(Artifact, DeviceProgramsRoundTripAndAreChecked) {
+  Artifact a = placedArtifact();
+  Artifact back = parseArtifact(serializeArtifact(a), kName);
+  ASSERT_EQ(back.devicePrograms.size(), 2u);
+  EXPECT_EQ(back.devicePrograms[0].size(), a.program.size() + 1);
+  EXPECT_EQ(back.devicePrograms[1][0].op, Opcode::Send);
+  EXPECT_EQ(back.devicePrograms[1][0].imm, 0);
+  EXPECT_EQ(back.inputs[1].devices, std::vector<uint32_t>{1});
+  EXPECT_EQ(back.outputs[0].devices, std::vector<uint32_t>{0});
+  EXPECT_NE(artifactContentFingerprint(a),
+            artifactContentFingerprint(makeTestArtifact()));
+
+  a = placedArtifact();
+  a.program.insert(a.program.begin(), a.devicePrograms[1][0]);
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "instruction 0 (send) moves a register outside a device "
+               "program");
+  a = placedArtifact();
+  a.devicePrograms[1][0].imm = 5;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "device 1 instruction 0 (send) names device 5 of 2");
+  a = placedArtifact();
+  a.devicePrograms[1][0].imm = 1;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "device 1 instruction 0 (send) names its own device");
+  a = placedArtifact();
+  a.devicePrograms[1].clear();
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "the device programs' sends and receives do not pair up");
+  a = placedArtifact();
+  a.inputs[1].devices = {0, 1};
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "input 'y' names devices for 2 of its 1 ciphertexts");
+  a = placedArtifact();
+  a.inputs[1].devices = {7};
+  EXPECT_ERROR(validateArtifact(a, kName), "input 'y' is on device 7 of 2");
+  a = placedArtifact();
+  a.outputs[0].devices = {1};
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "output 'out' register 6 is never computed on device 1");
+  a = placedArtifact();
+  a.devicePrograms[1].push_back(a.program[0]);
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "device 1 instruction 1 (mul) reads register 0 before it is "
+               "defined");
+  a = placedArtifact();
+  a.devicePrograms.resize(1);
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "a placed artifact needs at least 2 device programs, found 1");
+}

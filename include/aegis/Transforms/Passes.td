@@ -115,8 +115,10 @@ def InsertCollectives : Pass<"aegis-dist-insert-collectives",
       `dist.broadcast_start` / `dist.all_to_all_start` with `source = "io"`.
 
     Each start op carries the bytes every device sends (`sent`); their sum
-    per device is the placement report's figure, and for the limb
-    placement what `aegis-run --devices=P` measures.
+    per device is the placement report's figure, and for the limb, token
+    and head placements what `aegis-run` measures when it runs the
+    artifact on P devices (a transfer: a 32-byte header and the
+    polynomials).
 
     Before (`1x2` grid, placed):
     ```mlir

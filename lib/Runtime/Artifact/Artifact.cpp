@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <set>
 
 namespace aegis {
@@ -300,6 +301,8 @@ const char *opcodeName(Opcode op) {
   case Opcode::Rotate: return "rotate";
   case Opcode::Conjugate: return "conjugate";
   case Opcode::Bootstrap: return "bootstrap";
+  case Opcode::Send: return "send";
+  case Opcode::Recv: return "recv";
   }
   return nullptr;
 }
@@ -452,41 +455,113 @@ void validateArtifact(const Artifact &a, const std::string &name) {
     else if (p.bootstrapLogSlots && c.slots > (uint32_t(1) << p.bootstrapLogSlots))
       fail(name, ": a constant packs ", c.slots, " slots, more than the ",
            uint32_t(1) << p.bootstrapLogSlots, " its sparse bootstraps refresh");
-  for (size_t i = 0; i < a.program.size(); ++i) {
-    const Instruction &in = a.program[i];
+  // One instruction of a program whose defined registers are `defined`;
+  // `where` names the program in messages ("" for the whole one).
+  auto checkInstruction = [&](const Instruction &in, size_t i,
+                              std::vector<bool> &defined,
+                              const std::string &where, bool placed) {
     const char *op = opcodeName(in.op);
     if (!op)
-      fail(name, ": instruction ", i, " has unknown opcode ", unsigned(in.op));
+      fail(name, ": ", where, "instruction ", i, " has unknown opcode ",
+           unsigned(in.op));
     auto use = [&](uint32_t reg) {
       if (reg >= a.numRegisters || !defined[reg])
-        fail(name, ": instruction ", i, " (", op, ") reads register ", reg,
-             " before it is defined");
+        fail(name, ": ", where, "instruction ", i, " (", op,
+             ") reads register ", reg, " before it is defined");
     };
-    use(in.a);
+    if (in.op == Opcode::Send || in.op == Opcode::Recv) {
+      if (!placed)
+        fail(name, ": instruction ", i, " (", op,
+             ") moves a register outside a device program");
+      if (in.imm < 0 || uint64_t(in.imm) >= a.devicePrograms.size())
+        fail(name, ": ", where, "instruction ", i, " (", op, ") names device ",
+             in.imm, " of ", a.devicePrograms.size());
+    }
+    if (in.op != Opcode::Recv)
+      use(in.a);
     if (in.op == Opcode::Add || in.op == Opcode::Sub || in.op == Opcode::Mul)
       use(in.b);
     if ((in.op == Opcode::AddPlain || in.op == Opcode::SubPlain ||
          in.op == Opcode::MulPlain) &&
         (in.imm < 0 || uint64_t(in.imm) >= a.constants.size()))
-      fail(name, ": instruction ", i, " (", op, ") uses constant ", in.imm,
-           " of ", a.constants.size());
+      fail(name, ": ", where, "instruction ", i, " (", op, ") uses constant ",
+           in.imm, " of ", a.constants.size());
     if (in.region > a.regions.size())
-      fail(name, ": instruction ", i, " (", op, ") names region ", in.region,
-           " of ", a.regions.size());
+      fail(name, ": ", where, "instruction ", i, " (", op, ") names region ",
+           in.region, " of ", a.regions.size());
     if (in.op == Opcode::Bootstrap && (in.imm < 0 || in.imm > 30))
-      fail(name, ": instruction ", i, " (bootstrap) has headroom 2^", in.imm);
+      fail(name, ": ", where, "instruction ", i, " (bootstrap) has headroom 2^",
+           in.imm);
     if (in.op == Opcode::LevelDown && (in.imm < 0 || in.imm > int64_t(maxLevel)))
-      fail(name, ": instruction ", i, " (level_down) targets level ", in.imm);
+      fail(name, ": ", where, "instruction ", i, " (level_down) targets level ",
+           in.imm);
     if (in.op == Opcode::MulConst && !(in.scale >= 0 && in.scale <= 120))
-      fail(name, ": instruction ", i, " (mul_const) has scale 2^", in.scale);
+      fail(name, ": ", where, "instruction ", i, " (mul_const) has scale 2^",
+           in.scale);
     if (in.op == Opcode::MulPlain && !(in.value > 0 && in.value <= 120))
-      fail(name, ": instruction ", i, " (mul_plain) has scale 2^", in.value);
+      fail(name, ": ", where, "instruction ", i, " (mul_plain) has scale 2^",
+           in.value);
     if (!std::isfinite(in.value) || !std::isfinite(in.scale))
-      fail(name, ": instruction ", i, " (", op, ") has a non-finite constant");
+      fail(name, ": ", where, "instruction ", i, " (", op,
+           ") has a non-finite constant");
+    if (in.op == Opcode::Send)
+      return;
     if (in.result >= a.numRegisters)
-      fail(name, ": instruction ", i, " (", op, ") writes register ",
+      fail(name, ": ", where, "instruction ", i, " (", op, ") writes register ",
            in.result, " of ", a.numRegisters);
     defined[in.result] = true;
+  };
+  for (size_t i = 0; i < a.program.size(); ++i)
+    checkInstruction(a.program[i], i, defined, "", false);
+  if (!a.devicePrograms.empty()) {
+    const size_t P = a.devicePrograms.size();
+    if (P < 2)
+      fail(name, ": a placed artifact needs at least 2 device programs, found ",
+           P);
+    auto checkDevices = [&](const TensorSlot &t, const char *what) {
+      if (t.devices.size() != t.regs.size())
+        fail(name, ": ", what, " '", t.name, "' names devices for ",
+             t.devices.size(), " of its ", t.regs.size(), " ciphertexts");
+      for (uint32_t d : t.devices)
+        if (d >= P)
+          fail(name, ": ", what, " '", t.name, "' is on device ", d, " of ", P);
+    };
+    for (const TensorSlot &t : a.inputs)
+      checkDevices(t, "input");
+    for (const TensorSlot &t : a.outputs)
+      checkDevices(t, "output");
+    // Per channel (from, to): the registers sent, in order, must be those
+    // received.
+    std::map<std::pair<size_t, size_t>, std::vector<uint32_t>> sent, received;
+    for (size_t d = 0; d < P; ++d) {
+      std::vector<bool> mine(a.numRegisters, false);
+      for (const TensorSlot &t : a.inputs)
+        for (size_t i = 0; i < t.regs.size(); ++i)
+          if (t.devices[i] == d)
+            mine[t.regs[i]] = true;
+      std::string where = "device " + std::to_string(d) + " ";
+      const std::vector<Instruction> &prog = a.devicePrograms[d];
+      for (size_t i = 0; i < prog.size(); ++i) {
+        const Instruction &in = prog[i];
+        checkInstruction(in, i, mine, where, true);
+        if ((in.op == Opcode::Send || in.op == Opcode::Recv) &&
+            size_t(in.imm) == d)
+          fail(name, ": ", where, "instruction ", i, " (", opcodeName(in.op),
+               ") names its own device");
+        if (in.op == Opcode::Send)
+          sent[{d, size_t(in.imm)}].push_back(in.a);
+        if (in.op == Opcode::Recv)
+          received[{size_t(in.imm), d}].push_back(in.result);
+      }
+      for (const TensorSlot &t : a.outputs)
+        for (size_t i = 0; i < t.regs.size(); ++i)
+          if (t.devices[i] == d && !mine[t.regs[i]])
+            fail(name, ": output '", t.name, "' register ", t.regs[i],
+                 " is never computed on device ", d);
+    }
+    if (sent != received)
+      fail(name, ": the device programs' sends and receives do not pair up "
+                 "(a device would wait for a ciphertext that never comes)");
   }
   for (const TensorSlot &t : a.outputs) {
     checkTensor(t, "output");
@@ -504,6 +579,12 @@ void validateArtifact(const Artifact &a, const std::string &name) {
     if (in.op == Opcode::Rotate && !seen.count(in.imm))
       fail(name, ": the program rotates by ", in.imm,
            " but the artifact lists no key for it");
+  for (const std::vector<Instruction> &prog : a.devicePrograms)
+    for (const Instruction &in : prog)
+      if ((in.op == Opcode::Rotate && !seen.count(in.imm)) ||
+          (in.op == Opcode::Bootstrap && !p.bootstrapLevel))
+        fail(name, ": a device program ", opcodeName(in.op),
+             "s beyond the artifact's keys and parameters");
   validateClientProgram(a, name);
 }
 

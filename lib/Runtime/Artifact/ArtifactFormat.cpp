@@ -100,7 +100,7 @@ flatbuffers::Offset<fb::TensorSlot> writeTensor(flatbuffers::FlatBufferBuilder &
   return fb::CreateTensorSlot(b, b.CreateString(t.name), vec(b, t.shape),
                               vec(b, t.regs), t.slots, t.level, t.logScale,
                               vec(b, t.slotMap), t.hasRange, t.rangeLo,
-                              t.rangeHi);
+                              t.rangeHi, vec(b, t.devices));
 }
 
 flatbuffers::Offset<fb::ClientTensor>
@@ -135,13 +135,20 @@ std::vector<uint8_t> buildMetadata(const Artifact &a, bool withVersion,
     fb::WeightRef ref = weights.add(c.values);
     constants.push_back(fb::CreateConstant(b, c.slots, &ref));
   }
-  std::vector<fb::Instruction> instructions;
-  instructions.reserve(a.program.size());
-  for (const Instruction &in : a.program)
-    instructions.emplace_back(uint8_t(in.op), in.result, in.a, in.b, in.imm,
-                              in.value, in.scale, in.region);
-  auto program =
-      fb::CreateDeviceProgram(b, 0, b.CreateVectorOfStructs(instructions));
+  auto writeProgram = [&](uint32_t device,
+                          const std::vector<Instruction> &list) {
+    std::vector<fb::Instruction> instructions;
+    instructions.reserve(list.size());
+    for (const Instruction &in : list)
+      instructions.emplace_back(uint8_t(in.op), in.result, in.a, in.b, in.imm,
+                                in.value, in.scale, in.region);
+    return fb::CreateDeviceProgram(b, device,
+                                   b.CreateVectorOfStructs(instructions));
+  };
+  auto program = writeProgram(0, a.program);
+  std::vector<flatbuffers::Offset<fb::DeviceProgram>> devicePrograms;
+  for (size_t d = 0; d < a.devicePrograms.size(); ++d)
+    devicePrograms.push_back(writeProgram(uint32_t(d), a.devicePrograms[d]));
   std::vector<flatbuffers::Offset<flatbuffers::String>> regions;
   for (const std::string &r : a.regions)
     regions.push_back(b.CreateString(r));
@@ -163,7 +170,8 @@ std::vector<uint8_t> buildMetadata(const Artifact &a, bool withVersion,
       b.CreateVector(inputs), b.CreateVector(outputs), b.CreateVector(constants),
       a.numRegisters, b.CreateVector(std::vector<flatbuffers::Offset<fb::DeviceProgram>>{program}),
       b.CreateVector(regions), client, vec(b, a.rotationLevels), a.relinLevel,
-      a.conjugationLevel);
+      a.conjugationLevel,
+      devicePrograms.empty() ? 0 : b.CreateVector(devicePrograms));
   fb::FinishArtifactBuffer(b, root);
   require(b.GetSize() <= kMaxMetadataBytes, "the artifact's metadata is ",
           b.GetSize(), " bytes, beyond FlatBuffers' 2 GiB");
@@ -246,6 +254,7 @@ public:
     out.hasRange = t->has_range();
     out.rangeLo = t->range_lo();
     out.rangeHi = t->range_hi();
+    out.devices = vec(t->devices());
     if (out.hasRange && !(std::isfinite(out.rangeLo) &&
                           std::isfinite(out.rangeHi) &&
                           out.rangeLo <= out.rangeHi))
@@ -317,11 +326,17 @@ public:
       fail(name_, ": the artifact holds ", programs ? programs->size() : 0,
            " device programs; this aegis-run executes artifacts with exactly "
            "one (device 0): re-compile with this aegis-opt");
-    if (const auto *instructions = programs->Get(0)->instructions()) {
+    auto readProgram = [&](const fb::DeviceProgram *p,
+                           std::vector<Instruction> &into) {
+      if (p == nullptr)
+        fail(name_, ": corrupt artifact: a device program is missing");
+      const auto *instructions = p->instructions();
+      if (instructions == nullptr)
+        return;
       if (instructions->size() > kMaxCount)
         fail(name_, ": corrupt artifact: ", instructions->size(),
              " instructions exceed the limit ", kMaxCount);
-      a.program.reserve(instructions->size());
+      into.reserve(instructions->size());
       const uint8_t *raw = instructions->Data();
       for (size_t i = 0; i < instructions->size(); ++i) {
         // An aligned copy: the structs of a crafted file may be misaligned.
@@ -336,7 +351,20 @@ public:
         out.value = in.value();
         out.scale = in.scale();
         out.region = in.region();
-        a.program.push_back(out);
+        into.push_back(out);
+      }
+    };
+    readProgram(programs->Get(0), a.program);
+    if (const auto *placed = m.device_programs()) {
+      if (placed->size() > 4096)
+        fail(name_, ": corrupt artifact: ", placed->size(),
+             " device programs");
+      a.devicePrograms.resize(placed->size());
+      for (size_t d = 0; d < placed->size(); ++d) {
+        if (placed->Get(d) && placed->Get(d)->device() != d)
+          fail(name_, ": corrupt artifact: device program ", d,
+               " is labelled device ", placed->Get(d)->device());
+        readProgram(placed->Get(d), a.devicePrograms[d]);
       }
     }
     if (m.regions())

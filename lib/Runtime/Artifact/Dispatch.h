@@ -114,6 +114,14 @@ struct ScaleRules {
 
 /// One instruction on `engine`: the only switch over opcodes.
 /// Whether an engine bootstraps (the distributed one does not yet).
+/// Engines of placed runs move registers between devices:
+///   void send(const Value &a, int device);
+///   Value recv(int device);
+template <typename E, typename = void> struct HasTransfer : std::false_type {};
+template <typename E>
+struct HasTransfer<E, std::void_t<decltype(std::declval<E &>().recv(0))>>
+    : std::true_type {};
+
 template <typename E, typename = void> struct HasBootstrap : std::false_type {};
 template <typename E>
 struct HasBootstrap<E, std::void_t<decltype(std::declval<E &>().bootstrap(
@@ -162,6 +170,9 @@ evaluateInstruction(Engine &engine, const Artifact &artifact,
     else
       fail("bootstrapping on several devices is not implemented yet; run "
            "this artifact on one device");
+  case Opcode::Send:
+  case Opcode::Recv:
+    break; // runProgram handles them
   }
   fail("instruction ", k, " has an unknown opcode ", int(in.op));
 }
@@ -170,10 +181,11 @@ evaluateInstruction(Engine &engine, const Artifact &artifact,
 /// fills the per-opcode times and the instruction and key-switch counts of
 /// `report` and calls options.progress when `progress` is set.
 template <typename Engine>
-void runInstructions(Engine &engine, const Artifact &artifact,
-                     std::vector<std::optional<typename Engine::Value>> &regs,
-                     const RunOptions &options, RunReport &report,
-                     bool progress = true) {
+void runProgram(Engine &engine, const Artifact &artifact,
+                const std::vector<Instruction> &program,
+                std::vector<std::optional<typename Engine::Value>> &regs,
+                const RunOptions &options, RunReport &report,
+                bool progress = true) {
   OpTimer timer;
   // A register is freed after the instruction that reads it last (outputs
   // are kept): the working set is the program's live values, not all of
@@ -185,8 +197,10 @@ void runInstructions(Engine &engine, const Artifact &artifact,
   auto readsB = [](Opcode op) {
     return op == Opcode::Add || op == Opcode::Sub || op == Opcode::Mul;
   };
-  for (size_t k = 0; k < artifact.program.size(); ++k) {
-    const Instruction &in = artifact.program[k];
+  for (size_t k = 0; k < program.size(); ++k) {
+    const Instruction &in = program[k];
+    if (in.op == Opcode::Recv)
+      continue;
     lastRead[in.a] = k;
     if (readsB(in.op))
       lastRead[in.b] = k;
@@ -200,9 +214,26 @@ void runInstructions(Engine &engine, const Artifact &artifact,
       regs[reg].reset();
     }
   };
-  for (size_t k = 0; k < artifact.program.size(); ++k) {
-    const Instruction &in = artifact.program[k];
+  for (size_t k = 0; k < program.size(); ++k) {
+    const Instruction &in = program[k];
     auto t0 = Clock::now();
+    if (in.op == Opcode::Send || in.op == Opcode::Recv) {
+      if constexpr (HasTransfer<Engine>::value) {
+        if (in.op == Opcode::Send) {
+          engine.send(*regs[in.a], int(in.imm));
+          release(in.a, k, ~0u);
+        } else {
+          typename Engine::Value r = engine.recv(int(in.imm));
+          engine.stored(regs[in.result] ? &*regs[in.result] : nullptr, &r);
+          regs[in.result] = std::move(r);
+        }
+      } else {
+        fail("instruction ", k, " (", opcodeName(in.op),
+             ") moves a register between devices outside a placed run");
+      }
+      timer.add(in.op, secondsSince(t0));
+      continue;
+    }
     typename Engine::Value r =
         evaluateInstruction(engine, artifact, in, k, regs);
     engine.stored(regs[in.result] ? &*regs[in.result] : nullptr, &r);
@@ -220,7 +251,7 @@ void runInstructions(Engine &engine, const Artifact &artifact,
       ++report.keySwitches;
     }
     if (progress && options.progress) {
-      options.progress(k + 1, artifact.program.size());
+      options.progress(k + 1, program.size());
     }
   }
   report.perOpcode = timer.take();
@@ -228,7 +259,17 @@ void runInstructions(Engine &engine, const Artifact &artifact,
   for (size_t i = 0; i < regionSeconds.size(); ++i)
     if (regionSeconds[i] > 0 || regionUsed[i])
       report.perRegion.push_back({artifact.regions[i], regionSeconds[i]});
-  report.instructions = artifact.program.size();
+  report.instructions = program.size();
+}
+
+/// The whole program (`artifact.program`).
+template <typename Engine>
+void runInstructions(Engine &engine, const Artifact &artifact,
+                     std::vector<std::optional<typename Engine::Value>> &regs,
+                     const RunOptions &options, RunReport &report,
+                     bool progress = true) {
+  runProgram(engine, artifact, artifact.program, regs, options, report,
+             progress);
 }
 
 /// RunOptions::devices / communicator: the default plan on several devices
@@ -237,6 +278,12 @@ std::vector<std::vector<double>>
 runDistributed(const Artifact &artifact,
                const std::vector<std::vector<double>> &inputs,
                const RunOptions &options, RunReport &report);
+
+/// An artifact with device programs on as many devices (PlacedRun.cpp).
+std::vector<std::vector<double>>
+runPlaced(const Artifact &artifact,
+          const std::vector<std::vector<double>> &inputs,
+          const RunOptions &options, RunReport &report);
 
 } // namespace detail
 } // namespace aegis

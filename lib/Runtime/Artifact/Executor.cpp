@@ -2,6 +2,7 @@
 
 #include "aegis/Runtime/Artifact/Executor.h"
 
+#include "CkksEngine.h"
 #include "Dispatch.h"
 #include "PlaintextCache.h"
 
@@ -209,81 +210,6 @@ runPlain(const Artifact &artifact,
 
 using namespace ckks;
 
-/// Registers as ciphertexts on one device.
-class CkksEngine {
-public:
-  using Value = Ciphertext;
-
-  CkksEngine(const Artifact &artifact, const ContextPtr &context,
-             const EvaluationKeys &keys)
-      : keys_(keys), evaluator_(context), plaintexts_(artifact, context),
-        rules_{artifact, *context} {}
-
-  Value add(const Value &a, const Value &b) { return evaluator_.add(a, b); }
-  Value sub(const Value &a, const Value &b) { return evaluator_.sub(a, b); }
-  Value negate(const Value &a) { return evaluator_.negate(a); }
-  Value addPlain(const Value &a, const ArtifactConstant &c) {
-    return evaluator_.addPlain(a, encode(c, a, a.scale()));
-  }
-  Value subPlain(const Value &a, const ArtifactConstant &c) {
-    return evaluator_.subPlain(a, encode(c, a, a.scale()));
-  }
-  Value mulPlain(const Value &a, const ArtifactConstant &c, double logScale) {
-    return evaluator_.multiplyPlain(
-        a, encode(c, a, rules_.constantScale(a.level(), logScale)));
-  }
-  Value addConst(const Value &a, double value) {
-    return evaluator_.addConstant(a, value);
-  }
-  Value mulConst(const Value &a, double value, double logScale) {
-    if (logScale == 0) {
-      Ciphertext c = a;
-      evaluator_.multiplyIntegerInPlace(c, int64_t(std::llround(value)));
-      return c;
-    }
-    return evaluator_.multiplyConstant(
-        a, value, rules_.constantScale(a.level(), logScale));
-  }
-  Value mul(const Value &a, const Value &b) {
-    return evaluator_.multiply(a, b);
-  }
-  Value relinearize(const Value &a) {
-    require(keys_.relin.has_value(),
-            "relinearize needs a relinearization key");
-    return evaluator_.relinearize(a, *keys_.relin);
-  }
-  Value rescale(const Value &a, size_t k) {
-    Ciphertext c = evaluator_.rescale(a);
-    c.setScale(rules_.afterRescale(c.scale(), k));
-    return c;
-  }
-  Value levelDown(const Value &a, unsigned level) {
-    return evaluator_.dropToLevel(a, level);
-  }
-  Value rotate(const Value &a, long steps) {
-    return evaluator_.rotate(a, steps, keys_.galois);
-  }
-  Value conjugate(const Value &a) {
-    return evaluator_.conjugate(a, keys_.galois);
-  }
-  Value bootstrap(const Value &a, unsigned headroom) {
-    if (!keys_.bootstrapper)
-      fail("the program bootstraps but no bootstrapping keys were generated");
-    return bootstrapWithHeadroom(*keys_.bootstrapper, a, headroom);
-  }
-  void stored(const Value *, const Value *) {}
-
-private:
-  const Plaintext &encode(const ArtifactConstant &c, const Value &a,
-                          double scale) {
-    return plaintexts_.encode(c, a.level(), scale, a.slots());
-  }
-
-  const EvaluationKeys &keys_;
-  Evaluator evaluator_;
-  detail::PlaintextCache plaintexts_;
-  detail::ScaleRules rules_;
-};
 
 } // namespace
 
@@ -300,7 +226,7 @@ evaluateEncrypted(const Artifact &artifact, const ContextPtr &context,
       regs[reg] = std::move(inputs[next++]);
 
   auto start = Clock::now();
-  CkksEngine engine(artifact, context, keys);
+  detail::CkksEngine engine(artifact, context, keys);
   runInstructions(engine, artifact, regs, options, report);
   report.stages.push_back({"evaluate", secondsSince(start)});
 
@@ -356,8 +282,15 @@ runArtifact(const Artifact &artifact,
             const std::vector<std::vector<double>> &inputs,
             const RunOptions &options, RunReport &report) {
   checkInputs(artifact, inputs);
+  // A placed artifact runs its device programs whenever it runs on several
+  // devices (or is launched without a device count); the whole program
+  // stays for one device (--devices=1) and the plain backend.
+  const bool placed = !artifact.devicePrograms.empty() &&
+                      options.backend != ExecutionBackend::Plain &&
+                      options.devices != 1;
   auto outputs =
-      options.devices != 0 || options.communicator ||
+      placed ? detail::runPlaced(artifact, inputs, options, report)
+      : options.devices != 0 || options.communicator ||
               options.comm != comm::BackendKind::Threads
           ? detail::runDistributed(artifact, inputs, options, report)
       : options.backend == ExecutionBackend::Plain

@@ -19,6 +19,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "aegis/Dialect/Dist/IR/DistOps.h"
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -208,14 +210,29 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
     if (security != "128" && security != "toy")
       return emitError(module.getLoc())
              << "security must be 128 or toy, got '" << security << "'";
-    if (auto strategy = module->getAttrOfType<StringAttr>("dist.strategy");
-        strategy && strategy.getValue() != "limb")
-      return emitError(module.getLoc())
-             << "the program is placed for the '" << strategy.getValue()
-             << "' strategy, whose per-device programs the artifact cannot "
-                "carry yet (only the limb placement runs: aegis-run "
-                "--devices=N splits every ciphertext by RNS limbs); compile "
-                "with placement=limb, or without output for the report only";
+    // A placed program: limb (one stream, aegis-run splits every
+    // ciphertext by limbs), token or head (one stream per device, whole
+    // ciphertexts moved by Send / Recv).
+    int64_t placedDevices = 0;
+    if (auto strategy = module->getAttrOfType<StringAttr>(
+            mlir::aegis::dist::DistDialect::kStrategyAttrName)) {
+      auto grid = module.lookupSymbol<shard::GridOp>("devices");
+      if (!grid || grid.getShape().size() != 2)
+        return emitError(module.getLoc())
+               << "the program is placed ('" << strategy.getValue()
+               << "') but has no 2-D shard.grid @devices";
+      int64_t groups = grid.getShape()[0], perGroup = grid.getShape()[1];
+      if (groups > 1 && perGroup > 1)
+        return emitError(module.getLoc())
+               << "the program is placed for the '" << strategy.getValue()
+               << "' strategy (grid " << groups << "x" << perGroup
+               << "), whose per-device programs the artifact cannot carry yet "
+                  "(limb, token and head placements run); compile with "
+                  "placement=limb, token or head, or without output for the "
+                  "report only";
+      if (groups > 1)
+        placedDevices = groups;
+    }
     auto params = module->getAttrOfType<ParamsAttr>(CKKSDialect::kParamsAttrName);
     if (!params)
       return emitError(module.getLoc())
@@ -391,7 +408,27 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
       }
       return it->second;
     };
+    // Placed programs: the group (device) of every instruction, and where
+    // ciphertexts move between devices.
+    auto groupOf = [](Attribute a) -> uint32_t {
+      auto p = dyn_cast_or_null<mlir::aegis::dist::PlacementAttr>(a);
+      return p && p.getGroup() > 0 ? uint32_t(p.getGroup()) : 0u;
+    };
+    std::vector<uint32_t> instrGroup;
+    uint32_t currentGroup = 0;
+    auto tagInstructions = [&] {
+      while (instrGroup.size() < art.program.size())
+        instrGroup.push_back(currentGroup);
+    };
+    struct Move {
+      size_t position;
+      uint32_t reg, from, to;
+    };
+    std::vector<Move> moves;
     for (Operation &op : entry.getBody().front()) {
+      tagInstructions();
+      currentGroup = groupOf(op.getAttr(
+          mlir::aegis::dist::DistDialect::kPlacementAttrName));
       // Plaintext plumbing (encodes and the nn ops computing their values)
       // is read through the constants of the ops that use it.
       if (isa<func::ReturnOp, EncodeOp>(op) ||
@@ -402,9 +439,17 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
       // instruction: the single instruction stream carries the plan, a
       // waited ciphertext is its input's register.
       if (op.getDialect() && op.getDialect()->getNamespace() == "dist") {
-        if (op.getName().getStringRef() == "dist.wait")
-          regs[op.getResult(0)] =
-              regOf(op.getOperand(0).getDefiningOp()->getOperand(0));
+        if (auto wait = dyn_cast<mlir::aegis::dist::WaitOp>(op)) {
+          Operation *start = wait.getRequest().getDefiningOp();
+          uint32_t reg = regOf(start->getOperand(0));
+          regs[wait.getOutput()] = reg;
+          // A ciphertext moved between whole-ciphertext devices: the
+          // sender's Send and the receiver's Recv, here in program order.
+          if (auto t = dyn_cast<mlir::aegis::dist::TransferStartOp>(start);
+              t && placedDevices)
+            moves.push_back({art.program.size(), reg, uint32_t(*t.getFrom()),
+                             uint32_t(*t.getTo())});
+        }
         continue;
       }
       // A sum of plaintext products: one mul_plain per term, added up.
@@ -527,11 +572,54 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
                                        << " must be a size-2 ciphertext computed by the program";
       group(art.outputs, *t, entry.getResultAttrDict(i));
     }
+    tagInstructions();
     for (auto [k, level] : rotations) {
       art.rotations.push_back(k);
       art.rotationLevels.push_back(level);
     }
     art.numRegisters = nextReg;
+    if (placedDevices) {
+      // Device of every register: arguments by their placement, results by
+      // the instruction writing them.
+      std::vector<uint32_t> regDevice(nextReg, 0);
+      for (BlockArgument arg : entry.getArguments())
+        regDevice[regOf(arg)] = groupOf(entry.getArgAttr(
+            arg.getArgNumber(),
+            mlir::aegis::dist::DistDialect::kPlacementAttrName));
+      art.devicePrograms.assign(size_t(placedDevices), {});
+      size_t m = 0;
+      auto flushMoves = [&](size_t position) {
+        for (; m < moves.size() && moves[m].position == position; ++m) {
+          const Move &mv = moves[m];
+          ::aegis::Instruction send, recv;
+          send.op = ::aegis::Opcode::Send;
+          send.a = send.result = mv.reg;
+          send.imm = mv.to;
+          recv.op = ::aegis::Opcode::Recv;
+          recv.result = mv.reg;
+          recv.imm = mv.from;
+          art.devicePrograms[mv.from].push_back(send);
+          art.devicePrograms[mv.to].push_back(recv);
+        }
+      };
+      for (size_t k = 0; k < art.program.size(); ++k) {
+        flushMoves(k);
+        uint32_t d = instrGroup[k];
+        if (d >= uint32_t(placedDevices))
+          return emitError(module.getLoc())
+                 << "instruction " << k << " is placed on group " << d
+                 << " of a " << placedDevices << "-device grid";
+        art.devicePrograms[d].push_back(art.program[k]);
+        regDevice[art.program[k].result] = d;
+      }
+      flushMoves(art.program.size());
+      for (::aegis::TensorSlot &t : art.inputs)
+        for (uint32_t reg : t.regs)
+          t.devices.push_back(regDevice[reg]);
+      for (::aegis::TensorSlot &t : art.outputs)
+        for (uint32_t reg : t.regs)
+          t.devices.push_back(regDevice[reg]);
+    }
     if (auto client = module.lookupSymbol<func::FuncOp>("client"))
       if (failed(emitClient(client, art.client)))
         return failure();

@@ -56,7 +56,7 @@ module attributes {ckks.params = #ckks.params<logN = 11, logQ = [40, 30, 30], lo
 // and travels once to device 0 for the add; the result is on device 0 (the
 // client's), so nothing goes back for it.
 // TOKEN-NOT: all_gather
-// TOKEN: %[[T:.*]] = dist.transfer_start %{{.*}} on @devices {from = 1 : i64, sent = array<i64: 0, 98304>, source = "model", to = 0 : i64}
+// TOKEN: %[[T:.*]] = dist.transfer_start %{{.*}} on @devices {from = 1 : i64, sent = array<i64: 0, 98336>, source = "model", to = 0 : i64}
 // TOKEN: %[[TB:.*]] = dist.wait %[[T]]
 // TOKEN: ckks.add %{{.*}}, %[[TB]]
 // TOKEN-NOT: all_gather

@@ -80,8 +80,9 @@ module attributes {ckks.params = #ckks.params<logN = 11, logQ = [40, 30, 30], lo
 // CMPJSON-NEXT: "keyswitch": 0,
 // CMPJSON-NEXT: "rescale": 0,
 // CMPJSON-NEXT: "bootstrap": 0,
-// Token: %b (3 limbs x 2 polynomials) moves from device 1 to device 0.
-// CMPJSON-NEXT: "model": 98304,
+// Token: %b (3 limbs x 2 polynomials and a 32-byte header) moves from
+// device 1 to device 0.
+// CMPJSON-NEXT: "model": 98336,
 // CMPJSON: "not_applicable": {
 // CMPJSON-NEXT: "head":
 

@@ -106,6 +106,10 @@ enum class Opcode : uint8_t {
   Conjugate = 14,
   Bootstrap = 15,  // r = a refreshed to level params.bootstrapLevel (nominal
                    // scale); the message is divided by 2^imm around it
+  // Device programs only (Artifact::devicePrograms): moving a register
+  // between devices.
+  Send = 16, // register a goes to device imm (the register stays)
+  Recv = 17, // r = the register device imm sends (the same number there)
 };
 
 const char *opcodeName(Opcode op);
@@ -142,8 +146,14 @@ struct TensorSlot {
   /// the compiler had no calibration (hand-written ckks programs).
   bool hasRange = false;
   double rangeLo = 0, rangeHi = 0;
+  /// With device programs: the device each register is delivered to (an
+  /// input) or held by (an output), parallel to `regs`; empty otherwise.
+  std::vector<uint32_t> devices;
 
   int64_t numElements() const;
+  uint32_t deviceOf(size_t i) const {
+    return devices.empty() ? 0 : devices[i];
+  }
   /// Global slot index (ciphertext * slots + slot) of element i.
   uint64_t globalSlot(int64_t i) const {
     return slotMap.empty() ? uint64_t(i) : slotMap[i];
@@ -266,6 +276,14 @@ struct Artifact {
   std::vector<ArtifactConstant> constants;
   uint32_t numRegisters = 0;
   std::vector<Instruction> program;
+  /// A placed program (aegis-dist-place with a token or head placement):
+  /// one instruction stream per device, each the instructions of `program`
+  /// its device owns plus Send / Recv where a ciphertext moves between
+  /// devices, in `program`'s order (so every Recv's Send comes first on
+  /// its device and no device waits in a cycle). Registers keep their
+  /// numbers on every device. Empty: `program` runs on one device, or limb-
+  /// split on several. `program` stays the whole computation either way.
+  std::vector<std::vector<Instruction>> devicePrograms;
   /// Names of the model ops the program implements ("attention#1", ...).
   std::vector<std::string> regions;
   /// Empty unless the model starts from integer inputs: then the model's

@@ -99,6 +99,9 @@ struct RunReport {
   /// and the memory high-water mark (register shares plus communicator
   /// scratch).
   int devices = 1;
+  /// The artifact's own device programs ran (a token or head placement),
+  /// not the limb-partitioned plan.
+  bool placed = false;
   std::string commBackend;
   dist::KeySwitchAlgorithm keySwitch = dist::KeySwitchAlgorithm::InputBroadcast;
   std::vector<comm::CommStatsSnapshot> deviceStats;

@@ -300,7 +300,8 @@ struct TensorSlot FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
     VT_SLOT_MAP = 16,
     VT_HAS_RANGE = 18,
     VT_RANGE_LO = 20,
-    VT_RANGE_HI = 22
+    VT_RANGE_HI = 22,
+    VT_DEVICES = 24
   };
   const flatbuffers::String *name() const {
     return GetPointer<const flatbuffers::String *>(VT_NAME);
@@ -332,6 +333,9 @@ struct TensorSlot FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   double range_hi() const {
     return GetField<double>(VT_RANGE_HI, 0.0);
   }
+  const flatbuffers::Vector<uint32_t> *devices() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_DEVICES);
+  }
   bool Verify(flatbuffers::Verifier &verifier) const {
     return VerifyTableStart(verifier) &&
            VerifyOffset(verifier, VT_NAME) &&
@@ -348,6 +352,8 @@ struct TensorSlot FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
            VerifyField<uint8_t>(verifier, VT_HAS_RANGE, 1) &&
            VerifyField<double>(verifier, VT_RANGE_LO, 8) &&
            VerifyField<double>(verifier, VT_RANGE_HI, 8) &&
+           VerifyOffset(verifier, VT_DEVICES) &&
+           verifier.VerifyVector(devices()) &&
            verifier.EndTable();
   }
 };
@@ -386,6 +392,9 @@ struct TensorSlotBuilder {
   void add_range_hi(double range_hi) {
     fbb_.AddElement<double>(TensorSlot::VT_RANGE_HI, range_hi, 0.0);
   }
+  void add_devices(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> devices) {
+    fbb_.AddOffset(TensorSlot::VT_DEVICES, devices);
+  }
   explicit TensorSlotBuilder(flatbuffers::FlatBufferBuilder &_fbb)
         : fbb_(_fbb) {
     start_ = fbb_.StartTable();
@@ -408,11 +417,13 @@ inline flatbuffers::Offset<TensorSlot> CreateTensorSlot(
     flatbuffers::Offset<flatbuffers::Vector<uint32_t>> slot_map = 0,
     bool has_range = false,
     double range_lo = 0.0,
-    double range_hi = 0.0) {
+    double range_hi = 0.0,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> devices = 0) {
   TensorSlotBuilder builder_(_fbb);
   builder_.add_range_hi(range_hi);
   builder_.add_range_lo(range_lo);
   builder_.add_log_scale(log_scale);
+  builder_.add_devices(devices);
   builder_.add_slot_map(slot_map);
   builder_.add_level(level);
   builder_.add_slots(slots);
@@ -434,11 +445,13 @@ inline flatbuffers::Offset<TensorSlot> CreateTensorSlotDirect(
     const std::vector<uint32_t> *slot_map = nullptr,
     bool has_range = false,
     double range_lo = 0.0,
-    double range_hi = 0.0) {
+    double range_hi = 0.0,
+    const std::vector<uint32_t> *devices = nullptr) {
   auto name__ = name ? _fbb.CreateString(name) : 0;
   auto shape__ = shape ? _fbb.CreateVector<int64_t>(*shape) : 0;
   auto regs__ = regs ? _fbb.CreateVector<uint32_t>(*regs) : 0;
   auto slot_map__ = slot_map ? _fbb.CreateVector<uint32_t>(*slot_map) : 0;
+  auto devices__ = devices ? _fbb.CreateVector<uint32_t>(*devices) : 0;
   return aegis::fb::CreateTensorSlot(
       _fbb,
       name__,
@@ -450,7 +463,8 @@ inline flatbuffers::Offset<TensorSlot> CreateTensorSlotDirect(
       slot_map__,
       has_range,
       range_lo,
-      range_hi);
+      range_hi,
+      devices__);
 }
 
 struct Constant FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
@@ -872,7 +886,8 @@ struct Artifact FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
     VT_CLIENT = 26,
     VT_ROTATION_LEVELS = 28,
     VT_RELIN_LEVEL = 30,
-    VT_CONJUGATION_LEVEL = 32
+    VT_CONJUGATION_LEVEL = 32,
+    VT_DEVICE_PROGRAMS = 34
   };
   const flatbuffers::String *compiler_version() const {
     return GetPointer<const flatbuffers::String *>(VT_COMPILER_VERSION);
@@ -919,6 +934,9 @@ struct Artifact FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   int32_t conjugation_level() const {
     return GetField<int32_t>(VT_CONJUGATION_LEVEL, -1);
   }
+  const flatbuffers::Vector<flatbuffers::Offset<aegis::fb::DeviceProgram>> *device_programs() const {
+    return GetPointer<const flatbuffers::Vector<flatbuffers::Offset<aegis::fb::DeviceProgram>> *>(VT_DEVICE_PROGRAMS);
+  }
   bool Verify(flatbuffers::Verifier &verifier) const {
     return VerifyTableStart(verifier) &&
            VerifyOffset(verifier, VT_COMPILER_VERSION) &&
@@ -952,6 +970,9 @@ struct Artifact FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
            verifier.VerifyVector(rotation_levels()) &&
            VerifyField<int32_t>(verifier, VT_RELIN_LEVEL, 4) &&
            VerifyField<int32_t>(verifier, VT_CONJUGATION_LEVEL, 4) &&
+           VerifyOffset(verifier, VT_DEVICE_PROGRAMS) &&
+           verifier.VerifyVector(device_programs()) &&
+           verifier.VerifyVectorOfTables(device_programs()) &&
            verifier.EndTable();
   }
 };
@@ -1005,6 +1026,9 @@ struct ArtifactBuilder {
   void add_conjugation_level(int32_t conjugation_level) {
     fbb_.AddElement<int32_t>(Artifact::VT_CONJUGATION_LEVEL, conjugation_level, -1);
   }
+  void add_device_programs(flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<aegis::fb::DeviceProgram>>> device_programs) {
+    fbb_.AddOffset(Artifact::VT_DEVICE_PROGRAMS, device_programs);
+  }
   explicit ArtifactBuilder(flatbuffers::FlatBufferBuilder &_fbb)
         : fbb_(_fbb) {
     start_ = fbb_.StartTable();
@@ -1032,8 +1056,10 @@ inline flatbuffers::Offset<Artifact> CreateArtifact(
     flatbuffers::Offset<aegis::fb::ClientProgram> client = 0,
     flatbuffers::Offset<flatbuffers::Vector<uint32_t>> rotation_levels = 0,
     int32_t relin_level = -1,
-    int32_t conjugation_level = -1) {
+    int32_t conjugation_level = -1,
+    flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<aegis::fb::DeviceProgram>>> device_programs = 0) {
   ArtifactBuilder builder_(_fbb);
+  builder_.add_device_programs(device_programs);
   builder_.add_conjugation_level(conjugation_level);
   builder_.add_relin_level(relin_level);
   builder_.add_rotation_levels(rotation_levels);
@@ -1068,7 +1094,8 @@ inline flatbuffers::Offset<Artifact> CreateArtifactDirect(
     flatbuffers::Offset<aegis::fb::ClientProgram> client = 0,
     const std::vector<uint32_t> *rotation_levels = nullptr,
     int32_t relin_level = -1,
-    int32_t conjugation_level = -1) {
+    int32_t conjugation_level = -1,
+    const std::vector<flatbuffers::Offset<aegis::fb::DeviceProgram>> *device_programs = nullptr) {
   auto compiler_version__ = compiler_version ? _fbb.CreateString(compiler_version) : 0;
   auto compiler_commit__ = compiler_commit ? _fbb.CreateString(compiler_commit) : 0;
   auto rotations__ = rotations ? _fbb.CreateVector<int64_t>(*rotations) : 0;
@@ -1078,6 +1105,7 @@ inline flatbuffers::Offset<Artifact> CreateArtifactDirect(
   auto programs__ = programs ? _fbb.CreateVector<flatbuffers::Offset<aegis::fb::DeviceProgram>>(*programs) : 0;
   auto regions__ = regions ? _fbb.CreateVector<flatbuffers::Offset<flatbuffers::String>>(*regions) : 0;
   auto rotation_levels__ = rotation_levels ? _fbb.CreateVector<uint32_t>(*rotation_levels) : 0;
+  auto device_programs__ = device_programs ? _fbb.CreateVector<flatbuffers::Offset<aegis::fb::DeviceProgram>>(*device_programs) : 0;
   return aegis::fb::CreateArtifact(
       _fbb,
       compiler_version__,
@@ -1094,7 +1122,8 @@ inline flatbuffers::Offset<Artifact> CreateArtifactDirect(
       client,
       rotation_levels__,
       relin_level,
-      conjugation_level);
+      conjugation_level,
+      device_programs__);
 }
 
 inline const aegis::fb::Artifact *GetArtifact(const void *buf) {
