@@ -92,42 +92,60 @@ Planner::Planner(func::FuncOp main, ck::ParamsAttr params)
   dnum = std::max(1u, params.getDnum());
   unsigned chain = unsigned(params.getLogQ().size());
   alpha = (chain + dnum - 1) / dnum;
-  // Token rows and features of every argument ciphertext, from the slot map
-  // of its tensor (on the tensor's first ciphertext).
-  args.resize(main.getNumArguments());
-  for (unsigned i = 0; i < main.getNumArguments();) {
-    auto map = main.getArgAttrOfType<DenseI32ArrayAttr>(i, "ckks.slot_map");
-    auto shape = main.getArgAttrOfType<DenseI64ArrayAttr>(i, "ckks.shape");
-    auto ct = dyn_cast<ck::CiphertextType>(main.getArgument(i).getType());
-    if (!map || !shape || !ct || shape.empty()) {
-      ++i;
-      continue;
-    }
-    int64_t slots = ct.getSlots(), features = shape.asArrayRef().back();
-    int64_t rows = 1;
-    for (int64_t d : shape.asArrayRef())
-      rows *= d;
-    rows = features ? rows / features : 1;
-    int64_t cts = 0;
-    for (int32_t g : map.asArrayRef())
-      cts = std::max<int64_t>(cts, g / slots + 1);
-    std::vector<ArgInfo> info(cts, ArgInfo{INT64_MAX, INT64_MAX, rows,
-                                           features});
-    for (auto [e, g] : llvm::enumerate(map.asArrayRef())) {
-      if (g < 0)
+  // Token rows and features of every argument and result ciphertext, from
+  // the slot map of its tensor (on the tensor's first ciphertext).
+  auto describe = [](unsigned count,
+                     const std::function<DictionaryAttr(unsigned)> &attrsOf,
+                     const std::function<Type(unsigned)> &typeOf) {
+    std::vector<ArgInfo> out(count);
+    for (unsigned i = 0; i < count;) {
+      DictionaryAttr attrs = attrsOf(i);
+      auto map = attrs ? attrs.getAs<DenseI32ArrayAttr>("ckks.slot_map")
+                       : DenseI32ArrayAttr();
+      auto shape = attrs ? attrs.getAs<DenseI64ArrayAttr>("ckks.shape")
+                         : DenseI64ArrayAttr();
+      auto ct = dyn_cast<ck::CiphertextType>(typeOf(i));
+      if (!map || !shape || !ct || shape.empty()) {
+        ++i;
         continue;
-      ArgInfo &a = info[g / slots];
-      a.row = std::min<int64_t>(a.row, int64_t(e) / std::max<int64_t>(1, features));
-      a.feature = std::min<int64_t>(a.feature, int64_t(e) % std::max<int64_t>(1, features));
+      }
+      int64_t slots = ct.getSlots(), features = shape.asArrayRef().back();
+      int64_t rows = 1;
+      for (int64_t d : shape.asArrayRef())
+        rows *= d;
+      rows = features ? rows / features : 1;
+      int64_t cts = 0;
+      for (int32_t g : map.asArrayRef())
+        cts = std::max<int64_t>(cts, g / slots + 1);
+      std::vector<ArgInfo> info(cts,
+                                ArgInfo{INT64_MAX, INT64_MAX, rows, features});
+      for (auto [e, g] : llvm::enumerate(map.asArrayRef())) {
+        if (g < 0)
+          continue;
+        ArgInfo &a = info[g / slots];
+        a.row = std::min<int64_t>(a.row,
+                                  int64_t(e) / std::max<int64_t>(1, features));
+        a.feature = std::min<int64_t>(
+            a.feature, int64_t(e) % std::max<int64_t>(1, features));
+      }
+      for (int64_t c = 0; c < cts && i + c < count; ++c) {
+        ArgInfo a = info[c];
+        if (a.row == INT64_MAX)
+          a.row = a.feature = 0;
+        out[i + c] = a;
+      }
+      i += unsigned(std::max<int64_t>(cts, 1));
     }
-    for (int64_t c = 0; c < cts && i + c < main.getNumArguments(); ++c) {
-      ArgInfo a = info[c];
-      if (a.row == INT64_MAX)
-        a.row = a.feature = 0;
-      args[i + c] = a;
-    }
-    i += unsigned(std::max<int64_t>(cts, 1));
-  }
+    return out;
+  };
+  args = describe(
+      main.getNumArguments(),
+      [&](unsigned i) { return main.getArgAttrDict(i); },
+      [&](unsigned i) { return main.getArgument(i).getType(); });
+  results = describe(
+      main.getNumResults(),
+      [&](unsigned i) { return main.getResultAttrDict(i); },
+      [&](unsigned i) { return main.getResultTypes()[i]; });
 }
 
 int64_t Planner::tokenTiles() const {
@@ -193,8 +211,50 @@ Planner::Placement Planner::assign(StringRef strategy,
       g = std::min(G - 1, info.row * G / std::max<int64_t>(1, info.rows));
     p[a] = g;
   }
-  // Every op on the group holding most of its ciphertext operands (ties:
-  // the first operand's).
+  // Owner computes: an op whose result only one group needs (its users',
+  // down to the outputs, each output on the group of its token tile or
+  // feature block) runs on that group, so each query tile's attention runs
+  // where its output lives and fetches the K and V it reads; an op several
+  // groups need runs on the group holding most of its ciphertext operands
+  // (ties: the first operand's) and its result travels.
+  auto homeOf = [&](const ArgInfo &info) {
+    if (G <= 1)
+      return int64_t(0);
+    if (strategy == "head")
+      return std::min(G - 1,
+                      info.feature * G / std::max<int64_t>(1, info.features));
+    return std::min(G - 1, info.row * G / std::max<int64_t>(1, info.rows));
+  };
+  constexpr int64_t kNone = -2, kMany = -1;
+  llvm::DenseMap<Operation *, int64_t> demand;
+  Block &body = main.getBody().front();
+  auto merge = [](int64_t a, int64_t b) {
+    if (a == kNone)
+      return b;
+    if (b == kNone || a == b)
+      return a;
+    return kMany;
+  };
+  if (G > 1) {
+    for (Operation &opRef : llvm::reverse(body)) {
+      Operation *op = &opRef;
+      int64_t d = kNone;
+      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+        (void)ret;
+        continue;
+      }
+      for (OpOperand &use : op->getUses()) {
+        Operation *u = use.getOwner();
+        int64_t ud = isa<func::ReturnOp>(u)
+                         ? homeOf(results[use.getOperandNumber()])
+                         : demand.lookup(u);
+        if (!demand.count(u) && !isa<func::ReturnOp>(u))
+          ud = kNone;
+        d = merge(d, ud);
+      }
+      demand[op] = d;
+    }
+  }
   std::vector<int64_t> count(G, 0);
   main.walk([&](Operation *op) {
     if (op->getNumResults() != 1 ||
@@ -202,6 +262,11 @@ Planner::Placement Planner::assign(StringRef strategy,
       return;
     int64_t best = 0;
     if (G > 1) {
+      int64_t d = demand.lookup(op);
+      if (d >= 0) {
+        p[op->getResult(0)] = d;
+        return;
+      }
       std::fill(count.begin(), count.end(), 0);
       SmallVector<Value, 4> in = ctOperands(op);
       int64_t first = -1;

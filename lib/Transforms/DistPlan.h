@@ -134,7 +134,7 @@ private:
   struct ArgInfo {
     int64_t row = 0, feature = 0, rows = 1, features = 1;
   };
-  std::vector<ArgInfo> args;
+  std::vector<ArgInfo> args, results;
 };
 
 /// The model part an op belongs to (from its "kind#n" location).

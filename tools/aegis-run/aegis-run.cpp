@@ -7,6 +7,7 @@
 #include "aegis/Runtime/Artifact/Artifact.h"
 #include "aegis/Runtime/Artifact/ClientProgram.h"
 #include "aegis/Runtime/Artifact/Executor.h"
+#include "aegis/Runtime/Artifact/Trace.h"
 #include "aegis/Runtime/CUDA/DeviceInfo.h"
 #include "aegis/Runtime/Comm/CommStats.h"
 #include "aegis/Runtime/Comm/Factory.h"
@@ -81,6 +82,7 @@ struct Options {
   std::string artifact;
   std::vector<std::string> inputs, outputs, references;
   std::string report;
+  std::string trace;
   aegis::RunOptions run;
   unsigned threads = 0;
   bool progress = true;
@@ -124,6 +126,10 @@ void addOneShotOptions(CLI::App &app) {
            "seed of keys and encryption randomness (default 1)");
   addValue(app, "--report", "FILE.json",
            "write times, counts, memory and errors as JSON");
+  addValue(app, "--trace", "FILE.json",
+           "write a timeline of every device's instructions and transfers "
+           "(Chrome trace format: chrome://tracing, ui.perfetto.dev; under "
+           "mpirun rank N > 0 writes FILE.json.rankN)");
   addSwitch(app, "--no-progress", "no progress display on a terminal");
   addSwitch(app, "--compact-keys", aegis::runtool::kCompactKeysHelp);
   addValue(app, "--flood-bits", "B",
@@ -148,6 +154,8 @@ int parseOneShot(const CLI::App &app, Options &o) {
     o.outputs = a.all("--output");
     o.references = a.all("--reference");
     o.report = a.one("--report");
+  if (a.has("--trace"))
+    o.trace = a.one("--trace");
     o.progress = !a.on("--no-progress");
     o.allowOutOfRange = a.on("--allow-out-of-range");
     o.run.compactKeys = a.on("--compact-keys");
@@ -248,7 +256,25 @@ int run(Options &o) {
                      total, done == total ? "\n" : "");
     };
   aegis::RunReport report;
+  aegis::Trace trace;
+  std::ofstream traceFile;
+  std::string tracePath = o.trace;
+  if (!o.trace.empty()) {
+    // Opened before the run: a path that cannot be written fails at once.
+    if (o.run.communicator && o.run.communicator->rank() != 0)
+      tracePath += ".rank" + std::to_string(o.run.communicator->rank());
+    traceFile.open(tracePath, std::ios::binary);
+    if (!traceFile)
+      aegis::fail("cannot write the trace to '", tracePath, "'");
+    o.run.trace = &trace;
+  }
   auto outputs = aegis::runArtifact(artifact, inputs, o.run, report);
+  if (!o.trace.empty()) {
+    traceFile << trace.toJson() << "\n";
+    traceFile.close();
+    if (!traceFile)
+      aegis::fail("cannot write the trace to '", tracePath, "'");
+  }
   if (o.run.communicator && o.run.communicator->rank() != 0)
     return 0; // rank 0 decrypts, prints and writes the files
 

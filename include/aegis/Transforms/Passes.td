@@ -24,9 +24,10 @@ def Place : Pass<"aegis-dist-place", "::mlir::ModuleOp"> {
       (exactly aegis-run's limb-partitioned execution, input-broadcast key
       switching);
     * `token` / `head` (grid `Px1`): every ciphertext whole on one device,
-      input ciphertexts by token tile / by feature block (head), every op on
-      the device holding most of its operands; a ciphertext needed by
-      another device is transferred once per device;
+      input ciphertexts by token tile / by feature block (head); an op
+      whose result only one device needs (down to the outputs) runs there,
+      any other on the device holding most of its operands; a ciphertext
+      needed by another device is transferred once per device;
     * `joint` (grid `GxB`, G and B > 1, the best factorisation): token
       groups, each limb-split over its B devices;
     * `auto`: the strategy of least modelled time whose memory per device

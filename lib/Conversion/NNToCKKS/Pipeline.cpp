@@ -166,7 +166,9 @@ void registerCompilePipeline() {
           place.report = o.report;
           place.reportJson = o.reportJson;
           pm.addPass(dist::createPlace(place));
-          pm.addPass(dist::createInsertCollectives());
+          // A report-only compile (no artifact) stops at the placement.
+          if (o.materialize)
+            pm.addPass(dist::createInsertCollectives());
         }
         if (!o.materialize)
           return;

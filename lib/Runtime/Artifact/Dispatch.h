@@ -39,6 +39,7 @@
 
 #include "aegis/Runtime/Artifact/Artifact.h"
 #include "aegis/Runtime/Artifact/Executor.h"
+#include "aegis/Runtime/Artifact/Trace.h"
 #include "aegis/Runtime/CKKS/Context.h"
 #include "aegis/Runtime/Support/Error.h"
 
@@ -185,7 +186,7 @@ void runProgram(Engine &engine, const Artifact &artifact,
                 const std::vector<Instruction> &program,
                 std::vector<std::optional<typename Engine::Value>> &regs,
                 const RunOptions &options, RunReport &report,
-                bool progress = true) {
+                bool progress = true, int device = 0) {
   OpTimer timer;
   // A register is freed after the instruction that reads it last (outputs
   // are kept): the working set is the program's live values, not all of
@@ -232,6 +233,9 @@ void runProgram(Engine &engine, const Artifact &artifact,
              ") moves a register between devices outside a placed run");
       }
       timer.add(in.op, secondsSince(t0));
+      if (options.trace)
+        options.trace->record(device, opcodeName(in.op), "comm", t0,
+                              Clock::now());
       continue;
     }
     typename Engine::Value r =
@@ -243,6 +247,12 @@ void runProgram(Engine &engine, const Artifact &artifact,
       release(in.b, k, in.result);
     double dt = secondsSince(t0);
     timer.add(in.op, dt);
+    if (options.trace)
+      options.trace->record(
+          device, opcodeName(in.op), "compute", t0,
+          t0 + std::chrono::duration_cast<Clock::duration>(
+                   std::chrono::duration<double>(dt)),
+          in.region ? artifact.regions[in.region - 1] : std::string());
     if (in.region) {
       regionSeconds[in.region - 1] += dt;
       regionUsed[in.region - 1] = true;

@@ -19,6 +19,7 @@
 #include "PlaintextCache.h"
 
 #include "aegis/Runtime/Artifact/Session.h"
+#include "aegis/Runtime/Artifact/Trace.h"
 #include "aegis/Runtime/CKKS/Encoder.h"
 #include "aegis/Runtime/Comm/CommStats.h"
 #include "aegis/Runtime/Comm/ThreadCommunicator.h"
@@ -256,9 +257,13 @@ evaluateDistributed(const Artifact &artifact, const ContextPtr &context,
     }
   }
   local.stages.push_back({"scatter inputs", secondsSince(start)});
+  if (options.trace)
+    options.trace->record(comm.rank(), "scatter inputs", "comm", start,
+                          Clock::now());
 
   start = Clock::now();
-  runInstructions(engine, artifact, regs, options, local, root);
+  runProgram(engine, artifact, artifact.program, regs, options, local, root,
+             comm.rank());
   local.stages.push_back({"evaluate", secondsSince(start)});
 
   start = Clock::now();
@@ -272,6 +277,9 @@ evaluateDistributed(const Artifact &artifact, const ContextPtr &context,
     }
   }
   local.stages.push_back({"gather outputs", secondsSince(start)});
+  if (options.trace)
+    options.trace->record(comm.rank(), "gather outputs", "comm", start,
+                          Clock::now());
   std::vector<comm::CommStatsSnapshot> stats = comm::gatherStats(comm);
   if (root) {
     for (StageTime &s : local.stages) {

@@ -17,6 +17,7 @@
 #include "Dispatch.h"
 
 #include "aegis/Runtime/Artifact/Session.h"
+#include "aegis/Runtime/Artifact/Trace.h"
 #include "aegis/Runtime/Comm/CommStats.h"
 #include "aegis/Runtime/Comm/ThreadCommunicator.h"
 #include "aegis/Runtime/Support/Error.h"
@@ -186,10 +187,12 @@ runPlaced(const Artifact &artifact,
                                         context->degree() * 8);
       }
     local.stages.push_back({"scatter inputs", secondsSince(t0)});
+    if (options.trace)
+      options.trace->record(me, "scatter inputs", "comm", t0, Clock::now());
     t0 = Clock::now();
     PlacedEngine engine(artifact, context, mine, comm);
     runProgram(engine, artifact, artifact.devicePrograms[me], regs, options,
-               local, me == kClient);
+               local, me == kClient, me);
     local.stages.push_back({"evaluate", secondsSince(t0)});
     t0 = Clock::now();
     std::vector<Ciphertext> out;
@@ -204,6 +207,8 @@ runPlaced(const Artifact &artifact,
           out.push_back(recvCiphertext(comm, context, owner));
       }
     local.stages.push_back({"gather outputs", secondsSince(t0)});
+    if (options.trace)
+      options.trace->record(me, "gather outputs", "comm", t0, Clock::now());
     std::vector<comm::CommStatsSnapshot> stats = comm::gatherStats(comm);
     if (me == kClient) {
       results = std::move(out);

@@ -15,11 +15,18 @@
 // Without a device count the placed artifact runs on its own 2 devices.
 // RUN: aegis-run %t/placed.aegis --input %t/x.npy --output %t/q0.npy --output %t/q1.npy | FileCheck %s
 // RUN: cmp %t/q0.npy %t/o0.npy
+// A timeline per device: device 1 sends %b, device 0 receives it and
+// computes.
+// RUN: aegis-run %t/placed.aegis --input %t/x.npy --trace %t/trace.json > /dev/null
+// RUN: %python -c "import json,sys; e=[x for x in json.load(open(sys.argv[1]))['traceEvents'] if x['ph']=='X']; print(sorted({(x['tid'], x['cat'], x['name']) for x in e if x['name'] in ('send','recv','mul','rotate')}))" %t/trace.json | FileCheck %s --check-prefix=TRACE
+// RUN: not aegis-run %t/placed.aegis --input %t/x.npy --trace %t/no/such/dir/trace.json 2>&1 | FileCheck %s --check-prefix=NOTRACE
 // A launch on another device count is refused on every rank.
 // RUN: not aegis-run %t/placed.aegis --devices=3 --input %t/x.npy 2>&1 | FileCheck %s --check-prefix=COUNT
 
 // CHECK: 2 devices (threads communicator), the artifact's own device programs
 // BYTES: devices 2: predicted = measured = [{{[0-9]+}}, {{[0-9]+}}]
+// TRACE: [(0, 'comm', 'recv'), (0, 'compute', 'mul'), (0, 'compute', 'rotate'), (1, 'comm', 'send')]
+// NOTRACE: cannot write the trace to '{{.*}}no/such/dir/trace.json'
 // COUNT: the artifact is placed on 2 devices (one program each) but 3 were requested (--devices=3); launch it on 2
 
 module attributes {ckks.params = #ckks.params<logN = 11, logQ = [40, 30, 30], logP = [40], dnum = 3>} {

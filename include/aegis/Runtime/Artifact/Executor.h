@@ -35,6 +35,8 @@ bool parseKeySwitchAlgorithm(const std::string &name,
 /// "broadcast" or "aggregate".
 const char *keySwitchAlgorithmName(dist::KeySwitchAlgorithm algorithm);
 
+class Trace;
+
 struct RunOptions {
   ExecutionBackend backend = ExecutionBackend::Cpu;
   /// Seed of key generation and encryption randomness.
@@ -67,6 +69,9 @@ struct RunOptions {
   /// Compact evaluation keys in memory (generateKeys' compactKeys): half
   /// the key memory, the uniform halves regenerated at each key switch.
   bool compactKeys = false;
+  /// When set, every device records its instructions and stages here
+  /// (aegis-run --trace; Trace.h).
+  Trace *trace = nullptr;
 };
 
 struct StageTime {
