@@ -255,7 +255,11 @@ Planner::Placement Planner::assign(StringRef strategy,
       demand[op] = d;
     }
   }
+  // Ties between groups holding as many operands go to the least loaded
+  // (modelled compute so far), so that ops mixing every group (a matmul's
+  // output blocks, sums over heads) spread over the devices.
   std::vector<int64_t> count(G, 0);
+  std::vector<double> load(G, 0.0);
   main.walk([&](Operation *op) {
     if (op->getNumResults() != 1 ||
         !isa<ck::CiphertextType>(op->getResult(0).getType()))
@@ -264,22 +268,21 @@ Planner::Placement Planner::assign(StringRef strategy,
     if (G > 1) {
       int64_t d = demand.lookup(op);
       if (d >= 0) {
-        p[op->getResult(0)] = d;
-        return;
+        best = d;
+      } else {
+        std::fill(count.begin(), count.end(), 0);
+        SmallVector<Value, 4> in = ctOperands(op);
+        for (Value v : in)
+          ++count[p.lookup(v)];
+        best = in.empty() ? 0 : p.lookup(in.front());
+        for (int64_t g = 0; g < G; ++g)
+          if (count[g] > count[best] ||
+              (count[g] == count[best] && load[g] < load[best]))
+            best = g;
       }
-      std::fill(count.begin(), count.end(), 0);
-      SmallVector<Value, 4> in = ctOperands(op);
-      int64_t first = -1;
-      for (Value v : in) {
-        int64_t g = p.lookup(v);
-        if (first < 0)
-          first = g;
-        ++count[g];
-      }
-      best = first < 0 ? 0 : first;
-      for (int64_t g = 0; g < G; ++g)
-        if (count[g] > count[best])
-          best = g;
+      unsigned level =
+          cast<ck::CiphertextType>(op->getResult(0).getType()).getLevel();
+      load[best] += opSeconds(op, limbsOf(level));
     }
     p[op->getResult(0)] = best;
   });
@@ -328,7 +331,7 @@ FailureOr<Planner::Placement> Planner::recorded(const Grid &grid) const {
 
 void Planner::collectives(
     const Grid &grid, const Placement &placement,
-    const std::function<void(const Collective &)> &fn) const {
+    const std::function<void(const Collective &)> &fn, bool hoist) const {
   const int64_t B = grid.perGroup, P = grid.devices();
   const int64_t word = 8, poly = n * word;
   auto make = [&](Kind k, Source s, Part part, Value v, Operation *consumer,
@@ -406,8 +409,9 @@ void Planner::collectives(
       fn(c);
   }
 
-  // (value, group) pairs already transferred.
-  llvm::DenseSet<std::pair<Value, int64_t>> moved;
+  // (value, group) pairs already transferred, and already gathered for a
+  // hoisted rotation.
+  llvm::DenseSet<std::pair<Value, int64_t>> moved, gathered;
   Block &body = main.getBody().front();
   for (Operation &opRef : body) {
     Operation *op = &opRef;
@@ -460,6 +464,8 @@ void Planner::collectives(
       continue;
     Value in = op->getNumOperands() ? op->getOperand(0) : Value();
     if (isKeySwitch(op)) {
+      if (hoist && isa<ck::RotateOp>(op) && !gathered.insert({in, g}).second)
+        continue;
       Collective c = make(Kind::AllGather, Source::KeySwitch, part, in, op, g,
                           1);
       gather(c, g, limbsOf(levelOf(in)), 1);
@@ -528,7 +534,7 @@ double Planner::opSeconds(Operation *op, int64_t limbs) const {
 
 StrategyResult Planner::evaluate(StringRef name, const Grid &grid,
                                  const Placement &placement,
-                                 const LinkModel &link) const {
+                                 const LinkModel &link, bool hoist) const {
   StrategyResult r;
   r.name = name.str();
   r.grid = grid;
@@ -571,7 +577,7 @@ StrategyResult Planner::evaluate(StringRef name, const Grid &grid,
       before[c.consumer].push_back({c, t});
     else if (Operation *def = c.value.getDefiningOp())
       after[def].push_back({c, t});
-  });
+  }, hoist);
 
   // Memory: key rows per group (each key at the highest level its group
   // uses it), encoded plaintexts per group, live ciphertexts.

@@ -100,13 +100,16 @@ public:
   FailureOr<Placement> recorded(const Grid &grid) const;
 
   /// Every collective under `placement`, in program order.
+  /// `hoist`: rotations of one ciphertext on one group share the first
+  /// one's all-gather (they run as one hoisted rotation).
   void collectives(const Grid &grid, const Placement &placement,
-                   const std::function<void(const Collective &)> &fn) const;
+                   const std::function<void(const Collective &)> &fn,
+                   bool hoist = false) const;
 
   /// Bytes, memory and modelled time of a placement.
   StrategyResult evaluate(StringRef name, const Grid &grid,
-                          const Placement &placement,
-                          const LinkModel &link) const;
+                          const Placement &placement, const LinkModel &link,
+                          bool hoist = false) const;
 
   func::FuncOp function() const { return main; }
   /// Distinct token tiles / feature blocks among the argument ciphertexts

@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/MapVector.h"
 
 namespace mlir::aegis::dist {
 
@@ -58,9 +59,18 @@ void InsertCollectivesPass::runOnOperation() {
   if (failed(placement))
     return signalPassFailure();
 
+  const bool hoist = module->hasAttr(DistDialect::kHoistAttrName);
   std::vector<Collective> list;
-  planner.collectives(g, *placement,
-                      [&](const Collective &c) { list.push_back(c); });
+  planner.collectives(
+      g, *placement, [&](const Collective &c) { list.push_back(c); }, hoist);
+  // Hoisted runs (limb-split groups only: there the gather is shared): the
+  // rotations of one ciphertext on one group, in program order.
+  llvm::MapVector<std::pair<Value, int64_t>, SmallVector<Operation *, 4>> runs;
+  if (hoist && g.perGroup > 1)
+    for (Operation &op : main.getBody().front())
+      if (auto rot = dyn_cast<ck::RotateOp>(op))
+        runs[{rot.getInput(), placement->lookup(rot.getResult())}].push_back(
+            &op);
 
   OpBuilder b(module.getContext());
   Block &body = main.getBody().front();
@@ -167,6 +177,22 @@ void InsertCollectivesPass::runOnOperation() {
     in.replaceUsesWithIf(out, shouldUse);
     if (c.value != in)
       Value(c.value).replaceUsesWithIf(out, shouldUse);
+  }
+  // Co-schedule each hoisted run: the later rotations move right after the
+  // first and read its gathered input (their results are used later only,
+  // and their input is the same ciphertext), and the first records the
+  // run's length for the emitter.
+  for (auto &[key, ops] : runs) {
+    if (ops.size() < 2)
+      continue;
+    Value gathered = ops.front()->getOperand(0);
+    for (size_t j = 1; j < ops.size(); ++j) {
+      ops[j]->moveAfter(ops[j - 1]);
+      ops[j]->setOperand(0, gathered);
+    }
+    ops.front()->setAttr(DistDialect::kHoistedAttrName,
+                         b.getI64IntegerAttr(int64_t(ops.size())));
+    ++numHoisted;
   }
 }
 

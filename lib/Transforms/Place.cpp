@@ -87,7 +87,7 @@ std::optional<StrategyResult> PlacePass::evaluate(const Planner &planner,
   std::optional<StrategyResult> best;
   for (const Grid &grid : grids) {
     StrategyResult r = planner.evaluate(
-        name, grid, planner.assign(name, grid), link);
+        name, grid, planner.assign(name, grid), link, hoistRotations);
     if (!best || r.time < best->time)
       best = std::move(r);
   }
@@ -164,23 +164,6 @@ void PlacePass::runOnOperation() {
     if (!chosen || r.time < chosen->time)
       chosen = &r;
   }
-  if (!chosen) {
-    const StrategyResult *least = &results.front();
-    for (const StrategyResult &r : results)
-      if (StrategyResult::maxOf(r.memory) < StrategyResult::maxOf(least->memory))
-        least = &r;
-    std::string cap;
-    llvm::raw_string_ostream(cap) << llvm::format("%g", double(capacityGiB));
-    module.emitError() << "aegis-dist-place: no placement fits " << cap
-                       << " GiB per device on " << unsigned(devices)
-                       << " devices: the smallest (" << least->name << ", grid "
-                       << least->grid.groups << "x" << least->grid.perGroup
-                       << ") needs "
-                       << mib(StrategyResult::maxOf(least->memory))
-                       << " (raise capacity-gib or add devices)";
-    return signalPassFailure();
-  }
-
   auto efficiency = [&](const StrategyResult &r) {
     return r.time > 0 ? single.time / (double(devices) * r.time) : 0.0;
   };
@@ -208,7 +191,8 @@ void PlacePass::runOnOperation() {
       llvm::errs() << "  " << name << ": not applicable (" << why << ")\n";
     llvm::errs() << "  one device: " << mib(StrategyResult::maxOf(single.memory))
                  << ", modelled " << llvm::format("%.3f", single.time)
-                 << " s; chosen: " << llvm::format("%.3f", chosen->time)
+                 << " s; chosen: "
+                 << llvm::format("%.3f", chosen ? chosen->time : 0.0)
                  << " s (modelled: measured operation costs, "
                  << link.name << " links)\n";
   }
@@ -250,7 +234,8 @@ void PlacePass::runOnOperation() {
       notApplicable[name] = why;
     nlohmann::ordered_json doc = {
         {"placement",
-         {{"chosen", chosen->name},
+         {{"chosen", chosen ? nlohmann::ordered_json(chosen->name)
+                            : nlohmann::ordered_json(nullptr)},
           {"devices", int64_t(devices)},
           {"single_device_memory_bytes", StrategyResult::maxOf(single.memory)},
           {"single_device_modelled_time_s", single.time},
@@ -273,6 +258,24 @@ void PlacePass::runOnOperation() {
     os << doc.dump(2) << "\n";
   }
 
+  // Nothing fits: the table and the JSON above say by how much.
+  if (!chosen) {
+    const StrategyResult *least = &results.front();
+    for (const StrategyResult &r : results)
+      if (StrategyResult::maxOf(r.memory) < StrategyResult::maxOf(least->memory))
+        least = &r;
+    std::string cap;
+    llvm::raw_string_ostream(cap) << llvm::format("%g", double(capacityGiB));
+    module.emitError() << "aegis-dist-place: no placement fits " << cap
+                       << " GiB per device on " << unsigned(devices)
+                       << " devices: the smallest (" << least->name << ", grid "
+                       << least->grid.groups << "x" << least->grid.perGroup
+                       << ") needs "
+                       << mib(StrategyResult::maxOf(least->memory))
+                       << " (raise capacity-gib or add devices)";
+    return signalPassFailure();
+  }
+
   // Record the choice: the grid, the strategy and every placement.
   OpBuilder b(module.getContext());
   if (auto old = module.lookupSymbol<shard::GridOp>("devices"))
@@ -285,6 +288,10 @@ void PlacePass::runOnOperation() {
                   b.getStringAttr(chosen->name));
   module->setAttr(DistDialect::kGridAttrName,
                   FlatSymbolRefAttr::get(b.getContext(), "devices"));
+  if (hoistRotations)
+    module->setAttr(DistDialect::kHoistAttrName, b.getUnitAttr());
+  else
+    module->removeAttr(DistDialect::kHoistAttrName);
   Planner::Placement groups = planner.assign(chosen->name, chosen->grid);
   llvm::DenseMap<int64_t, Attribute> attrs;
   auto attrFor = [&](int64_t g) {

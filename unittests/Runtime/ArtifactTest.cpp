@@ -771,3 +771,31 @@ TEST(Artifact, DeviceProgramsRoundTripAndAreChecked) {
   EXPECT_ERROR(validateArtifact(a, kName),
                "a placed artifact needs at least 2 device programs, found 1");
 }
+
+TEST(Artifact, HoistedRunsAreChecked) {
+  // r5 = rotate(r4, 1) and r7 = rotate(r4, 1) as one hoisted run.
+  auto hoisted = [] {
+    Artifact a = makeTestArtifact();
+    a.program[3].b = 2;
+    a.program.insert(a.program.begin() + 4, {Opcode::Rotate, 7, 4, 0, 1, 0, 0});
+    a.numRegisters = 8;
+    return a;
+  };
+  Artifact a = hoisted();
+  EXPECT_NO_THROW(validateArtifact(a, kName));
+  EXPECT_EQ(parseArtifact(serializeArtifact(a), kName).program[3].b, 2u);
+  a = hoisted();
+  a.program[3].b = 9;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "instruction 3 (rotate) starts a run of 9 hoisted rotations "
+               "past the program's end");
+  a = hoisted();
+  a.program[4].a = 3;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "instruction 4 breaks the run of hoisted rotations of register "
+               "4 started at instruction 3");
+  a = hoisted();
+  a.program[4].result = 4;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "instruction 4 overwrites the register its hoisted run rotates");
+}

@@ -79,6 +79,9 @@ def Place : Pass<"aegis-dist-place", "::mlir::ModuleOp"> {
            "Memory per device the placement must fit (GiB)">,
     Option<"link", "link", "std::string", "\"nvlink\"",
            "Link model: nvlink or pcie">,
+    Option<"hoistRotations", "hoist-rotations", "bool", "true",
+           "Co-schedule the rotations of one ciphertext on one group as one "
+           "hoisted rotation sharing one all-gather">,
     Option<"report", "report", "bool", "false",
            "Print the placement table to stderr">,
     Option<"reportJson", "report-json", "std::string", "\"\"",
@@ -105,7 +108,13 @@ def InsertCollectives : Pass<"aegis-dist-insert-collectives",
 
     * a key switch (`ckks.rotate`, `ckks.relinearize`, `ckks.conjugate`) on
       a limb-split ciphertext: `dist.all_gather_start` of the switched
-      polynomial (input-broadcast key switching);
+      polynomial (input-broadcast key switching). With
+      `dist.hoist_rotations` (aegis-dist-place's `hoist-rotations`, on by
+      default) the rotations of one ciphertext on one group are
+      co-scheduled: one gather before the first, the others moved right
+      after it reading the same gathered value, the first marked
+      `dist.hoisted = n` (the artifact runs them as one hoisted rotation:
+      one all-gather, one ModUp);
     * a rescale: `dist.broadcast_start` of the top limb before it and, when
       the limbs' owners change at the lower level, `dist.all_to_all_start`
       after it (the same after a `ckks.level_down`);
@@ -134,6 +143,8 @@ def InsertCollectives : Pass<"aegis-dist-insert-collectives",
   }];
   let dependentDialects = ["::mlir::aegis::dist::DistDialect"];
   let statistics = [
+    Statistic<"numHoisted", "hoisted-runs",
+              "Runs of rotations of one ciphertext sharing one all-gather">,
     Statistic<"numStarts", "collectives", "Collective pairs inserted">,
     Statistic<"bytesSent", "bytes-sent", "Bytes sent, all devices together">
   ];

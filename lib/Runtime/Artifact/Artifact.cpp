@@ -511,6 +511,34 @@ void validateArtifact(const Artifact &a, const std::string &name) {
            in.result, " of ", a.numRegisters);
     defined[in.result] = true;
   };
+  // Hoisted runs: a rotation whose b is n > 1 starts n consecutive
+  // rotations of the same register (one ModUp, one all-gather limb-split).
+  auto checkHoisted = [&](const std::vector<Instruction> &prog,
+                          const std::string &where) {
+    for (size_t i = 0; i < prog.size(); ++i) {
+      const Instruction &in = prog[i];
+      if (in.op != Opcode::Rotate || in.b <= 1)
+        continue;
+      if (in.b > prog.size() - i)
+        fail(name, ": ", where, "instruction ", i, " (rotate) starts a run of ",
+             in.b, " hoisted rotations past the program's end");
+      for (size_t j = 1; j < in.b; ++j) {
+        const Instruction &r = prog[i + j];
+        if (r.op != Opcode::Rotate || r.a != in.a || r.b != 0)
+          fail(name, ": ", where, "instruction ", i + j,
+               " breaks the run of hoisted rotations of register ", in.a,
+               " started at instruction ", i);
+      }
+      for (size_t j = 0; j < in.b; ++j)
+        if (prog[i + j].result == in.a)
+          fail(name, ": ", where, "instruction ", i + j,
+               " overwrites the register its hoisted run rotates");
+      i += in.b - 1;
+    }
+  };
+  checkHoisted(a.program, "");
+  for (size_t d = 0; d < a.devicePrograms.size(); ++d)
+    checkHoisted(a.devicePrograms[d], "device " + std::to_string(d) + " ");
   for (size_t i = 0; i < a.program.size(); ++i)
     checkInstruction(a.program[i], i, defined, "", false);
   if (!a.devicePrograms.empty()) {

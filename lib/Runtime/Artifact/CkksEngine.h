@@ -81,6 +81,10 @@ public:
   Value conjugate(const Value &a) {
     return evaluator_.conjugate(a, keys_.galois);
   }
+  std::vector<Value> rotateHoisted(const Value &a,
+                                   const std::vector<long> &steps) {
+    return evaluator_.rotateHoisted(a, steps, keys_.galois);
+  }
   Value bootstrap(const Value &a, unsigned headroom) {
     if (!keys_.bootstrapper)
       fail("the program bootstraps but no bootstrapping keys were generated");

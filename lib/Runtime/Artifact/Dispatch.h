@@ -123,6 +123,17 @@ template <typename E>
 struct HasTransfer<E, std::void_t<decltype(std::declval<E &>().recv(0))>>
     : std::true_type {};
 
+/// Engines that rotate one register by several steps sharing one ModUp
+/// (and, limb-split, one all-gather):
+///   std::vector<Value> rotateHoisted(const Value &a,
+///                                    const std::vector<long> &steps);
+template <typename E, typename = void> struct HasHoisted : std::false_type {};
+template <typename E>
+struct HasHoisted<E, std::void_t<decltype(std::declval<E &>().rotateHoisted(
+                         std::declval<const typename E::Value &>(),
+                         std::declval<const std::vector<long> &>()))>>
+    : std::true_type {};
+
 template <typename E, typename = void> struct HasBootstrap : std::false_type {};
 template <typename E>
 struct HasBootstrap<E, std::void_t<decltype(std::declval<E &>().bootstrap(
@@ -236,6 +247,45 @@ void runProgram(Engine &engine, const Artifact &artifact,
       if (options.trace)
         options.trace->record(device, opcodeName(in.op), "comm", t0,
                               Clock::now());
+      continue;
+    }
+    // A hoisted run: rotations of one register by several steps, the
+    // first carrying the run's length in b (validateArtifact checks it).
+    if (in.op == Opcode::Rotate && in.b > 1) {
+      const size_t n = in.b;
+      if constexpr (HasHoisted<Engine>::value) {
+        std::vector<long> steps;
+        for (size_t j = 0; j < n; ++j)
+          steps.push_back(long(program[k + j].imm));
+        std::vector<typename Engine::Value> rs =
+            engine.rotateHoisted(*regs[in.a], steps);
+        for (size_t j = 0; j < n; ++j) {
+          uint32_t res = program[k + j].result;
+          engine.stored(regs[res] ? &*regs[res] : nullptr, &rs[j]);
+          regs[res] = std::move(rs[j]);
+        }
+      } else {
+        for (size_t j = 0; j < n; ++j) {
+          const Instruction &r = program[k + j];
+          typename Engine::Value v =
+              evaluateInstruction(engine, artifact, r, k + j, regs);
+          engine.stored(regs[r.result] ? &*regs[r.result] : nullptr, &v);
+          regs[r.result] = std::move(v);
+        }
+      }
+      double dt = secondsSince(t0);
+      timer.add(in.op, dt);
+      if (options.trace)
+        options.trace->record(
+            device, "rotate x" + std::to_string(n), "compute", t0,
+            t0 + std::chrono::duration_cast<Clock::duration>(
+                     std::chrono::duration<double>(dt)),
+            in.region ? artifact.regions[in.region - 1] : std::string());
+      report.keySwitches += n;
+      release(in.a, k + n - 1, ~0u);
+      k += n - 1;
+      if (progress && options.progress)
+        options.progress(k + 1, program.size());
       continue;
     }
     typename Engine::Value r =

@@ -195,6 +195,11 @@ public:
   Value conjugate(const Value &a) {
     return evaluator_.conjugate(a, keys_.galois, algorithm_);
   }
+  /// One all-gather (input broadcast) shared by every step.
+  std::vector<Value> rotateHoisted(const Value &a,
+                                   const std::vector<long> &steps) {
+    return evaluator_.rotateHoisted(a, steps, keys_.galois, algorithm_);
+  }
   void stored(const Value *old, const Value *fresh) {
     if (old != nullptr) {
       comm_.stats().recordFree(bytes(*old));

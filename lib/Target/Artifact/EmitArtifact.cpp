@@ -560,6 +560,10 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
         return op.emitOpError() << "uses a value that is not a ciphertext of the program";
       in.result = regOf(op.getResult(0));
       in.region = regionOf(op);
+      // The first rotation of a co-scheduled hoisted run carries its length.
+      if (auto n = op.getAttrOfType<IntegerAttr>(
+              mlir::aegis::dist::DistDialect::kHoistedAttrName))
+        in.b = uint32_t(n.getInt());
       art.program.push_back(in);
     }
     auto ret = cast<func::ReturnOp>(entry.getBody().front().getTerminator());

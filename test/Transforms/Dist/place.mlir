@@ -24,7 +24,7 @@ module attributes {ckks.params = #ckks.params<logN = 11, logQ = [40, 30, 30], lo
   }
 }
 
-// LIMB: module attributes {{{.*}}dist.grid = @devices, dist.strategy = "limb"
+// LIMB: module attributes {{{.*}}dist.grid = @devices, dist.hoist_rotations, dist.strategy = "limb"
 // LIMB: shard.grid @devices(shape = 1x2)
 // LIMB: func.func @main(%arg0: {{.*}}dist.placement = #dist.placement<group = 0>}, %arg1: {{.*}}dist.placement = #dist.placement<group = 0>}
 // LIMB: ckks.rotate {{.*}}dist.placement = #dist.placement<group = 0>

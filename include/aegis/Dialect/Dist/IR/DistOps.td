@@ -67,6 +67,12 @@ def Dist_Dialect : Dialect {
     /// Module attributes written by aegis-dist-place.
     static constexpr ::llvm::StringLiteral kStrategyAttrName = "dist.strategy";
     static constexpr ::llvm::StringLiteral kGridAttrName = "dist.grid";
+    /// Module attribute: rotations of one ciphertext on one group share one
+    /// all-gather (co-scheduled as one hoisted rotation).
+    static constexpr ::llvm::StringLiteral kHoistAttrName =
+        "dist.hoist_rotations";
+    /// On the first rotation of a hoisted run: the run's length.
+    static constexpr ::llvm::StringLiteral kHoistedAttrName = "dist.hoisted";
   }];
 }
 
