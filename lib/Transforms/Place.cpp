@@ -137,6 +137,12 @@ void PlacePass::runOnOperation() {
   StrategyResult single =
       planner.evaluate("single", Grid{1, 1}, planner.assign("limb", {1, 1}),
                        link);
+  // aegis-run's fixed plan before placement existed: every ciphertext
+  // limb-split, one all-gather per key switch (no co-scheduling).
+  StrategyResult fixedPlan =
+      planner.evaluate("fixed", Grid{1, int64_t(devices)},
+                       planner.assign("limb", {1, int64_t(devices)}), link,
+                       /*hoist=*/false);
   std::vector<StringRef> names;
   if (mode == "auto" || mode == "compare")
     names = {"limb", "token", "head", "joint"};
@@ -195,6 +201,17 @@ void PlacePass::runOnOperation() {
                  << llvm::format("%.3f", chosen ? chosen->time : 0.0)
                  << " s (modelled: measured operation costs, "
                  << link.name << " links)\n";
+    if (chosen) {
+      int64_t before = StrategyResult::maxOf(fixedPlan.sent),
+              after = StrategyResult::maxOf(chosen->sent);
+      llvm::errs() << "  against aegis-run's fixed plan (limb, one all-gather "
+                      "per key switch): "
+                   << mib(before) << " -> " << mib(after) << " sent ("
+                   << llvm::format("%+.1f", before ? 100.0 * double(after - before) /
+                                                         double(before)
+                                                   : 0.0)
+                   << "%)\n";
+    }
   }
   if (!reportJson.empty()) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
@@ -239,6 +256,10 @@ void PlacePass::runOnOperation() {
           {"devices", int64_t(devices)},
           {"single_device_memory_bytes", StrategyResult::maxOf(single.memory)},
           {"single_device_modelled_time_s", single.time},
+          {"fixed_plan",
+           {{"bytes_sent_per_device", StrategyResult::maxOf(fixedPlan.sent)},
+            {"bytes_sent_by_device", fixedPlan.sent},
+            {"modelled_time_s", fixedPlan.time}}},
           {"link", {{"name", link.name},
                     {"latency_s", link.latency},
                     {"bandwidth_bytes_per_s", link.bandwidth}}},
