@@ -20,6 +20,9 @@
 // RUN: aegis-run %t/placed.aegis --input %t/x.npy --trace %t/trace.json > /dev/null
 // RUN: %python -c "import json,sys; e=[x for x in json.load(open(sys.argv[1]))['traceEvents'] if x['ph']=='X']; print(sorted({(x['tid'], x['cat'], x['name']) for x in e if x['name'] in ('send','recv','mul','rotate')}))" %t/trace.json | FileCheck %s --check-prefix=TRACE
 // RUN: not aegis-run %t/placed.aegis --input %t/x.npy --trace %t/no/such/dir/trace.json 2>&1 | FileCheck %s --check-prefix=NOTRACE
+// --devices=1 runs the whole program on one device.
+// RUN: aegis-run %t/placed.aegis --devices=1 --input %t/x.npy --output %t/w0.npy --output %t/w1.npy | FileCheck %s --check-prefix=WHOLE
+// RUN: cmp %t/w0.npy %t/o0.npy
 // A launch on another device count is refused on every rank.
 // RUN: not aegis-run %t/placed.aegis --devices=3 --input %t/x.npy 2>&1 | FileCheck %s --check-prefix=COUNT
 
@@ -27,6 +30,7 @@
 // BYTES: devices 2: predicted = measured = [{{[0-9]+}}, {{[0-9]+}}]
 // TRACE: [(0, 'comm', 'recv'), (0, 'compute', 'mul'), (0, 'compute', 'rotate'), (1, 'comm', 'send')]
 // NOTRACE: cannot write the trace to '{{.*}}no/such/dir/trace.json'
+// WHOLE-NOT: the artifact's own device programs
 // COUNT: the artifact is placed on 2 devices (one program each) but 3 were requested (--devices=3); launch it on 2
 
 module attributes {ckks.params = #ckks.params<logN = 11, logQ = [40, 30, 30], logP = [40], dnum = 3>} {
