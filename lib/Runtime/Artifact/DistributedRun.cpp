@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Dispatch.h"
+#include "OneShot.h"
 #include "PlaintextCache.h"
 
 #include "aegis/Runtime/Artifact/Session.h"
@@ -287,17 +288,12 @@ evaluateDistributed(const Artifact &artifact, const ContextPtr &context,
                           Clock::now());
   std::vector<comm::CommStatsSnapshot> stats = comm::gatherStats(comm);
   if (root) {
-    for (StageTime &s : local.stages) {
-      report.stages.push_back(std::move(s));
-    }
-    report.perOpcode = std::move(local.perOpcode);
-    report.perRegion = std::move(local.perRegion);
-    report.instructions = local.instructions;
-    report.keySwitches += local.keySwitches;
-    report.devices = comm.size();
-    report.commBackend = comm::backendName(comm.backend());
-    report.keySwitch = options.keySwitch;
-    report.deviceStats = std::move(stats);
+    local.keySwitches += report.keySwitches;
+    local.devices = comm.size();
+    local.commBackend = comm::backendName(comm.backend());
+    local.keySwitch = options.keySwitch;
+    local.deviceStats = std::move(stats);
+    adoptRootReport(report, std::move(local));
   }
   return outputs;
 }
@@ -342,16 +338,9 @@ runDistributed(const Artifact &artifact,
   // keeps only the rows its key switches read (as if the client had sent
   // each device its part) and the full set is dropped.
   auto start = Clock::now();
-  ContextPtr context = createArtifactContext(artifact, options.backend);
-  Seed master = seedFromInteger(options.seed);
-  ClientKeys client;
-  EvaluationKeys keys;
-  generateKeys(artifact, context, deriveSeed(master, 1), client, keys,
-               options.compactKeys);
-  report.rotationKeys =
-      artifact.rotations.size() + (artifact.conjugation ? 1 : 0);
-  report.programKeyBytes = keys.programKeyBytes();
-  report.bootstrapKeyBytes = keys.bootstrapKeyBytes();
+  OneShotClient oneShot(artifact, options, report);
+  const ContextPtr &context = oneShot.context;
+  EvaluationKeys &keys = oneShot.keys;
   const int numDevices = given ? given->size() : options.devices;
   std::vector<DeviceKeys> deviceKeys(numDevices);
   for (int r = 0; r < numDevices; ++r) {
@@ -367,12 +356,8 @@ runDistributed(const Artifact &artifact,
 
   const bool root = !given || given->rank() == kRoot;
   std::vector<Ciphertext> cts;
-  if (root) {
-    start = Clock::now();
-    cts = encryptInputs(artifact, context, client.publicKey,
-                        deriveSeed(master, 2), inputs);
-    report.stages.push_back({"encrypt", secondsSince(start)});
-  }
+  if (root)
+    cts = oneShot.encrypt(artifact, inputs, report);
   std::vector<Ciphertext> results;
   static const std::vector<Ciphertext> kNoInputs;
   auto body = [&](comm::Communicator &comm) {
@@ -384,17 +369,7 @@ runDistributed(const Artifact &artifact,
         comm, options, mine);
     if (comm.rank() == kRoot) {
       results = std::move(out);
-      for (StageTime &s : mine.stages) {
-        report.stages.push_back(std::move(s));
-      }
-      report.perOpcode = std::move(mine.perOpcode);
-      report.perRegion = std::move(mine.perRegion);
-      report.instructions = mine.instructions;
-      report.keySwitches = mine.keySwitches;
-      report.devices = mine.devices;
-      report.commBackend = mine.commBackend;
-      report.keySwitch = mine.keySwitch;
-      report.deviceStats = std::move(mine.deviceStats);
+      adoptRootReport(report, std::move(mine));
     }
   };
   if (given) {
@@ -405,13 +380,7 @@ runDistributed(const Artifact &artifact,
   if (!root) {
     return {};
   }
-  start = Clock::now();
-  DecryptionFlooding flooding{options.floodBits,
-                              deriveSeed(seedFromInteger(options.seed), 3)};
-  auto outputs =
-      decryptOutputs(artifact, context, client.secretKey, results, flooding);
-  report.stages.push_back({"decrypt", secondsSince(start)});
-  return outputs;
+  return oneShot.decrypt(artifact, results, options, report);
 }
 
 } // namespace detail

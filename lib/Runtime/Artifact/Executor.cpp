@@ -4,6 +4,7 @@
 
 #include "CkksEngine.h"
 #include "Dispatch.h"
+#include "OneShot.h"
 #include "PlaintextCache.h"
 
 #include "aegis/Runtime/Artifact/Session.h"
@@ -246,33 +247,12 @@ runEncrypted(const Artifact &artifact,
              const std::vector<std::vector<double>> &inputs,
              const RunOptions &options, RunReport &report) {
   auto start = Clock::now();
-  ContextPtr context = createArtifactContext(artifact, options.backend);
-  Seed master = seedFromInteger(options.seed);
-  ClientKeys client;
-  EvaluationKeys keys;
-  generateKeys(artifact, context, deriveSeed(master, 1), client, keys,
-               options.compactKeys);
-  report.rotationKeys =
-      artifact.rotations.size() + (artifact.conjugation ? 1 : 0);
-  report.programKeyBytes = keys.programKeyBytes();
-  report.bootstrapKeyBytes = keys.bootstrapKeyBytes();
+  detail::OneShotClient client(artifact, options, report);
   report.stages.push_back({"key generation", secondsSince(start)});
-
-  start = Clock::now();
-  std::vector<Ciphertext> cts = encryptInputs(
-      artifact, context, client.publicKey, deriveSeed(master, 2), inputs);
-  report.stages.push_back({"encrypt", secondsSince(start)});
-
+  std::vector<Ciphertext> cts = client.encrypt(artifact, inputs, report);
   std::vector<Ciphertext> results = evaluateEncrypted(
-      artifact, context, keys, std::move(cts), options, report);
-
-  start = Clock::now();
-  DecryptionFlooding flooding{options.floodBits,
-                              deriveSeed(seedFromInteger(options.seed), 3)};
-  auto outputs =
-      decryptOutputs(artifact, context, client.secretKey, results, flooding);
-  report.stages.push_back({"decrypt", secondsSince(start)});
-  return outputs;
+      artifact, client.context, client.keys, std::move(cts), options, report);
+  return client.decrypt(artifact, results, options, report);
 }
 
 } // namespace

@@ -15,6 +15,7 @@
 
 #include "CkksEngine.h"
 #include "Dispatch.h"
+#include "OneShot.h"
 
 #include "aegis/Runtime/Artifact/Session.h"
 #include "aegis/Runtime/Artifact/Trace.h"
@@ -136,16 +137,9 @@ runPlaced(const Artifact &artifact,
           " communicator must be given in RunOptions::communicator");
 
   auto start = Clock::now();
-  ContextPtr context = createArtifactContext(artifact, options.backend);
-  Seed master = seedFromInteger(options.seed);
-  ClientKeys client;
-  EvaluationKeys keys;
-  generateKeys(artifact, context, deriveSeed(master, 1), client, keys,
-               options.compactKeys);
-  report.rotationKeys =
-      artifact.rotations.size() + (artifact.conjugation ? 1 : 0);
-  report.programKeyBytes = keys.programKeyBytes();
-  report.bootstrapKeyBytes = keys.bootstrapKeyBytes();
+  OneShotClient oneShot(artifact, options, report);
+  const ContextPtr &context = oneShot.context;
+  EvaluationKeys &keys = oneShot.keys;
   std::vector<EvaluationKeys> deviceKeys(P);
   for (int d = 0; d < P; ++d)
     if (!given || given->rank() == d)
@@ -155,12 +149,8 @@ runPlaced(const Artifact &artifact,
 
   const bool client0 = !given || given->rank() == kClient;
   std::vector<Ciphertext> cts;
-  if (client0) {
-    start = Clock::now();
-    cts = encryptInputs(artifact, context, client.publicKey,
-                        deriveSeed(master, 2), inputs);
-    report.stages.push_back({"encrypt", secondsSince(start)});
-  }
+  if (client0)
+    cts = oneShot.encrypt(artifact, inputs, report);
 
   std::vector<Ciphertext> results;
   auto body = [&](comm::Communicator &comm) {
@@ -212,19 +202,17 @@ runPlaced(const Artifact &artifact,
     std::vector<comm::CommStatsSnapshot> stats = comm::gatherStats(comm);
     if (me == kClient) {
       results = std::move(out);
-      for (StageTime &s : local.stages)
-        report.stages.push_back(std::move(s));
-      report.perOpcode = std::move(local.perOpcode);
-      report.perRegion = std::move(local.perRegion);
-      report.instructions = artifact.program.size();
-      report.keySwitches = 0;
+      // The whole program's counts (this device ran its share of it).
+      local.instructions = artifact.program.size();
+      local.keySwitches = 0;
       for (const Instruction &in : artifact.program)
-        report.keySwitches += isKeySwitch(in.op);
-      report.devices = comm.size();
-      report.commBackend = comm::backendName(comm.backend());
-      report.keySwitch = options.keySwitch;
-      report.placed = true;
-      report.deviceStats = std::move(stats);
+        local.keySwitches += isKeySwitch(in.op);
+      local.devices = comm.size();
+      local.commBackend = comm::backendName(comm.backend());
+      local.keySwitch = options.keySwitch;
+      local.placed = true;
+      local.deviceStats = std::move(stats);
+      adoptRootReport(report, std::move(local));
     }
   };
   if (given)
@@ -233,13 +221,7 @@ runPlaced(const Artifact &artifact,
     comm::runOnThreads(P, body);
   if (!client0)
     return {};
-  start = Clock::now();
-  DecryptionFlooding flooding{options.floodBits,
-                              deriveSeed(seedFromInteger(options.seed), 3)};
-  auto outputs =
-      decryptOutputs(artifact, context, client.secretKey, results, flooding);
-  report.stages.push_back({"decrypt", secondsSince(start)});
-  return outputs;
+  return oneShot.decrypt(artifact, results, options, report);
 }
 
 } // namespace detail
