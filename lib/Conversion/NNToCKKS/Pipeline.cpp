@@ -26,6 +26,12 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
       llvm::cl::desc("Devices to compile for (1; more: aegis-dist-place and "
                      "aegis-dist-insert-collectives run)"),
       llvm::cl::init(1)};
+  Option<unsigned> rotationReuseWindow{
+      *this, "rotation-reuse-window",
+      llvm::cl::desc("Rotation-key budget: reuse a rotated value only this "
+                     "many ops later at most (default 4096; 0: anywhere; "
+                     "see aegis-ckks-rotation-key-budget reuse-window)"),
+      llvm::cl::init(4096)};
   Option<std::string> placement{
       *this, "placement",
       llvm::cl::desc("With devices > 1: limb (default; the placement "
@@ -156,6 +162,7 @@ void registerCompilePipeline() {
         budget.maxKeys = o.maxRotationKeys;
         budget.maxKeyMiB = o.maxRotationKeyMiB;
         budget.report = o.report;
+        budget.reuseWindow = o.rotationReuseWindow;
         pm.addPass(ckks::createRotationKeyBudget(budget));
         if (o.devices > 1) {
           dist::PlaceOptions place;

@@ -157,7 +157,26 @@ struct RotationKeyBudgetPass
     // (input, offset in [0, slots)) -> the rotated value, computed before
     // the rotation being rewritten (rotations are visited in program order
     // and the chains are built just before the first that needs them).
+    // With a reuse window, a value is reused only by rotations at most that
+    // many ops after the one that made it: reuse keeps a ciphertext alive
+    // until its last use, and program-wide reuse at long sequences keeps
+    // tens of thousands alive (BERT-base at 2048 tokens).
     llvm::DenseMap<std::pair<Value, int64_t>, Value> rotated;
+    llvm::DenseMap<Value, int64_t> madeAt;
+    llvm::DenseMap<Operation *, int64_t> position;
+    {
+      int64_t i = 0;
+      getOperation().walk([&](Operation *o) { position[o] = i++; });
+    }
+    auto nearEnough = [&](Value v, Operation *user) {
+      if (reuseWindow == 0)
+        return true;
+      auto it = madeAt.find(v);
+      int64_t made = it != madeAt.end() ? it->second
+                     : v.getDefiningOp() ? position.lookup(v.getDefiningOp())
+                                         : 0;
+      return position.lookup(user) - made <= int64_t(reuseWindow);
+    };
     OpBuilder b(&getContext());
     for (RotateOp op : rotations) {
       Value input = op.getInput();
@@ -168,7 +187,8 @@ struct RotationKeyBudgetPass
       if (plan.isKey(r)) {
         // A second rotation of the same input by the same key is the first.
         auto [it, inserted] = rotated.try_emplace(key, op.getOutput());
-        if (!inserted && it->second.getParentBlock() == op->getBlock()) {
+        if (!inserted && it->second.getParentBlock() == op->getBlock() &&
+            nearEnough(it->second, op)) {
           op.getOutput().replaceAllUsesWith(it->second);
           op.erase();
         } else if (!inserted) {
@@ -182,13 +202,15 @@ struct RotationKeyBudgetPass
       for (int64_t node : plan.path(r)) {
         auto it = rotated.find({input, node});
         if (it != rotated.end() &&
-            it->second.getParentBlock() == op->getBlock()) {
+            it->second.getParentBlock() == op->getBlock() &&
+            nearEnough(it->second, op)) {
           current = it->second;
         } else {
           int64_t step = ::aegis::canonicalRotation(node - previous, slots);
           current = RotateOp::create(b, op.getLoc(), op.getOutput().getType(),
                                      current, b.getI64IntegerAttr(step));
           rotated[{input, node}] = current;
+          madeAt[current] = position.lookup(op);
         }
         previous = node;
       }

@@ -70,7 +70,11 @@ def RotationKeyBudget : Pass<"aegis-ckks-rotation-key-budget", "::mlir::ModuleOp
            "Most MiB of rotation keys, at the module's ckks.params (0: no "
            "limit)">,
     Option<"report", "report", "bool", "false",
-           "Print the budget's line of the compile report to stderr">
+           "Print the budget's line of the compile report to stderr">,
+    Option<"reuseWindow", "reuse-window", "unsigned", "0",
+           "Reuse a rotated value only for rotations at most this many ops "
+           "later (0: anywhere): bounds how long reuse keeps ciphertexts "
+           "alive">
   ];
   let statistics = [
     Statistic<"keysBefore", "keys-before", "Rotation keys the program needed">,
