@@ -42,6 +42,9 @@ void resetContext() {
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
+  // Constants the importer folds are refused beyond 1 GB (the fuzzer's
+  // -rss_limit_mb is 2048), as a user's machine limit would.
+  setenv("AEGIS_MEMORY_LIMIT_GB", "1", /*overwrite=*/0);
   resetContext();
   return 0;
 }

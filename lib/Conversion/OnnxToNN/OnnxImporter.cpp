@@ -239,6 +239,15 @@ constexpr int64_t kMaxElements = int64_t(1) << 36;
 
 /// Whether `shape` has no negative dimension and at most kMaxElements
 /// elements.
+/// Whether `elements` doubles fit the memory the compiler may use for one
+/// tensor (the interpreter's limit, AEGIS_MEMORY_LIMIT_GB): constants the
+/// importer builds itself (Range, ConstantOfShape, Tile indices) are
+/// refused beyond it instead of exhausting the machine.
+static bool fitsMemory(int64_t elements) {
+  return elements >= 0 &&
+         uint64_t(elements) <= ::mlir::aegis::nn::interpreterMemoryLimit() / 8;
+}
+
 static bool isAllocatableShape(ArrayRef<int64_t> shape) {
   int64_t n = 1;
   for (int64_t d : shape) {
@@ -1548,6 +1557,11 @@ LogicalResult Importer::importConstantOfShape(const onnx::NodeProto &node) {
   if (!isAllocatableShape(s))
     return fail() << describe(node) << ": the shape has a negative "
                   << "dimension or more than 2^36 elements";
+  if (!fitsMemory(Tensor::numElements(s)))
+    return fail() << describe(node) << ": the constant of "
+                  << Tensor::numElements(s)
+                  << " elements exceeds the memory limit ("
+                  << ::mlir::aegis::nn::kMemoryLimitEnv << ")";
   Tensor c(s);
   std::fill(c.data.begin(), c.data.end(), fill);
   bind(0, constantVal(std::move(c), tensorType(s, et)));
@@ -1571,6 +1585,10 @@ LogicalResult Importer::importRange(const onnx::NodeProto &node) {
                   << count << " is not a valid element count (at most "
                   << "2^36)";
   int64_t n = std::max<int64_t>(0, count);
+  if (!fitsMemory(n))
+    return fail() << describe(node) << ": a range of " << n
+                  << " elements exceeds the memory limit ("
+                  << ::mlir::aegis::nn::kMemoryLimitEnv << ")";
   Tensor r({n});
   for (int64_t i = 0; i < n; ++i)
     r.data[i] = start + i * delta;
@@ -1776,7 +1794,8 @@ LogicalResult Importer::importTile(const onnx::NodeProto &node) {
       continue;
     Shape shape(cur.type.getShape().begin(), cur.type.getShape().end());
     int64_t len = shape[axis];
-    if (!isAllocatableShape(shape) || len * n > kMaxElements)
+    if (!isAllocatableShape(shape) || len * n > kMaxElements ||
+        !fitsMemory(len * n))
       return fail() << describe(node) << ": the result is too large";
     Tensor idx({len * n});
     for (int64_t i = 0; i < len * n; ++i)
