@@ -706,6 +706,7 @@ namespace {
 /// which sends it to device 0; device 0 computes everything.
 Artifact placedArtifact() {
   Artifact a = makeTestArtifact();
+  a.devices = 2;
   a.inputs[0].devices = {0};
   a.inputs[1].devices = {1};
   a.outputs[0].devices = {0};
@@ -768,8 +769,16 @@ TEST(Artifact, DeviceProgramsRoundTripAndAreChecked) {
                "defined");
   a = placedArtifact();
   a.devicePrograms.resize(1);
+  a.devices = 1;
   EXPECT_ERROR(validateArtifact(a, kName),
                "a placed artifact needs at least 2 device programs, found 1");
+  a = placedArtifact();
+  a.devices = 3;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "the artifact is placed for 3 devices but has 2 device programs");
+  a = makeTestArtifact();
+  a.devices = 4;
+  EXPECT_EQ(parseArtifact(serializeArtifact(a), kName).devices, 4u);
 }
 
 TEST(Artifact, HoistedRunsAreChecked) {

@@ -541,6 +541,11 @@ void validateArtifact(const Artifact &a, const std::string &name) {
     checkHoisted(a.devicePrograms[d], "device " + std::to_string(d) + " ");
   for (size_t i = 0; i < a.program.size(); ++i)
     checkInstruction(a.program[i], i, defined, "", false);
+  if (a.devices > 4096)
+    fail(name, ": corrupt artifact: placed for ", a.devices, " devices");
+  if (!a.devicePrograms.empty() && a.devices != a.devicePrograms.size())
+    fail(name, ": the artifact is placed for ", a.devices, " devices but has ",
+         a.devicePrograms.size(), " device programs");
   if (!a.devicePrograms.empty()) {
     const size_t P = a.devicePrograms.size();
     if (P < 2)

@@ -171,7 +171,7 @@ std::vector<uint8_t> buildMetadata(const Artifact &a, bool withVersion,
       a.numRegisters, b.CreateVector(std::vector<flatbuffers::Offset<fb::DeviceProgram>>{program}),
       b.CreateVector(regions), client, vec(b, a.rotationLevels), a.relinLevel,
       a.conjugationLevel,
-      devicePrograms.empty() ? 0 : b.CreateVector(devicePrograms));
+      devicePrograms.empty() ? 0 : b.CreateVector(devicePrograms), a.devices);
   fb::FinishArtifactBuffer(b, root);
   require(b.GetSize() <= kMaxMetadataBytes, "the artifact's metadata is ",
           b.GetSize(), " bytes, beyond FlatBuffers' 2 GiB");
@@ -355,6 +355,7 @@ public:
       }
     };
     readProgram(programs->Get(0), a.program);
+    a.devices = m.devices();
     if (const auto *placed = m.device_programs()) {
       if (placed->size() > 4096)
         fail(name_, ": corrupt artifact: ", placed->size(),

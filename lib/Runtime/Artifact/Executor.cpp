@@ -268,11 +268,29 @@ runArtifact(const Artifact &artifact,
   const bool placed = !artifact.devicePrograms.empty() &&
                       options.backend != ExecutionBackend::Plain &&
                       options.devices != 1;
+  // A limb-placed artifact runs on the device count it was placed for (the
+  // compiler's byte figures hold there), or on one device; another count
+  // is refused, by every rank alike, before any message.
+  RunOptions limbOptions = options;
+  if (artifact.devicePrograms.empty() && artifact.devices > 1 &&
+      options.backend != ExecutionBackend::Plain) {
+    const int launched = options.communicator ? options.communicator->size()
+                                              : options.devices;
+    require(launched == 0 || launched == 1 || launched == int(artifact.devices),
+            "the artifact is placed on ", artifact.devices,
+            " devices (limb placement) but ", launched,
+            options.communicator ? " ranks were launched (mpirun -np "
+                                 : " were requested (--devices=",
+            launched, "); launch it on ", artifact.devices,
+            " (or on 1 for the whole program on one device)");
+    if (launched == 0 && options.comm == comm::BackendKind::Threads)
+      limbOptions.devices = int(artifact.devices);
+  }
   auto outputs =
       placed ? detail::runPlaced(artifact, inputs, options, report)
-      : options.devices != 0 || options.communicator ||
+      : limbOptions.devices != 0 || options.communicator ||
               options.comm != comm::BackendKind::Threads
-          ? detail::runDistributed(artifact, inputs, options, report)
+          ? detail::runDistributed(artifact, inputs, limbOptions, report)
       : options.backend == ExecutionBackend::Plain
           ? runPlain(artifact, inputs, options, report)
           : runEncrypted(artifact, inputs, options, report);

@@ -213,7 +213,7 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
     // A placed program: limb (one stream, aegis-run splits every
     // ciphertext by limbs), token or head (one stream per device, whole
     // ciphertexts moved by Send / Recv).
-    int64_t placedDevices = 0;
+    int64_t placedDevices = 0, placedGrid = 0;
     if (auto strategy = module->getAttrOfType<StringAttr>(
             mlir::aegis::dist::DistDialect::kStrategyAttrName)) {
       auto grid = module.lookupSymbol<shard::GridOp>("devices");
@@ -232,6 +232,7 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
                   "report only";
       if (groups > 1)
         placedDevices = groups;
+      placedGrid = groups * perGroup;
     }
     auto params = module->getAttrOfType<ParamsAttr>(CKKSDialect::kParamsAttrName);
     if (!params)
@@ -582,6 +583,8 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
       art.rotationLevels.push_back(level);
     }
     art.numRegisters = nextReg;
+    if (placedGrid > 1)
+      art.devices = uint32_t(placedGrid);
     if (placedDevices) {
       // Device of every register: arguments by their placement, results by
       // the instruction writing them.

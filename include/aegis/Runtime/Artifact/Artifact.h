@@ -284,6 +284,11 @@ struct Artifact {
   /// numbers on every device. Empty: `program` runs on one device, or limb-
   /// split on several. `program` stays the whole computation either way.
   std::vector<std::vector<Instruction>> devicePrograms;
+  /// The device count aegis-dist-place placed the program for (0: not
+  /// placed, any count runs it limb-split). aegis-run runs a placed
+  /// artifact on this many devices (or on one: the whole program) and
+  /// refuses any other count.
+  uint32_t devices = 0;
   /// Names of the model ops the program implements ("attention#1", ...).
   std::vector<std::string> regions;
   /// Empty unless the model starts from integer inputs: then the model's

@@ -887,7 +887,8 @@ struct Artifact FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
     VT_ROTATION_LEVELS = 28,
     VT_RELIN_LEVEL = 30,
     VT_CONJUGATION_LEVEL = 32,
-    VT_DEVICE_PROGRAMS = 34
+    VT_DEVICE_PROGRAMS = 34,
+    VT_DEVICES = 36
   };
   const flatbuffers::String *compiler_version() const {
     return GetPointer<const flatbuffers::String *>(VT_COMPILER_VERSION);
@@ -937,6 +938,9 @@ struct Artifact FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   const flatbuffers::Vector<flatbuffers::Offset<aegis::fb::DeviceProgram>> *device_programs() const {
     return GetPointer<const flatbuffers::Vector<flatbuffers::Offset<aegis::fb::DeviceProgram>> *>(VT_DEVICE_PROGRAMS);
   }
+  uint32_t devices() const {
+    return GetField<uint32_t>(VT_DEVICES, 0);
+  }
   bool Verify(flatbuffers::Verifier &verifier) const {
     return VerifyTableStart(verifier) &&
            VerifyOffset(verifier, VT_COMPILER_VERSION) &&
@@ -973,6 +977,7 @@ struct Artifact FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
            VerifyOffset(verifier, VT_DEVICE_PROGRAMS) &&
            verifier.VerifyVector(device_programs()) &&
            verifier.VerifyVectorOfTables(device_programs()) &&
+           VerifyField<uint32_t>(verifier, VT_DEVICES, 4) &&
            verifier.EndTable();
   }
 };
@@ -1029,6 +1034,9 @@ struct ArtifactBuilder {
   void add_device_programs(flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<aegis::fb::DeviceProgram>>> device_programs) {
     fbb_.AddOffset(Artifact::VT_DEVICE_PROGRAMS, device_programs);
   }
+  void add_devices(uint32_t devices) {
+    fbb_.AddElement<uint32_t>(Artifact::VT_DEVICES, devices, 0);
+  }
   explicit ArtifactBuilder(flatbuffers::FlatBufferBuilder &_fbb)
         : fbb_(_fbb) {
     start_ = fbb_.StartTable();
@@ -1057,8 +1065,10 @@ inline flatbuffers::Offset<Artifact> CreateArtifact(
     flatbuffers::Offset<flatbuffers::Vector<uint32_t>> rotation_levels = 0,
     int32_t relin_level = -1,
     int32_t conjugation_level = -1,
-    flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<aegis::fb::DeviceProgram>>> device_programs = 0) {
+    flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<aegis::fb::DeviceProgram>>> device_programs = 0,
+    uint32_t devices = 0) {
   ArtifactBuilder builder_(_fbb);
+  builder_.add_devices(devices);
   builder_.add_device_programs(device_programs);
   builder_.add_conjugation_level(conjugation_level);
   builder_.add_relin_level(relin_level);
@@ -1095,7 +1105,8 @@ inline flatbuffers::Offset<Artifact> CreateArtifactDirect(
     const std::vector<uint32_t> *rotation_levels = nullptr,
     int32_t relin_level = -1,
     int32_t conjugation_level = -1,
-    const std::vector<flatbuffers::Offset<aegis::fb::DeviceProgram>> *device_programs = nullptr) {
+    const std::vector<flatbuffers::Offset<aegis::fb::DeviceProgram>> *device_programs = nullptr,
+    uint32_t devices = 0) {
   auto compiler_version__ = compiler_version ? _fbb.CreateString(compiler_version) : 0;
   auto compiler_commit__ = compiler_commit ? _fbb.CreateString(compiler_commit) : 0;
   auto rotations__ = rotations ? _fbb.CreateVector<int64_t>(*rotations) : 0;
@@ -1123,7 +1134,8 @@ inline flatbuffers::Offset<Artifact> CreateArtifactDirect(
       rotation_levels__,
       relin_level,
       conjugation_level,
-      device_programs__);
+      device_programs__,
+      devices);
 }
 
 inline const aegis::fb::Artifact *GetArtifact(const void *buf) {
