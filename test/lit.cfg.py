@@ -2,6 +2,7 @@
 # lit configuration for the aegis regression suite.
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -54,3 +55,8 @@ if os.environ.get("AEGIS_LONG_TESTS"):
     config.available_features.add("long-tests")
 if has_cuda_device():
     config.available_features.add("cuda")
+# Placed artifacts under mpirun (REQUIRES: mpirun), one process per device.
+if shutil.which("mpirun"):
+    config.available_features.add("mpirun")
+    config.substitutions.append(
+        ("%mpirun", "mpirun --allow-run-as-root --oversubscribe"))
