@@ -148,20 +148,12 @@ Planner::Planner(func::FuncOp main, ck::ParamsAttr params)
       [&](unsigned i) { return main.getResultTypes()[i]; });
 }
 
-int64_t Planner::tokenTiles() const {
-  llvm::DenseSet<int64_t> rows;
+int64_t Planner::distinctArgs(int64_t ArgInfo::*field) const {
+  llvm::DenseSet<int64_t> seen;
   for (auto [i, a] : llvm::enumerate(args))
     if (isa<ck::CiphertextType>(main.getArgument(i).getType()))
-      rows.insert(a.row);
-  return int64_t(rows.size());
-}
-
-int64_t Planner::featureBlocks() const {
-  llvm::DenseSet<int64_t> features;
-  for (auto [i, a] : llvm::enumerate(args))
-    if (isa<ck::CiphertextType>(main.getArgument(i).getType()))
-      features.insert(a.feature);
-  return int64_t(features.size());
+      seen.insert(a.*field);
+  return int64_t(seen.size());
 }
 
 int64_t Planner::ownerOf(int64_t limb, int64_t L, int64_t B) {
@@ -200,23 +192,8 @@ Planner::Placement Planner::assign(StringRef strategy,
                                    const Grid &grid) const {
   Placement p;
   const int64_t G = grid.groups;
-  for (BlockArgument a : main.getArguments()) {
-    if (!isa<ck::CiphertextType>(a.getType()))
-      continue;
-    const ArgInfo &info = args[a.getArgNumber()];
-    int64_t g = 0;
-    if (G > 1 && strategy == "head")
-      g = std::min(G - 1, info.feature * G / std::max<int64_t>(1, info.features));
-    else if (G > 1)
-      g = std::min(G - 1, info.row * G / std::max<int64_t>(1, info.rows));
-    p[a] = g;
-  }
-  // Owner computes: an op whose result only one group needs (its users',
-  // down to the outputs, each output on the group of its token tile or
-  // feature block) runs on that group, so each query tile's attention runs
-  // where its output lives and fetches the K and V it reads; an op several
-  // groups need runs on the group holding most of its ciphertext operands
-  // (ties: the first operand's) and its result travels.
+  // The group of an input or output ciphertext: by token tile, or by
+  // feature block for the head strategy.
   auto homeOf = [&](const ArgInfo &info) {
     if (G <= 1)
       return int64_t(0);
@@ -225,6 +202,15 @@ Planner::Placement Planner::assign(StringRef strategy,
                       info.feature * G / std::max<int64_t>(1, info.features));
     return std::min(G - 1, info.row * G / std::max<int64_t>(1, info.rows));
   };
+  for (BlockArgument a : main.getArguments())
+    if (isa<ck::CiphertextType>(a.getType()))
+      p[a] = homeOf(args[a.getArgNumber()]);
+  // Owner computes: an op whose result only one group needs (its users',
+  // down to the outputs, each output on the group of its token tile or
+  // feature block) runs on that group, so each query tile's attention runs
+  // where its output lives and fetches the K and V it reads; an op several
+  // groups need runs on the group holding most of its ciphertext operands
+  // (ties: the first operand's) and its result travels.
   constexpr int64_t kNone = -2, kMany = -1;
   llvm::DenseMap<Operation *, int64_t> demand;
   Block &body = main.getBody().front();
@@ -238,19 +224,16 @@ Planner::Placement Planner::assign(StringRef strategy,
   if (G > 1) {
     for (Operation &opRef : llvm::reverse(body)) {
       Operation *op = &opRef;
-      int64_t d = kNone;
-      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-        (void)ret;
+      if (isa<func::ReturnOp>(op))
         continue;
-      }
+      int64_t d = kNone;
       for (OpOperand &use : op->getUses()) {
         Operation *u = use.getOwner();
-        int64_t ud = isa<func::ReturnOp>(u)
+        auto it = demand.find(u);
+        d = merge(d, isa<func::ReturnOp>(u)
                          ? homeOf(results[use.getOperandNumber()])
-                         : demand.lookup(u);
-        if (!demand.count(u) && !isa<func::ReturnOp>(u))
-          ud = kNone;
-        d = merge(d, ud);
+                     : it != demand.end() ? it->second
+                                          : kNone);
       }
       demand[op] = d;
     }

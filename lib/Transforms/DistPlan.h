@@ -111,12 +111,10 @@ public:
                           const Placement &placement, const LinkModel &link,
                           bool hoist = false) const;
 
-  func::FuncOp function() const { return main; }
   /// Distinct token tiles / feature blocks among the argument ciphertexts
   /// (how many groups a token / head placement can keep busy).
-  int64_t tokenTiles() const;
-  int64_t featureBlocks() const;
-  int64_t degree() const { return n; }
+  int64_t tokenTiles() const { return distinctArgs(&ArgInfo::row); }
+  int64_t featureBlocks() const { return distinctArgs(&ArgInfo::feature); }
 
 private:
   int64_t limbsOf(unsigned level) const { return int64_t(level) + 1; }
@@ -138,6 +136,7 @@ private:
     int64_t row = 0, feature = 0, rows = 1, features = 1;
   };
   std::vector<ArgInfo> args, results;
+  int64_t distinctArgs(int64_t ArgInfo::*field) const;
 };
 
 /// The model part an op belongs to (from its "kind#n" location).

@@ -226,6 +226,15 @@ void runProgram(Engine &engine, const Artifact &artifact,
       regs[reg].reset();
     }
   };
+  // One span per instruction (or hoisted run) on this device's row of the
+  // trace, with the layer it implements.
+  auto traceCompute = [&](std::string name, const Instruction &in,
+                          Clock::time_point t0, Clock::time_point t1) {
+    if (options.trace)
+      options.trace->record(device, std::move(name), "compute", t0, t1,
+                            in.region ? artifact.regions[in.region - 1]
+                                      : std::string());
+  };
   for (size_t k = 0; k < program.size(); ++k) {
     const Instruction &in = program[k];
     auto t0 = Clock::now();
@@ -273,14 +282,9 @@ void runProgram(Engine &engine, const Artifact &artifact,
           regs[r.result] = std::move(v);
         }
       }
-      double dt = secondsSince(t0);
-      timer.add(in.op, dt);
-      if (options.trace)
-        options.trace->record(
-            device, "rotate x" + std::to_string(n), "compute", t0,
-            t0 + std::chrono::duration_cast<Clock::duration>(
-                     std::chrono::duration<double>(dt)),
-            in.region ? artifact.regions[in.region - 1] : std::string());
+      auto t1 = Clock::now();
+      timer.add(in.op, std::chrono::duration<double>(t1 - t0).count());
+      traceCompute("rotate x" + std::to_string(n), in, t0, t1);
       report.keySwitches += n;
       release(in.a, k + n - 1, ~0u);
       k += n - 1;
@@ -295,14 +299,10 @@ void runProgram(Engine &engine, const Artifact &artifact,
     release(in.a, k, in.result);
     if (readsB(in.op))
       release(in.b, k, in.result);
-    double dt = secondsSince(t0);
+    auto t1 = Clock::now();
+    double dt = std::chrono::duration<double>(t1 - t0).count();
     timer.add(in.op, dt);
-    if (options.trace)
-      options.trace->record(
-          device, opcodeName(in.op), "compute", t0,
-          t0 + std::chrono::duration_cast<Clock::duration>(
-                   std::chrono::duration<double>(dt)),
-          in.region ? artifact.regions[in.region - 1] : std::string());
+    traceCompute(opcodeName(in.op), in, t0, t1);
     if (in.region) {
       regionSeconds[in.region - 1] += dt;
       regionUsed[in.region - 1] = true;

@@ -160,6 +160,7 @@ runPlaced(const Artifact &artifact,
     comm.stats().recordAllocation(mine.programKeyBytes());
     RunReport local;
     std::vector<std::optional<Ciphertext>> regs(artifact.numRegisters);
+    PlacedEngine engine(artifact, context, mine, comm);
     auto t0 = Clock::now();
     size_t next = 0;
     for (const TensorSlot &t : artifact.inputs)
@@ -172,15 +173,12 @@ runPlaced(const Artifact &artifact,
         else if (me == owner)
           regs[t.regs[i]] = recvCiphertext(comm, context, kClient);
         if (regs[t.regs[i]])
-          comm.stats().recordAllocation(uint64_t(regs[t.regs[i]]->size()) *
-                                        (regs[t.regs[i]]->level() + 1) *
-                                        context->degree() * 8);
+          engine.stored(nullptr, &*regs[t.regs[i]]);
       }
     local.stages.push_back({"scatter inputs", secondsSince(t0)});
     if (options.trace)
       options.trace->record(me, "scatter inputs", "comm", t0, Clock::now());
     t0 = Clock::now();
-    PlacedEngine engine(artifact, context, mine, comm);
     runProgram(engine, artifact, artifact.devicePrograms[me], regs, options,
                local, me == kClient, me);
     local.stages.push_back({"evaluate", secondsSince(t0)});

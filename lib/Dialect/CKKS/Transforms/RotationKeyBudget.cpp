@@ -164,7 +164,7 @@ struct RotationKeyBudgetPass
     llvm::DenseMap<std::pair<Value, int64_t>, Value> rotated;
     llvm::DenseMap<Value, int64_t> madeAt;
     llvm::DenseMap<Operation *, int64_t> position;
-    {
+    if (reuseWindow != 0) {
       int64_t i = 0;
       getOperation().walk([&](Operation *o) { position[o] = i++; });
     }
@@ -210,7 +210,8 @@ struct RotationKeyBudgetPass
           current = RotateOp::create(b, op.getLoc(), op.getOutput().getType(),
                                      current, b.getI64IntegerAttr(step));
           rotated[{input, node}] = current;
-          madeAt[current] = position.lookup(op);
+          if (reuseWindow != 0)
+            madeAt[current] = position.lookup(op);
         }
         previous = node;
       }
