@@ -447,9 +447,17 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
         }
     sum = addPlain(sum, fill);
     Ct inv = chebyshev(sum, pinv);
-    for (int i = 0; i < newton; ++i) {
-      Ct xy = mul(sum, inv);
-      inv = mul(inv, addConst(negate(xy), 2.0));
+    // Goldschmidt's form of Newton's iteration: with e = 1 - x y0,
+    // y0 (1 + e)(1 + e^2)...(1 + e^(2^(n-1))) = (1 - e^(2^n)) / x, the same
+    // error as n Newton steps, but each step spends one level instead of
+    // two (y and e advance side by side) and x is read once.
+    if (newton > 0) {
+      Ct e = addConst(negate(mul(sum, inv)), 1.0);
+      for (int i = 0; i < newton; ++i) {
+        inv = mul(inv, addConst(e, 1.0));
+        if (i + 1 < newton)
+          e = square(e);
+      }
     }
     // Broadcast 1/sum over the head's blocks.
     Ct invB = mulPlain(inv, baseMask);

@@ -163,7 +163,8 @@ FailureOr<Packed> Lowering::unaryPoly(Operation *op, const Packed &x) {
     // bootstraps refreshes its powers one by one (degree 1023 at 12 levels
     // between bootstraps: 23 -> 519 bootstraps for nn.Transformer).
     maxDeg = 511;
-    while (bootLevel && maxDeg > 127 && ceilLog2(maxDeg + 1) + 3 > int(bootLevel))
+    while (refreshLevels && maxDeg > 127 &&
+           ceilLog2(maxDeg + 1) + 3 > int(refreshLevels))
       maxDeg = maxDeg / 2;
   } else if (isa<nnd::TanhOp>(op)) {
     f = [](double v) { return std::tanh(v); };

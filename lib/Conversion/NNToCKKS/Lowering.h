@@ -19,6 +19,7 @@
 #ifndef AEGIS_LIB_CONVERSION_NNTOCKKS_LOWERING_H
 #define AEGIS_LIB_CONVERSION_NNTOCKKS_LOWERING_H
 
+#include "BootstrapPlacement.h"
 #include "CtSink.h"
 
 #include "aegis/Dialect/NN/Interpreter/Interpreter.h"
@@ -116,6 +117,10 @@ public:
   /// With bootstrapping: the level bootstrapped ciphertexts come out at
   /// (0: no bootstrapping; the chain is sized to the program instead).
   unsigned bootLevel = 0;
+  /// The levels between bootstraps the program will have (set in the
+  /// sizing runs too, where bootLevel is 0): kernels whose shape depends
+  /// on it read this, so that every run lowers the same program.
+  unsigned refreshLevels = 0;
   llvm::DenseMap<int32_t, Ct> boots;
   /// Largest magnitude the calibrated ranges let a ciphertext slot reach
   /// (approximation domains and values, inverses); bounds what a bootstrap
@@ -128,13 +133,68 @@ public:
   Report &report;
   std::map<std::tuple<unsigned, unsigned, std::vector<double>>, Pt> ptCache;
 
+  //===--- whole-program bootstrap placement (BootstrapPlacement.h) ------===//
+
+  /// Recording (the unbootstrapped sizing run): every ciphertext value
+  /// becomes a node of `dag`. Replaying (the final run): the values `plan`
+  /// marks are refreshed as soon as they are computed, and `ensure` only
+  /// refreshes on demand what the plan missed (`planMisses`, normally 0).
+  /// Both runs number values alike: every op but level changes, bootstraps
+  /// and plaintext additions (which keep the level, and which the final run
+  /// skips when the plaintext is zero) makes a node.
+  BootstrapDag *dag = nullptr;
+  const BootstrapPlan *plan = nullptr;
+  int64_t planMisses = 0;
+  bool planBroken = false;
+  int32_t nodes = 0;
+  /// Sink id -> node (recording only).
+  std::vector<int32_t> nodeOfId;
+  void setNode(int32_t id, int32_t node) {
+    if (size_t(id) >= nodeOfId.size())
+      nodeOfId.resize(size_t(id) + 1, -1);
+    nodeOfId[id] = node;
+  }
+  /// Numbers a new value `r` computed from `operands` (spending `spends`
+  /// levels) and, when replaying, refreshes it if the plan says so.
+  Ct numbered(Ct r, llvm::ArrayRef<Ct> operands, unsigned spends) {
+    int32_t node = nodes++;
+    if (dag) {
+      llvm::SmallVector<int32_t, 4> in;
+      for (const Ct &c : operands)
+        if (c)
+          in.push_back(nodeOfId[c.id]);
+      dag->add(in, spends, r.logScale == bits && r.size == 2);
+      setNode(r.id, node);
+    }
+    if (plan && (size_t(node) >= plan->refresh.size() ||
+                 (plan->refresh[node] && (r.logScale != bits || r.size != 2))))
+      planBroken = true; // not the program the plan was made for
+    else if (plan && plan->refresh[node]) {
+      ++report.bootstraps;
+      Ct b = at(bootLevel, r.logScale);
+      b.id = sink.emit(CtOp::Bootstrap, b, r, Ct(), Pt(), 0, 0);
+      return b;
+    }
+    return r;
+  }
+  /// An input ciphertext (a value with no operands).
+  void argument(const Ct &c) { numbered(c, {}, 0); }
+
   //===--- primitive ops --------------------------------------------------===//
 
   /// A new ciphertext handle from the sink.
   Ct make(CtOp kind, Ct result, Ct a, Ct b = Ct(), Pt pt = Pt(),
           int64_t offset = 0, double constant = 0) {
     result.id = sink.emit(kind, result, a, b, pt, offset, constant);
-    return result;
+    if (kind == CtOp::Bootstrap)
+      return result;
+    if (kind == CtOp::LevelDown || kind == CtOp::AddPlain) {
+      if (dag)
+        setNode(result.id, nodeOfId[a.id]);
+      return result;
+    }
+    Ct operands[2] = {a, b};
+    return numbered(result, operands, kind == CtOp::Rescale ? 1 : 0);
   }
   /// The type of a result: a handle without an id yet.
   static Ct at(unsigned level, unsigned logScale, unsigned size = 2) {
@@ -152,6 +212,13 @@ public:
     // level could not do that either, refresh lazily later instead.
     if (!bootLevel || v.level >= levels + 1 || levels + 1 > bootLevel)
       return v;
+    // Replaying a plan: requests ahead of need (levels > 1) are the plan's
+    // business; one at the last level is a miss, refreshed on demand.
+    if (plan) {
+      if (levels > 1)
+        return v;
+      ++planMisses;
+    }
     auto it = boots.find(v.id);
     if (it != boots.end())
       return it->second;
@@ -275,7 +342,7 @@ public:
     report.mulPlain += int64_t(xs.size());
     Ct r = at(level, in.front().logScale + bits);
     r.id = sink.dotPlain(r, in, pts);
-    return r;
+    return numbered(r, in, 0);
   }
   Ct addPlain(Ct v, const std::vector<double> &values) {
     if (isZero(values))

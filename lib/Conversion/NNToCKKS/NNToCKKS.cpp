@@ -62,12 +62,22 @@ struct LowerNNToCKKSPass
 
   /// Level bootstrapped ciphertexts come out at (0: no bootstrapping).
   unsigned bootLevel = 0;
+  /// Levels between bootstraps, known before the sizing run (0: none).
+  unsigned refreshLevels = 0;
   /// Levels each nn op consumes (measured by an unbootstrapped sizing run):
   /// with bootstrapping, an op whose depth fits between two bootstraps gets
   /// its inputs refreshed once up front when they lack the levels, instead
   /// of its intermediate values being refreshed piecemeal.
   llvm::DenseMap<Operation *, unsigned> opDepth;
   bool recordDepths = false;
+  /// Whole-program bootstrap placement: the sizing run records `dag`; the
+  /// final run replays `plan` (when `usePlan`).
+  BootstrapDag dag;
+  BootstrapPlan plan;
+  bool recordDag = false, usePlan = false;
+  int64_t planMisses = 0;
+  bool planBroken = false;
+  std::string placementWhy;
 
   /// Lowers `entry` into a new function at the top level `top`; returns
   /// it. With `lowest`, only measures: no IR is built (the returned function
@@ -152,6 +162,11 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
   Lowering L(sink, slots, tokensPadded, bitsNow, margin, approxError,
              materialize, report);
   L.bootLevel = bootLevel;
+  L.refreshLevels = refreshLevels;
+  if (recordDag)
+    L.dag = &dag;
+  if (usePlan)
+    L.plan = &plan;
 
   // Arguments: one ciphertext per F features, canonical layout.
   SmallVector<Type> argTypes;
@@ -227,6 +242,7 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
         Ct ct = Lowering::at(top, bitsNow);
         ct.id = lowest ? counter.argument()
                        : builder.argument(body->getArgument(argIndex++));
+        L.argument(ct);
         p.cts.push_back(ct);
       }
       enc[entry.getArgument(i)] = std::move(p);
@@ -324,7 +340,7 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
       if (auto it = enc.find(v); it != enc.end())
         for (const Ct &c : it->second.cts)
           inLevel = std::min(inLevel, c.level);
-    if (bootLevel && opDepth.count(op)) {
+    if (bootLevel && !usePlan && opDepth.count(op)) {
       unsigned need = opDepth.lookup(op);
       if (need >= 1 && need + 1 <= bootLevel && inLevel < need + 1) {
         for (Value v : op->getOperands())
@@ -641,6 +657,14 @@ FailureOr<func::FuncOp> LowerNNToCKKSPass::lower(func::FuncOp entry,
     enc[op->getResult(0)] = std::move(*result);
   }
   report.magnitude = L.magnitude;
+  planMisses = L.planMisses;
+  if (usePlan && !lowest &&
+      (L.planBroken || size_t(L.nodes) != plan.refresh.size())) {
+    // The final run did not lower the program the sizing run recorded (a
+    // kernel decided differently): never replay a plan on another program.
+    planBroken = true;
+    return cleanup();
+  }
   if (lowest)
     *lowest = sink.lowestLevel();
   return func;
@@ -663,8 +687,18 @@ double evaluationKeyBytes(unsigned logN, size_t chain, unsigned special,
 void LowerNNToCKKSPass::runOnOperation() {
   ModuleOp module = getOperation();
   // The pass instance may run on several modules (--split-input-file).
-  bootLevel = 0;
+  bootLevel = refreshLevels = 0;
   opDepth.clear();
+  usePlan = recordDag = planBroken = false;
+  planMisses = 0;
+  placementWhy.clear();
+  if (bootstrapPlacement != "mincut" && bootstrapPlacement != "greedy") {
+    emitError(module.getLoc())
+        << "aegis-nn-to-ckks: bootstrap-placement must be mincut or greedy, "
+           "got '"
+        << bootstrapPlacement << "'";
+    return signalPassFailure();
+  }
   if (security != "128" && security != "toy") {
     emitError(module.getLoc()) << "aegis-nn-to-ckks: security must be 128 or "
                                   "toy, got '" << security << "'";
@@ -902,21 +936,40 @@ void LowerNNToCKKSPass::runOnOperation() {
              std::to_string(nextPow2(features)) +
              " features, so every bootstrap is a sparse one";
     }
-    // Per-op depths from an unbootstrapped sizing run.
+    // Per-op depths (greedy placement) or the program's DAG (minimum-cut
+    // placement) from an unbootstrapped sizing run.
     Report sizing;
-    recordDepths = true;
+    const bool minCut = bootstrapPlacement == "mincut";
+    recordDepths = !minCut;
+    recordDag = minCut;
+    refreshLevels = U;
+    dag = BootstrapDag();
     unsigned minLevel = kTopLevel;
     auto trial =
         lower(entry, slots, tileFor(slots), kTopLevel, sizing, &minLevel);
-    recordDepths = false;
+    recordDepths = recordDag = false;
     if (failed(trial))
       return signalPassFailure();
     // A lower bound on the bootstraps: the longest path spends
-    // `programDepth` levels, a fresh input brings U and every bootstrap
-    // restores at most U.
+    // `programDepth` levels; a fresh input or a bootstrap is at level U and
+    // every value keeps level 1, so each spends at most U - 1 of them.
     programDepth = kTopLevel - minLevel;
     bootstrapLowerBound =
-        programDepth > U ? (programDepth + U - 1) / U - 1 : 0;
+        programDepth > U - 1 ? (programDepth + U - 2) / (U - 1) - 1 : 0;
+    if (minCut) {
+      plan = placeBootstraps(dag, U);
+      usePlan = plan.ok;
+      if (!plan.ok)
+        placementWhy = "on demand (the minimum-cut placement found a path "
+                       "with no value it may refresh)";
+      else
+        placementWhy = "placed over the whole program by minimum cuts in " +
+                       std::to_string(plan.stages) + " stages";
+      numBootstrapStages = plan.stages;
+      dag = BootstrapDag();
+    } else {
+      placementWhy = "on demand (bootstrap-placement=greedy)";
+    }
     bootLevel = U;
     topLevel = U;
     depth = U;
@@ -933,6 +986,14 @@ void LowerNNToCKKSPass::runOnOperation() {
     if (!isa<nnd::ConstantOp, func::ReturnOp>(op))
       ++modelOps;
   auto func = lower(entry, slots, tile, topLevel, rep);
+  if (failed(func) && planBroken) {
+    // Internal inconsistency: fall back to on-demand refreshes, and say so.
+    planBroken = usePlan = false;
+    placementWhy = "on demand (the placement's program differed from the "
+                   "final lowering: please report this model)";
+    rep = Report();
+    func = lower(entry, slots, tile, topLevel, rep);
+  }
   if (failed(func))
     return signalPassFailure();
   int64_t irOps = 0, irPlaintexts = 0;
@@ -1056,8 +1117,14 @@ void LowerNNToCKKSPass::runOnOperation() {
                                      std::to_string(bootstrapLowerBound) +
                                      ": the longest path spends " +
                                      std::to_string(programDepth) +
-                                     " levels, " + std::to_string(bootLevel) +
-                                     " per refresh)"
+                                     " levels, " +
+                                     std::to_string(bootLevel - 1) +
+                                     " per refresh; " + placementWhy +
+                                     (planMisses
+                                          ? ", " + std::to_string(planMisses) +
+                                                " more on demand"
+                                          : std::string()) +
+                                     ")"
                                : std::string())
                  << "\n"
                  << "  key switches " << (rep.rotations + rep.relinearizations)

@@ -83,6 +83,11 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
       *this, "bootstrap-levels",
       llvm::cl::desc("Levels between bootstraps (0: default)"),
       llvm::cl::init(0)};
+  Option<std::string> bootstrapPlacement{
+      *this, "bootstrap-placement",
+      llvm::cl::desc("mincut (default: whole-program placement) or greedy "
+                     "(refresh on demand; see aegis-nn-to-ckks)"),
+      llvm::cl::init("mincut")};
   Option<bool> sparseSlots{
       *this, "sparse-slots",
       llvm::cl::desc("With bootstrapping, pack into the fewest slots that "
@@ -156,6 +161,7 @@ void registerCompilePipeline() {
         lower.bootstrap = o.bootstrap;
         lower.bootstrapLevels = o.bootstrapLevels;
         lower.sparseSlots = o.sparseSlots;
+        lower.bootstrapPlacement = o.bootstrapPlacement;
         lower.tokenTile = o.tokenTile;
         pm.addPass(createLowerNNToCKKS(lower));
         ckks::RotationKeyBudgetOptions budget;

@@ -58,10 +58,15 @@ def LowerNNToCKKS : Pass<"aegis-nn-to-ckks", "::mlir::ModuleOp"> {
            "auto (default): bootstrap at 128-bit when the depth does not "
            "fit N = 2^16 (or the fixed log-n) unbootstrapped, never for toy; "
            "true: bootstrap instead of sizing the chain to the whole depth "
-           "(the chain is bootstrapChainSpec's, nominal scale 2^42; "
-           "ciphertexts are refreshed when they reach level 1: inputs of a "
-           "matmul or of an attention before they are rotated, of a "
-           "polynomial when it fits between bootstraps); false: never">,
+           "(the chain is bootstrapChainSpec's, nominal scale 2^42; where "
+           "ciphertexts are refreshed: bootstrap-placement); false: never">,
+    Option<"bootstrapPlacement", "bootstrap-placement", "std::string",
+           "\"mincut\"",
+           "mincut (default): refresh the values a whole-program placement "
+           "chooses (stage by stage, a minimum vertex cut of the paths that "
+           "would run out of levels); greedy: refresh each value when it "
+           "reaches level 1 (inputs of a matmul or an attention before they "
+           "are rotated, of a polynomial when it fits between bootstraps)">,
     Option<"bootstrapLevels", "bootstrap-levels", "unsigned", "0",
            "Application levels between bootstraps (0: 9 at 128-bit with "
            "N = 2^16, the most that meets the bound; 12 for toy)">,
@@ -86,6 +91,8 @@ def LowerNNToCKKS : Pass<"aegis-nn-to-ckks", "::mlir::ModuleOp"> {
     Statistic<"numRelinearizations", "relinearizations",
               "Relinearizations (key switches) in the program">,
     Statistic<"numBootstraps", "bootstraps", "Bootstraps in the program">,
+    Statistic<"numBootstrapStages", "bootstrap-stages",
+              "Stages (minimum cuts) of the bootstrap placement">,
     Statistic<"numPlainProducts", "plaintext-products",
               "Ciphertext-plaintext products">,
     Statistic<"numAttentionKeySwitches", "attention-key-switches",

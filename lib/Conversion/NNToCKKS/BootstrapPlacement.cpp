@@ -1,0 +1,370 @@
+//===- BootstrapPlacement.cpp - whole-program bootstrap placement ---------===//
+
+#include "BootstrapPlacement.h"
+
+#include <algorithm>
+#include <limits>
+
+using namespace mlir::aegis::lowering;
+
+int32_t BootstrapDag::add(llvm::ArrayRef<int32_t> operands, unsigned spends,
+                          bool eligible) {
+  preds.insert(preds.end(), operands.begin(), operands.end());
+  start.push_back(uint32_t(preds.size()));
+  spend.push_back(uint8_t(std::min(spends, 255u)));
+  canRefresh.push_back(eligible);
+  return int32_t(spend.size() - 1);
+}
+
+namespace {
+
+constexpr int64_t kInfinite = int64_t(1) << 60;
+/// One refresh, in capacity units: ties between cuts of equal size are broken by smaller bonuses below it.
+constexpr int64_t kRefresh = int64_t(1) << 40;
+
+/// Dinic's maximum flow with iterative searches (the program's chains can
+/// be far longer than a recursion may go).
+class MaxFlow {
+public:
+  explicit MaxFlow(int32_t nodes) : head(nodes, -1) {}
+
+  void edge(int32_t u, int32_t v, int64_t cap) {
+    add(u, v, cap);
+    add(v, u, 0);
+  }
+
+  /// The maximum flow from s to t, stopping once it reaches `limit`.
+  int64_t run(int32_t s, int32_t t, int64_t limit) {
+    int64_t total = 0;
+    std::vector<int32_t> path;
+    while (levels(s, t)) {
+      it = head;
+      for (;;) {
+        // One augmenting path in the level graph (depth-first, pruning
+        // dead ends), or none left in this phase.
+        path.clear();
+        int32_t u = s;
+        bool found = false;
+        for (;;) {
+          if (u == t) {
+            found = true;
+            break;
+          }
+          int32_t &e = it[u];
+          while (e >= 0 && !(cap[e] > 0 && level[to[e]] == level[u] + 1))
+            e = next[e];
+          if (e >= 0) {
+            path.push_back(e);
+            u = to[e];
+            continue;
+          }
+          if (u == s)
+            break;
+          level[u] = -1;
+          int32_t back = path.back();
+          path.pop_back();
+          u = to[back ^ 1];
+          it[u] = next[it[u]];
+        }
+        if (!found)
+          break;
+        int64_t f = kInfinite;
+        for (int32_t e : path)
+          f = std::min(f, cap[e]);
+        for (int32_t e : path)
+          cap[e] -= f, cap[e ^ 1] += f;
+        total += f;
+        if (total >= limit)
+          return total;
+      }
+    }
+    return total;
+  }
+
+  /// Per node: whether it still reaches t in the residual graph.
+  std::vector<uint8_t> reachesSink(int32_t t) const {
+    std::vector<uint8_t> mark(head.size(), 0);
+    std::vector<int32_t> queue{t};
+    mark[t] = 1;
+    for (size_t i = 0; i < queue.size(); ++i) {
+      int32_t v = queue[i];
+      for (int32_t e = head[v]; e >= 0; e = next[e]) {
+        int32_t u = to[e];
+        // Edge e ^ 1 goes u -> v.
+        if (!mark[u] && cap[e ^ 1] > 0) {
+          mark[u] = 1;
+          queue.push_back(u);
+        }
+      }
+    }
+    return mark;
+  }
+
+  std::vector<uint8_t> reachedFromSource(int32_t s) const {
+    std::vector<uint8_t> mark(head.size(), 0);
+    std::vector<int32_t> queue{s};
+    mark[s] = 1;
+    for (size_t i = 0; i < queue.size(); ++i) {
+      int32_t u = queue[i];
+      for (int32_t e = head[u]; e >= 0; e = next[e])
+        if (!mark[to[e]] && cap[e] > 0) {
+          mark[to[e]] = 1;
+          queue.push_back(to[e]);
+        }
+    }
+    return mark;
+  }
+
+private:
+  void add(int32_t u, int32_t v, int64_t c) {
+    to.push_back(v);
+    cap.push_back(c);
+    next.push_back(head[u]);
+    head[u] = int32_t(to.size() - 1);
+  }
+
+  bool levels(int32_t s, int32_t t) {
+    level.assign(head.size(), -1);
+    std::vector<int32_t> queue{s};
+    level[s] = 0;
+    for (size_t i = 0; i < queue.size(); ++i) {
+      int32_t u = queue[i];
+      for (int32_t e = head[u]; e >= 0; e = next[e])
+        if (cap[e] > 0 && level[to[e]] < 0) {
+          level[to[e]] = level[u] + 1;
+          queue.push_back(to[e]);
+        }
+    }
+    return level[t] >= 0;
+  }
+
+  std::vector<int32_t> head, to, next, level, it;
+  std::vector<int64_t> cap;
+};
+
+} // namespace
+
+namespace {
+
+/// How a stage breaks ties between cuts of the same size.
+enum class Prefer {
+  /// Values that have spent the most levels (the fewest levels wasted).
+  Spent,
+  /// Values that stay live beyond the stage (refreshed once for all their
+  /// later consumers), then the most spent.
+  LongLived,
+  /// The cut closest to the fresh values.
+  Early,
+};
+
+/// The stage-by-stage placement; see BootstrapPlacement.h.
+class Placer {
+public:
+  Placer(const BootstrapDag &dag, int32_t U)
+      : dag(dag), U(U), n(int32_t(dag.size())), spent(n, 0), index(n, -1),
+        cstart(n + 1, 0) {
+    for (int32_t v = 0; v < n; ++v)
+      for (int32_t p : dag.operands(v))
+        ++cstart[p + 1];
+    for (int32_t v = 0; v < n; ++v)
+      cstart[v + 1] += cstart[v];
+    consumers.resize(cstart[n]);
+    std::vector<uint32_t> fill(cstart.begin(), cstart.end() - 1);
+    for (int32_t v = 0; v < n; ++v)
+      for (int32_t p : dag.operands(v))
+        consumers[fill[p]++] = v;
+  }
+
+  /// Runs one stage on `plan`: false when no value runs out of levels any
+  /// more (or the stage cannot cut: plan.ok is then false).
+  bool stage(BootstrapPlan &plan, Prefer prefer);
+
+  /// Levels each value spends under `plan` (out: its highest); false when
+  /// some value runs out.
+  bool spends(const BootstrapPlan &plan) {
+    for (int32_t v = 0; v < n; ++v) {
+      int32_t m = 0;
+      for (int32_t p : dag.operands(v))
+        m = std::max(m, plan.refresh[p] ? 0 : spent[p]);
+      spent[v] = m + int32_t(dag.spends(v));
+      if (spent[v] >= U)
+        return false;
+    }
+    return true;
+  }
+
+  /// Drops the refreshes `plan` does not need: those of values that spent
+  /// no level (a later stage refreshed an ancestor), and with `tryEach`,
+  /// every refresh whose removal keeps all values within their levels.
+  void prune(BootstrapPlan &plan, bool tryEach) {
+    if (!plan.ok || !spends(plan))
+      return;
+    for (int32_t v = 0; v < n; ++v)
+      if (plan.refresh[v] && spent[v] == 0)
+        plan.refresh[v] = 0, --plan.count;
+    if (!tryEach)
+      return;
+    for (int32_t v = 0; v < n; ++v) {
+      if (!plan.refresh[v])
+        continue;
+      plan.refresh[v] = 0;
+      if (spends(plan))
+        --plan.count;
+      else
+        plan.refresh[v] = 1;
+    }
+  }
+
+  /// Completes `plan` with stages that prefer `prefer`.
+  void finish(BootstrapPlan &plan, Prefer prefer) {
+    while (plan.ok && stage(plan, prefer))
+      ;
+  }
+
+private:
+  const BootstrapDag &dag;
+  const int32_t U, n;
+  std::vector<int32_t> spent, index;
+  std::vector<uint32_t> cstart;
+  std::vector<int32_t> consumers;
+};
+
+bool Placer::stage(BootstrapPlan &plan, Prefer prefer) {
+  // spent[v]: levels v's result has spent since the input or the last
+  // refresh on its most expensive path (before v's own refresh, if any).
+  auto out = [&](int32_t v) { return plan.refresh[v] ? 0 : spent[v]; };
+  bool over = false;
+  for (int32_t v = 0; v < n; ++v) {
+    int32_t m = 0;
+    for (int32_t p : dag.operands(v))
+      m = std::max(m, out(p));
+    spent[v] = m + int32_t(dag.spends(v));
+    over |= spent[v] >= U;
+  }
+  if (!over)
+    return false;
+  // The frontier: values that would reach level 0 first. Only paths that
+  // spend the most levels reach it (an operand is "tight" when the value's
+  // spend comes through it); collect the values on them.
+  std::fill(index.begin(), index.end(), -1);
+  std::vector<int32_t> marked;
+  for (int32_t v = 0; v < n; ++v)
+    if (spent[v] == U) {
+      index[v] = int32_t(marked.size());
+      marked.push_back(v);
+    }
+  auto tight = [&](int32_t p, int32_t v) {
+    return out(p) + int32_t(dag.spends(v)) == spent[v];
+  };
+  for (size_t i = 0; i < marked.size(); ++i) {
+    int32_t v = marked[i];
+    if (plan.refresh[v])
+      continue; // a refreshed value starts its paths afresh
+    for (int32_t p : dag.operands(v))
+      if (index[p] < 0 && tight(p, v)) {
+        index[p] = int32_t(marked.size());
+        marked.push_back(p);
+      }
+  }
+  // Node-split flow graph: value i is 2i -> 2i + 1, one refresh when it may
+  // be refreshed (nominal scale, at least one level spent and one left,
+  // less a tie-breaking bonus), unbounded otherwise.
+  const int32_t k = int32_t(marked.size());
+  const int32_t source = 2 * k, sink = 2 * k + 1;
+  MaxFlow flow(2 * k + 2);
+  for (int32_t i = 0; i < k; ++i) {
+    int32_t v = marked[i];
+    if (plan.refresh[v]) {
+      flow.edge(source, 2 * i + 1, kInfinite);
+      continue;
+    }
+    bool cuttable = dag.eligible(v) && spent[v] >= 1 && spent[v] <= U - 1;
+    int64_t bonus = spent[v];
+    if (prefer == Prefer::LongLived) {
+      int64_t outside = 0;
+      for (uint32_t e = cstart[v]; e < cstart[v + 1]; ++e)
+        outside += index[consumers[e]] < 0;
+      bonus += 256 * std::min<int64_t>(outside, 255);
+    }
+    flow.edge(2 * i, 2 * i + 1, cuttable ? kRefresh - bonus : kInfinite);
+    if (dag.operands(v).empty())
+      flow.edge(source, 2 * i, kInfinite);
+    if (spent[v] == U)
+      flow.edge(2 * i + 1, sink, kInfinite);
+    for (int32_t p : dag.operands(v))
+      if (index[p] >= 0 && tight(p, v))
+        flow.edge(2 * index[p] + 1, 2 * i, kInfinite);
+  }
+  if (flow.run(source, sink, kInfinite) >= kInfinite) {
+    plan.ok = false;
+    return false;
+  }
+  // The minimum cut: values whose split edge crosses from the source's
+  // side to the side that still reaches the frontier (the cut closest to
+  // the frontier), or the side the source still reaches (closest to the
+  // fresh values).
+  std::vector<uint8_t> far;
+  if (prefer == Prefer::Early) {
+    far = flow.reachedFromSource(source);
+    for (uint8_t &r : far)
+      r = !r;
+  } else {
+    far = flow.reachesSink(sink);
+  }
+  unsigned cut = 0;
+  for (int32_t i = 0; i < k; ++i)
+    if (!plan.refresh[marked[i]] && far[2 * i + 1] && !far[2 * i]) {
+      plan.refresh[marked[i]] = 1;
+      ++cut;
+    }
+  if (cut == 0) {
+    plan.ok = false;
+    return false;
+  }
+  plan.count += cut;
+  ++plan.stages;
+  return true;
+}
+
+} // namespace
+
+BootstrapPlan mlir::aegis::lowering::placeBootstraps(const BootstrapDag &dag,
+                                                     unsigned levels,
+                                                     size_t lookaheadNodes) {
+  BootstrapPlan plan;
+  plan.refresh.assign(dag.size(), 0);
+  Placer placer(dag, int32_t(levels));
+  const Prefer kinds[] = {Prefer::Spent, Prefer::LongLived, Prefer::Early};
+  if (dag.size() > lookaheadNodes) {
+    placer.finish(plan, Prefer::Spent);
+    placer.prune(plan, /*tryEach=*/false);
+    return plan;
+  }
+  // Small programs: each stage takes the tie-break whose completed
+  // placement (every later stage preferring spent levels) refreshes least.
+  for (;;) {
+    BootstrapPlan bestNext;
+    unsigned bestTotal = ~0u;
+    for (Prefer prefer : kinds) {
+      BootstrapPlan next = plan;
+      if (!placer.stage(next, prefer)) {
+        if (!next.ok)
+          continue;
+        placer.prune(plan, /*tryEach=*/true);
+        return plan; // nothing runs out of levels
+      }
+      BootstrapPlan rollout = next;
+      placer.finish(rollout, Prefer::Spent);
+      placer.prune(rollout, /*tryEach=*/true);
+      if (rollout.ok && rollout.count < bestTotal) {
+        bestTotal = rollout.count;
+        bestNext = std::move(next);
+      }
+    }
+    if (bestTotal == ~0u) {
+      plan.ok = false;
+      return plan;
+    }
+    plan = std::move(bestNext);
+  }
+}
