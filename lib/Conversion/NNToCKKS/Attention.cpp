@@ -381,7 +381,12 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
       }
     int64_t G = runs.size();
     std::vector<Ct> packedRaw(G);
-    std::vector<std::vector<double>> addMask(G, slotVector(0.0));
+    // The exponential's affine map t = alphaE s + betaE is folded into the
+    // keep mask and the additive mask (no level of its own); slots that
+    // hold no score get t = betaE, i.e. s = 0, as before.
+    const double alphaE = 2.0 / (pexp.b - pexp.a),
+                 betaE = -(pexp.a + pexp.b) / (pexp.b - pexp.a);
+    std::vector<std::vector<double>> addMask(G, slotVector(betaE));
     std::vector<std::vector<double>> invalid(G, slotVector(1.0));
     for (int64_t gi = 0; gi < G; ++gi) {
       auto [j, r0] = runs[gi];
@@ -414,8 +419,9 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
               if (t2 < 0)
                 continue;
               int64_t at = (qBase[h] + p) * Tp + qpos[h * T + t].tok;
-              keep[at] = scale;
-              addMask[gi][at] = maskAt(h, t, t2) - shift[h * T + t];
+              keep[at] = scale * alphaE;
+              addMask[gi][at] =
+                  alphaE * (maskAt(h, t, t2) - shift[h * T + t]) + betaE;
               invalid[gi][at] = 0.0;
             }
         }
@@ -425,7 +431,7 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
     Ct sum;
     for (int64_t gi = 0; gi < G; ++gi) {
       Ct sc = addPlain(rescale(packedRaw[gi]), addMask[gi]);
-      Ct ev = chebyshev(sc, pexp);
+      Ct ev = chebyshev(sc, pexp, /*mapped=*/true);
       // Empty slots evaluated p(0): remove it exactly.
       std::vector<double> sub0 = slotVector(0.0);
       if (values)

@@ -49,17 +49,32 @@ FailureOr<Packed> Lowering::layerNorm(nnd::LayerNormOp op, const Packed &x,
   double vlo = std::max(lo * (1 - margin), lo * 0.25), vhi = hi * (1 + margin);
   auto f = [](double v) { return 1.0 / std::sqrt(v); };
   // Chebyshev to a coarse error, then Newton steps y <- y (3 - v y^2) / 2.
-  ChebyshevSeries p =
-      ::aegis::fitToError(f, vlo, vhi, 1e-2 / std::sqrt(vlo), 31);
-  double relErr = 0;
-  for (int i = 0; i <= 512; ++i) {
-    double v = vlo + (vhi - vlo) * i / 512.0;
-    relErr = std::max(relErr, std::fabs(p.evaluate(v) * std::sqrt(v) - 1));
+  // Preferred: the best fit of degree 7 (3 levels) when one Newton step
+  // from it meets the target; the step then takes 2 levels (below), and the
+  // whole LayerNorm 8: it fits between two bootstraps.
+  auto relErrOf = [&](const ChebyshevSeries &s) {
+    double r = 0;
+    for (int i = 0; i <= 512; ++i) {
+      double v = vlo + (vhi - vlo) * i / 512.0;
+      r = std::max(r, std::fabs(s.evaluate(v) * std::sqrt(v) - 1));
+    }
+    return r;
+  };
+  auto newtonSteps = [&](double e0, double &e) {
+    int n = 0;
+    e = e0;
+    while (e > approxError / 8 && n < 4)
+      e = 1.5 * e * e + e * e * e / 2, ++n; // |e'| <= 3/2 e^2 + e^3/2
+    return n;
+  };
+  ChebyshevSeries p = ::aegis::fitToError(f, vlo, vhi, 1e-6 / std::sqrt(vlo), 7);
+  double relErr = relErrOf(p), e = 1;
+  int newton = newtonSteps(relErr, e);
+  if (newton > 1 || relErr >= 0.5) {
+    p = ::aegis::fitToError(f, vlo, vhi, 1e-2 / std::sqrt(vlo), 31);
+    relErr = relErrOf(p);
+    newton = newtonSteps(relErr, e);
   }
-  int newton = 0;
-  double e = relErr;
-  while (e > approxError / 8 && newton < 4)
-    e = 1.5 * e * e + e * e * e / 2, ++newton; // |e'| <= 3/2 e^2 + e^3/2
   noteMagnitude(vhi);
   noteMagnitude(1.5 / std::sqrt(vlo));
   if (auto in = op->getAttrOfType<DenseF64ArrayAttr>("nn.input_range")) {
@@ -85,8 +100,7 @@ FailureOr<Packed> Lowering::layerNorm(nnd::LayerNormOp op, const Packed &x,
        << llvm::format("%.2e", e);
     report.approximations.push_back(os.str());
   }
-  // Valid-element masks scaled by 1/K, and gamma, per ciphertext.
-  auto maskK = scatter(x, [&](int64_t) { return 1.0 / double(K); });
+  // gamma per ciphertext.
   std::vector<std::vector<double>> gv;
   if (gamma) {
     Tensor g = ::aegis::nn::expand(*gamma, x.shape);
@@ -94,33 +108,64 @@ FailureOr<Packed> Lowering::layerNorm(nnd::LayerNormOp op, const Packed &x,
   }
   Packed r = x;
   double eps = op.getEpsilon().convertToDouble();
+  // The polynomial's affine map t = alpha v + beta is folded into the
+  // masks: alpha / K for the squares, sqrt(alpha) / K for the mean (whose
+  // square then carries alpha), so t costs no level of its own; the mean
+  // itself is sqrt(alpha) mean / sqrt(alpha), one level on a path with
+  // levels to spare.
+  const double alpha = 2.0 / (vhi - vlo), betaT = -(vlo + vhi) / (vhi - vlo);
+  const double rootAlpha = std::sqrt(alpha);
+  auto maskSq = scatter(x, [&](int64_t) { return alpha / double(K); });
+  auto maskMean = scatter(x, [&](int64_t) { return rootAlpha / double(K); });
   for (auto &[key, cts] : tileCts) {
     Ct sum1, sum2;
     for (int64_t c : cts) {
       if (!rms)
-        sum1 = add(sum1, mulPlain(x.cts[c], maskK[c]));
-      sum2 = add(sum2, mulPlain(square(x.cts[c]), maskK[c]));
+        sum1 = add(sum1, mulPlain(x.cts[c], maskMean[c]));
+      sum2 = add(sum2, mulPlain(square(x.cts[c]), maskSq[c]));
     }
     // RMSNorm: no centring, var = mean(x^2).
-    Ct mean = rms ? Ct() : sumBlocks(sum1);
-    Ct meanSq = sumBlocks(sum2);
-    Ct var = addConst(rms ? meanSq : sub(meanSq, square(mean)), eps);
-    // Slots that hold no element get a variance inside the range; every
-    // block of the tile's tokens holds the real variance.
+    Ct meanA = rms ? Ct() : sumBlocks(sum1); // sqrt(alpha) mean
+    Ct meanSqA = sumBlocks(sum2);            // alpha E[x^2]
+    Ct t = addConst(rms ? meanSqA : sub(meanSqA, square(meanA)),
+                    alpha * eps + betaT);
+    // Slots that hold no element get the middle of the range (t = 0);
+    // every block of the tile's tokens holds the real variance.
     std::vector<double> fill(1, 1.0);
     if (!sink.countsOnly()) {
-      fill.assign(S, 0.5 * (vlo + vhi));
+      fill.assign(S, 0.5 * alpha * (vlo + vhi));
       const std::set<int64_t> &toks = tileTokens[key];
       for (int64_t s = 0; s < S; ++s)
         if (toks.count(s % Tp))
           fill[s] = 0;
     }
-    var = addPlain(var, fill);
-    Ct y = chebyshev(var, p);
-    for (int i = 0; i < newton; ++i) {
-      Ct y2v = mul(square(y), var);
-      y = mul(mulConst(y, 0.5), addConst(negate(y2v), 3.0));
+    t = addPlain(t, fill);
+    Ct y;
+    if (newton >= 1) {
+      // y (3 - v y^2) / 2 = 1.5 y + c (t - beta) y^3 with c = -1 / (2 alpha)
+      // (v = (t - beta) / alpha): 1.5 y and c y are scaled copies of the
+      // polynomial (no level), c y^2 and (t - beta) y one level, their
+      // product the second.
+      ChebyshevSeries pc = p, p15 = p;
+      for (double &k : pc.coeffs)
+        k *= -0.5 / alpha;
+      for (double &k : p15.coeffs)
+        k *= 1.5;
+      std::vector<Ct> ys = chebyshevMany(t, {p, pc, p15}, /*mapped=*/true);
+      Ct y2c = mul(ys[0], ys[1]);
+      Ct tyy = mul(addConst(t, -betaT), ys[0]);
+      y = add(ys[2], mul(tyy, y2c));
+    } else {
+      y = chebyshev(t, p, /*mapped=*/true);
     }
+    if (newton > 1) {
+      Ct var = mulConst(addConst(t, -betaT), 1.0 / alpha);
+      for (int i = 1; i < newton; ++i) {
+        Ct y2v = mul(square(y), var);
+        y = mul(mulConst(y, 0.5), addConst(negate(y2v), 3.0));
+      }
+    }
+    Ct mean = rms ? Ct() : mulConst(meanA, 1.0 / rootAlpha);
     for (int64_t c : cts) {
       Ct d = rms ? x.cts[c] : sub(x.cts[c], mean);
       if (gamma)

@@ -44,15 +44,32 @@ Lowering::scatter(const Packed &x, const std::function<double(int64_t)> &value) 
   return v;
 }
 
-Ct Lowering::chebyshev(Ct x, const ChebyshevSeries &p) {
-  int d = p.degree();
+Ct Lowering::chebyshev(Ct x, const ChebyshevSeries &p, bool mapped) {
+  return chebyshevMany(x, {p}, mapped).front();
+}
+
+std::vector<Ct> Lowering::chebyshevMany(Ct x,
+                                        llvm::ArrayRef<ChebyshevSeries> ps,
+                                        bool mapped) {
+  int d = 0;
+  for (const ChebyshevSeries &p : ps)
+    d = std::max(d, p.degree());
+  const ChebyshevSeries &p = ps.front();
   // The whole evaluation on one refreshed input when it fits between
   // bootstraps: affine map, the powers, the leaf products.
-  x = ensure(x, unsigned(ceilLog2(d + 1) + 2));
-  // t = (2x - a - b) / (b - a): one level.
-  Ct t = addConst(mulConst(x, 2.0 / (p.b - p.a)), -(p.a + p.b) / (p.b - p.a));
-  if (d <= 1)
-    return addConst(mulConst(t, d == 1 ? p.coeffs[1] : 0.0), p.coeffs[0]);
+  x = ensure(x, unsigned(ceilLog2(d + 1) + (mapped ? 1 : 2)));
+  // t = (2x - a - b) / (b - a): one level (none when the producer folded
+  // it in already).
+  Ct t = mapped ? x
+                : addConst(mulConst(x, 2.0 / (p.b - p.a)),
+                           -(p.a + p.b) / (p.b - p.a));
+  std::vector<Ct> out;
+  if (d <= 1) {
+    for (const ChebyshevSeries &q : ps)
+      out.push_back(addConst(
+          mulConst(t, q.degree() == 1 ? q.coeffs[1] : 0.0), q.coeffs[0]));
+    return out;
+  }
   int m = ceilLog2(d + 1);
   int babyMax = 1 << std::max(1, m / 2);
   std::vector<Ct> baby(babyMax);
@@ -66,7 +83,9 @@ Ct Lowering::chebyshev(Ct x, const ChebyshevSeries &p) {
   giant[0] = t;
   for (int j = 1; j <= m; ++j)
     giant[j] = addConst(mulInt(square(giant[j - 1]), 2), -1.0);
-  return evalSplit(p.coeffs, babyMax, baby, giant);
+  for (const ChebyshevSeries &q : ps)
+    out.push_back(evalSplit(q.coeffs, babyMax, baby, giant));
+  return out;
 }
 
 Ct Lowering::evalSplit(const std::vector<double> &c, int babyMax,

@@ -354,7 +354,14 @@ public:
   //===--- polynomials (Lowering.cpp) ------------------------------------===//
 
   /// Evaluates a Chebyshev series at x (baby-step giant-step recursion).
-  Ct chebyshev(Ct x, const ChebyshevSeries &p);
+  /// With `mapped`, x already holds t = (2x - a - b) / (b - a) (its
+  /// producer folded the affine map into a plaintext product: one level
+  /// less).
+  Ct chebyshev(Ct x, const ChebyshevSeries &p, bool mapped = false);
+  /// Several series on one interval at x, sharing the powers (e.g. p and
+  /// c p for a constant c: a scaled copy without a level).
+  std::vector<Ct> chebyshevMany(Ct x, llvm::ArrayRef<ChebyshevSeries> ps,
+                                bool mapped = false);
   Ct evalSplit(const std::vector<double> &c, int babyMax,
                const std::vector<Ct> &baby, const std::vector<Ct> &giant);
   /// Fits f on [lo, hi] to the target error (degree capped) and evaluates it.
