@@ -656,6 +656,28 @@ TEST(Artifact, SparseBootstrapSlotsRoundTripAndAreChecked) {
                "bootstraps");
 }
 
+TEST(Artifact, BootstrapTransformLevelsRoundTripAndAreChecked) {
+  Artifact a = makeTestArtifact();
+  a.program.push_back({Opcode::Bootstrap, 7, 6, 0, 0, 0, 0});
+  a.numRegisters = 8;
+  a.params.bootstrapLevel = 1;
+  a.params.nominalLogScale = 30;
+  // Artifacts that do not say (older ones) bootstrap with 3 levels each.
+  EXPECT_EQ(parseArtifact(serializeArtifact(a), kName)
+                .params.bootstrapTransformLevels,
+            3u);
+  a.params.bootstrapTransformLevels = 2;
+  EXPECT_EQ(parseArtifact(serializeArtifact(a), kName)
+                .params.bootstrapTransformLevels,
+            2u);
+  a.params.bootstrapTransformLevels = 0;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: bootstrap transform levels 0 outside 1..4");
+  a.params.bootstrapTransformLevels = 5;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: bootstrap transform levels 5 outside 1..4");
+}
+
 TEST(Artifact, RegionsRoundTripAndAreChecked) {
   Artifact a = makeTestArtifact();
   a.regions = {"matmul#1", "gelu#1"};

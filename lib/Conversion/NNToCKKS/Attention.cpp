@@ -452,13 +452,20 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
           fill[at] = 0, baseMask[at] = 1;
         }
     sum = addPlain(sum, fill);
-    Ct inv = chebyshev(sum, pinv);
+    // t = alpha x + beta on the fit's interval; x is read back from t (one
+    // constant product, beside the polynomial's levels), so that everything
+    // after it depends on t alone (one value to refresh, not two).
+    const double alphaI = 2.0 / (pinv.b - pinv.a),
+                 betaI = -(pinv.a + pinv.b) / (pinv.b - pinv.a);
+    Ct tInv = addConst(mulConst(sum, alphaI), betaI);
+    Ct inv = chebyshev(tInv, pinv, /*mapped=*/true);
     // Goldschmidt's form of Newton's iteration: with e = 1 - x y0,
     // y0 (1 + e)(1 + e^2)...(1 + e^(2^(n-1))) = (1 - e^(2^n)) / x, the same
     // error as n Newton steps, but each step spends one level instead of
     // two (y and e advance side by side) and x is read once.
     if (newton > 0) {
-      Ct e = addConst(negate(mul(sum, inv)), 1.0);
+      Ct x = mulConst(addConst(tInv, -betaI), 1.0 / alphaI);
+      Ct e = addConst(negate(mul(x, inv)), 1.0);
       for (int i = 0; i < newton; ++i) {
         inv = mul(inv, addConst(e, 1.0));
         if (i + 1 < newton)

@@ -155,6 +155,8 @@ enum class Prefer {
   LongLived,
   /// The cut closest to the fresh values.
   Early,
+  /// Most spent, ties broken by a seeded random bonus (restarts).
+  Random,
 };
 
 /// The stage-by-stage placement; see BootstrapPlacement.h.
@@ -214,6 +216,9 @@ public:
         plan.refresh[v] = 1;
     }
   }
+
+  /// The seed of Prefer::Random.
+  uint64_t seed = 0;
 
   /// Completes `plan` with stages that prefer `prefer`.
   void finish(BootstrapPlan &plan, Prefer prefer) {
@@ -280,6 +285,12 @@ bool Placer::stage(BootstrapPlan &plan, Prefer prefer) {
     }
     bool cuttable = dag.eligible(v) && spent[v] >= 1 && spent[v] <= U - 1;
     int64_t bonus = spent[v];
+    if (prefer == Prefer::Random) {
+      // A deterministic hash of (seed, value): the same plan every run.
+      uint64_t h = (uint64_t(v) + 1) * 0x9E3779B97F4A7C15ull ^ seed;
+      h ^= h >> 29, h *= 0xBF58476D1CE4E5B9ull, h ^= h >> 32;
+      bonus = bonus * 64 + int64_t(h % 64);
+    }
     if (prefer == Prefer::LongLived) {
       int64_t outside = 0;
       for (uint32_t e = cstart[v]; e < cstart[v + 1]; ++e)
@@ -328,20 +339,40 @@ bool Placer::stage(BootstrapPlan &plan, Prefer prefer) {
 
 } // namespace
 
+/// Stage by stage, the tie-break whose completed placement refreshes least.
+static BootstrapPlan pilotSearch(Placer &placer, BootstrapPlan plan);
+/// Seeded random tie-breaks tried after the pilot search (small programs).
+constexpr uint64_t kRestarts = 32;
+
 BootstrapPlan mlir::aegis::lowering::placeBootstraps(const BootstrapDag &dag,
                                                      unsigned levels,
                                                      size_t lookaheadNodes) {
   BootstrapPlan plan;
   plan.refresh.assign(dag.size(), 0);
   Placer placer(dag, int32_t(levels));
-  const Prefer kinds[] = {Prefer::Spent, Prefer::LongLived, Prefer::Early};
   if (dag.size() > lookaheadNodes) {
     placer.finish(plan, Prefer::Spent);
     placer.prune(plan, /*tryEach=*/false);
     return plan;
   }
   // Small programs: each stage takes the tie-break whose completed
-  // placement (every later stage preferring spent levels) refreshes least.
+  // placement (every later stage preferring spent levels) refreshes least;
+  // then seeded random tie-breaks, completed the same way, may still find
+  // fewer.
+  BootstrapPlan pilot = pilotSearch(placer, plan);
+  for (uint64_t seed = 1; seed <= kRestarts && pilot.ok; ++seed) {
+    placer.seed = seed;
+    BootstrapPlan restart = plan;
+    placer.finish(restart, Prefer::Random);
+    placer.prune(restart, /*tryEach=*/true);
+    if (restart.ok && restart.count < pilot.count)
+      pilot = std::move(restart);
+  }
+  return pilot;
+}
+
+static BootstrapPlan pilotSearch(Placer &placer, BootstrapPlan plan) {
+  const Prefer kinds[] = {Prefer::Spent, Prefer::LongLived, Prefer::Early};
   for (;;) {
     BootstrapPlan bestNext;
     unsigned bestTotal = ~0u;

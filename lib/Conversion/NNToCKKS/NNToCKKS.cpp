@@ -64,6 +64,8 @@ struct LowerNNToCKKSPass
   unsigned bootLevel = 0;
   /// Levels between bootstraps, known before the sizing run (0: none).
   unsigned refreshLevels = 0;
+  /// Levels of each bootstrap transform (bootstrap-transform-levels).
+  unsigned transformLevels = 3;
   /// Levels each nn op consumes (measured by an unbootstrapped sizing run):
   /// with bootstrapping, an op whose depth fits between two bootstraps gets
   /// its inputs refreshed once up front when they lack the levels, instead
@@ -692,6 +694,12 @@ void LowerNNToCKKSPass::runOnOperation() {
   usePlan = recordDag = planBroken = false;
   planMisses = 0;
   placementWhy.clear();
+  if (bootstrapTransformLevels != 2 && bootstrapTransformLevels != 3) {
+    emitError(module.getLoc())
+        << "aegis-nn-to-ckks: bootstrap-transform-levels must be 2 or 3, got "
+        << unsigned(bootstrapTransformLevels);
+    return signalPassFailure();
+  }
   if (bootstrapPlacement != "mincut" && bootstrapPlacement != "greedy") {
     emitError(module.getLoc())
         << "aegis-nn-to-ckks: bootstrap-placement must be mincut or greedy, "
@@ -890,20 +898,65 @@ void LowerNNToCKKSPass::runOnOperation() {
       return signalPassFailure();
     }
     scaleBits = 42;
-    unsigned U = bootstrapLevels ? unsigned(bootstrapLevels) : (toy ? 12u : 9u);
     if (!toy && logN == 0) {
       if (ln < 16)
         ringWhy = "2^16, the ring of the 128-bit bootstrapping chain";
       ln = std::max(ln, 16u);
+    }
+    slots = int64_t(1) << (ln - 1);
+    // Sparse-slot bootstrapping: the ring is the chain's (2^16 at
+    // 128-bit), usually far more slots than the tensors need. Packing into
+    // the n slots that hold the widest tensor (n-periodic ciphertexts: CKKS
+    // encodes n values in the subring of X^(N/2n), and rotations act modulo
+    // n) makes every bootstrap sparse: one EvalMod instead of two, and
+    // transforms over 2n slots instead of N.
+    int64_t need = std::max<int64_t>(kMinSparseSlots, Tp * nextPow2(features));
+    if (sparseSlots && need < slots) {
+      slots = need;
+      why += "; sparse slots: " + std::to_string(slots) + " of " +
+             std::to_string(int64_t(1) << (ln - 1)) + " hold " +
+             std::to_string(Tp) + " token slots x " +
+             std::to_string(nextPow2(features)) +
+             " features, so every bootstrap is a sparse one";
+    }
+    // Transforms of 2 levels each (bootstrap-transform-levels=2) leave the
+    // chain 98 bits for two more application levels: fewer bootstraps, each
+    // with more rotations (and keys) in its transforms.
+    transformLevels = unsigned(bootstrapTransformLevels);
+    auto chainQP = [&](unsigned levels) {
+      ::aegis::ckks::ParameterSpec spec =
+          ::aegis::ckks::bootstrapChainSpec(ln, levels, toy, transformLevels);
+      int64_t bits = 0;
+      for (unsigned v : spec.chainBits)
+        bits += v;
+      for (unsigned v : spec.specialBits)
+        bits += v;
+      return bits;
+    };
+    // Levels between bootstraps: the most the 128-bit bound allows (12 for
+    // toy parameters), unless bootstrap-levels says.
+    unsigned U = unsigned(bootstrapLevels);
+    if (!U && toy)
+      U = 12;
+    if (!U) {
+      // (Not monotone: the special primes cover the largest digit, whose
+      // grouping moves with the chain's length.)
+      U = 3;
+      for (unsigned u = 4; u <= 30; ++u)
+        if (chainQP(u) <= ::aegis::ckks::maxLogQP(ln))
+          U = u;
+      why += "; " + std::to_string(U) +
+             " levels between bootstraps, the most the 128-bit bound allows "
+             "with " +
+             std::to_string(transformLevels) + " levels per transform";
     }
     if (U < 3) {
       emitError(module.getLoc()) << "aegis-nn-to-ckks: bootstrap-levels must "
                                     "be at least 3";
       return signalPassFailure();
     }
-    slots = int64_t(1) << (ln - 1);
     ::aegis::ckks::ParameterSpec spec =
-        ::aegis::ckks::bootstrapChainSpec(ln, U, toy);
+        ::aegis::ckks::bootstrapChainSpec(ln, U, toy, transformLevels);
     logQ.assign(spec.chainBits.begin(), spec.chainBits.end());
     logP.assign(spec.specialBits.begin(), spec.specialBits.end());
     dnum = spec.dnum;
@@ -920,21 +973,6 @@ void LowerNNToCKKSPass::runOnOperation() {
           << ln << " give log2 QP = " << logQP << ", beyond the 128-bit bound "
           << ::aegis::ckks::maxLogQP(ln) << "; use fewer bootstrap-levels";
       return signalPassFailure();
-    }
-    // Sparse-slot bootstrapping: the ring is the chain's (2^16 at
-    // 128-bit), usually far more slots than the tensors need. Packing into
-    // the n slots that hold the widest tensor (n-periodic ciphertexts: CKKS
-    // encodes n values in the subring of X^(N/2n), and rotations act modulo
-    // n) makes every bootstrap sparse: one EvalMod instead of two, and
-    // transforms over 2n slots instead of N.
-    int64_t need = std::max<int64_t>(kMinSparseSlots, Tp * nextPow2(features));
-    if (sparseSlots && need < slots) {
-      slots = need;
-      why += "; sparse slots: " + std::to_string(slots) + " of " +
-             std::to_string(int64_t(1) << (ln - 1)) + " hold " +
-             std::to_string(Tp) + " token slots x " +
-             std::to_string(nextPow2(features)) +
-             " features, so every bootstrap is a sparse one";
     }
     // Per-op depths (greedy placement) or the program's DAG (minimum-cut
     // placement) from an unbootstrapped sizing run.
@@ -1019,6 +1057,9 @@ void LowerNNToCKKSPass::runOnOperation() {
     module->setAttr(ck::CKKSDialect::kBootstrapHeadroomAttrName,
                     IntegerAttr::get(IntegerType::get(module.getContext(), 32),
                                      headroom));
+    module->setAttr(ck::CKKSDialect::kBootstrapTransformLevelsAttrName,
+                    IntegerAttr::get(IntegerType::get(module.getContext(), 32),
+                                     transformLevels));
   }
   module->setAttr("ckks.nominal_scale",
                   IntegerAttr::get(IntegerType::get(module.getContext(), 32),

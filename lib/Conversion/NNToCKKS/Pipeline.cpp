@@ -83,6 +83,12 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
       *this, "bootstrap-levels",
       llvm::cl::desc("Levels between bootstraps (0: default)"),
       llvm::cl::init(0)};
+  Option<unsigned> bootstrapTransformLevels{
+      *this, "bootstrap-transform-levels",
+      llvm::cl::desc("Levels of each bootstrap transform: 3 (default) or 2 "
+                     "(two more levels between bootstraps; see "
+                     "aegis-nn-to-ckks)"),
+      llvm::cl::init(3)};
   Option<std::string> bootstrapPlacement{
       *this, "bootstrap-placement",
       llvm::cl::desc("mincut (default: whole-program placement) or greedy "
@@ -162,6 +168,7 @@ void registerCompilePipeline() {
         lower.bootstrapLevels = o.bootstrapLevels;
         lower.sparseSlots = o.sparseSlots;
         lower.bootstrapPlacement = o.bootstrapPlacement;
+        lower.bootstrapTransformLevels = o.bootstrapTransformLevels;
         lower.tokenTile = o.tokenTile;
         pm.addPass(createLowerNNToCKKS(lower));
         ckks::RotationKeyBudgetOptions budget;

@@ -381,6 +381,9 @@ void validateArtifact(const Artifact &a, const std::string &name) {
     fail(name, ": bootstrap slots 2^", p.bootstrapLogSlots,
          p.bootstrapLevel ? " outside 2^2..2^" + std::to_string(p.logN - 1)
                           : " given, but the artifact never bootstraps");
+  if (p.bootstrapTransformLevels < 1 || p.bootstrapTransformLevels > 4)
+    fail(name, ": bootstrap transform levels ", p.bootstrapTransformLevels,
+         " outside 1..4");
   if (!a.rotationLevels.empty() && a.rotationLevels.size() != a.rotations.size())
     fail(name, ": ", a.rotationLevels.size(), " rotation key levels for ",
          a.rotations.size(), " rotations");

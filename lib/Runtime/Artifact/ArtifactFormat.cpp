@@ -124,7 +124,8 @@ std::vector<uint8_t> buildMetadata(const Artifact &a, bool withVersion,
   auto params = fb::CreateParameters(
       b, a.params.logN, vec(b, a.params.chainBits), vec(b, a.params.specialBits),
       a.params.dnum, a.params.insecure, a.params.nominalLogScale,
-      a.params.bootstrapLevel, a.params.bootstrapLogSlots);
+      a.params.bootstrapLevel, a.params.bootstrapLogSlots,
+      a.params.bootstrapTransformLevels);
   std::vector<flatbuffers::Offset<fb::TensorSlot>> inputs, outputs;
   for (const TensorSlot &t : a.inputs)
     inputs.push_back(writeTensor(b, t));
@@ -290,6 +291,7 @@ public:
     a.params.nominalLogScale = p->nominal_log_scale();
     a.params.bootstrapLevel = p->bootstrap_level();
     a.params.bootstrapLogSlots = p->bootstrap_log_slots();
+    a.params.bootstrapTransformLevels = p->bootstrap_transform_levels();
     if (a.params.nominalLogScale > 60)
       fail(name_, ": corrupt artifact: nominal scale 2^",
            a.params.nominalLogScale);

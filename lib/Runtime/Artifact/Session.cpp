@@ -285,7 +285,8 @@ void generateKeys(const Artifact &artifact, const ContextPtr &context,
     auto plan = std::make_shared<const BootstrapPlan>(
         context, programBootstrapConfig(artifact.params.logN,
                                         artifact.params.nominalLogScale,
-                                        artifact.params.bootstrapLogSlots));
+                                        artifact.params.bootstrapLogSlots,
+                                        artifact.params.bootstrapTransformLevels));
     if (plan->outputLevel() != artifact.params.bootstrapLevel)
       fail("the artifact bootstraps to level ", artifact.params.bootstrapLevel,
            " but its parameters give level ", plan->outputLevel());
@@ -636,7 +637,8 @@ EvaluationKeys parseEvaluationKeys(const SessionBytes &bytes,
     keys.bootstrapPlan = std::make_shared<const BootstrapPlan>(
         context, programBootstrapConfig(artifact.params.logN,
                                         artifact.params.nominalLogScale,
-                                        artifact.params.bootstrapLogSlots));
+                                        artifact.params.bootstrapLogSlots,
+                                        artifact.params.bootstrapTransformLevels));
     keys.bootstrapper = std::make_shared<const Bootstrapper>(
         keys.bootstrapPlan, keys.bootstrapKeys);
   }

@@ -38,11 +38,13 @@ concat(std::initializer_list<std::vector<unsigned>> parts) {
 // bits) cover the largest digit.
 } // namespace
 
-ParameterSpec bootstrapChainSpec(unsigned logN, unsigned usable, bool insecure) {
+ParameterSpec bootstrapChainSpec(unsigned logN, unsigned usable, bool insecure,
+                                 unsigned transformLevels) {
   ParameterSpec spec;
   spec.logDegree = logN;
-  spec.chainBits = concat(
-      {{50}, repeat(42, usable), repeat(40, 3), repeat(60, 9), repeat(58, 3)});
+  spec.chainBits =
+      concat({{50}, repeat(42, usable), repeat(40, transformLevels),
+              repeat(60, 9), repeat(58, transformLevels)});
   spec.dnum = 3;
   unsigned limbs = unsigned(spec.chainBits.size());
   unsigned digit = (limbs + spec.dnum - 1) / spec.dnum;
@@ -71,9 +73,10 @@ BootstrapConfig bootstrapConfigFor(unsigned logSlots, unsigned cts,
 
 BootstrapConfig programBootstrapConfig(unsigned logN,
                                        unsigned nominalLogScale,
-                                       unsigned logSlots) {
-  BootstrapConfig config =
-      bootstrapConfigFor(logSlots ? logSlots : logN - 1, 3, 3);
+                                       unsigned logSlots,
+                                       unsigned transformLevels) {
+  BootstrapConfig config = bootstrapConfigFor(
+      logSlots ? logSlots : logN - 1, transformLevels, transformLevels);
   config.inputScale = std::ldexp(1.0, 40);
   config.outputScale = std::ldexp(1.0, int(nominalLogScale));
   config.realSlots = true;

@@ -278,6 +278,9 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
     // 0: full packing (N/2 slots).
     if (bootstrapSlots && llvm::Log2_32(bootstrapSlots) + 1 != params.getLogN())
       art.params.bootstrapLogSlots = llvm::Log2_32(bootstrapSlots);
+    if (auto t = module->getAttrOfType<IntegerAttr>(
+            CKKSDialect::kBootstrapTransformLevelsAttrName))
+      art.params.bootstrapTransformLevels = uint32_t(t.getInt());
     if (art.params.bootstrapLevel && !art.params.nominalLogScale)
       return emitError(module.getLoc())
              << "bootstrapping needs the nominal-scale mode "

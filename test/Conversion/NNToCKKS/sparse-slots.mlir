@@ -30,6 +30,16 @@
 // RUN: aegis-run %t/sparse.aegis --input %t/x.npy --reference %t/ref.npy --no-progress 2>&1 | FileCheck %s --check-prefix=RUN-SPARSE
 // RUN-SPARSE: rotation keys, {{[1-9][0-9]*}} bootstraps (sparse: 2^6 of 2^9 slots) (INSECURE test parameters)
 // RUN-SPARSE: output 'y' [1x4x8]: max abs error {{[0-9]\.[0-9]+}}e-0{{[3-9]}}
+// Transforms of 2 levels each (bootstrap-transform-levels=2): the artifact
+// records them and the run matches too; at 128-bit they leave 11 levels
+// between bootstraps instead of 9 in the same key shape (25 primes, dnum 3).
+// RUN: aegis-opt %s --aegis-nn-to-ckks="security=toy bootstrap=true bootstrap-levels=8 bootstrap-transform-levels=2" --aegis-ckks-emit-artifact="output=%t/t2.aegis security=toy" -o /dev/null 2>/dev/null
+// RUN: aegis-run %t/t2.aegis --input %t/x.npy --reference %t/ref.npy --no-progress 2>&1 | FileCheck %s --check-prefix=RUN-SPARSE
+// RUN: aegis-opt %s --aegis-nn-to-ckks="bootstrap=true bootstrap-transform-levels=2 report=true" -o /dev/null 2>&1 | FileCheck %s --check-prefix=T2
+// T2: levels between bootstraps 11: chain 25 primes (q0 50 bits, 11 x 42 bits, 13 bootstrapping levels), P = 8 x 59 bits, dnum 3, log2 QP = 1720 (128-bit secure)
+// T2: 11 levels between bootstraps, the most the 128-bit bound allows with 2 levels per transform
+// RUN: not aegis-opt %s --aegis-nn-to-ckks="bootstrap=true bootstrap-transform-levels=4" -o /dev/null 2>&1 | FileCheck %s --check-prefix=T4
+// T4: error: aegis-nn-to-ckks: bootstrap-transform-levels must be 2 or 3, got 4
 // RUN: aegis-run %t/full.aegis --input %t/x.npy --reference %t/ref.npy --no-progress 2>&1 | FileCheck %s --check-prefix=RUN-FULL
 // RUN-FULL: rotation keys, {{[1-9][0-9]*}} bootstraps (full: 2^9 slots) (INSECURE test parameters)
 // RUN-FULL: output 'y' [1x4x8]: max abs error {{[0-9]\.[0-9]+}}e-0{{[3-9]}}

@@ -47,6 +47,11 @@ module attributes {ckks.bogus = 3 : i64} {}
 
 // -----
 
+// expected-error @+1 {{'ckks.bootstrap_transform_levels' must be an integer level count in 1..4}}
+module attributes {ckks.bootstrap_transform_levels = 5 : i32} {}
+
+// -----
+
 module {
   // expected-error @+1 {{'ckks.params' may only be attached to a builtin.module}}
   func.func @f() attributes {ckks.params = #ckks.params<logN = 12, logQ = [60], logP = [60], dnum = 1>} {

@@ -68,8 +68,15 @@ def LowerNNToCKKS : Pass<"aegis-nn-to-ckks", "::mlir::ModuleOp"> {
            "reaches level 1 (inputs of a matmul or an attention before they "
            "are rotated, of a polynomial when it fits between bootstraps)">,
     Option<"bootstrapLevels", "bootstrap-levels", "unsigned", "0",
-           "Application levels between bootstraps (0: 9 at 128-bit with "
-           "N = 2^16, the most that meets the bound; 12 for toy)">,
+           "Application levels between bootstraps (0: at 128-bit the most "
+           "that meets the bound at N = 2^16: 9 with transforms of 3 levels, "
+           "11 with 2; 12 for toy)">,
+    Option<"bootstrapTransformLevels", "bootstrap-transform-levels",
+           "unsigned", "3",
+           "Levels each of a bootstrap's CoeffToSlot and SlotToCoeff spend "
+           "(3 or 2): 2 leaves two more levels between bootstraps at 128-bit "
+           "(fewer bootstraps) for more rotations and bootstrapping keys in "
+           "each">,
     Option<"sparseSlots", "sparse-slots", "bool", "true",
            "With bootstrapping, pack every ciphertext into the fewest slots "
            "(a power of two, at least 64) that hold the widest tensor, so "

@@ -199,6 +199,9 @@ struct ArtifactParameters {
   /// logSlots): below logN - 1 the program packs n-periodic ciphertexts and
   /// every bootstrap is a sparse one. 0: N/2 (full packing).
   uint32_t bootstrapLogSlots = 0;
+  /// Levels CoeffToSlot and SlotToCoeff each spend in those bootstraps
+  /// (programBootstrapConfig's transformLevels; 1..4).
+  uint32_t bootstrapTransformLevels = 3;
 };
 
 

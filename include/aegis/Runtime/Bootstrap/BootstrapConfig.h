@@ -102,10 +102,13 @@ struct BootstrapPreset {
 ///               insecure test sizes with the production chain shape.
 /// The chain the presets use: q_0 of 50 bits, `usable` application levels
 /// of 42 bits (scale 2^42), then SlotToCoeff 3 x 40, EvalMod 9 x 60 and
-/// CoeffToSlot 3 x 58 bits; dnum 3 and 59-bit special primes covering a
-/// digit; uniform ternary secret. log2 QP for N = 2^16 and 9 usable levels
-/// is 1734 (128-bit); `insecure` allows the small rings of tests.
-ParameterSpec bootstrapChainSpec(unsigned logN, unsigned usable, bool insecure);
+/// CoeffToSlot 3 x 58 bits (`transformLevels` of each instead of 3); dnum 3
+/// and 59-bit special primes covering a digit; uniform ternary secret. log2
+/// QP for N = 2^16 and 9 usable levels is 1734 (128-bit; with 2 transform
+/// levels, 11 usable levels give 1720); `insecure` allows the small rings
+/// of tests.
+ParameterSpec bootstrapChainSpec(unsigned logN, unsigned usable, bool insecure,
+                                 unsigned transformLevels = 3);
 /// Levels of bootstrapChainSpec() bootstrapping itself consumes with
 /// bootstrapConfigFor(): 3 + 9 + 3.
 BootstrapConfig bootstrapConfigFor(unsigned logSlots, unsigned ctsLevels,
@@ -116,8 +119,11 @@ BootstrapConfig bootstrapConfigFor(unsigned logSlots, unsigned ctsLevels,
 /// transform levels, real slots, input scale 2^40 (q_0 / scale = 2^10 on
 /// bootstrapChainSpec's 50-bit q_0), messages up to 8 in magnitude, output
 /// at the nominal scale 2^nominal.
+/// `transformLevels` levels each for CoeffToSlot and SlotToCoeff (3 for
+/// artifacts that do not say).
 BootstrapConfig programBootstrapConfig(unsigned logN, unsigned nominalLogScale,
-                                       unsigned logSlots = 0);
+                                       unsigned logSlots = 0,
+                                       unsigned transformLevels = 3);
 
 const std::vector<BootstrapPreset> &bootstrapPresets();
 /// Throws aegis::Error listing the known names when `name` is unknown.

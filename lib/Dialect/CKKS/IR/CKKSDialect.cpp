@@ -64,13 +64,15 @@ LogicalResult CKKSDialect::verifyOperationAttribute(Operation *op,
   StringRef name = attr.getName().getValue();
   if (name != kParamsAttrName && name != kRotationKeysAttrName &&
       name != kConjugationKeyAttrName && name != kNominalScaleAttrName &&
-      name != kBootstrapHeadroomAttrName)
+      name != kBootstrapHeadroomAttrName &&
+      name != kBootstrapTransformLevelsAttrName)
     return op->emitError() << "unknown ckks attribute '" << name
                            << "'; expected one of '" << kParamsAttrName
                            << "', '" << kRotationKeysAttrName << "', '"
                            << kConjugationKeyAttrName << "', '"
                            << kNominalScaleAttrName << "', '"
-                           << kBootstrapHeadroomAttrName << "'";
+                           << kBootstrapHeadroomAttrName << "', '"
+                           << kBootstrapTransformLevelsAttrName << "'";
   if (!isa<ModuleOp>(op))
     return op->emitError() << "'" << name
                            << "' may only be attached to a builtin.module";
@@ -91,6 +93,12 @@ LogicalResult CKKSDialect::verifyOperationAttribute(Operation *op,
     if (!v || v.getInt() < 0 || v.getInt() > 30)
       return op->emitError() << "'" << name
                              << "' must be an integer log2 factor in 0..30";
+  }
+  if (name == kBootstrapTransformLevelsAttrName) {
+    auto v = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!v || v.getInt() < 1 || v.getInt() > 4)
+      return op->emitError() << "'" << name
+                             << "' must be an integer level count in 1..4";
   }
   if (name == kConjugationKeyAttrName && !isa<UnitAttr>(attr.getValue()))
     return op->emitError() << "'" << name << "' must be a unit attribute";

@@ -161,7 +161,8 @@ struct Parameters FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
     VT_INSECURE = 12,
     VT_NOMINAL_LOG_SCALE = 14,
     VT_BOOTSTRAP_LEVEL = 16,
-    VT_BOOTSTRAP_LOG_SLOTS = 18
+    VT_BOOTSTRAP_LOG_SLOTS = 18,
+    VT_BOOTSTRAP_TRANSFORM_LEVELS = 20
   };
   uint32_t log_n() const {
     return GetField<uint32_t>(VT_LOG_N, 0);
@@ -187,6 +188,10 @@ struct Parameters FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   uint32_t bootstrap_log_slots() const {
     return GetField<uint32_t>(VT_BOOTSTRAP_LOG_SLOTS, 0);
   }
+  /// Levels of CoeffToSlot and of SlotToCoeff each (older artifacts: 3).
+  uint32_t bootstrap_transform_levels() const {
+    return GetField<uint32_t>(VT_BOOTSTRAP_TRANSFORM_LEVELS, 3);
+  }
   bool Verify(flatbuffers::Verifier &verifier) const {
     return VerifyTableStart(verifier) &&
            VerifyField<uint32_t>(verifier, VT_LOG_N, 4) &&
@@ -199,6 +204,7 @@ struct Parameters FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
            VerifyField<uint32_t>(verifier, VT_NOMINAL_LOG_SCALE, 4) &&
            VerifyField<uint32_t>(verifier, VT_BOOTSTRAP_LEVEL, 4) &&
            VerifyField<uint32_t>(verifier, VT_BOOTSTRAP_LOG_SLOTS, 4) &&
+           VerifyField<uint32_t>(verifier, VT_BOOTSTRAP_TRANSFORM_LEVELS, 4) &&
            verifier.EndTable();
   }
 };
@@ -231,6 +237,9 @@ struct ParametersBuilder {
   void add_bootstrap_log_slots(uint32_t bootstrap_log_slots) {
     fbb_.AddElement<uint32_t>(Parameters::VT_BOOTSTRAP_LOG_SLOTS, bootstrap_log_slots, 0);
   }
+  void add_bootstrap_transform_levels(uint32_t bootstrap_transform_levels) {
+    fbb_.AddElement<uint32_t>(Parameters::VT_BOOTSTRAP_TRANSFORM_LEVELS, bootstrap_transform_levels, 3);
+  }
   explicit ParametersBuilder(flatbuffers::FlatBufferBuilder &_fbb)
         : fbb_(_fbb) {
     start_ = fbb_.StartTable();
@@ -251,8 +260,10 @@ inline flatbuffers::Offset<Parameters> CreateParameters(
     bool insecure = false,
     uint32_t nominal_log_scale = 0,
     uint32_t bootstrap_level = 0,
-    uint32_t bootstrap_log_slots = 0) {
+    uint32_t bootstrap_log_slots = 0,
+    uint32_t bootstrap_transform_levels = 3) {
   ParametersBuilder builder_(_fbb);
+  builder_.add_bootstrap_transform_levels(bootstrap_transform_levels);
   builder_.add_bootstrap_log_slots(bootstrap_log_slots);
   builder_.add_bootstrap_level(bootstrap_level);
   builder_.add_nominal_log_scale(nominal_log_scale);
@@ -273,7 +284,8 @@ inline flatbuffers::Offset<Parameters> CreateParametersDirect(
     bool insecure = false,
     uint32_t nominal_log_scale = 0,
     uint32_t bootstrap_level = 0,
-    uint32_t bootstrap_log_slots = 0) {
+    uint32_t bootstrap_log_slots = 0,
+    uint32_t bootstrap_transform_levels = 3) {
   auto chain_bits__ = chain_bits ? _fbb.CreateVector<uint32_t>(*chain_bits) : 0;
   auto special_bits__ = special_bits ? _fbb.CreateVector<uint32_t>(*special_bits) : 0;
   return aegis::fb::CreateParameters(
@@ -285,7 +297,8 @@ inline flatbuffers::Offset<Parameters> CreateParametersDirect(
       insecure,
       nominal_log_scale,
       bootstrap_level,
-      bootstrap_log_slots);
+      bootstrap_log_slots,
+      bootstrap_transform_levels);
 }
 
 struct TensorSlot FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {

@@ -69,6 +69,10 @@ def CKKS_Dialect : Dialect {
     /// bootstrapping's EvalMod holds for messages up to 8).
     static constexpr ::llvm::StringLiteral kBootstrapHeadroomAttrName =
         "ckks.bootstrap_headroom";
+    /// Levels CoeffToSlot and SlotToCoeff each spend in the program's
+    /// bootstraps (written by aegis-nn-to-ckks; absent: 3).
+    static constexpr ::llvm::StringLiteral kBootstrapTransformLevelsAttrName =
+        "ckks.bootstrap_transform_levels";
   }];
 }
 
