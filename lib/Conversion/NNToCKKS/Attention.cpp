@@ -337,13 +337,20 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
     // into the blocks d < dh - k (`lo`) and the others (`hi`), which move
     // to different blocks afterwards unless a head fills its ciphertext.
     std::map<std::tuple<int, size_t, int64_t>, Ct> rotations;
+    // K and V are rotated by many offsets: below the refresh level
+    // (Lowering::belowTop), each key needs one key-switching digit fewer.
+    std::map<std::pair<int, size_t>, Ct> sources;
     auto rotated = [&](int which, size_t j, int64_t u) {
       auto key = std::make_tuple(which, j, u);
       auto it = rotations.find(key);
       if (it != rotations.end())
         return it->second;
-      Ct x = which == 0 ? kb.cts[keyCts[j]] : vb.cts[valueCts[j]];
-      return rotations[key] = rotate(x, (which == 0 ? shiftK : shiftV) + u);
+      auto [src, fresh] = sources.try_emplace({which, j});
+      if (fresh)
+        src->second =
+            belowTop(which == 0 ? kb.cts[keyCts[j]] : vb.cts[valueCts[j]]);
+      return rotations[key] =
+                 rotate(src->second, (which == 0 ? shiftK : shiftV) + u);
     };
     std::vector<std::vector<double>> dimMask(dh);
     for (int64_t d = 0; d < dh; ++d)

@@ -228,6 +228,23 @@ public:
     return r;
   }
 
+  /// `v`, one level below the refresh level when it is there: a value about
+  /// to be rotated by many offsets whose keys (at the level they are used)
+  /// would otherwise span one more key-switching digit at that level (at
+  /// 128-bit, 10 limbs at level 9 against digits of 9). The placement plans
+  /// for the level as spent; below the top nothing is dropped.
+  Ct belowTop(Ct v) {
+    if (!refreshLevels)
+      return v;
+    Ct r = v;
+    if (dag || (bootLevel && v.level >= bootLevel)) {
+      v = ensure(v);
+      r = at(v.level - 1, v.logScale, v.size);
+      r.id = sink.emit(CtOp::LevelDown, r, v, Ct(), Pt(), 0, 0);
+    }
+    Ct operands[1] = {v};
+    return numbered(r, operands, 1);
+  }
   Ct levelDown(Ct v, unsigned level) {
     if (v.level == level)
       return v;
