@@ -81,36 +81,22 @@ public:
     return total;
   }
 
-  /// Per node: whether it still reaches t in the residual graph.
-  std::vector<uint8_t> reachesSink(int32_t t) const {
+  /// Per node: whether the residual graph leads from `from` to it
+  /// (`forward`) or from it to `from` (backward).
+  std::vector<uint8_t> residualReach(int32_t from, bool forward) const {
     std::vector<uint8_t> mark(head.size(), 0);
-    std::vector<int32_t> queue{t};
-    mark[t] = 1;
+    std::vector<int32_t> queue{from};
+    mark[from] = 1;
     for (size_t i = 0; i < queue.size(); ++i) {
       int32_t v = queue[i];
       for (int32_t e = head[v]; e >= 0; e = next[e]) {
+        // Edge e goes v -> to[e]; edge e ^ 1 goes back.
         int32_t u = to[e];
-        // Edge e ^ 1 goes u -> v.
-        if (!mark[u] && cap[e ^ 1] > 0) {
+        if (!mark[u] && (forward ? cap[e] : cap[e ^ 1]) > 0) {
           mark[u] = 1;
           queue.push_back(u);
         }
       }
-    }
-    return mark;
-  }
-
-  std::vector<uint8_t> reachedFromSource(int32_t s) const {
-    std::vector<uint8_t> mark(head.size(), 0);
-    std::vector<int32_t> queue{s};
-    mark[s] = 1;
-    for (size_t i = 0; i < queue.size(); ++i) {
-      int32_t u = queue[i];
-      for (int32_t e = head[u]; e >= 0; e = next[e])
-        if (!mark[to[e]] && cap[e] > 0) {
-          mark[to[e]] = 1;
-          queue.push_back(to[e]);
-        }
     }
     return mark;
   }
@@ -316,11 +302,11 @@ bool Placer::stage(BootstrapPlan &plan, Prefer prefer) {
   // fresh values).
   std::vector<uint8_t> far;
   if (prefer == Prefer::Early) {
-    far = flow.reachedFromSource(source);
+    far = flow.residualReach(source, /*forward=*/true);
     for (uint8_t &r : far)
       r = !r;
   } else {
-    far = flow.reachesSink(sink);
+    far = flow.residualReach(sink, /*forward=*/false);
   }
   unsigned cut = 0;
   for (int32_t i = 0; i < k; ++i)
