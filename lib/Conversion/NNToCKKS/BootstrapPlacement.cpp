@@ -329,6 +329,9 @@ bool Placer::stage(BootstrapPlan &plan, Prefer prefer) {
 static BootstrapPlan pilotSearch(Placer &placer, BootstrapPlan plan);
 /// Seeded random tie-breaks tried after the pilot search (small programs).
 constexpr uint64_t kRestarts = 32;
+/// Largest estimated number of value visits the searches may take (about a
+/// second here).
+constexpr double kSearchWork = 3e8;
 
 BootstrapPlan mlir::aegis::lowering::placeBootstraps(const BootstrapDag &dag,
                                                      unsigned levels,
@@ -336,16 +339,22 @@ BootstrapPlan mlir::aegis::lowering::placeBootstraps(const BootstrapDag &dag,
   BootstrapPlan plan;
   plan.refresh.assign(dag.size(), 0);
   Placer placer(dag, int32_t(levels));
-  if (dag.size() > lookaheadNodes) {
-    placer.finish(plan, Prefer::Spent);
-    placer.prune(plan, /*tryEach=*/false);
-    return plan;
-  }
+  BootstrapPlan plain = plan;
+  placer.finish(plain, Prefer::Spent);
+  placer.prune(plain, /*tryEach=*/false);
+  // The searches below cost about (stages + refreshes) passes over the
+  // program per stage and tie-break: only where that stays small.
+  const double work = double(dag.size()) * 3.0 * plain.stages *
+                      (plain.stages + plain.count);
+  if (dag.size() > lookaheadNodes || !plain.ok || work > kSearchWork)
+    return plain;
   // Small programs: each stage takes the tie-break whose completed
   // placement (every later stage preferring spent levels) refreshes least;
   // then seeded random tie-breaks, completed the same way, may still find
   // fewer.
   BootstrapPlan pilot = pilotSearch(placer, plan);
+  if (!pilot.ok || plain.count < pilot.count)
+    pilot = plain;
   for (uint64_t seed = 1; seed <= kRestarts && pilot.ok; ++seed) {
     placer.seed = seed;
     BootstrapPlan restart = plan;
