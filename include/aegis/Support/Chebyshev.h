@@ -23,6 +23,10 @@ struct ChebyshevSeries {
   std::vector<double> coeffs;
 
   int degree() const { return static_cast<int>(coeffs.size()) - 1; }
+  /// t = unitScale() x + unitShift(): the affine map of [a, b] onto
+  /// [-1, 1] (a lowering may fold it into a product that precedes it).
+  double unitScale() const { return 2 / (b - a); }
+  double unitShift() const { return -(a + b) / (b - a); }
   /// Clenshaw's recurrence; exact to rounding, for x anywhere (outside
   /// [a, b] the series extrapolates and its error bound does not hold).
   double evaluate(double x) const;

@@ -391,8 +391,7 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
     // The exponential's affine map t = alphaE s + betaE is folded into the
     // keep mask and the additive mask (no level of its own); slots that
     // hold no score get t = betaE, i.e. s = 0, as before.
-    const double alphaE = 2.0 / (pexp.b - pexp.a),
-                 betaE = -(pexp.a + pexp.b) / (pexp.b - pexp.a);
+    const double alphaE = pexp.unitScale(), betaE = pexp.unitShift();
     std::vector<std::vector<double>> addMask(G, slotVector(betaE));
     std::vector<std::vector<double>> invalid(G, slotVector(1.0));
     for (int64_t gi = 0; gi < G; ++gi) {
@@ -462,8 +461,7 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
     // t = alpha x + beta on the fit's interval; x is read back from t (one
     // constant product, beside the polynomial's levels), so that everything
     // after it depends on t alone (one value to refresh, not two).
-    const double alphaI = 2.0 / (pinv.b - pinv.a),
-                 betaI = -(pinv.a + pinv.b) / (pinv.b - pinv.a);
+    const double alphaI = pinv.unitScale(), betaI = pinv.unitShift();
     Ct tInv = addConst(mulConst(sum, alphaI), betaI);
     Ct inv = chebyshev(tInv, pinv, /*mapped=*/true);
     // Goldschmidt's form of Newton's iteration: with e = 1 - x y0,

@@ -19,7 +19,8 @@ int32_t BootstrapDag::add(llvm::ArrayRef<int32_t> operands, unsigned spends,
 namespace {
 
 constexpr int64_t kInfinite = int64_t(1) << 60;
-/// One refresh, in capacity units: ties between cuts of equal size are broken by smaller bonuses below it.
+/// One refresh, in capacity units: cuts of equal size are told apart by
+/// bonuses far below it.
 constexpr int64_t kRefresh = int64_t(1) << 40;
 
 /// Dinic's maximum flow with iterative searches (the program's chains can
@@ -128,10 +129,6 @@ private:
   std::vector<int64_t> cap;
 };
 
-} // namespace
-
-namespace {
-
 /// How a stage breaks ties between cuts of the same size.
 enum class Prefer {
   /// Values that have spent the most levels (the fewest levels wasted).
@@ -167,18 +164,19 @@ public:
   /// more (or the stage cannot cut: plan.ok is then false).
   bool stage(BootstrapPlan &plan, Prefer prefer);
 
-  /// Levels each value spends under `plan` (out: its highest); false when
-  /// some value runs out.
+  /// Sets spent[v], the levels v's result has spent since the input or the
+  /// last refresh on its most expensive path under `plan` (before v's own
+  /// refresh, if any); true when every value keeps a level.
   bool spends(const BootstrapPlan &plan) {
+    bool fits = true;
     for (int32_t v = 0; v < n; ++v) {
       int32_t m = 0;
       for (int32_t p : dag.operands(v))
         m = std::max(m, plan.refresh[p] ? 0 : spent[p]);
       spent[v] = m + int32_t(dag.spends(v));
-      if (spent[v] >= U)
-        return false;
+      fits &= spent[v] < U;
     }
-    return true;
+    return fits;
   }
 
   /// Drops the refreshes `plan` does not need: those of values that spent
@@ -221,19 +219,9 @@ private:
 };
 
 bool Placer::stage(BootstrapPlan &plan, Prefer prefer) {
-  // spent[v]: levels v's result has spent since the input or the last
-  // refresh on its most expensive path (before v's own refresh, if any).
-  auto out = [&](int32_t v) { return plan.refresh[v] ? 0 : spent[v]; };
-  bool over = false;
-  for (int32_t v = 0; v < n; ++v) {
-    int32_t m = 0;
-    for (int32_t p : dag.operands(v))
-      m = std::max(m, out(p));
-    spent[v] = m + int32_t(dag.spends(v));
-    over |= spent[v] >= U;
-  }
-  if (!over)
+  if (spends(plan))
     return false;
+  auto out = [&](int32_t v) { return plan.refresh[v] ? 0 : spent[v]; };
   // The frontier: values that would reach level 0 first. Only paths that
   // spend the most levels reach it (an operand is "tight" when the value's
   // spend comes through it); collect the values on them.

@@ -113,7 +113,7 @@ FailureOr<Packed> Lowering::layerNorm(nnd::LayerNormOp op, const Packed &x,
   // square then carries alpha), so t costs no level of its own; the mean
   // itself is sqrt(alpha) mean / sqrt(alpha), one level on a path with
   // levels to spare.
-  const double alpha = 2.0 / (vhi - vlo), betaT = -(vlo + vhi) / (vhi - vlo);
+  const double alpha = p.unitScale(), betaT = p.unitShift();
   const double rootAlpha = std::sqrt(alpha);
   auto maskSq = scatter(x, [&](int64_t) { return alpha / double(K); });
   auto maskMean = scatter(x, [&](int64_t) { return rootAlpha / double(K); });

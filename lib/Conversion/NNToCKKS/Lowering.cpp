@@ -60,9 +60,7 @@ std::vector<Ct> Lowering::chebyshevMany(Ct x,
   x = ensure(x, unsigned(ceilLog2(d + 1) + (mapped ? 1 : 2)));
   // t = (2x - a - b) / (b - a): one level (none when the producer folded
   // it in already).
-  Ct t = mapped ? x
-                : addConst(mulConst(x, 2.0 / (p.b - p.a)),
-                           -(p.a + p.b) / (p.b - p.a));
+  Ct t = mapped ? x : addConst(mulConst(x, p.unitScale()), p.unitShift());
   std::vector<Ct> out;
   if (d <= 1) {
     for (const ChebyshevSeries &q : ps)

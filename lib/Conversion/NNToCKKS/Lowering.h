@@ -154,6 +154,8 @@ public:
       nodeOfId.resize(size_t(id) + 1, -1);
     nodeOfId[id] = node;
   }
+  /// Whether a bootstrap may refresh `r` (nominal scale, two polynomials).
+  bool refreshable(const Ct &r) const { return r.logScale == bits && r.size == 2; }
   /// Numbers a new value `r` computed from `operands` (spending `spends`
   /// levels) and, when replaying, refreshes it if the plan says so.
   Ct numbered(Ct r, llvm::ArrayRef<Ct> operands, unsigned spends) {
@@ -163,11 +165,11 @@ public:
       for (const Ct &c : operands)
         if (c)
           in.push_back(nodeOfId[c.id]);
-      dag->add(in, spends, r.logScale == bits && r.size == 2);
+      dag->add(in, spends, refreshable(r));
       setNode(r.id, node);
     }
     if (plan && (size_t(node) >= plan->refresh.size() ||
-                 (plan->refresh[node] && (r.logScale != bits || r.size != 2))))
+                 (plan->refresh[node] && !refreshable(r))))
       planBroken = true; // not the program the plan was made for
     else if (plan && plan->refresh[node]) {
       ++report.bootstraps;

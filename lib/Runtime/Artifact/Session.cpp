@@ -30,6 +30,14 @@ namespace aegis {
 using namespace ckks;
 
 namespace {
+
+/// The bootstrapping an artifact's program does (BootstrapConfig.h).
+BootstrapConfig bootstrapConfigOf(const Artifact &artifact) {
+  const ArtifactParameters &p = artifact.params;
+  return ckks::programBootstrapConfig(p.logN, p.nominalLogScale,
+                                      p.bootstrapLogSlots,
+                                      p.bootstrapTransformLevels);
+}
 constexpr char kMagic[8] = {'A', 'E', 'G', 'I', 'S', 'S', 'E', 'S'};
 constexpr size_t kHeaderBytes = 48;
 constexpr uint64_t kMaxRecords = uint64_t(1) << 24;
@@ -283,10 +291,7 @@ void generateKeys(const Artifact &artifact, const ContextPtr &context,
   keys.bootstrapKeys.reset();
   if (artifact.params.bootstrapLevel) {
     auto plan = std::make_shared<const BootstrapPlan>(
-        context, programBootstrapConfig(artifact.params.logN,
-                                        artifact.params.nominalLogScale,
-                                        artifact.params.bootstrapLogSlots,
-                                        artifact.params.bootstrapTransformLevels));
+        context, bootstrapConfigOf(artifact));
     if (plan->outputLevel() != artifact.params.bootstrapLevel)
       fail("the artifact bootstraps to level ", artifact.params.bootstrapLevel,
            " but its parameters give level ", plan->outputLevel());
@@ -635,10 +640,7 @@ EvaluationKeys parseEvaluationKeys(const SessionBytes &bytes,
       fail(name, ": the program bootstraps but the evaluation keys have no "
                  "bootstrapping keys");
     keys.bootstrapPlan = std::make_shared<const BootstrapPlan>(
-        context, programBootstrapConfig(artifact.params.logN,
-                                        artifact.params.nominalLogScale,
-                                        artifact.params.bootstrapLogSlots,
-                                        artifact.params.bootstrapTransformLevels));
+        context, bootstrapConfigOf(artifact));
     keys.bootstrapper = std::make_shared<const Bootstrapper>(
         keys.bootstrapPlan, keys.bootstrapKeys);
   }
