@@ -53,16 +53,18 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
   ListOption<std::string> calibration{
       *this, "calibration",
       llvm::cl::desc("Calibration .npy inputs, one per model input (default: "
-                     "16 standard-normal samples)")};
+                     "standard-normal samples, see samples)")};
   Option<std::string> splitAfter{
       *this, "split-after",
       llvm::cl::desc("ONNX node name of the last op run in plaintext on the "
                      "client (models with token-id inputs; default: the "
                      "embedding lookups and the cheap ops combining them)"),
       llvm::cl::init("")};
-  Option<int64_t> samples{*this, "samples",
-                          llvm::cl::desc("Random calibration samples"),
-                          llvm::cl::init(16)};
+  Option<int64_t> samples{
+      *this, "samples",
+      llvm::cl::desc("Random calibration samples (0, the default: up to 16, "
+                     "as many as cover 2048 token rows, at least 2)"),
+      llvm::cl::init(0)};
   Option<std::string> output{
       *this, "output",
       llvm::cl::desc("Artifact path (aegis-opt's -o when omitted)"),
@@ -155,7 +157,10 @@ void registerCompilePipeline() {
           cal.inputs.assign(o.calibration.begin(), o.calibration.end());
         } else {
           cal.randomSeed = 12345;
-          cal.samples = o.samples;
+          // Default: a budget of token rows, so that calibration does not
+          // grow with tokens x samples (2 samples at 2048 tokens).
+          cal.samples = o.samples != 0 ? int64_t(o.samples) : 16;
+          cal.tokenRows = o.samples != 0 ? 0 : 2048;
         }
         pm.addPass(nn::createCalibrate(cal));
         LowerNNToCKKSOptions lower;

@@ -168,6 +168,27 @@ struct CalibratePass
              "least 1 with random-inputs=";
       return signalPassFailure();
     }
+    if (tokenRows < 0) {
+      emitError(module.getLoc())
+          << "aegis-nn-calibrate: token-rows must be at least 0, got "
+          << int64_t(tokenRows);
+      return signalPassFailure();
+    }
+    // A budget of token rows: a long sequence brings as many rows (tokens)
+    // per sample as many samples of a short one, and each sample costs in
+    // proportion to its rows (quadratically in attention), so draw only as
+    // many samples as cover the budget, at least 2 (per-row ranges need
+    // more than one observation), at most `samples`.
+    int64_t numSamples = samples;
+    if (tokenRows > 0 && randomSeed >= 0) {
+      int64_t rows = 1;
+      for (Type t : entry.getArgumentTypes())
+        if (auto r = dyn_cast<RankedTensorType>(t);
+            r && r.hasStaticShape() && r.getRank() >= 1 && r.getShape().back())
+          rows = std::max(rows, r.getNumElements() / r.getShape().back());
+      numSamples = std::min<int64_t>(
+          samples, std::max<int64_t>(2, (tokenRows + rows - 1) / rows));
+    }
     // After aegis-nn-split-client, the inputs are the model's (token ids):
     // @client turns them into @main's.
     func::FuncOp client =
@@ -205,7 +226,7 @@ struct CalibratePass
     uint64_t perRun =
         std::max<uint64_t>(1, estimateInterpreterMemory(entry).totalBytes);
     int64_t workers = std::min<int64_t>(
-        {samples - 1, 4,
+        {numSamples - 1, 4,
          int64_t(std::max(1u, std::thread::hardware_concurrency())),
          int64_t(std::max<uint64_t>(1, interpreterMemoryLimit() / perRun))});
     if (workers > 0) {
@@ -216,7 +237,7 @@ struct CalibratePass
       std::vector<std::thread> threads;
       for (int64_t w = 0; w < workers; ++w)
         threads.emplace_back([&, w] {
-          for (int64_t s = 1 + w; s < samples && !stopped[w]; s += workers)
+          for (int64_t s = 1 + w; s < numSamples && !stopped[w]; s += workers)
             if (failed(runSample(s, observers[w], args[w])))
               stopped[w] = 1;
         });
@@ -276,7 +297,7 @@ struct CalibratePass
         }
         op->setAttr(entry.getKey(), b.getDenseF64ArrayAttr(flat));
       }
-    module->setAttr("nn.calibration_samples", b.getI64IntegerAttr(samples));
+    module->setAttr("nn.calibration_samples", b.getI64IntegerAttr(numSamples));
   }
 };
 

@@ -96,7 +96,11 @@ def Calibrate : Pass<"aegis-nn-calibrate", "::mlir::ModuleOp"> {
       (the lowering shifts each row by its own centre).
 
     Ranges are the min and max over all calibration samples. The module gets
-    `nn.calibration_samples`. Random integer inputs used as gather indices
+    `nn.calibration_samples` (the samples drawn). With `token-rows=R`, a long
+    sequence draws fewer samples: each brings as many rows as several short
+    ones, and costs in proportion (quadratically in attention), so
+    `min(samples, max(2, ceil(R / rows)))` are drawn (`--aegis-compile`
+    draws up to 16 over 2048 rows: 16 at 128 tokens, 2 at 2048). Random integer inputs used as gather indices
     (token ids) are drawn uniformly below the table's size. After
     `aegis-nn-split-client`, the inputs are the model's (`@client`'s): each
     sample runs `@client`, then `@main` on its results.
@@ -109,7 +113,11 @@ def Calibrate : Pass<"aegis-nn-calibrate", "::mlir::ModuleOp"> {
     Option<"randomSeed", "random-inputs", "int64_t", "-1",
            "Draw standard-normal calibration inputs with this seed instead">,
     Option<"samples", "samples", "int64_t", "1",
-           "With random-inputs, how many samples (seeds seed..seed+n-1)">
+           "With random-inputs, how many samples (seeds seed..seed+n-1)">,
+    Option<"tokenRows", "token-rows", "int64_t", "0",
+           "With random-inputs, draw only as many of the samples as cover "
+           "this many token rows (rows: an input's elements over its last "
+           "dimension), at least 2; 0: all of them">
   ];
 }
 
