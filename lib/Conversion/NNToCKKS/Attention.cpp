@@ -18,6 +18,106 @@ using namespace mlir::aegis;
 using namespace mlir::aegis::lowering;
 namespace nnd = mlir::aegis::nn;
 
+Lowering::SoftmaxShifts Lowering::softmaxShifts(nnd::AttentionOp op,
+                                                int64_t H, int64_t T) {
+  auto scoreRange = op->getAttrOfType<DenseF64ArrayAttr>("nn.score_range");
+  auto lse = op->getAttrOfType<DenseF64ArrayAttr>("nn.logsumexp_range");
+  // Each softmax row (head h, query t) is shifted by its own calibrated
+  // centre c(h, t) of log(sum(exp)) (a plaintext added with the mask, no
+  // level): its denominator exp(lse - c) stays near 1 whatever the row's
+  // scale, so one inverse approximation serves every row (rows with one
+  // key, as the first of a causal mask, included). Without per-row ranges
+  // the shift is the global score maximum.
+  auto rowLse = op->getAttrOfType<DenseF64ArrayAttr>("nn.row_logsumexp_ranges");
+  auto rowScore = op->getAttrOfType<DenseF64ArrayAttr>("nn.row_score_ranges");
+  SoftmaxShifts r;
+  r.perRow = rowLse && rowScore && int64_t(rowLse.size()) == 2 * H * T &&
+             int64_t(rowScore.size()) == 2 * H * T;
+  r.shift.assign(H * T, scoreRange[1]);
+  r.xlo = scoreRange[0] - scoreRange[1], r.xhi = 0;
+  r.dlo = lse[0] - scoreRange[1], r.dhi = lse[1] - scoreRange[1];
+  if (r.perRow) {
+    r.xlo = INFINITY, r.xhi = -INFINITY, r.dlo = INFINITY, r.dhi = -INFINITY;
+    for (int64_t row = 0; row < H * T; ++row) {
+      double lo = rowLse[2 * row], hi = rowLse[2 * row + 1];
+      if (!(lo <= hi))
+        continue; // every entry of the row is masked
+      r.shift[row] = 0.5 * (lo + hi);
+      r.dlo = std::min(r.dlo, lo - r.shift[row]);
+      r.dhi = std::max(r.dhi, hi - r.shift[row]);
+      r.xlo = std::min(r.xlo, rowScore[2 * row] - r.shift[row]);
+      r.xhi = std::max(r.xhi, rowScore[2 * row + 1] - r.shift[row]);
+    }
+  }
+  return r;
+}
+
+FailureOr<std::pair<Fit, Fit>> Lowering::attentionFits(nnd::AttentionOp op) {
+  auto scoreRange = op->getAttrOfType<DenseF64ArrayAttr>("nn.score_range");
+  auto lse = op->getAttrOfType<DenseF64ArrayAttr>("nn.logsumexp_range");
+  auto qt = cast<RankedTensorType>(op.getQuery().getType());
+  if (!scoreRange || !lse || qt.getRank() < 2) {
+    (void)fail(op, "has no nn.score_range / nn.logsumexp_range (run "
+                   "aegis-nn-calibrate)");
+    return failure();
+  }
+  int64_t dh = qt.getShape().back(), T = qt.getShape()[qt.getRank() - 2];
+  int64_t H = qt.getNumElements() / std::max<int64_t>(1, T * dh);
+  SoftmaxShifts sh = softmaxShifts(op, H, T);
+  // Widen: the exponent by the margin of the score spread (at least 1),
+  // the denominators by the same amount in the log domain.
+  double widen = std::max(1.0, margin * (scoreRange[1] - scoreRange[0]));
+  double slo = std::min(sh.xlo - widen, -1e-3),
+         shi = std::max(sh.xhi + widen, 1e-3);
+  auto fexp = [](double x) { return std::exp(x); };
+  ChebyshevSeries pexp =
+      ::aegis::fitToError(fexp, slo, shi, approxError / (4 * T), 63);
+  double rlo = std::exp(sh.dlo - widen);
+  double rhi = std::min(double(T) * std::exp(shi), std::exp(sh.dhi + widen));
+  auto finv = [](double x) { return 1.0 / x; };
+  ChebyshevSeries pinv = ::aegis::fitToError(finv, rlo, rhi, 0.2 / rlo, 31);
+  double relInv = 0;
+  for (int i = 0; i <= 1024; ++i) {
+    double x = rlo + (rhi - rlo) * i / 1024.0;
+    relInv = std::max(relInv, std::fabs(pinv.evaluate(x) * x - 1));
+  }
+  // Newton's y <- y (2 - x y) squares the relative error 1 - x y; it
+  // converges from any start with |1 - x y0| < 1. When the Chebyshev fit
+  // is not that good over a wide range, start from the constant
+  // 2 / (a + b) (|1 - x y0| <= 1 - 2a / (a + b)) and iterate longer.
+  // Steps from a start with relative error e0, at most `cap`.
+  auto steps = [&](double e0, int cap, double &e) {
+    int n = 0;
+    e = e0;
+    while (e > approxError / 8 && n < cap)
+      e = e * e, ++n;
+    return n;
+  };
+  double e = 1;
+  int newton = relInv < 0.9 ? steps(relInv, 6, e) : 0;
+  int invDegree = pinv.degree();
+  if (!(relInv < 0.9) || e > approxError) {
+    // The fit is too coarse (or needs more than 6 steps): the constant
+    // start always converges, in more steps.
+    double eConst = 1;
+    int nConst = steps(1 - 2 * rlo / (rlo + rhi), 40, eConst);
+    if (eConst <= approxError || !(relInv < 0.9)) {
+      invDegree = 0;
+      newton = nConst, e = eConst;
+    }
+  }
+  if (e > approxError) {
+    (void)fail(op, "softmax denominators span [" + std::to_string(rlo) + ", " +
+                       std::to_string(rhi) +
+                       "], too wide for the inverse approximation");
+    return failure();
+  }
+  Fit fe, fi;
+  fe.lo = slo, fe.hi = shi, fe.degree = pexp.degree();
+  fi.lo = rlo, fi.hi = rhi, fi.degree = invDegree, fi.newton = newton;
+  return std::make_pair(fe, fi);
+}
+
 FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
                                       const Packed &k, const Packed &v,
                                       const Tensor *mask) {
@@ -186,82 +286,44 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
     return mask ? m.data[h * mStride[0] + t * mStride[1] + t2 * mStride[2]]
                 : 0.0;
   };
-  // Each softmax row (head h, query t) is shifted by its own calibrated
-  // centre c(h, t) of log(sum(exp)) (a plaintext added with the mask, no
-  // level): its denominator exp(lse - c) stays near 1 whatever the row's
-  // scale, so one inverse approximation serves every row (rows with one
-  // key, as the first of a causal mask, included). Without per-row ranges
-  // the shift is the global score maximum.
-  auto rowLse = op->getAttrOfType<DenseF64ArrayAttr>("nn.row_logsumexp_ranges");
-  auto rowScore = op->getAttrOfType<DenseF64ArrayAttr>("nn.row_score_ranges");
-  bool perRow = rowLse && rowScore && int64_t(rowLse.size()) == 2 * H * T &&
-                int64_t(rowScore.size()) == 2 * H * T;
-  std::vector<double> shift(H * T, scoreRange[1]);
-  double xlo = scoreRange[0] - scoreRange[1], xhi = 0;
-  double dlo = lse[0] - scoreRange[1], dhi = lse[1] - scoreRange[1];
-  if (perRow) {
-    xlo = INFINITY, xhi = -INFINITY, dlo = INFINITY, dhi = -INFINITY;
-    for (int64_t row = 0; row < H * T; ++row) {
-      double lo = rowLse[2 * row], hi = rowLse[2 * row + 1];
-      if (!(lo <= hi))
-        continue; // every entry of the row is masked
-      shift[row] = 0.5 * (lo + hi);
-      dlo = std::min(dlo, lo - shift[row]);
-      dhi = std::max(dhi, hi - shift[row]);
-      xlo = std::min(xlo, rowScore[2 * row] - shift[row]);
-      xhi = std::max(xhi, rowScore[2 * row + 1] - shift[row]);
-    }
+  SoftmaxShifts shifts = softmaxShifts(op, H, T);
+  const std::vector<double> &shift = shifts.shift;
+  const bool perRow = shifts.perRow;
+  std::optional<Fit> fitExp = readFit(op, kApproxExpAttr),
+                     fitInv = readFit(op, kApproxInverseAttr);
+  if (!fitExp || !fitInv) {
+    auto chosen = attentionFits(op);
+    if (failed(chosen))
+      return failure();
+    fitExp = chosen->first, fitInv = chosen->second;
   }
-  // Widen: the exponent by the margin of the score spread (at least 1),
-  // the denominators by the same amount in the log domain.
-  double widen = std::max(1.0, margin * (scoreRange[1] - scoreRange[0]));
-  double slo = std::min(xlo - widen, -1e-3), shi = std::max(xhi + widen, 1e-3);
+  if (!(fitExp->lo < fitExp->hi) || fitExp->degree < 1 ||
+      fitExp->degree > 255 || !(fitInv->lo > 0 && fitInv->lo < fitInv->hi) ||
+      fitInv->degree < 0 || fitInv->degree > 63 || fitInv->newton < 0 ||
+      fitInv->newton > 40)
+    return fail(op, "has a ckks.approx_exp or ckks.approx_inverse out of "
+                    "range (intervals; degrees 1..255 and 0..63; at most 40 "
+                    "Newton steps)");
   auto fexp = [](double x) { return std::exp(x); };
-  ChebyshevSeries pexp =
-      ::aegis::fitToError(fexp, slo, shi, approxError / (4 * T), 63);
+  auto finv = [](double x) { return 1.0 / x; };
+  const double slo = fitExp->lo, shi = fitExp->hi;
+  const double rlo = fitInv->lo, rhi = fitInv->hi;
+  const int newton = fitInv->newton;
+  ChebyshevSeries pexp = fitExp->series(fexp);
+  ChebyshevSeries pinv = fitInv->series(finv);
   double p0 = pexp.evaluate(0.0);
-  double rlo = std::exp(dlo - widen);
-  double rhi = std::min(double(T) * std::exp(shi), std::exp(dhi + widen));
   noteMagnitude(slo);
   noteMagnitude(std::exp(shi));
   noteMagnitude(rhi);
   noteMagnitude(1.0 / rlo);
-  auto finv = [](double x) { return 1.0 / x; };
-  ChebyshevSeries pinv = ::aegis::fitToError(finv, rlo, rhi, 0.2 / rlo, 31);
-  double relInv = 0;
+  // Newton's y <- y (2 - x y) squares the relative error 1 - x y.
+  double e = 0;
   for (int i = 0; i <= 1024; ++i) {
     double x = rlo + (rhi - rlo) * i / 1024.0;
-    relInv = std::max(relInv, std::fabs(pinv.evaluate(x) * x - 1));
+    e = std::max(e, std::fabs(pinv.evaluate(x) * x - 1));
   }
-  // Newton's y <- y (2 - x y) squares the relative error 1 - x y; it
-  // converges from any start with |1 - x y0| < 1. When the Chebyshev fit
-  // is not that good over a wide range, start from the constant
-  // 2 / (a + b) (|1 - x y0| <= 1 - 2a / (a + b)) and iterate longer.
-  // Steps from a start with relative error e0, at most `cap`.
-  auto steps = [&](double e0, int cap, double &e) {
-    int n = 0;
-    e = e0;
-    while (e > approxError / 8 && n < cap)
-      e = e * e, ++n;
-    return n;
-  };
-  double e = 1;
-  int newton = relInv < 0.9 ? steps(relInv, 6, e) : 0;
-  if (!(relInv < 0.9) || e > approxError) {
-    // The fit is too coarse (or needs more than 6 steps): the constant
-    // start always converges, in more steps.
-    double eConst = 1;
-    int nConst = steps(1 - 2 * rlo / (rlo + rhi), 40, eConst);
-    if (eConst <= approxError || !(relInv < 0.9)) {
-      pinv.coeffs.assign(1, 2.0 / (rlo + rhi));
-      relInv = 1 - 2 * rlo / (rlo + rhi);
-      newton = nConst, e = eConst;
-    }
-  }
-  if (e > approxError)
-    return fail(op, "softmax denominators span [" + std::to_string(rlo) + ", " +
-                        std::to_string(rhi) +
-                        "], too wide for the inverse approximation");
+  for (int i = 0; i < newton; ++i)
+    e = e * e;
   {
     std::string line;
     llvm::raw_string_ostream os(line);

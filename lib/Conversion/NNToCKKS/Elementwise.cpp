@@ -135,27 +135,57 @@ FailureOr<Packed> Lowering::binary(Operation *op, const Packed &x,
   return r;
 }
 
-FailureOr<Packed> Lowering::unaryPoly(Operation *op, const Packed &x) {
+FailureOr<std::function<double(double)>>
+Lowering::unaryFunction(Operation *op, std::string &name) {
+  name = op->getName().getStringRef().str();
+  if (auto g = dyn_cast<nnd::GeluOp>(op)) {
+    bool tanhForm = g.getApproximate() == "tanh";
+    name += tanhForm ? " (tanh)" : " (erf)";
+    if (tanhForm)
+      return std::function<double(double)>([](double v) {
+        return 0.5 * v *
+               (1 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
+      });
+    return std::function<double(double)>(
+        [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); });
+  }
+  if (isa<nnd::ReluOp>(op))
+    return std::function<double(double)>(
+        [](double v) { return v > 0 ? v : 0.0; });
+  if (isa<nnd::TanhOp>(op))
+    return std::function<double(double)>([](double v) { return std::tanh(v); });
+  if (isa<nnd::ErfOp>(op))
+    return std::function<double(double)>([](double v) { return std::erf(v); });
+  if (isa<nnd::SigmoidOp>(op))
+    return std::function<double(double)>(
+        [](double v) { return 1 / (1 + std::exp(-v)); });
+  if (isa<nnd::SiluOp>(op))
+    return std::function<double(double)>(
+        [](double v) { return v / (1 + std::exp(-v)); });
+  if (isa<nnd::ExpOp>(op))
+    return std::function<double(double)>([](double v) { return std::exp(v); });
+  return failure();
+}
+
+FailureOr<Fit> Lowering::unaryFit(Operation *op) {
   auto range = op->getAttrOfType<DenseF64ArrayAttr>("nn.input_range");
-  if (!range)
-    return fail(op, "has no nn.input_range (run aegis-nn-calibrate)");
+  if (!range) {
+    (void)fail(op, "has no nn.input_range (run aegis-nn-calibrate)");
+    return failure();
+  }
+  std::string name;
+  auto f = unaryFunction(op, name);
+  if (failed(f)) {
+    (void)fail(op, "has no polynomial approximation");
+    return failure();
+  }
   double lo = range[0], hi = range[1];
   double w = std::max(hi - lo, 1e-3);
   lo -= margin * w, hi += margin * w;
   // Empty slots hold values near 0: keep 0 inside the domain.
   lo = std::min(lo, -0.05 * w), hi = std::max(hi, 0.05 * w);
-  std::function<double(double)> f;
-  std::string name = op->getName().getStringRef().str();
   int maxDeg = 63;
-  if (auto g = dyn_cast<nnd::GeluOp>(op)) {
-    bool tanhForm = g.getApproximate() == "tanh";
-    f = tanhForm ? [](double v) {
-            return 0.5 * v * (1 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
-          }
-                   : [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); };
-    name += tanhForm ? " (tanh)" : " (erf)";
-  } else if (isa<nnd::ReluOp>(op)) {
-    f = [](double v) { return v > 0 ? v : 0.0; };
+  if (isa<nnd::ReluOp>(op)) {
     // |x|'s Chebyshev error falls only as 1/degree (about 9e-3 at degree
     // 127 on [-5, 5]), so ReLU may go to 511 (2.3e-3), but never deeper
     // than one refresh holds: the evaluation spends ceil(log2(d + 1)) + 2
@@ -166,25 +196,31 @@ FailureOr<Packed> Lowering::unaryPoly(Operation *op, const Packed &x) {
     while (refreshLevels && maxDeg > 127 &&
            ceilLog2(maxDeg + 1) + 3 > int(refreshLevels))
       maxDeg = maxDeg / 2;
-  } else if (isa<nnd::TanhOp>(op)) {
-    f = [](double v) { return std::tanh(v); };
-  } else if (isa<nnd::ErfOp>(op)) {
-    f = [](double v) { return std::erf(v); };
-  } else if (isa<nnd::SigmoidOp>(op)) {
-    f = [](double v) { return 1 / (1 + std::exp(-v)); };
-  } else if (isa<nnd::SiluOp>(op)) {
-    f = [](double v) { return v / (1 + std::exp(-v)); };
-  } else if (isa<nnd::ExpOp>(op)) {
-    f = [](double v) { return std::exp(v); };
-  } else {
-    return fail(op, "has no polynomial approximation");
   }
+  Fit fit;
+  fit.lo = lo, fit.hi = hi;
+  fit.degree = ::aegis::fitToError(*f, lo, hi, approxError, maxDeg).degree();
+  return fit;
+}
+
+FailureOr<Packed> Lowering::unaryPoly(Operation *op, const Packed &x) {
+  std::string name;
+  auto f = unaryFunction(op, name);
+  if (failed(f))
+    return fail(op, "has no polynomial approximation");
+  std::optional<Fit> fit = readFit(op, kApproxAttr);
+  if (!fit) {
+    auto chosen = unaryFit(op);
+    if (failed(chosen))
+      return failure();
+    fit = *chosen;
+  }
+  if (!(fit->lo < fit->hi) || fit->degree < 1 || fit->degree > 1023)
+    return fail(op, "has a ckks.approx that is not an interval and a degree "
+                    "in 1..1023");
   Packed r = x;
   for (size_t c = 0; c < x.cts.size(); ++c) {
-    auto v = approximate(x.cts[c], f, lo, hi, name, maxDeg);
-    if (failed(v))
-      return failure();
-    r.cts[c] = *v;
+    r.cts[c] = approximate(x.cts[c], *f, *fit, name);
     if (c + 1 < x.cts.size())
       report.approximations.pop_back();
   }

@@ -16,6 +16,50 @@ using namespace mlir::aegis;
 using namespace mlir::aegis::lowering;
 namespace nnd = mlir::aegis::nn;
 
+/// max |p(v) sqrt(v) - 1| on [lo, hi]: the relative error of p as 1/sqrt.
+static double relativeInverseSqrtError(const ChebyshevSeries &p, double lo,
+                                       double hi) {
+  double r = 0;
+  for (int i = 0; i <= 512; ++i) {
+    double v = lo + (hi - lo) * i / 512.0;
+    r = std::max(r, std::fabs(p.evaluate(v) * std::sqrt(v) - 1));
+  }
+  return r;
+}
+
+FailureOr<Fit> Lowering::layerNormFit(nnd::LayerNormOp op) {
+  auto varRange = op->getAttrOfType<DenseF64ArrayAttr>("nn.variance_range");
+  if (!varRange) {
+    (void)fail(op, "has no nn.variance_range (run aegis-nn-calibrate)");
+    return failure();
+  }
+  double lo = varRange[0], hi = varRange[1];
+  double vlo = std::max(lo * (1 - margin), lo * 0.25), vhi = hi * (1 + margin);
+  auto f = [](double v) { return 1.0 / std::sqrt(v); };
+  // Chebyshev to a coarse error, then Newton steps y <- y (3 - v y^2) / 2.
+  // Preferred: the best fit of degree 7 (3 levels) when one Newton step
+  // from it meets the target; the step then takes 2 levels (see the
+  // kernel), and the whole LayerNorm 8: it fits between two bootstraps.
+  auto newtonSteps = [&](double e0) {
+    int n = 0;
+    double e = e0;
+    while (e > approxError / 8 && n < 4)
+      e = 1.5 * e * e + e * e * e / 2, ++n; // |e'| <= 3/2 e^2 + e^3/2
+    return n;
+  };
+  ChebyshevSeries p = ::aegis::fitToError(f, vlo, vhi, 1e-6 / std::sqrt(vlo), 7);
+  double relErr = relativeInverseSqrtError(p, vlo, vhi);
+  int newton = newtonSteps(relErr);
+  if (newton > 1 || relErr >= 0.5) {
+    p = ::aegis::fitToError(f, vlo, vhi, 1e-2 / std::sqrt(vlo), 31);
+    relErr = relativeInverseSqrtError(p, vlo, vhi);
+    newton = newtonSteps(relErr);
+  }
+  Fit fit;
+  fit.lo = vlo, fit.hi = vhi, fit.degree = p.degree(), fit.newton = newton;
+  return fit;
+}
+
 FailureOr<Packed> Lowering::layerNorm(nnd::LayerNormOp op, const Packed &x,
                                       const Tensor *gamma, const Tensor *beta) {
   int64_t K = x.shape.back();
@@ -24,9 +68,6 @@ FailureOr<Packed> Lowering::layerNorm(nnd::LayerNormOp op, const Packed &x,
     axis += int64_t(x.shape.size());
   if (axis != int64_t(x.shape.size()) - 1)
     return fail(op, "layer_norm over more than the last axis");
-  auto varRange = op->getAttrOfType<DenseF64ArrayAttr>("nn.variance_range");
-  if (!varRange)
-    return fail(op, "has no nn.variance_range (run aegis-nn-calibrate)");
   // Token tiles: the ciphertexts holding the rows whose feature 0 is in
   // one ciphertext. Means and variances are per tile.
   int64_t rows = int64_t(x.slot.size()) / std::max<int64_t>(K, 1);
@@ -45,36 +86,24 @@ FailureOr<Packed> Lowering::layerNorm(nnd::LayerNormOp op, const Packed &x,
     }
   }
   bool rms = op.getRms();
-  double lo = varRange[0], hi = varRange[1];
-  double vlo = std::max(lo * (1 - margin), lo * 0.25), vhi = hi * (1 + margin);
   auto f = [](double v) { return 1.0 / std::sqrt(v); };
-  // Chebyshev to a coarse error, then Newton steps y <- y (3 - v y^2) / 2.
-  // Preferred: the best fit of degree 7 (3 levels) when one Newton step
-  // from it meets the target; the step then takes 2 levels (below), and the
-  // whole LayerNorm 8: it fits between two bootstraps.
-  auto relErrOf = [&](const ChebyshevSeries &s) {
-    double r = 0;
-    for (int i = 0; i <= 512; ++i) {
-      double v = vlo + (vhi - vlo) * i / 512.0;
-      r = std::max(r, std::fabs(s.evaluate(v) * std::sqrt(v) - 1));
-    }
-    return r;
-  };
-  auto newtonSteps = [&](double e0, double &e) {
-    int n = 0;
-    e = e0;
-    while (e > approxError / 8 && n < 4)
-      e = 1.5 * e * e + e * e * e / 2, ++n; // |e'| <= 3/2 e^2 + e^3/2
-    return n;
-  };
-  ChebyshevSeries p = ::aegis::fitToError(f, vlo, vhi, 1e-6 / std::sqrt(vlo), 7);
-  double relErr = relErrOf(p), e = 1;
-  int newton = newtonSteps(relErr, e);
-  if (newton > 1 || relErr >= 0.5) {
-    p = ::aegis::fitToError(f, vlo, vhi, 1e-2 / std::sqrt(vlo), 31);
-    relErr = relErrOf(p);
-    newton = newtonSteps(relErr, e);
+  std::optional<Fit> fit = readFit(op, kApproxAttr);
+  if (!fit) {
+    auto chosen = layerNormFit(op);
+    if (failed(chosen))
+      return failure();
+    fit = *chosen;
   }
+  if (!(fit->lo > 0 && fit->lo < fit->hi) || fit->degree < 1 ||
+      fit->degree > 63 || fit->newton < 0 || fit->newton > 8)
+    return fail(op, "has a ckks.approx that is not a positive interval, a "
+                    "degree in 1..63 and at most 8 Newton steps");
+  const double vlo = fit->lo, vhi = fit->hi;
+  const int newton = fit->newton;
+  ChebyshevSeries p = fit->series(f);
+  double e = relativeInverseSqrtError(p, vlo, vhi);
+  for (int i = 0; i < newton; ++i)
+    e = 1.5 * e * e + e * e * e / 2;
   noteMagnitude(vhi);
   noteMagnitude(1.5 / std::sqrt(vlo));
   if (auto in = op->getAttrOfType<DenseF64ArrayAttr>("nn.input_range")) {

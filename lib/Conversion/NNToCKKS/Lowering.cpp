@@ -114,23 +114,59 @@ Ct Lowering::evalSplit(const std::vector<double> &c, int babyMax,
   return add(mul(hq, giant[j]), hr);
 }
 
-FailureOr<Ct> Lowering::approximate(Ct x,
-                                    const std::function<double(double)> &f,
-                                    double lo, double hi, StringRef what,
-                                    int maxDegree, double target) {
-  if (target < 0)
-    target = approxError;
-  ChebyshevSeries p = ::aegis::fitToError(f, lo, hi, target, maxDegree);
+Ct Lowering::approximate(Ct x, const std::function<double(double)> &f,
+                         const Fit &fit, StringRef what) {
+  ChebyshevSeries p = fit.series(f);
   double err = ::aegis::maxError(p, f);
   for (int i = 0; i <= 64; ++i) {
-    double x = lo + (hi - lo) * i / 64.0;
-    noteMagnitude(x);
-    noteMagnitude(f(x));
+    double v = fit.lo + (fit.hi - fit.lo) * i / 64.0;
+    noteMagnitude(v);
+    noteMagnitude(f(v));
   }
   std::string line;
   llvm::raw_string_ostream os(line);
-  os << what << " on [" << lo << ", " << hi << "]: degree " << p.degree()
-     << ", max error " << llvm::format("%.2e", err);
+  os << what << " on [" << fit.lo << ", " << fit.hi << "]: degree "
+     << p.degree() << ", max error " << llvm::format("%.2e", err);
   report.approximations.push_back(os.str());
   return chebyshev(x, p);
+}
+
+ChebyshevSeries
+Fit::series(const std::function<double(double)> &f) const {
+  if (degree == 0) {
+    ChebyshevSeries c = ::aegis::fitChebyshev(f, lo, hi, 1);
+    c.coeffs.assign(1, 2.0 / (lo + hi));
+    return c;
+  }
+  return ::aegis::fitChebyshev(f, lo, hi, degree);
+}
+
+std::optional<Fit> mlir::aegis::lowering::readFit(Operation *op,
+                                                  StringRef name) {
+  auto d = op->getAttrOfType<DictionaryAttr>(name);
+  if (!d)
+    return std::nullopt;
+  auto lo = d.getAs<FloatAttr>("lo"), hi = d.getAs<FloatAttr>("hi");
+  auto degree = d.getAs<IntegerAttr>("degree");
+  auto newton = d.getAs<IntegerAttr>("newton");
+  if (!lo || !hi || !degree)
+    return std::nullopt;
+  Fit f;
+  f.lo = lo.getValueAsDouble();
+  f.hi = hi.getValueAsDouble();
+  f.degree = int(degree.getInt());
+  f.newton = newton ? int(newton.getInt()) : 0;
+  return f;
+}
+
+void mlir::aegis::lowering::writeFit(Operation *op, StringRef name,
+                                     const Fit &fit) {
+  Builder b(op->getContext());
+  SmallVector<NamedAttribute> fields = {
+      b.getNamedAttr("lo", b.getF64FloatAttr(fit.lo)),
+      b.getNamedAttr("hi", b.getF64FloatAttr(fit.hi)),
+      b.getNamedAttr("degree", b.getI64IntegerAttr(fit.degree))};
+  if (fit.newton)
+    fields.push_back(b.getNamedAttr("newton", b.getI64IntegerAttr(fit.newton)));
+  op->setAttr(name, b.getDictionaryAttr(fields));
 }

@@ -33,6 +33,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -70,6 +71,23 @@ struct Packed {
   Shape shape;
   std::vector<int64_t> slot;
 };
+
+/// One polynomial approximation: f on [lo, hi] by its Chebyshev fit of
+/// `degree` (0: the constant 2 / (lo + hi), a start for Newton's 1/x), then
+/// `newton` Newton steps where the kernel takes them. aegis-nn-approximate
+/// records it on the op (`ckks.approx`; attention: `ckks.approx_exp` and
+/// `ckks.approx_inverse`) and the kernels read it back.
+struct Fit {
+  double lo = 0, hi = 0;
+  int degree = 0, newton = 0;
+  ChebyshevSeries series(const std::function<double(double)> &f) const;
+};
+/// The fit recorded on `op` under `name`, if any.
+std::optional<Fit> readFit(Operation *op, StringRef name);
+void writeFit(Operation *op, StringRef name, const Fit &fit);
+constexpr const char *kApproxAttr = "ckks.approx";
+constexpr const char *kApproxExpAttr = "ckks.approx_exp";
+constexpr const char *kApproxInverseAttr = "ckks.approx_inverse";
 
 /// Key switches and bootstraps of one kernel family (all its nn ops).
 struct KernelCounts {
@@ -383,10 +401,33 @@ public:
                                 bool mapped = false);
   Ct evalSplit(const std::vector<double> &c, int babyMax,
                const std::vector<Ct> &baby, const std::vector<Ct> &giant);
-  /// Fits f on [lo, hi] to the target error (degree capped) and evaluates it.
-  FailureOr<Ct> approximate(Ct x, const std::function<double(double)> &f,
-                            double lo, double hi, StringRef what,
-                            int maxDegree = 127, double target = -1);
+  /// Evaluates the fit of f on x, and reports it.
+  Ct approximate(Ct x, const std::function<double(double)> &f, const Fit &fit,
+                 StringRef what);
+
+  //===--- approximations (the rule aegis-nn-approximate records) ---------===//
+
+  /// The function a unary op computes, and its name for the report.
+  FailureOr<std::function<double(double)>> unaryFunction(Operation *op,
+                                                         std::string &name);
+  /// Domain (calibrated range widened by `margin`, 0 inside) and the
+  /// lowest degree within `approxError` (ReLU capped so that it fits
+  /// between two bootstraps).
+  FailureOr<Fit> unaryFit(Operation *op);
+  /// 1/sqrt of the variance: a degree-7 fit and one Newton step when that
+  /// meets the target, else up to degree 31 and more steps.
+  FailureOr<Fit> layerNormFit(nn::LayerNormOp op);
+  /// exp(s - c) of the shifted scores and 1/sum of the row sums (fit or the
+  /// constant start, then Newton steps).
+  FailureOr<std::pair<Fit, Fit>> attentionFits(nn::AttentionOp op);
+  /// Each softmax row's shift c and the ranges it leaves: of the shifted
+  /// scores [xlo, xhi] and of log(sum(exp)) - c [dlo, dhi].
+  struct SoftmaxShifts {
+    std::vector<double> shift;
+    double xlo, xhi, dlo, dhi;
+    bool perRow;
+  };
+  SoftmaxShifts softmaxShifts(nn::AttentionOp op, int64_t H, int64_t T);
 
   //===--- layout helpers -------------------------------------------------===//
 

@@ -141,7 +141,11 @@ void registerCompilePipeline() {
       "aegis-compile",
       "ONNX-imported nn program to an aegis-run artifact: fuse, split off "
       "the client prefix of token-id models, calibrate, lower to ckks, fit "
-      "the rotation keys to a budget, emit "
+      "the rotation keys to a budget, emit; the stages: aegis-nn-fuse, "
+      "aegis-nn-split-client, aegis-nn-calibrate, aegis-nn-select-parameters, "
+      "aegis-nn-approximate, aegis-nn-place-bootstraps, aegis-nn-to-ckks, "
+      "aegis-ckks-rotation-key-budget, aegis-dist-place, "
+      "aegis-dist-insert-collectives, aegis-ckks-emit-artifact "
       "(options: security=128|toy devices=N placement=P report-json=F "
       "calibration=X.npy samples=N "
       "split-after=NODE output=F scale-bits=B log-n=L max-rotation-keys=K "
@@ -163,18 +167,23 @@ void registerCompilePipeline() {
           cal.tokenRows = o.samples != 0 ? 0 : 2048;
         }
         pm.addPass(nn::createCalibrate(cal));
+        SelectParametersOptions select;
+        select.security = o.security;
+        select.scaleBits = o.scaleBits;
+        select.logN = o.logN;
+        select.bootstrap = o.bootstrap;
+        select.bootstrapLevels = o.bootstrapLevels;
+        select.sparseSlots = o.sparseSlots;
+        select.bootstrapTransformLevels = o.bootstrapTransformLevels;
+        select.tokenTile = o.tokenTile;
+        pm.addPass(createSelectParameters(select));
+        pm.addPass(createApproximate());
+        PlaceBootstrapsOptions bootPlace;
+        bootPlace.placement = o.bootstrapPlacement;
+        pm.addPass(createPlaceBootstraps(bootPlace));
         LowerNNToCKKSOptions lower;
-        lower.security = o.security;
-        lower.scaleBits = o.scaleBits;
-        lower.logN = o.logN;
         lower.report = o.report;
         lower.materialize = o.materialize;
-        lower.bootstrap = o.bootstrap;
-        lower.bootstrapLevels = o.bootstrapLevels;
-        lower.sparseSlots = o.sparseSlots;
-        lower.bootstrapPlacement = o.bootstrapPlacement;
-        lower.bootstrapTransformLevels = o.bootstrapTransformLevels;
-        lower.tokenTile = o.tokenTile;
         pm.addPass(createLowerNNToCKKS(lower));
         ckks::RotationKeyBudgetOptions budget;
         budget.maxKeys = o.maxRotationKeys;

@@ -1,12 +1,12 @@
-// RUN: aegis-opt %s --split-input-file --verify-diagnostics --aegis-nn-to-ckks="security=toy"
-// RUN: not aegis-opt %s --split-input-file --aegis-nn-to-ckks="security=64" 2>&1 | FileCheck %s --check-prefix=SECURITY
-// SECURITY: error: aegis-nn-to-ckks: security must be 128 or toy, got '64'
-// RUN: not aegis-opt %s --split-input-file --aegis-nn-to-ckks="bootstrap=maybe" 2>&1 | FileCheck %s --check-prefix=BOOTSTRAP
-// BOOTSTRAP: error: aegis-nn-to-ckks: bootstrap must be auto, true or false, got 'maybe'
-// RUN: not aegis-opt %s --split-input-file --aegis-nn-to-ckks="scale-bits=70" 2>&1 | FileCheck %s --check-prefix=SCALE
-// SCALE: error: aegis-nn-to-ckks: scale-bits must be in 20..50
+// RUN: aegis-opt %s --split-input-file --verify-diagnostics --aegis-nn-select-parameters="security=toy" --aegis-nn-place-bootstraps --aegis-nn-to-ckks
+// RUN: not aegis-opt %s --split-input-file --aegis-nn-select-parameters="security=64" --aegis-nn-place-bootstraps --aegis-nn-to-ckks 2>&1 | FileCheck %s --check-prefix=SECURITY
+// SECURITY: error: aegis-nn-select-parameters: security must be 128 or toy, got '64'
+// RUN: not aegis-opt %s --split-input-file --aegis-nn-select-parameters="bootstrap=maybe" --aegis-nn-place-bootstraps --aegis-nn-to-ckks 2>&1 | FileCheck %s --check-prefix=BOOTSTRAP
+// BOOTSTRAP: error: aegis-nn-select-parameters: bootstrap must be auto, true or false, got 'maybe'
+// RUN: not aegis-opt %s --split-input-file --aegis-nn-select-parameters="scale-bits=70" --aegis-nn-place-bootstraps --aegis-nn-to-ckks 2>&1 | FileCheck %s --check-prefix=SCALE
+// SCALE: error: aegis-nn-select-parameters: scale-bits must be in 20..50
 // Report-only compiles (materialize-constants=false) cannot become artifacts.
-// RUN: not aegis-opt %S/lower.mlir --aegis-nn-to-ckks="security=toy materialize-constants=false" --aegis-ckks-emit-artifact="output=%t.aegis security=toy" 2>&1 | FileCheck %s --check-prefix=PLACEHOLDER
+// RUN: not aegis-opt %S/lower.mlir --aegis-nn-select-parameters="security=toy" --aegis-nn-place-bootstraps --aegis-nn-to-ckks="materialize-constants=false" --aegis-ckks-emit-artifact="output=%t.aegis security=toy" 2>&1 | FileCheck %s --check-prefix=PLACEHOLDER
 // PLACEHOLDER: uses a placeholder constant (compiled with materialize-constants=false, for reports only): no artifact can be emitted
 
 // Non-linear ops need their calibrated range.

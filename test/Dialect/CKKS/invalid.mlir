@@ -52,6 +52,51 @@ module attributes {ckks.bootstrap_transform_levels = 5 : i32} {}
 
 // -----
 
+// The decisions of aegis-nn-select-parameters and aegis-nn-place-bootstraps.
+// expected-error @+1 {{'ckks.packing' needs a field 'token_tile' of the right kind}}
+module attributes {ckks.packing = {slots = 64 : i64}} {}
+
+// -----
+
+// expected-error @+1 {{'ckks.approximation' must be a dictionary}}
+module attributes {ckks.approximation = 0.25 : f64} {}
+
+// -----
+
+// expected-error @+1 {{'ckks.choices' needs a field 'ring' of the right kind}}
+module attributes {ckks.choices = {ring = 16 : i64, bootstrapping = "off"}} {}
+
+// -----
+
+// expected-error @+1 {{'ckks.security' must be "128" or "toy"}}
+module attributes {ckks.security = "80"} {}
+
+// -----
+
+// expected-error @+1 {{'ckks.bootstrap_levels' must be an integer level count in 3..60}}
+module attributes {ckks.bootstrap_levels = 2 : i32} {}
+
+// -----
+
+// expected-error @+1 {{'ckks.bootstrap_plan' with placement "mincut" needs refresh (array<i32>), values and stages}}
+module attributes {ckks.bootstrap_plan = {placement = "mincut", why = "", depth = 4 : i64, lower_bound = 1 : i64, values = 21 : i64, stages = 1 : i64}} {}
+
+// -----
+
+// expected-error @+1 {{'ckks.bootstrap_plan' needs a field 'depth' of the right kind}}
+module attributes {ckks.bootstrap_plan = {placement = "none", why = ""}} {}
+
+// -----
+
+module {
+  func.func @f() {
+    // expected-error @+1 {{'ckks.refresh_depth' must be a non-negative integer}}
+    func.return {ckks.refresh_depth = -1 : i64}
+  }
+}
+
+// -----
+
 module {
   // expected-error @+1 {{'ckks.params' may only be attached to a builtin.module}}
   func.func @f() attributes {ckks.params = #ckks.params<logN = 12, logQ = [60], logP = [60], dnum = 1>} {

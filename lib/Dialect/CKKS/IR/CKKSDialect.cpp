@@ -62,45 +62,112 @@ void CKKSDialect::initialize() {
 LogicalResult CKKSDialect::verifyOperationAttribute(Operation *op,
                                                     NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
-  if (name != kParamsAttrName && name != kRotationKeysAttrName &&
-      name != kConjugationKeyAttrName && name != kNominalScaleAttrName &&
-      name != kBootstrapHeadroomAttrName &&
-      name != kBootstrapTransformLevelsAttrName)
-    return op->emitError() << "unknown ckks attribute '" << name
-                           << "'; expected one of '" << kParamsAttrName
-                           << "', '" << kRotationKeysAttrName << "', '"
-                           << kConjugationKeyAttrName << "', '"
-                           << kNominalScaleAttrName << "', '"
-                           << kBootstrapHeadroomAttrName << "', '"
-                           << kBootstrapTransformLevelsAttrName << "'";
+  static constexpr StringLiteral known[] = {
+      kParamsAttrName,         kRotationKeysAttrName,
+      kConjugationKeyAttrName, kNominalScaleAttrName,
+      kBootstrapHeadroomAttrName, kBootstrapTransformLevelsAttrName,
+      kSecurityAttrName,       kPackingAttrName,
+      kApproximationAttrName,  kChoicesAttrName,
+      kBootstrapLevelsAttrName, kBootstrapPlanAttrName,
+      kRefreshDepthAttrName,   kApproxAttrName,
+      kApproxExpAttrName,      kApproxInverseAttrName};
+  if (!llvm::is_contained(known, name)) {
+    InFlightDiagnostic d = op->emitError()
+                           << "unknown ckks attribute '" << name
+                           << "'; expected one of ";
+    for (auto [i, k] : llvm::enumerate(known))
+      d << (i ? ", '" : "'") << k << "'";
+    return d;
+  }
+  // The greedy bootstrap placement's per-op depth sits on nn ops.
+  if (name == kRefreshDepthAttrName) {
+    auto v = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!v || v.getInt() < 0)
+      return op->emitError() << "'" << name
+                             << "' must be a non-negative integer";
+    return success();
+  }
+  // An approximation on an nn op: {lo, hi, degree[, newton]}.
+  if (name == kApproxAttrName || name == kApproxExpAttrName ||
+      name == kApproxInverseAttrName) {
+    auto d = dyn_cast<DictionaryAttr>(attr.getValue());
+    auto lo = d ? d.getAs<FloatAttr>("lo") : FloatAttr();
+    auto hi = d ? d.getAs<FloatAttr>("hi") : FloatAttr();
+    auto degree = d ? d.getAs<IntegerAttr>("degree") : IntegerAttr();
+    Attribute newton = d ? d.get("newton") : Attribute();
+    if (!lo || !hi || !degree || (newton && !isa<IntegerAttr>(newton)) ||
+        !(lo.getValueAsDouble() < hi.getValueAsDouble()) ||
+        degree.getInt() < 0 ||
+        (newton && cast<IntegerAttr>(newton).getInt() < 0))
+      return op->emitError()
+             << "'" << name
+             << "' must be {lo, hi, degree[, newton]} with lo < hi and "
+                "non-negative integers";
+    return success();
+  }
   if (!isa<ModuleOp>(op))
     return op->emitError() << "'" << name
                            << "' may only be attached to a builtin.module";
+  auto intIn = [&](int64_t lo, int64_t hi, StringRef what) -> LogicalResult {
+    auto v = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!v || v.getInt() < lo || v.getInt() > hi)
+      return op->emitError() << "'" << name << "' must be an integer " << what
+                             << " in " << lo << ".." << hi;
+    return success();
+  };
+  // A dictionary with these fields, each of the attribute kind given.
+  auto dictWith = [&](auto isField,
+                      ArrayRef<StringRef> fields) -> LogicalResult {
+    auto d = dyn_cast<DictionaryAttr>(attr.getValue());
+    if (!d)
+      return op->emitError() << "'" << name << "' must be a dictionary";
+    for (StringRef f : fields)
+      if (!d.get(f) || !isField(d.get(f)))
+        return op->emitError() << "'" << name << "' needs a field '" << f
+                               << "' of the right kind";
+    return success();
+  };
   if (name == kParamsAttrName && !isa<ParamsAttr>(attr.getValue()))
     return op->emitError() << "'" << name
                            << "' must be a #ckks.params attribute";
   if (name == kRotationKeysAttrName &&
       !isa<DenseI64ArrayAttr>(attr.getValue()))
     return op->emitError() << "'" << name << "' must be an array<i64: ...>";
-  if (name == kNominalScaleAttrName) {
-    auto v = dyn_cast<IntegerAttr>(attr.getValue());
-    if (!v || v.getInt() < 20 || v.getInt() > 60)
-      return op->emitError() << "'" << name
-                             << "' must be an integer log2 scale in 20..60";
-  }
-  if (name == kBootstrapHeadroomAttrName) {
-    auto v = dyn_cast<IntegerAttr>(attr.getValue());
-    if (!v || v.getInt() < 0 || v.getInt() > 30)
-      return op->emitError() << "'" << name
-                             << "' must be an integer log2 factor in 0..30";
-  }
-  if (name == kBootstrapTransformLevelsAttrName) {
-    auto v = dyn_cast<IntegerAttr>(attr.getValue());
-    if (!v || v.getInt() < 1 || v.getInt() > 4)
-      return op->emitError() << "'" << name
-                             << "' must be an integer level count in 1..4";
-  }
+  if (name == kNominalScaleAttrName)
+    return intIn(20, 60, "log2 scale");
+  if (name == kBootstrapHeadroomAttrName)
+    return intIn(0, 30, "log2 factor");
+  if (name == kBootstrapTransformLevelsAttrName)
+    return intIn(1, 4, "level count");
+  if (name == kBootstrapLevelsAttrName)
+    return intIn(3, 60, "level count");
   if (name == kConjugationKeyAttrName && !isa<UnitAttr>(attr.getValue()))
     return op->emitError() << "'" << name << "' must be a unit attribute";
+  if (name == kSecurityAttrName) {
+    auto s = dyn_cast<StringAttr>(attr.getValue());
+    if (!s || (s.getValue() != "128" && s.getValue() != "toy"))
+      return op->emitError() << "'" << name << "' must be \"128\" or \"toy\"";
+  }
+  auto isInt = [](Attribute a) { return isa<IntegerAttr>(a); };
+  auto isFloat = [](Attribute a) { return isa<FloatAttr>(a); };
+  auto isString = [](Attribute a) { return isa<StringAttr>(a); };
+  if (name == kPackingAttrName)
+    return dictWith(isInt, {"slots", "token_tile"});
+  if (name == kApproximationAttrName)
+    return dictWith(isFloat, {"margin", "max_error"});
+  if (name == kChoicesAttrName)
+    return dictWith(isString, {"ring", "bootstrapping"});
+  if (name == kBootstrapPlanAttrName) {
+    if (failed(dictWith(isString, {"placement", "why"})) ||
+        failed(dictWith(isInt, {"depth", "lower_bound"})))
+      return failure();
+    auto d = cast<DictionaryAttr>(attr.getValue());
+    if (d.getAs<StringAttr>("placement").getValue() == "mincut" &&
+        (failed(dictWith(isInt, {"values", "stages"})) ||
+         !d.getAs<DenseI32ArrayAttr>("refresh")))
+      return op->emitError() << "'" << name
+                             << "' with placement \"mincut\" needs "
+                                "refresh (array<i32>), values and stages";
+  }
   return success();
 }

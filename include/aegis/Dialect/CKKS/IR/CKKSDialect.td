@@ -73,6 +73,31 @@ def CKKS_Dialect : Dialect {
     /// bootstraps (written by aegis-nn-to-ckks; absent: 3).
     static constexpr ::llvm::StringLiteral kBootstrapTransformLevelsAttrName =
         "ckks.bootstrap_transform_levels";
+    /// The decisions of aegis-nn-select-parameters on the nn module, read by
+    /// the passes after it (docs/Lowering.md, "The pipeline"): "128" or
+    /// "toy"; {slots, token_tile}; {margin, max_error} of the polynomial
+    /// approximations; {ring, bootstrapping}: why, in words (the report);
+    /// application levels between bootstraps (absent: no bootstrapping).
+    static constexpr ::llvm::StringLiteral kSecurityAttrName = "ckks.security";
+    static constexpr ::llvm::StringLiteral kPackingAttrName = "ckks.packing";
+    static constexpr ::llvm::StringLiteral kApproximationAttrName =
+        "ckks.approximation";
+    static constexpr ::llvm::StringLiteral kChoicesAttrName = "ckks.choices";
+    static constexpr ::llvm::StringLiteral kBootstrapLevelsAttrName =
+        "ckks.bootstrap_levels";
+    /// aegis-nn-place-bootstraps: {placement, depth, lower_bound, why} and,
+    /// for minimum cuts, {refresh (value numbers), values, stages}; with
+    /// greedy placement, the levels each nn op spends on that op.
+    static constexpr ::llvm::StringLiteral kBootstrapPlanAttrName =
+        "ckks.bootstrap_plan";
+    static constexpr ::llvm::StringLiteral kRefreshDepthAttrName =
+        "ckks.refresh_depth";
+    /// aegis-nn-approximate, on nn ops: {lo, hi, degree[, newton]}.
+    static constexpr ::llvm::StringLiteral kApproxAttrName = "ckks.approx";
+    static constexpr ::llvm::StringLiteral kApproxExpAttrName =
+        "ckks.approx_exp";
+    static constexpr ::llvm::StringLiteral kApproxInverseAttrName =
+        "ckks.approx_inverse";
   }];
 }
 
