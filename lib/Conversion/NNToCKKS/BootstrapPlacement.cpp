@@ -24,22 +24,31 @@ constexpr int64_t kInfinite = int64_t(1) << 60;
 constexpr int64_t kRefresh = int64_t(1) << 40;
 
 /// Dinic's maximum flow with iterative searches (the program's chains can
-/// be far longer than a recursion may go).
+/// be far longer than a recursion may go). Edges are collected first, then
+/// laid out by tail (compressed rows): the graphs have millions of nodes
+/// at long sequences, and the searches walk each node's edges in a row.
 class MaxFlow {
 public:
-  explicit MaxFlow(int32_t nodes) : head(nodes, -1) {}
+  explicit MaxFlow(int32_t nodes) : n(nodes) {}
 
+  void reserve(size_t edges) {
+    tail.reserve(edges);
+    head.reserve(edges);
+    capacity.reserve(edges);
+  }
   void edge(int32_t u, int32_t v, int64_t cap) {
-    add(u, v, cap);
-    add(v, u, 0);
+    tail.push_back(u);
+    head.push_back(v);
+    capacity.push_back(cap);
   }
 
   /// The maximum flow from s to t, stopping once it reaches `limit`.
   int64_t run(int32_t s, int32_t t, int64_t limit) {
+    layOut();
     int64_t total = 0;
     std::vector<int32_t> path;
     while (levels(s, t)) {
-      it = head;
+      it.assign(first.begin(), first.end() - 1);
       for (;;) {
         // One augmenting path in the level graph (depth-first, pruning
         // dead ends), or none left in this phase.
@@ -52,9 +61,10 @@ public:
             break;
           }
           int32_t &e = it[u];
-          while (e >= 0 && !(cap[e] > 0 && level[to[e]] == level[u] + 1))
-            e = next[e];
-          if (e >= 0) {
+          const int32_t end = first[u + 1];
+          while (e < end && !(cap[e] > 0 && level[to[e]] == level[u] + 1))
+            ++e;
+          if (e < end) {
             path.push_back(e);
             u = to[e];
             continue;
@@ -64,8 +74,8 @@ public:
           level[u] = -1;
           int32_t back = path.back();
           path.pop_back();
-          u = to[back ^ 1];
-          it[u] = next[it[u]];
+          u = to[rev[back]];
+          ++it[u];
         }
         if (!found)
           break;
@@ -73,7 +83,7 @@ public:
         for (int32_t e : path)
           f = std::min(f, cap[e]);
         for (int32_t e : path)
-          cap[e] -= f, cap[e ^ 1] += f;
+          cap[e] -= f, cap[rev[e]] += f;
         total += f;
         if (total >= limit)
           return total;
@@ -85,15 +95,15 @@ public:
   /// Per node: whether the residual graph leads from `from` to it
   /// (`forward`) or from it to `from` (backward).
   std::vector<uint8_t> residualReach(int32_t from, bool forward) const {
-    std::vector<uint8_t> mark(head.size(), 0);
+    std::vector<uint8_t> mark(n, 0);
     std::vector<int32_t> queue{from};
     mark[from] = 1;
     for (size_t i = 0; i < queue.size(); ++i) {
       int32_t v = queue[i];
-      for (int32_t e = head[v]; e >= 0; e = next[e]) {
-        // Edge e goes v -> to[e]; edge e ^ 1 goes back.
+      for (int32_t e = first[v]; e < first[v + 1]; ++e) {
+        // Edge e goes v -> to[e]; rev[e] goes back.
         int32_t u = to[e];
-        if (!mark[u] && (forward ? cap[e] : cap[e ^ 1]) > 0) {
+        if (!mark[u] && (forward ? cap[e] : cap[rev[e]]) > 0) {
           mark[u] = 1;
           queue.push_back(u);
         }
@@ -103,20 +113,33 @@ public:
   }
 
 private:
-  void add(int32_t u, int32_t v, int64_t c) {
-    to.push_back(v);
-    cap.push_back(c);
-    next.push_back(head[u]);
-    head[u] = int32_t(to.size() - 1);
+  /// Each collected edge and its residual twin, grouped by tail.
+  void layOut() {
+    first.assign(size_t(n) + 1, 0);
+    for (size_t i = 0; i < tail.size(); ++i)
+      ++first[tail[i] + 1], ++first[head[i] + 1];
+    for (int32_t v = 0; v < n; ++v)
+      first[v + 1] += first[v];
+    const size_t m = size_t(first[n]);
+    to.resize(m);
+    rev.resize(m);
+    cap.resize(m);
+    std::vector<int32_t> fill(first.begin(), first.end() - 1);
+    for (size_t i = 0; i < tail.size(); ++i) {
+      int32_t a = fill[tail[i]]++, b = fill[head[i]]++;
+      to[a] = head[i], cap[a] = capacity[i], rev[a] = b;
+      to[b] = tail[i], cap[b] = 0, rev[b] = a;
+    }
+    tail = {}, head = {}, capacity = {};
   }
 
   bool levels(int32_t s, int32_t t) {
-    level.assign(head.size(), -1);
+    level.assign(n, -1);
     std::vector<int32_t> queue{s};
     level[s] = 0;
     for (size_t i = 0; i < queue.size(); ++i) {
       int32_t u = queue[i];
-      for (int32_t e = head[u]; e >= 0; e = next[e])
+      for (int32_t e = first[u]; e < first[u + 1]; ++e)
         if (cap[e] > 0 && level[to[e]] < 0) {
           level[to[e]] = level[u] + 1;
           queue.push_back(to[e]);
@@ -125,7 +148,10 @@ private:
     return level[t] >= 0;
   }
 
-  std::vector<int32_t> head, to, next, level, it;
+  int32_t n;
+  std::vector<int32_t> tail, head;
+  std::vector<int64_t> capacity;
+  std::vector<int32_t> first, to, rev, level, it;
   std::vector<int64_t> cap;
 };
 
@@ -251,6 +277,7 @@ bool Placer::stage(BootstrapPlan &plan, Prefer prefer) {
   const int32_t k = int32_t(marked.size());
   const int32_t source = 2 * k, sink = 2 * k + 1;
   MaxFlow flow(2 * k + 2);
+  flow.reserve(size_t(k) * 3 + 16);
   for (int32_t i = 0; i < k; ++i) {
     int32_t v = marked[i];
     if (plan.refresh[v]) {
