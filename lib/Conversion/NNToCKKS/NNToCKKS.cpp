@@ -57,20 +57,6 @@ struct LowerNNToCKKSPass
 
 } // namespace
 
-/// Bytes of the program's evaluation keys, each at the highest level it is
-/// used (the runtime generates them so): its rotation keys and the
-/// relinearization key.
-double evaluationKeyBytes(unsigned logN, size_t chain, unsigned special,
-                          unsigned dnum, const Report &rep) {
-  double bytes = 0;
-  for (auto [k, level] : rep.rotationKeys)
-    bytes += ::aegis::keySwitchKeyBytes(logN, chain, special, dnum, level);
-  if (rep.relinLevel >= 0)
-    bytes += ::aegis::keySwitchKeyBytes(logN, chain, special, dnum,
-                                        size_t(rep.relinLevel));
-  return bytes;
-}
-
 void LowerNNToCKKSPass::runOnOperation() {
   ModuleOp module = getOperation();
   auto decided = Decisions::read(module, "aegis-nn-to-ckks");
@@ -157,13 +143,6 @@ void LowerNNToCKKSPass::runOnOperation() {
   }
   if (failed(func))
     return signalPassFailure();
-  int64_t irOps = 0, irPlaintexts = 0;
-  func->walk([&](Operation *op) {
-    if (isa<ck::EncodeOp>(op))
-      ++irPlaintexts;
-    else if (isa<ck::CKKSDialect>(op->getDialect()))
-      ++irOps;
-  });
   // Replace the nn function.
   StringRef name = entry.getName();
   std::string keep = name.str();
@@ -183,50 +162,6 @@ void LowerNNToCKKSPass::runOnOperation() {
                     IntegerAttr::get(IntegerType::get(module.getContext(), 32),
                                      headroom));
   }
-  // Nominal-scale error: each product rescale scales by q_l / 2^bits.
-  double scaleErr = 0;
-  try {
-    ::aegis::ckks::ParameterSpec spec;
-    spec.logDegree = ln;
-    spec.chainBits.assign(logQ.begin(), logQ.end());
-    spec.specialBits.assign(logP.begin(), logP.end());
-    spec.dnum = dnum;
-    spec.allowInsecure = true;
-    auto params = ::aegis::ckks::Parameters::create(spec);
-    size_t appLevels = boot ? bootLevel + 1 : params.chainModuli().size();
-    for (size_t i = 1; i < appLevels; ++i)
-      scaleErr = std::max(scaleErr, std::fabs(double(params.chainModuli()[i]) /
-                                                  std::exp2(double(unsigned(scaleBits))) - 1));
-  } catch (const std::exception &e) {
-    emitError(module.getLoc()) << "aegis-nn-to-ckks: " << e.what();
-    return signalPassFailure();
-  }
-  // Peak number of live ciphertexts (program order; inputs live from the
-  // start), an upper bound of the evaluator's working set at top level.
-  int64_t peakLive = 0;
-  {
-    llvm::DenseMap<Value, Operation *> lastUse;
-    func->walk([&](Operation *op) {
-      for (Value v : op->getOperands())
-        if (isa<ck::CiphertextType>(v.getType()))
-          lastUse[v] = op;
-    });
-    int64_t live = 0;
-    for (BlockArgument a : func->getArguments())
-      live += lastUse.count(a) ? 1 : 0;
-    peakLive = live;
-    for (Operation &op : func->getBody().front()) {
-      for (Value r : op.getResults())
-        if (isa<ck::CiphertextType>(r.getType()) && lastUse.count(r))
-          ++live;
-      peakLive = std::max(peakLive, live);
-      for (Value v : op.getOperands())
-        if (isa<ck::CiphertextType>(v.getType()) && lastUse.lookup(v) == &op) {
-          lastUse.erase(v);
-          --live;
-        }
-    }
-  }
   numRotations = rep.rotations;
   numRelinearizations = rep.relinearizations;
   numBootstraps = rep.bootstraps;
@@ -239,115 +174,26 @@ void LowerNNToCKKSPass::runOnOperation() {
   numMatmulKeySwitches = kernelKeySwitches("matmul");
   const int64_t tiles = (tokens + tile - 1) / tile;
   numTokenTiles = tiles;
-  double ctBytes = 2.0 * double(logQ.size()) * double(int64_t(1) << ln) * 8;
-  if (report) {
-    llvm::errs() << "aegis compile report\n"
-                 << "  ring N = 2^" << ln << ", " << slots
-                 << (slots < (int64_t(1) << (ln - 1)) ? " (sparse) " : " ")
-                 << "slots, token block " << tile << ", " << (slots / tile)
-                 << " features per ciphertext"
-                 << (tiles > 1 ? " (" + std::to_string(tokens) +
-                                     " tokens in " + std::to_string(tiles) +
-                                     " tiles)"
-                               : std::string())
-                 << "\n"
-                 << (boot ? "  levels between bootstraps " : "  depth ")
-                 << depth << ": chain " << logQ.size() << " primes (q0 " << q0
-                 << " bits, " << depth << " x " << scaleBits << " bits"
-                 << (boot ? ", " + std::to_string(logQ.size() - 1 - depth) +
-                                     " bootstrapping levels"
-                               : std::string())
-                 << "), P = " << K << " x " << logP[0] << " bits, dnum "
-                 << dnum << ", log2 QP = " << logQP << " ("
-                 << (logQP <= ::aegis::ckks::maxLogQP(ln)
-                         ? "128-bit secure"
-                         : "INSECURE: toy parameters")
-                 << ")\n"
-                 << "  ring chosen: " << ringWhy << "\n"
-                 << "  " << why << "\n"
-                 << "  nominal scale 2^" << scaleBits
-                 << ", per-product scale error <= "
-                 << llvm::format("%.1e", scaleErr) << "\n"
-                 << "  bootstraps " << rep.bootstraps
-                 << (boot ? " (refresh to level " + std::to_string(bootLevel) +
-                                     " of " + std::to_string(logQ.size() - 1) +
-                                     ", messages divided by 2^" +
-                                     std::to_string(headroom) +
-                                     " around them; lower bound " +
-                                     std::to_string(bootstrapLowerBound) +
-                                     ": the longest path spends " +
-                                     std::to_string(programDepth) +
-                                     " levels, " +
-                                     std::to_string(bootLevel - 1) +
-                                     " per refresh; " + placementWhy +
-                                     (driver.planMisses
-                                          ? ", " + std::to_string(driver.planMisses) +
-                                                " more on demand"
-                                          : std::string()) +
-                                     ")"
-                               : std::string())
-                 << "\n"
-                 << "  key switches " << (rep.rotations + rep.relinearizations)
-                 << " (" << rep.rotations << " rotations, "
-                 << rep.relinearizations << " relinearizations), "
-                 << rep.mulPlain << " plaintext products, " << rep.rescales
-                 << " rescales\n"
-                 << "  rotation keys " << rep.rotationKeys.size()
-                 << " (before the key budget) + relinearization: "
-                 << llvm::format("%.1f", evaluationKeyBytes(ln, logQ.size(), K,
-                                                            dnum, rep) /
-                                             1048576.0)
-                 << " MiB of evaluation keys (each at the highest level it "
-                    "is used)\n"
-                 << "  ciphertexts: " << peakLive << " live at peak x "
-                 << llvm::format("%.1f", ctBytes / 1048576.0)
-                 << " MiB at the top level = "
-                 << llvm::format("%.1f", peakLive * ctBytes / 1048576.0)
-                 << " MiB (upper bound)\n";
-    llvm::errs() << "  IR: " << irOps << " ckks ops and " << irPlaintexts
-                 << " plaintexts for " << modelOps << " model ops ("
-                 << llvm::format("%.0f", double(irOps) / std::max<int64_t>(1, modelOps))
-                 << " per model op; flat: one op per ciphertext operation, "
-                    "sums of plaintext products as one)\n";
-    // What runs where: the client's plaintext prefix (token-id models:
-    // embedding lookups, position ids) and the encrypted rest.
-    if (auto client = module.lookupSymbol<func::FuncOp>("client")) {
-      std::map<std::string, int> ops;
-      int total = 0;
-      client.walk([&](Operation *op) {
-        if (!isa<nnd::ConstantOp, func::ReturnOp, func::FuncOp>(op))
-          ++ops[op->getName().getStringRef().str()], ++total;
-      });
-      llvm::errs() << "  where: client (plaintext, before encryption) "
-                   << total << " ops (";
-      bool first = true;
-      for (auto &[name, n] : ops) {
-        llvm::errs() << (first ? "" : ", ") << name << " " << n;
-        first = false;
-      }
-      llvm::errs() << "), server (encrypted) " << modelOps << " model ops\n";
-    } else {
-      llvm::errs() << "  where: server (encrypted) " << modelOps
-                   << " model ops; the client only encrypts the inputs\n";
-    }
-    // Key switches per kernel family, largest first.
-    std::vector<std::pair<std::string, KernelCounts>> kernels(
-        rep.kernels.begin(), rep.kernels.end());
-    std::stable_sort(kernels.begin(), kernels.end(),
-                     [](const auto &x, const auto &y) {
-                       return x.second.keySwitches() > y.second.keySwitches();
-                     });
-    llvm::errs() << "  key switches by kernel:";
-    for (auto &[name, k] : kernels)
-      llvm::errs() << " " << name << " " << k.keySwitches() << " ("
-                   << k.ops << (k.ops == 1 ? " op" : " ops")
-                   << (k.bootstraps ? ", " + std::to_string(k.bootstraps) +
-                                          " bootstraps"
-                                    : std::string())
-                   << ")" << (&k == &kernels.back().second ? "" : ",");
-    llvm::errs() << "\n";
+  // What the report (aegis-ckks-report) cannot read from the ckks program.
+  {
+    Builder b(module.getContext());
+    SmallVector<Attribute> approx;
     for (const std::string &a : rep.approximations)
-      llvm::errs() << "  approx " << a << "\n";
+      approx.push_back(b.getStringAttr(a));
+    module->setAttr(
+        ck::CKKSDialect::kCompileNotesAttrName,
+        b.getDictionaryAttr(
+            {b.getNamedAttr("ring", b.getStringAttr(ringWhy)),
+             b.getNamedAttr("bootstrapping", b.getStringAttr(why)),
+             b.getNamedAttr("placement", b.getStringAttr(placementWhy)),
+             b.getNamedAttr("depth", b.getI64IntegerAttr(programDepth)),
+             b.getNamedAttr("lower_bound",
+                            b.getI64IntegerAttr(bootstrapLowerBound)),
+             b.getNamedAttr("plan_misses",
+                            b.getI64IntegerAttr(driver.planMisses)),
+             b.getNamedAttr("tokens", b.getI64IntegerAttr(tokens)),
+             b.getNamedAttr("model_ops", b.getI64IntegerAttr(modelOps)),
+             b.getNamedAttr("approximations", b.getArrayAttr(approx))}));
   }
 }
 

@@ -144,6 +144,7 @@ void registerCompilePipeline() {
       "the rotation keys to a budget, emit; the stages: aegis-nn-fuse, "
       "aegis-nn-split-client, aegis-nn-calibrate, aegis-nn-select-parameters, "
       "aegis-nn-approximate, aegis-nn-place-bootstraps, aegis-nn-to-ckks, "
+      "aegis-ckks-report, "
       "aegis-ckks-rotation-key-budget, aegis-dist-place, "
       "aegis-dist-insert-collectives, aegis-ckks-emit-artifact "
       "(options: security=128|toy devices=N placement=P report-json=F "
@@ -182,9 +183,10 @@ void registerCompilePipeline() {
         bootPlace.placement = o.bootstrapPlacement;
         pm.addPass(createPlaceBootstraps(bootPlace));
         LowerNNToCKKSOptions lower;
-        lower.report = o.report;
         lower.materialize = o.materialize;
         pm.addPass(createLowerNNToCKKS(lower));
+        if (o.report)
+          pm.addPass(createCompileReport());
         ckks::RotationKeyBudgetOptions budget;
         budget.maxKeys = o.maxRotationKeys;
         budget.maxKeyMiB = o.maxRotationKeyMiB;

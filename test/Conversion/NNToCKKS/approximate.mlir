@@ -19,7 +19,7 @@
 //
 // What is recorded is what gets evaluated: an edited degree shows in the
 // lowering's report (and its error).
-// RUN: aegis-opt %s --aegis-nn-calibrate="random-inputs=1 samples=2" --aegis-nn-select-parameters="security=toy" --aegis-nn-approximate | sed 's/degree = 331/degree = 15/' | aegis-opt --aegis-nn-place-bootstraps --aegis-nn-to-ckks="report=true" -o /dev/null 2>&1 | FileCheck %s --check-prefix=EDITED
+// RUN: aegis-opt %s --aegis-nn-calibrate="random-inputs=1 samples=2" --aegis-nn-select-parameters="security=toy" --aegis-nn-approximate | sed 's/degree = 331/degree = 15/' | aegis-opt --aegis-nn-place-bootstraps --aegis-nn-to-ckks --aegis-ckks-report -o /dev/null 2>&1 | FileCheck %s --check-prefix=EDITED
 // EDITED: approx nn.gelu (erf) on [-3.522128e+00, 3.074615e+00]: degree 11, max error 8.76e-04
 // EDITED: approx nn.relu on [-6.941780e-01, 2.451844e+00]: degree 15, max error 4.09e-02
 // EDITED: approx layer_norm 1/sqrt(var) on {{.*}}: degree 28 + 2 Newton steps

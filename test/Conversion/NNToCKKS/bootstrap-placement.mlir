@@ -5,11 +5,11 @@
 // bootstraps. The whole-program placement (default) sees that one refresh
 // of their common operand a serves both: 1 bootstrap, of a at level 2.
 // RUN: rm -rf %t && mkdir %t
-// RUN: aegis-opt %s --aegis-nn-select-parameters="security=toy bootstrap=true bootstrap-levels=4" --aegis-nn-place-bootstraps="placement=greedy" --aegis-nn-to-ckks="report=true" 2>&1 | FileCheck %s --check-prefix=GREEDY
+// RUN: aegis-opt %s --aegis-nn-select-parameters="security=toy bootstrap=true bootstrap-levels=4" --aegis-nn-place-bootstraps="placement=greedy" --aegis-nn-to-ckks --aegis-ckks-report 2>&1 | FileCheck %s --check-prefix=GREEDY
 // GREEDY: bootstraps 2 (refresh to level 4 of 19, messages divided by 2^0 around them; lower bound 1: the longest path spends 4 levels, 3 per refresh; on demand (bootstrap-placement=greedy))
 // GREEDY-COUNT-2: ckks.bootstrap %{{.*}} : !ct_L1_S42 -> !ct_L4_S42
 // GREEDY-NOT: ckks.bootstrap
-// RUN: aegis-opt %s --aegis-nn-select-parameters="security=toy bootstrap=true bootstrap-levels=4" --aegis-nn-place-bootstraps --aegis-nn-to-ckks="report=true" 2>&1 | FileCheck %s --check-prefix=MINCUT
+// RUN: aegis-opt %s --aegis-nn-select-parameters="security=toy bootstrap=true bootstrap-levels=4" --aegis-nn-place-bootstraps --aegis-nn-to-ckks --aegis-ckks-report 2>&1 | FileCheck %s --check-prefix=MINCUT
 // MINCUT: bootstraps 1 (refresh to level 4 of 19, messages divided by 2^0 around them; lower bound 1: the longest path spends 4 levels, 3 per refresh; placed over the whole program by minimum cuts in 1 stages)
 // MINCUT: %[[S:.*]] = ckks.rescale %{{.*}} : !ct_L4_S84 -> !ct_L3_S42
 // MINCUT: %[[A:.*]] = ckks.rescale %{{.*}} : !ct_L3_S84 -> !ct_L2_S42

@@ -5,13 +5,13 @@
 // refresh inside. Encrypted (toy, unbootstrapped) it matches the cleartext
 // interpreter.
 // RUN: rm -rf %t && mkdir %t
-// RUN: aegis-opt %s --aegis-nn-select-parameters="security=toy" --aegis-nn-place-bootstraps --aegis-nn-to-ckks="report=true" -o %t/ln.mlir 2>&1 | FileCheck %s
+// RUN: aegis-opt %s --aegis-nn-select-parameters="security=toy" --aegis-nn-place-bootstraps --aegis-nn-to-ckks --aegis-ckks-report -o %t/ln.mlir 2>&1 | FileCheck %s
 // CHECK: depth 8: chain 9 primes
 // CHECK: approx layer_norm 1/sqrt(var) on [{{.*}}]: degree 7 + 1 Newton steps
 // RUN: FileCheck %s --check-prefix=IR < %t/ln.mlir
 // IR: func.func @main(%{{.*}}: !ct_L8_S36
 // IR: return %{{.*}} : !ct_L0_S36
-// RUN: aegis-opt %s --aegis-nn-select-parameters="security=toy bootstrap=true bootstrap-levels=9" --aegis-nn-place-bootstraps --aegis-nn-to-ckks="report=true" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BOOT
+// RUN: aegis-opt %s --aegis-nn-select-parameters="security=toy bootstrap=true bootstrap-levels=9" --aegis-nn-place-bootstraps --aegis-nn-to-ckks --aegis-ckks-report -o /dev/null 2>&1 | FileCheck %s --check-prefix=BOOT
 // BOOT: bootstraps 0 (refresh to level 9 of 24, messages divided by 2^{{[0-9]+}} around them; lower bound 0: the longest path spends 8 levels, 8 per refresh
 // RUN: aegis-opt %S/Inputs/placement-input.mlir --aegis-nn-interpret="outputs=%t/x.npy" -o /dev/null
 // RUN: aegis-opt %s --aegis-nn-interpret="inputs=%t/x.npy outputs=%t/ref.npy" -o /dev/null

@@ -1,4 +1,4 @@
-// RUN: aegis-opt %s --aegis-nn-select-parameters="security=toy" --aegis-nn-place-bootstraps --aegis-nn-to-ckks="report=true" 2>&1 | FileCheck %s
+// RUN: aegis-opt %s --aegis-nn-select-parameters="security=toy" --aegis-nn-place-bootstraps --aegis-nn-to-ckks --aegis-ckks-report 2>&1 | FileCheck %s
 
 // Four tokens of eight features: token block Tp = 4, the smallest ring
 // (N = 2^10, 512 slots, 128 feature blocks per ciphertext). Element (t, k)
@@ -9,7 +9,7 @@
 // Key switches per kernel family, only the families the model has.
 // CHECK: key switches by kernel: relu {{[0-9]+}} (1 op), matmul 2 (1 op){{$}}
 // CHECK: approx nn.relu on [-3.000000e+00, 3.000000e+00]: degree {{[0-9]+}}, max error
-// CHECK: module attributes {ckks.nominal_scale = 36 : i32, ckks.packing = {slots = 512 : i64, token_tile = 4 : i64}, ckks.params = #ckks.params<logN = 10, logQ = [56, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36], logP = [60, 60, 60, 60], dnum = 3>, ckks.security = "toy"}
+// CHECK: module attributes {ckks.compile_notes = {{{.*}}}, ckks.nominal_scale = 36 : i32, ckks.packing = {slots = 512 : i64, token_tile = 4 : i64}, ckks.params = #ckks.params<logN = 10, logQ = [56, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36], logP = [60, 60, 60, 60], dnum = 3>, ckks.security = "toy"}
 // CHECK: func.func @main(%[[X:.*]]: !ct_L12_S36 {ckks.name = "x", ckks.shape = array<i64: 1, 4, 8>, ckks.slot_map = array<i32: 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31>}) -> (!ct_L0_S36 {ckks.name = "y", ckks.shape = array<i64: 1, 4, 8>, ckks.slot_map = array<i32: 0, 4, 8, 12,
 // The matmul: three non-zero block diagonals (0, +1 and -1 feature), one
 // plaintext product each at scale 2^72, giant-step rotations by multiples

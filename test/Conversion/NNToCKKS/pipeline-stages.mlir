@@ -44,16 +44,16 @@
 // (value 3) instead of x^4 gives that program (x^2 refreshed at level 3,
 // which also leaves every path enough levels); the selection-only
 // attributes are consumed, the parameters stay.
-// RUN: aegis-opt %s --aegis-nn-select-parameters="security=toy bootstrap=true bootstrap-levels=4" --aegis-nn-place-bootstraps | sed 's/refresh = array<i32: 6>/refresh = array<i32: 3>/' | aegis-opt --aegis-nn-to-ckks="report=true" 2>&1 | FileCheck %s --check-prefix=EDITED
+// RUN: aegis-opt %s --aegis-nn-select-parameters="security=toy bootstrap=true bootstrap-levels=4" --aegis-nn-place-bootstraps | sed 's/refresh = array<i32: 6>/refresh = array<i32: 3>/' | aegis-opt --aegis-nn-to-ckks --aegis-ckks-report 2>&1 | FileCheck %s --check-prefix=EDITED
 // EDITED: bootstraps 1 (
 // EDITED-NOT: on demand
-// EDITED: module attributes {ckks.bootstrap_headroom = 0 : i32, ckks.bootstrap_levels = 4 : i32, ckks.bootstrap_transform_levels = 3 : i32, ckks.nominal_scale = 42 : i32, ckks.packing = {slots = 64 : i64, token_tile = 4 : i64}, ckks.params = #ckks.params<{{.*}}>, ckks.security = "toy"}
+// EDITED: module attributes {ckks.bootstrap_headroom = 0 : i32, ckks.bootstrap_levels = 4 : i32, ckks.bootstrap_transform_levels = 3 : i32, ckks.compile_notes = {{{.*}}}, ckks.nominal_scale = 42 : i32, ckks.packing = {slots = 64 : i64, token_tile = 4 : i64}, ckks.params = #ckks.params<{{.*}}>, ckks.security = "toy"}
 // EDITED: %[[S:.*]] = ckks.rescale %{{.*}} : !ct_L4_S84 -> !ct_L3_S42
 // EDITED-NEXT: ckks.bootstrap %[[S]] : !ct_L3_S42 -> !ct_L4_S42
 //
 // A plan made for another program (more values than this one has) is not
 // replayed: on demand, and the report says why.
-// RUN: aegis-opt %s --aegis-nn-select-parameters="security=toy bootstrap=true bootstrap-levels=4" --aegis-nn-place-bootstraps | sed 's/values = 21/values = 30/' | aegis-opt --aegis-nn-to-ckks="report=true" 2>&1 | FileCheck %s --check-prefix=OTHER
+// RUN: aegis-opt %s --aegis-nn-select-parameters="security=toy bootstrap=true bootstrap-levels=4" --aegis-nn-place-bootstraps | sed 's/values = 21/values = 30/' | aegis-opt --aegis-nn-to-ckks --aegis-ckks-report 2>&1 | FileCheck %s --check-prefix=OTHER
 // OTHER: on demand (the placement's program differed from the final lowering: was the module changed after aegis-nn-place-bootstraps?)
 //
 // Bad input: each stage refuses to run without the one before, a plan

@@ -198,17 +198,15 @@ def LowerNNToCKKS : Pass<"aegis-nn-to-ckks", "::mlir::ModuleOp"> {
 
     The selection-only attributes (`ckks.bootstrap_plan`,
     `ckks.approximation`, `ckks.choices`) are consumed; `ckks.params`,
-    `ckks.packing` and the rest stay for the passes after it. The compiler
-    prints a report (parameters, depth, key switches, rotation
-    keys, key memory, every approximation and its error bound) with
-    `report=true`.
+    `ckks.packing` and the rest stay for the passes after it;
+    `ckks.compile_notes` keeps what the report (aegis-ckks-report) cannot
+    read from the program: why the parameters, the placement and its
+    bound, every approximation and its error.
   }];
   let dependentDialects = ["::mlir::aegis::ckks::CKKSDialect",
                            "::mlir::aegis::nn::NNDialect",
                            "::mlir::func::FuncDialect"];
   let options = [
-    Option<"report", "report", "bool", "false",
-           "Print the compile report to stderr">,
     Option<"materialize", "materialize-constants", "bool", "true",
            "false: plaintext constants are zero placeholders marked "
            "aegis.placeholder (for compile reports of models whose encoded "
@@ -228,6 +226,31 @@ def LowerNNToCKKS : Pass<"aegis-nn-to-ckks", "::mlir::ModuleOp"> {
               "Key switches of the matmul kernels">,
     Statistic<"numTokenTiles", "token-tiles",
               "Token tiles of the longest input">
+  ];
+}
+
+def CompileReport : Pass<"aegis-ckks-report", "::mlir::ModuleOp"> {
+  let summary = "Prints the compile report of a lowered program";
+  let description = [{
+    Analyses the ckks program aegis-nn-to-ckks produced and prints, to
+    stderr, what it costs and why: ring, slots, packing and token tiles;
+    chain, special primes, digits and the security bound; the nominal
+    scale's error; bootstraps (with the placement's lower bound); key
+    switches, plaintext products and rescales; rotation keys and the bytes of
+    the evaluation keys at the levels they are used; the peak of live
+    ciphertexts; the IR's size against the model's; what runs on the client;
+    key switches per kernel family (every op the lowering emits for an nn op
+    is located at `<op>#<n>`); every approximation. Counts come from the
+    program (run it after any pass that changes it, and it reports that
+    program); the reasons from `ckks.compile_notes`.
+
+    `--aegis-compile` runs it right after aegis-nn-to-ckks (`report=true`,
+    the default): the counts are the lowering's, before the rotation-key
+    budget rewrites rotations (which reports its own line).
+  }];
+  let statistics = [
+    Statistic<"numKeySwitches", "key-switches", "Key switches in the program">,
+    Statistic<"numBootstraps", "bootstraps", "Bootstraps in the program">
   ];
 }
 

@@ -70,7 +70,8 @@ LogicalResult CKKSDialect::verifyOperationAttribute(Operation *op,
       kApproximationAttrName,  kChoicesAttrName,
       kBootstrapLevelsAttrName, kBootstrapPlanAttrName,
       kRefreshDepthAttrName,   kApproxAttrName,
-      kApproxExpAttrName,      kApproxInverseAttrName};
+      kApproxExpAttrName,      kApproxInverseAttrName,
+      kCompileNotesAttrName};
   if (!llvm::is_contained(known, name)) {
     InFlightDiagnostic d = op->emitError()
                            << "unknown ckks attribute '" << name
@@ -155,6 +156,15 @@ LogicalResult CKKSDialect::verifyOperationAttribute(Operation *op,
     return dictWith(isInt, {"slots", "token_tile"});
   if (name == kApproximationAttrName)
     return dictWith(isFloat, {"margin", "max_error"});
+  if (name == kCompileNotesAttrName) {
+    if (failed(dictWith(isString, {"ring", "bootstrapping", "placement"})) ||
+        failed(dictWith(isInt, {"depth", "lower_bound", "plan_misses",
+                                "tokens", "model_ops"})))
+      return failure();
+    if (!cast<DictionaryAttr>(attr.getValue()).getAs<ArrayAttr>("approximations"))
+      return op->emitError() << "'" << name
+                             << "' needs approximations (an array of strings)";
+  }
   if (name == kChoicesAttrName)
     return dictWith(isString, {"ring", "bootstrapping"});
   if (name == kBootstrapPlanAttrName) {

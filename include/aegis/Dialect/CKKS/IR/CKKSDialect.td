@@ -92,6 +92,11 @@ def CKKS_Dialect : Dialect {
         "ckks.bootstrap_plan";
     static constexpr ::llvm::StringLiteral kRefreshDepthAttrName =
         "ckks.refresh_depth";
+    /// aegis-nn-to-ckks, for aegis-ckks-report: {ring, bootstrapping,
+    /// placement (strings), depth, lower_bound, plan_misses, tokens,
+    /// model_ops (integers), approximations (strings)}.
+    static constexpr ::llvm::StringLiteral kCompileNotesAttrName =
+        "ckks.compile_notes";
     /// aegis-nn-approximate, on nn ops: {lo, hi, degree[, newton]}.
     static constexpr ::llvm::StringLiteral kApproxAttrName = "ckks.approx";
     static constexpr ::llvm::StringLiteral kApproxExpAttrName =
