@@ -21,8 +21,9 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "llvm/ADT/DenseSet.h"
+
 #include <map>
-#include <set>
 
 namespace mlir::aegis {
 #define GEN_PASS_DEF_COMPILEREPORT
@@ -41,7 +42,8 @@ namespace {
 /// rotation keys each at its highest level, the live ciphertexts.
 struct ProgramAnalysis {
   struct Family {
-    std::set<std::string> ops;
+    /// The nn ops (their "<kind>#<n>" names) with key switches or bootstraps.
+    llvm::DenseSet<Attribute> ops;
     int64_t rotations = 0, relinearizations = 0, bootstraps = 0;
     int64_t keySwitches() const { return rotations + relinearizations; }
   };
@@ -52,6 +54,8 @@ struct ProgramAnalysis {
   int64_t relinLevel = -1;
 
   explicit ProgramAnalysis(func::FuncOp func) {
+    // Family of each location name, looked up once per name.
+    llvm::DenseMap<Attribute, Family *> familyOf;
     func.walk([&](Operation *op) {
       if (isa<ck::EncodeOp>(op)) {
         ++plaintexts;
@@ -88,11 +92,13 @@ struct ProgramAnalysis {
       auto name = dyn_cast<NameLoc>(op->getLoc());
       if (!name)
         return;
-      StringRef full = name.getName().getValue();
-      std::string kind = full.split('#').first.str();
-      Family &f = kernels[kind == "gemm" ? std::string("matmul") : kind];
-      f.ops.insert(full.str());
-      f.rotations += rot, f.relinearizations += relin, f.bootstraps += boot;
+      Family *&f = familyOf[name.getName()];
+      if (!f) {
+        std::string kind = name.getName().getValue().split('#').first.str();
+        f = &kernels[kind == "gemm" ? std::string("matmul") : kind];
+      }
+      f->ops.insert(name.getName());
+      f->rotations += rot, f->relinearizations += relin, f->bootstraps += boot;
     });
     // Peak number of live ciphertexts (program order; inputs live from the
     // start), an upper bound of the evaluator's working set at top level.
@@ -311,6 +317,9 @@ struct CompileReportPass
             os << "  approx " << s.getValue() << "\n";
     numKeySwitches = a.rotations + a.relinearizations;
     numBootstraps = a.bootstraps;
+    // Nothing changed: the pass manager need not verify the program again
+    // (seconds for the millions of ops of a long sequence).
+    markAllAnalysesPreserved();
   }
 };
 

@@ -657,8 +657,10 @@ struct EmitArtifactPass
       ::aegis::writeArtifact(output, *art);
     } catch (const std::exception &e) {
       emitError(module.getLoc()) << "cannot write the artifact: " << e.what();
-      signalPassFailure();
+      return signalPassFailure();
     }
+    // The program is only read: no need to verify it again.
+    markAllAnalysesPreserved();
   }
 };
 
