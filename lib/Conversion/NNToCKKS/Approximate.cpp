@@ -36,12 +36,9 @@ struct ApproximatePass
     auto d = Decisions::read(module, "aegis-nn-approximate");
     if (failed(d))
       return signalPassFailure();
-    func::FuncOp entry = findEntryFunction(module);
-    if (!entry) {
-      emitError(module.getLoc()) << "aegis-nn-approximate: need a function "
-                                    "named 'main' or exactly one function";
+    func::FuncOp entry = findEntryFunction(module, "aegis-nn-approximate");
+    if (!entry)
       return signalPassFailure();
-    }
     CountingSink sink;
     Report report;
     Lowering L(sink, d->slots, d->tile, d->scaleBits, d->margin,

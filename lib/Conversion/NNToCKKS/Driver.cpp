@@ -630,12 +630,16 @@ FailureOr<func::FuncOp> Driver::lower(func::FuncOp entry,
 // The decisions on the module
 //===----------------------------------------------------------------------===//
 
-func::FuncOp mlir::aegis::lowering::findEntryFunction(ModuleOp module) {
+func::FuncOp mlir::aegis::lowering::findEntryFunction(ModuleOp module,
+                                                      StringRef pass) {
   if (auto entry = module.lookupSymbol<func::FuncOp>("main"))
     return entry;
   auto funcs = module.getOps<func::FuncOp>();
   if (std::distance(funcs.begin(), funcs.end()) == 1)
     return *funcs.begin();
+  if (!pass.empty())
+    emitError(module.getLoc())
+        << pass << ": need a function named 'main' or exactly one function";
   return {};
 }
 

@@ -69,8 +69,9 @@ struct PlacementRecord {
   static PlacementRecord read(ModuleOp module);
 };
 
-/// The entry function: `main`, or the module's only function.
-func::FuncOp findEntryFunction(ModuleOp module);
+/// The entry function: `main`, or the module's only function. With `pass`,
+/// a missing one is an error naming it.
+func::FuncOp findEntryFunction(ModuleOp module, StringRef pass = "");
 
 /// Lowers an nn function with a kernel library over a sink.
 class Driver {

@@ -63,12 +63,9 @@ void LowerNNToCKKSPass::runOnOperation() {
   if (failed(decided))
     return signalPassFailure();
   const Decisions &d = *decided;
-  func::FuncOp entry = findEntryFunction(module);
-  if (!entry) {
-    emitError(module.getLoc()) << "aegis-nn-to-ckks: need a function named "
-                                  "'main' or exactly one function";
+  func::FuncOp entry = findEntryFunction(module, "aegis-nn-to-ckks");
+  if (!entry)
     return signalPassFailure();
-  }
   // Tokens: the rows of the inputs (the product of all but the last
   // dimension).
   int64_t tokens = 1;

@@ -43,13 +43,9 @@ struct PlaceBootstrapsPass
     auto d = Decisions::read(module, "aegis-nn-place-bootstraps");
     if (failed(d))
       return signalPassFailure();
-    func::FuncOp entry = findEntryFunction(module);
-    if (!entry) {
-      emitError(module.getLoc()) << "aegis-nn-place-bootstraps: need a "
-                                    "function named 'main' or exactly one "
-                                    "function";
+    func::FuncOp entry = findEntryFunction(module, "aegis-nn-place-bootstraps");
+    if (!entry)
       return signalPassFailure();
-    }
     entry.walk([&](Operation *op) {
       op->removeAttr(ck::CKKSDialect::kRefreshDepthAttrName);
     });

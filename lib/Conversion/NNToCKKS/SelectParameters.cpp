@@ -64,12 +64,9 @@ void SelectParametersPass::runOnOperation() {
     emitError(module.getLoc()) << "aegis-nn-select-parameters: scale-bits must be in 20..50";
     return signalPassFailure();
   }
-  func::FuncOp entry = findEntryFunction(module);
-  if (!entry) {
-    emitError(module.getLoc()) << "aegis-nn-select-parameters: need a function named "
-                                  "'main' or exactly one function";
+  func::FuncOp entry = findEntryFunction(module, "aegis-nn-select-parameters");
+  if (!entry)
     return signalPassFailure();
-  }
   // Token count: the rows of the inputs (the product of all but the last
   // dimension); the widest feature count decides the slots.
   int64_t tokens = 1, features = 1;
