@@ -29,12 +29,14 @@ constexpr int64_t kRefresh = int64_t(1) << 40;
 /// at long sequences, and the searches walk each node's edges in a row.
 class MaxFlow {
 public:
-  explicit MaxFlow(int32_t nodes) : n(nodes) {}
-
-  void reserve(size_t edges) {
-    tail.reserve(edges);
-    head.reserve(edges);
-    capacity.reserve(edges);
+  /// Starts a new graph of `nodes` nodes. The buffers keep their memory
+  /// from one graph to the next: each stage's graph has millions of nodes
+  /// at long sequences, and fresh pages cost more than the searches.
+  void reset(int32_t nodes) {
+    n = nodes;
+    tail.clear();
+    head.clear();
+    capacity.clear();
   }
   void edge(int32_t u, int32_t v, int64_t cap) {
     tail.push_back(u);
@@ -46,7 +48,7 @@ public:
   int64_t run(int32_t s, int32_t t, int64_t limit) {
     layOut();
     int64_t total = 0;
-    std::vector<int32_t> path;
+    path.clear();
     while (levels(s, t)) {
       it.assign(first.begin(), first.end() - 1);
       for (;;) {
@@ -93,10 +95,11 @@ public:
   }
 
   /// Per node: whether the residual graph leads from `from` to it
-  /// (`forward`) or from it to `from` (backward).
-  std::vector<uint8_t> residualReach(int32_t from, bool forward) const {
-    std::vector<uint8_t> mark(n, 0);
-    std::vector<int32_t> queue{from};
+  /// (`forward`) or from it to `from` (backward); valid until the next call.
+  const std::vector<uint8_t> &residualReach(int32_t from, bool forward) {
+    std::vector<uint8_t> &mark = reach;
+    mark.assign(n, 0);
+    queue.assign(1, from);
     mark[from] = 1;
     for (size_t i = 0; i < queue.size(); ++i) {
       int32_t v = queue[i];
@@ -130,12 +133,11 @@ private:
       to[a] = head[i], cap[a] = capacity[i], rev[a] = b;
       to[b] = tail[i], cap[b] = 0, rev[b] = a;
     }
-    tail = {}, head = {}, capacity = {};
   }
 
   bool levels(int32_t s, int32_t t) {
     level.assign(n, -1);
-    std::vector<int32_t> queue{s};
+    queue.assign(1, s);
     level[s] = 0;
     for (size_t i = 0; i < queue.size(); ++i) {
       int32_t u = queue[i];
@@ -148,11 +150,12 @@ private:
     return level[t] >= 0;
   }
 
-  int32_t n;
+  int32_t n = 0;
   std::vector<int32_t> tail, head;
   std::vector<int64_t> capacity;
-  std::vector<int32_t> first, to, rev, level, it;
+  std::vector<int32_t> first, to, rev, level, it, queue, path;
   std::vector<int64_t> cap;
+  std::vector<uint8_t> reach;
 };
 
 /// How a stage breaks ties between cuts of the same size.
@@ -242,6 +245,9 @@ private:
   std::vector<int32_t> spent, index;
   std::vector<uint32_t> cstart;
   std::vector<int32_t> consumers;
+  /// Each stage's frontier values and flow graph (buffers reused).
+  std::vector<int32_t> marked;
+  MaxFlow flow;
 };
 
 bool Placer::stage(BootstrapPlan &plan, Prefer prefer) {
@@ -252,7 +258,7 @@ bool Placer::stage(BootstrapPlan &plan, Prefer prefer) {
   // spend the most levels reach it (an operand is "tight" when the value's
   // spend comes through it); collect the values on them.
   std::fill(index.begin(), index.end(), -1);
-  std::vector<int32_t> marked;
+  marked.clear();
   for (int32_t v = 0; v < n; ++v)
     if (spent[v] == U) {
       index[v] = int32_t(marked.size());
@@ -276,8 +282,7 @@ bool Placer::stage(BootstrapPlan &plan, Prefer prefer) {
   // less a tie-breaking bonus), unbounded otherwise.
   const int32_t k = int32_t(marked.size());
   const int32_t source = 2 * k, sink = 2 * k + 1;
-  MaxFlow flow(2 * k + 2);
-  flow.reserve(size_t(k) * 3 + 16);
+  flow.reset(2 * k + 2);
   for (int32_t i = 0; i < k; ++i) {
     int32_t v = marked[i];
     if (plan.refresh[v]) {
@@ -315,17 +320,15 @@ bool Placer::stage(BootstrapPlan &plan, Prefer prefer) {
   // side to the side that still reaches the frontier (the cut closest to
   // the frontier), or the side the source still reaches (closest to the
   // fresh values).
-  std::vector<uint8_t> far;
-  if (prefer == Prefer::Early) {
-    far = flow.residualReach(source, /*forward=*/true);
-    for (uint8_t &r : far)
-      r = !r;
-  } else {
-    far = flow.residualReach(sink, /*forward=*/false);
-  }
+  // far: on the frontier's side of the cut.
+  const bool early = prefer == Prefer::Early;
+  const std::vector<uint8_t> &reach =
+      early ? flow.residualReach(source, /*forward=*/true)
+            : flow.residualReach(sink, /*forward=*/false);
+  auto far = [&](int32_t node) { return early ? !reach[node] : bool(reach[node]); };
   unsigned cut = 0;
   for (int32_t i = 0; i < k; ++i)
-    if (!plan.refresh[marked[i]] && far[2 * i + 1] && !far[2 * i]) {
+    if (!plan.refresh[marked[i]] && far(2 * i + 1) && !far(2 * i)) {
       plan.refresh[marked[i]] = 1;
       ++cut;
     }
