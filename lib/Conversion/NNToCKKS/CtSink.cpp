@@ -2,6 +2,10 @@
 
 #include "CtSink.h"
 
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
 using namespace mlir;
 using namespace mlir::aegis;
 using namespace mlir::aegis::lowering;
@@ -76,8 +80,13 @@ int32_t MLIRSink::plaintext(const std::vector<double> *values, unsigned level,
   auto type = RankedTensorType::get({slots}, b.getF64Type());
   Value c;
   if (values) {
+    // A blob, not an inline attribute: the IR prints and parses the slot
+    // vectors as one resource section, and no op carries S doubles.
     c = nnd::ConstantOp::create(
-        b, loc, type, DenseElementsAttr::get(type, ArrayRef<double>(*values)));
+        b, loc, type,
+        DenseResourceElementsAttr::get(
+            type, "ckks_pt",
+            HeapAsmResourceBlob::allocateAndCopyInferAlign<double>(*values)));
   } else {
     auto zero = nnd::ConstantOp::create(b, loc, type,
                                         DenseElementsAttr::get(type, 0.0));
