@@ -269,8 +269,12 @@ bool Placer::stage(BootstrapPlan &plan, Prefer prefer) {
   };
   for (size_t i = 0; i < marked.size(); ++i) {
     int32_t v = marked[i];
-    if (plan.refresh[v])
-      continue; // a refreshed value starts its paths afresh
+    // A refreshed value starts its paths afresh; a value that has spent no
+    // level cannot be cut, nor can anything before it on a tight path: it
+    // hangs off the source directly (below), its ancestors stay out of the
+    // graph (after a refresh, the rotations that spend no level are many).
+    if (plan.refresh[v] || spent[v] == 0)
+      continue;
     for (int32_t p : dag.operands(v))
       if (index[p] < 0 && tight(p, v)) {
         index[p] = int32_t(marked.size());
@@ -304,7 +308,7 @@ bool Placer::stage(BootstrapPlan &plan, Prefer prefer) {
       bonus += 256 * std::min<int64_t>(outside, 255);
     }
     flow.edge(2 * i, 2 * i + 1, cuttable ? kRefresh - bonus : kInfinite);
-    if (dag.operands(v).empty())
+    if (dag.operands(v).empty() || spent[v] == 0)
       flow.edge(source, 2 * i, kInfinite);
     if (spent[v] == U)
       flow.edge(2 * i + 1, sink, kInfinite);
