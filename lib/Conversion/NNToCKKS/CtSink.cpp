@@ -79,14 +79,17 @@ int32_t MLIRSink::plaintext(const std::vector<double> *values, unsigned level,
                             unsigned logScale) {
   auto type = RankedTensorType::get({slots}, b.getF64Type());
   Value c;
+  llvm::ArrayRef<double> data;
   if (values) {
     // A blob, not an inline attribute: the IR prints and parses the slot
     // vectors as one resource section, and no op carries S doubles.
-    c = nnd::ConstantOp::create(
-        b, loc, type,
-        DenseResourceElementsAttr::get(
-            type, "ckks_pt",
-            HeapAsmResourceBlob::allocateAndCopyInferAlign<double>(*values)));
+    auto attr = DenseResourceElementsAttr::get(
+        type, "ckks_pt",
+        HeapAsmResourceBlob::allocateAndCopyInferAlign<double>(*values));
+    if (auto typed = dyn_cast<DenseF64ResourceElementsAttr>(attr))
+      if (auto view = typed.tryGetAsArrayRef())
+        data = *view;
+    c = nnd::ConstantOp::create(b, loc, type, attr);
   } else {
     auto zero = nnd::ConstantOp::create(b, loc, type,
                                         DenseElementsAttr::get(type, 0.0));
@@ -96,5 +99,6 @@ int32_t MLIRSink::plaintext(const std::vector<double> *values, unsigned level,
   Value pt = ck::EncodeOp::create(
       b, loc, ck::PlaintextType::get(b.getContext(), slots, level, logScale), c);
   plaintexts.push_back(pt);
+  plaintextData.push_back(data);
   return int32_t(plaintexts.size() - 1);
 }

@@ -80,6 +80,11 @@ public:
   /// reports of models whose constants are not materialized).
   virtual int32_t plaintext(const std::vector<double> *values, unsigned level,
                             unsigned logScale) = 0;
+  /// The values plaintext `id` holds, where the sink keeps them (empty:
+  /// it does not).
+  virtual llvm::ArrayRef<double> plaintextValues(int32_t id) const {
+    return {};
+  }
   /// Whether plaintext values are wanted (false: the kernels skip building
   /// them and pass placeholders).
   virtual bool wantsValues() const = 0;
@@ -147,6 +152,10 @@ public:
                    llvm::ArrayRef<Pt> pts) override;
   int32_t plaintext(const std::vector<double> *values, unsigned level,
                     unsigned logScale) override;
+  llvm::ArrayRef<double> plaintextValues(int32_t id) const override {
+    return size_t(id) < plaintextData.size() ? plaintextData[id]
+                                             : llvm::ArrayRef<double>();
+  }
   bool wantsValues() const override { return materialize; }
 
 private:
@@ -154,6 +163,8 @@ private:
   bool materialize;
   std::vector<Value> values;
   std::vector<Value> plaintexts;
+  /// Per plaintext, its slot vector (in the constant's resource blob).
+  std::vector<llvm::ArrayRef<double>> plaintextData;
 };
 
 } // namespace mlir::aegis::lowering

@@ -5,30 +5,57 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstring>
+
 using namespace mlir;
 using namespace mlir::aegis::lowering;
+
+/// A hash of the values as numbers (-0 and 0 alike, as the comparison of
+/// hits treats them): a cache key; hits are compared exactly.
+static uint64_t hashValues(const std::vector<double> &v) {
+  uint64_t h = 1469598103934665603ull;
+  for (double x : v) {
+    uint64_t bits;
+    double y = x == 0 ? 0.0 : x;
+    std::memcpy(&bits, &y, sizeof bits);
+    h = (h ^ bits) * 1099511628211ull;
+    h ^= h >> 29;
+  }
+  return h ^ v.size();
+}
 
 Pt Lowering::plaintext(const std::vector<double> &values, unsigned level,
                        unsigned logScale) {
   // Over the memory limit, the rest of the op gets placeholders and the
   // lowering stops after it (LowerNNToCKKS reports the numbers).
   if (!materialize || overMemoryLimit()) {
-    static const std::vector<double> none;
-    auto key = std::make_tuple(level, logScale, none);
+    auto key = std::make_tuple(level, logScale, uint64_t(0));
     auto it = ptCache.find(key);
     if (it != ptCache.end())
-      return it->second;
+      return it->second.front();
     Pt pt{sink.plaintext(nullptr, level, logScale), level, logScale};
-    return ptCache[key] = pt;
+    ptCache[key].push_back(pt);
+    return pt;
   }
-  auto key = std::make_tuple(level, logScale, values);
-  auto it = ptCache.find(key);
-  if (it != ptCache.end())
-    return it->second;
-  materializedBytes += 2 * uint64_t(S) * sizeof(double);
+  auto &bucket = ptCache[std::make_tuple(level, logScale, hashValues(values))];
+  for (const Pt &pt : bucket) {
+    llvm::ArrayRef<double> held = sink.plaintextValues(pt.id);
+    if (held.empty()) {
+      auto copy = ptCopies.find(pt.id);
+      if (copy != ptCopies.end())
+        held = copy->second;
+    }
+    if (held.size() == values.size() &&
+        std::equal(held.begin(), held.end(), values.begin()))
+      return pt;
+  }
+  materializedBytes += uint64_t(S) * sizeof(double);
   ++materializedConstants;
   Pt pt{sink.plaintext(&values, level, logScale), level, logScale};
-  return ptCache[key] = pt;
+  if (sink.plaintextValues(pt.id).empty())
+    ptCopies[pt.id] = values;
+  bucket.push_back(pt);
+  return pt;
 }
 
 std::vector<std::vector<double>>

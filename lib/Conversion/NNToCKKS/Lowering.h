@@ -125,9 +125,10 @@ public:
   double margin, approxError;
   /// false: plaintexts are placeholders (zeros), for counting only.
   bool materialize;
-  /// What the materialized plaintexts hold so far (each slot vector twice:
-  /// the constant's attribute and the cache key), against the compiler's
-  /// memory limit; over it, the lowering stops before the machine runs out.
+  /// What the materialized plaintexts hold so far (each slot vector once,
+  /// in the constant's resource blob; the cache keeps hashes), against the
+  /// compiler's memory limit; over it, the lowering stops before the
+  /// machine runs out.
   uint64_t materializedBytes = 0;
   uint64_t materializedConstants = 0;
   uint64_t memoryLimit = ::mlir::aegis::nn::interpreterMemoryLimit();
@@ -149,7 +150,13 @@ public:
       magnitude = std::max(magnitude, std::fabs(v));
   }
   Report &report;
-  std::map<std::tuple<unsigned, unsigned, std::vector<double>>, Pt> ptCache;
+  /// Plaintexts made so far, by (level, scale, hash of the values); a hit
+  /// is compared value by value with what the sink holds (or, where it
+  /// holds nothing, with the copy kept here), so equal constants are
+  /// encoded once and the cache does not hold a second copy of every one.
+  std::map<std::tuple<unsigned, unsigned, uint64_t>, llvm::SmallVector<Pt, 1>>
+      ptCache;
+  std::map<int32_t, std::vector<double>> ptCopies;
 
   //===--- whole-program bootstrap placement (BootstrapPlacement.h) ------===//
 
