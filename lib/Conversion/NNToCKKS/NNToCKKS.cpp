@@ -2,9 +2,8 @@
 //
 // The final lowering of a calibrated nn program to ckks under the decisions
 // aegis-nn-select-parameters and aegis-nn-place-bootstraps recorded on the
-// module, and the compile report. The layouts, algorithms and their costs
-// are documented in docs/Lowering.md. Built with exceptions (the runtime's prime generator,
-// used to bound the nominal-scale error, reports errors by throwing).
+// module, and the notes the compile report (aegis-ckks-report) reads. The
+// layouts, algorithms and their costs are documented in docs/Lowering.md.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,19 +15,14 @@
 #include "aegis/Dialect/NN/IR/NNOps.h"
 #include "aegis/Dialect/NN/Interpreter/Interpreter.h"
 #include "aegis/Dialect/NN/Interpreter/Kernels.h"
-#include "aegis/Runtime/Bootstrap/BootstrapConfig.h"
-#include "aegis/Runtime/CKKS/Parameters.h"
-#include "aegis/Support/RotationKeys.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 #include <map>
-#include <set>
 
 namespace mlir::aegis {
 #define GEN_PASS_DEF_LOWERNNTOCKKS
