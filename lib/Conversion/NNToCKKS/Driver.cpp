@@ -11,19 +11,14 @@
 #include "aegis/Dialect/NN/IR/NNOps.h"
 #include "aegis/Dialect/NN/Interpreter/Interpreter.h"
 #include "aegis/Dialect/NN/Interpreter/Kernels.h"
-#include "aegis/Runtime/Bootstrap/BootstrapConfig.h"
-#include "aegis/Runtime/CKKS/Parameters.h"
-#include "aegis/Support/RotationKeys.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 #include <map>
-#include <set>
 
 using namespace mlir;
 using namespace mlir::aegis;
@@ -102,11 +97,9 @@ FailureOr<std::vector<int64_t>> relabel(Operation *op,
 
 } // namespace
 
-FailureOr<func::FuncOp> Driver::lower(func::FuncOp entry,
-                                                 int64_t slots,
-                                                 int64_t tokensPadded,
-                                                 unsigned top, Report &report,
-                                                 unsigned *lowest) {
+FailureOr<func::FuncOp> Driver::lower(func::FuncOp entry, int64_t slots,
+                                      int64_t tokensPadded, unsigned top,
+                                      Report &report, unsigned *lowest) {
   OpBuilder b(module.getContext());
   b.setInsertionPointToEnd(module.getBody());
   Location loc = entry.getLoc();
@@ -641,6 +634,14 @@ func::FuncOp mlir::aegis::lowering::findEntryFunction(ModuleOp module,
     emitError(module.getLoc())
         << pass << ": need a function named 'main' or exactly one function";
   return {};
+}
+
+int64_t mlir::aegis::lowering::inputTokens(func::FuncOp entry) {
+  int64_t tokens = 1;
+  for (Type t : entry.getArgumentTypes())
+    if (auto r = dyn_cast<RankedTensorType>(t); r && r.getRank() >= 1)
+      tokens = std::max(tokens, r.getNumElements() / r.getShape().back());
+  return tokens;
 }
 
 void Decisions::write(ModuleOp module) const {

@@ -73,6 +73,9 @@ struct PlacementRecord {
 /// a missing one is an error naming it.
 func::FuncOp findEntryFunction(ModuleOp module, StringRef pass = "");
 
+/// Tokens: the most rows (elements over the last dimension) of any input.
+int64_t inputTokens(func::FuncOp entry);
+
 /// Lowers an nn function with a kernel library over a sink.
 class Driver {
 public:
@@ -94,7 +97,7 @@ public:
   /// with greedy placement, an op whose depth fits between two bootstraps
   /// gets its inputs refreshed once up front when they lack the levels.
   llvm::DenseMap<Operation *, unsigned> opDepth;
-  bool recordDepths = false, useDepths = false;
+  bool recordDepths = false;
   /// Whole-program bootstrap placement: a sizing run records `dag`; the
   /// final run replays `plan` (when `usePlan`).
   BootstrapDag dag;

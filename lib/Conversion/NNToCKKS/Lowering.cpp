@@ -39,12 +39,8 @@ Pt Lowering::plaintext(const std::vector<double> &values, unsigned level,
   }
   auto &bucket = ptCache[std::make_tuple(level, logScale, hashValues(values))];
   for (const Pt &pt : bucket) {
+    // (Only sinks that keep values materialize: Lowering::materialize.)
     llvm::ArrayRef<double> held = sink.plaintextValues(pt.id);
-    if (held.empty()) {
-      auto copy = ptCopies.find(pt.id);
-      if (copy != ptCopies.end())
-        held = copy->second;
-    }
     if (held.size() == values.size() &&
         std::equal(held.begin(), held.end(), values.begin()))
       return pt;
@@ -52,8 +48,6 @@ Pt Lowering::plaintext(const std::vector<double> &values, unsigned level,
   materializedBytes += uint64_t(S) * sizeof(double);
   ++materializedConstants;
   Pt pt{sink.plaintext(&values, level, logScale), level, logScale};
-  if (sink.plaintextValues(pt.id).empty())
-    ptCopies[pt.id] = values;
   bucket.push_back(pt);
   return pt;
 }

@@ -101,13 +101,12 @@ struct Report {
   /// before the rotation-key budget rewrites rotations.
   std::map<std::string, KernelCounts> kernels;
   std::vector<std::string> approximations;
-  int64_t rotations = 0, relinearizations = 0, rescales = 0, mulPlain = 0;
+  /// Counts for the pass statistics and the per-kernel split (the compile
+  /// report reads the rest from the program: aegis-ckks-report).
+  int64_t rotations = 0, relinearizations = 0, mulPlain = 0;
   int64_t bootstraps = 0;
   /// Largest calibrated magnitude (see Lowering::magnitude).
   double magnitude = 1;
-  /// Rotation offset -> the highest level it runs at (its key's level).
-  std::map<int64_t, unsigned> rotationKeys;
-  int64_t relinLevel = -1;
 };
 
 class Lowering {
@@ -151,12 +150,10 @@ public:
   }
   Report &report;
   /// Plaintexts made so far, by (level, scale, hash of the values); a hit
-  /// is compared value by value with what the sink holds (or, where it
-  /// holds nothing, with the copy kept here), so equal constants are
-  /// encoded once and the cache does not hold a second copy of every one.
+  /// is compared value by value with what the sink holds, so equal
+  /// constants are encoded once and the cache holds no second copy.
   std::map<std::tuple<unsigned, unsigned, uint64_t>, llvm::SmallVector<Pt, 1>>
       ptCache;
-  std::map<int32_t, std::vector<double>> ptCopies;
 
   //===--- whole-program bootstrap placement (BootstrapPlacement.h) ------===//
 
@@ -296,7 +293,6 @@ public:
   }
   Ct negate(Ct x) { return make(CtOp::Negate, x, x); }
   Ct rescale(Ct v) {
-    ++report.rescales;
     return make(CtOp::Rescale, at(v.level - 1, v.logScale - bits), v);
   }
   /// x * y, not yet relinearized or rescaled (3 polynomials): sums of such
@@ -311,7 +307,6 @@ public:
   /// Relinearizes and rescales a product (or a sum of them).
   Ct relinRescale(Ct m) {
     ++report.relinearizations;
-    report.relinLevel = std::max<int64_t>(report.relinLevel, m.level);
     Ct r = make(CtOp::Relinearize, at(m.level, m.logScale), m);
     return rescale(r);
   }
@@ -322,8 +317,6 @@ public:
     if (k == 0)
       return v;
     ++report.rotations;
-    unsigned &level = report.rotationKeys[k > S / 2 ? k - S : k];
-    level = std::max(level, v.level);
     return make(CtOp::Rotate, v, v, Ct(), Pt(), k);
   }
   Ct addConst(Ct v, double c) {

@@ -60,25 +60,11 @@ void LowerNNToCKKSPass::runOnOperation() {
   func::FuncOp entry = findEntryFunction(module, "aegis-nn-to-ckks");
   if (!entry)
     return signalPassFailure();
-  // Tokens: the rows of the inputs (the product of all but the last
-  // dimension).
-  int64_t tokens = 1;
-  for (Type t : entry.getArgumentTypes())
-    if (auto r = dyn_cast<RankedTensorType>(t); r && r.getRank() >= 1)
-      tokens = std::max(tokens, r.getNumElements() / r.getShape().back());
+  const int64_t tokens = inputTokens(entry);
   const bool boot = d.bootLevels != 0;
-  const unsigned ln = d.logN, scaleBits = d.scaleBits, dnum = d.dnum;
-  const unsigned depth = d.topLevel(), topLevel = d.topLevel();
-  const unsigned bootLevel = d.bootLevels, transformLevels = d.transformLevels;
-  const std::vector<int64_t> &logQ = d.logQ, &logP = d.logP;
-  const unsigned K = unsigned(logP.size());
-  const int64_t q0 = logQ[0], slots = d.slots, tile = d.tile;
-  int64_t logQP = 0;
-  for (int64_t v : logQ)
-    logQP += v;
-  for (int64_t v : logP)
-    logQP += v;
-  const std::string &ringWhy = d.ringWhy, &why = d.bootWhy;
+  const unsigned scaleBits = d.scaleBits, topLevel = d.topLevel();
+  const unsigned bootLevel = d.bootLevels;
+  const int64_t slots = d.slots, tile = d.tile;
 
   // The bootstrap placement aegis-nn-place-bootstraps chose.
   PlacementRecord placed = PlacementRecord::read(module);
@@ -163,8 +149,7 @@ void LowerNNToCKKSPass::runOnOperation() {
   };
   numAttentionKeySwitches = kernelKeySwitches("attention");
   numMatmulKeySwitches = kernelKeySwitches("matmul");
-  const int64_t tiles = (tokens + tile - 1) / tile;
-  numTokenTiles = tiles;
+  numTokenTiles = (tokens + tile - 1) / tile;
   // What the report (aegis-ckks-report) cannot read from the ckks program.
   {
     Builder b(module.getContext());
@@ -174,8 +159,8 @@ void LowerNNToCKKSPass::runOnOperation() {
     module->setAttr(
         ck::CKKSDialect::kCompileNotesAttrName,
         b.getDictionaryAttr(
-            {b.getNamedAttr("ring", b.getStringAttr(ringWhy)),
-             b.getNamedAttr("bootstrapping", b.getStringAttr(why)),
+            {b.getNamedAttr("ring", b.getStringAttr(d.ringWhy)),
+             b.getNamedAttr("bootstrapping", b.getStringAttr(d.bootWhy)),
              b.getNamedAttr("placement", b.getStringAttr(placementWhy)),
              b.getNamedAttr("depth", b.getI64IntegerAttr(programDepth)),
              b.getNamedAttr("lower_bound",

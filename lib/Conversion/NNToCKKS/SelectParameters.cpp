@@ -69,12 +69,11 @@ void SelectParametersPass::runOnOperation() {
     return signalPassFailure();
   // Token count: the rows of the inputs (the product of all but the last
   // dimension); the widest feature count decides the slots.
-  int64_t tokens = 1, features = 1;
+  const int64_t tokens = inputTokens(entry);
+  int64_t features = 1;
   for (Type t : entry.getArgumentTypes())
-    if (auto r = dyn_cast<RankedTensorType>(t); r && r.getRank() >= 1) {
-      tokens = std::max(tokens, r.getNumElements() / r.getShape().back());
+    if (auto r = dyn_cast<RankedTensorType>(t); r && r.getRank() >= 1)
       features = std::max<int64_t>(features, r.getShape().back());
-    }
   entry.walk([&](Operation *op) {
     if (isa<nnd::MatMulOp, nnd::GemmOp>(op))
       if (auto r = dyn_cast<RankedTensorType>(op->getResult(0).getType()))
