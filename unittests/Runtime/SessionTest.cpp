@@ -470,3 +470,34 @@ TEST(Session, KeysAtTheLevelsTheProgramUsesThem) {
                "ek.bin: the evaluation keys' rotation-by-1 key is valid up to "
                "level 1, the program uses it at level 2");
 }
+
+// The specs of generateClientKeys rebuild generateKeys' keys bit for bit
+// (same seeds, same levels, same order), and programKeyBytes gives their
+// size without making them: what lets each device generate its own share.
+TEST(Session, KeySpecsRebuildTheKeysBitForBit) {
+  Artifact artifact = makeTestArtifact();
+  artifact.rotationLevels = {1};
+  ckks::ContextPtr context =
+      createArtifactContext(artifact, ExecutionBackend::Cpu);
+  ClientKeys client, specClient;
+  EvaluationKeys keys;
+  generateKeys(artifact, context, seedFromInteger(5), client, keys);
+  std::vector<ProgramKeySpec> specs =
+      generateClientKeys(artifact, context, seedFromInteger(5), specClient);
+  EXPECT_EQ(keySetFingerprint(specClient.publicKey), keys.keySet);
+  ASSERT_EQ(specs.size(), 1 + keys.galois.keys().size());
+  size_t bytes = 0;
+  for (const ProgramKeySpec &spec : specs) {
+    ckks::KeySwitchKey key = generateProgramKey(specClient.secretKey, spec);
+    const ckks::KeySwitchKey &want = spec.relinearization()
+                                         ? keys.relin->key()
+                                         : keys.galois.at(spec.galoisElement);
+    EXPECT_EQ(key.maxLevel(), spec.level);
+    EXPECT_EQ(ckks::serialize(ckks::RelinKey(key)),
+              ckks::serialize(ckks::RelinKey(want)))
+        << "element " << spec.galoisElement;
+    EXPECT_EQ(programKeyBytes(*context, spec), want.memoryBytes());
+    bytes += programKeyBytes(*context, spec);
+  }
+  EXPECT_EQ(bytes, keys.programKeyBytes());
+}

@@ -59,13 +59,17 @@ struct DeviceKeys {
   }
 };
 
-/// The rows of `keys` device `rank` of `numDevices` reads under the default
-/// plan, for ciphertexts at levels up to the highest input level (levels
-/// only go down on several devices: no bootstrapping there).
-DeviceKeys partitionForDevice(const Artifact &artifact,
-                              const ContextPtr &context,
-                              const EvaluationKeys &keys, int numDevices,
-                              int rank, KeySwitchAlgorithm algorithm) {
+/// Device `rank`'s rows of the program's keys under the default plan, for
+/// ciphertexts at levels up to the highest input level (levels only go
+/// down on several devices: no bootstrapping there), generated from each
+/// key's seed: the same words as the rows of the whole key, which never
+/// exists.
+DeviceKeys generateForDevice(const Artifact &artifact,
+                             const ContextPtr &context,
+                             const ckks::SecretKey &secret,
+                             const std::vector<ProgramKeySpec> &specs,
+                             int numDevices, int rank,
+                             KeySwitchAlgorithm algorithm) {
   unsigned top = 0;
   for (const TensorSlot &t : artifact.inputs) {
     top = std::max(top, unsigned(t.level));
@@ -75,10 +79,15 @@ DeviceKeys partitionForDevice(const Artifact &artifact,
   dist::KeyRows rows =
       dist::KeyRows::forPlan(*context, numDevices, rank, algorithm, top);
   DeviceKeys r;
-  if (keys.relin) {
-    r.relin = dist::partitionKey(keys.relin->key(), rows);
+  r.galois = dist::PartitionedGaloisKeys(context);
+  for (const ProgramKeySpec &spec : specs) {
+    dist::KeyRows held = rows.upToLevel(*context, spec.level);
+    if (spec.relinearization())
+      r.relin = dist::generatePartitionedRelinKey(secret, spec.seed, held);
+    else
+      r.galois.insert(dist::generatePartitionedGaloisKey(
+          secret, spec.galoisElement, spec.seed, held));
   }
-  r.galois = dist::partitionKeys(keys.galois, rows);
   return r;
 }
 
@@ -334,24 +343,25 @@ runDistributed(const Artifact &artifact,
           "partitioning (up to ", std::max(limbs, kMaxIdleDeviceCount),
           " may run, the others idle); use --devices=", limbs, " or fewer");
   // Key generation is deterministic in the seed: every process of an MPI
-  // job builds the same keys, as if it were the client; each device then
-  // keeps only the rows its key switches read (as if the client had sent
-  // each device its part) and the full set is dropped.
+  // job plays the client; each device gets only the rows its key switches
+  // read, generated from each key's seed (as if the client had generated
+  // and sent each device its part): no process ever holds the whole set.
   auto start = Clock::now();
-  OneShotClient oneShot(artifact, options, report);
+  OneShotClient oneShot(artifact, options, report, /*wholeKeys=*/false);
   const ContextPtr &context = oneShot.context;
-  EvaluationKeys &keys = oneShot.keys;
+  oneShot.bootstrapKeys(artifact, options, report);
   const int numDevices = given ? given->size() : options.devices;
   std::vector<DeviceKeys> deviceKeys(numDevices);
   for (int r = 0; r < numDevices; ++r) {
     if (!given || given->rank() == r) {
-      deviceKeys[r] = partitionForDevice(artifact, context, keys, numDevices,
-                                         r, options.keySwitch);
-      deviceKeys[r].bootstrapPlan = keys.bootstrapPlan;
-      deviceKeys[r].bootstrapKeys = keys.bootstrapKeys;
+      deviceKeys[r] = generateForDevice(artifact, context,
+                                        oneShot.client.secretKey, oneShot.specs,
+                                        numDevices, r, options.keySwitch);
+      deviceKeys[r].bootstrapPlan = oneShot.keys.bootstrapPlan;
+      deviceKeys[r].bootstrapKeys = oneShot.keys.bootstrapKeys;
     }
   }
-  keys = EvaluationKeys();
+  oneShot.keys = EvaluationKeys();
   report.stages.push_back({"key generation", secondsSince(start)});
 
   const bool root = !given || given->rank() == kRoot;

@@ -26,17 +26,45 @@ struct OneShotClient {
   ClientKeys client;
   EvaluationKeys keys;
 
+  /// Specs of the program's keys (`wholeKeys` false: none of them is
+  /// generated here).
+  std::vector<ProgramKeySpec> specs;
+
   /// Key generation from options.seed (stage "key generation" is left to
-  /// the caller, which may still split the keys per device).
+  /// the caller). `wholeKeys` false: only the client's keys and the specs
+  /// of the evaluation keys, from which each device generates its own
+  /// share (the whole set never exists); the report still gives the whole
+  /// set's size.
   OneShotClient(const Artifact &artifact, const RunOptions &options,
-                RunReport &report)
+                RunReport &report, bool wholeKeys = true)
       : context(createArtifactContext(artifact, options.backend)),
         master(seedFromInteger(options.seed)) {
-    generateKeys(artifact, context, deriveSeed(master, 1), client, keys,
-                 options.compactKeys);
     report.rotationKeys =
         artifact.rotations.size() + (artifact.conjugation ? 1 : 0);
-    report.programKeyBytes = keys.programKeyBytes();
+    if (wholeKeys) {
+      generateKeys(artifact, context, keySeed(), client, keys,
+                   options.compactKeys);
+      report.programKeyBytes = keys.programKeyBytes();
+      report.bootstrapKeyBytes = keys.bootstrapKeyBytes();
+      return;
+    }
+    specs = generateClientKeys(artifact, context, keySeed(), client);
+    keys.keySet = keySetFingerprint(client.publicKey);
+    report.programKeyBytes = 0;
+    for (const ProgramKeySpec &spec : specs)
+      report.programKeyBytes +=
+          programKeyBytes(*context, spec) / (options.compactKeys ? 2 : 1);
+  }
+
+  /// The seed every key of the run derives from.
+  Seed keySeed() const { return deriveSeed(master, 1); }
+
+  /// The bootstrapping keys (whole: a bootstrap runs on a whole ciphertext)
+  /// into `keys`, when the artifact bootstraps.
+  void bootstrapKeys(const Artifact &artifact, const RunOptions &options,
+                     RunReport &report) {
+    generateBootstrapKeys(artifact, context, keySeed(), client.secretKey, keys,
+                          options.compactKeys);
     report.bootstrapKeyBytes = keys.bootstrapKeyBytes();
   }
 

@@ -25,6 +25,7 @@
 #include "aegis/Runtime/Support/Prng.h"
 
 #include <cstring>
+#include <set>
 
 namespace aegis {
 namespace detail {
@@ -87,28 +88,38 @@ private:
   comm::Communicator &comm_;
 };
 
-/// The keys device `d`'s stream uses, taken from the client's full set.
+/// The keys device `d`'s stream uses, generated from their specs (each
+/// the whole key generateKeys would make: same seed, same words); the
+/// keys no instruction of the device reads are never made.
 EvaluationKeys keysForDevice(const Artifact &artifact, const ContextPtr &context,
-                             const EvaluationKeys &all, size_t d) {
+                             const OneShotClient &client, size_t d,
+                             bool compactKeys) {
   EvaluationKeys mine;
   mine.galois = GaloisKeys(context);
-  mine.keySet = all.keySet;
+  mine.keySet = client.keys.keySet;
+  std::set<uint64_t> used;
   for (const Instruction &in : artifact.devicePrograms[d]) {
-    if (in.op == Opcode::Relinearize && all.relin)
-      mine.relin = all.relin;
-    uint64_t element = 0;
-    if (in.op == Opcode::Rotate)
-      element = context->galoisElementForRotation(long(in.imm));
+    if (in.op == Opcode::Relinearize)
+      used.insert(0);
+    else if (in.op == Opcode::Rotate)
+      used.insert(context->galoisElementForRotation(long(in.imm)));
     else if (in.op == Opcode::Conjugate)
-      element = context->conjugationElement();
-    if (element && !mine.galois.contains(element) &&
-        all.galois.contains(element))
-      mine.galois.insert(all.galois.at(element));
+      used.insert(context->conjugationElement());
     if (in.op == Opcode::Bootstrap) {
-      mine.bootstrapper = all.bootstrapper;
-      mine.bootstrapPlan = all.bootstrapPlan;
-      mine.bootstrapKeys = all.bootstrapKeys;
+      mine.bootstrapper = client.keys.bootstrapper;
+      mine.bootstrapPlan = client.keys.bootstrapPlan;
+      mine.bootstrapKeys = client.keys.bootstrapKeys;
     }
+  }
+  for (const ProgramKeySpec &spec : client.specs) {
+    if (!used.count(spec.galoisElement))
+      continue;
+    KeySwitchKey key =
+        generateProgramKey(client.client.secretKey, spec, compactKeys);
+    if (spec.relinearization())
+      mine.relin = RelinKey(std::move(key));
+    else
+      mine.galois.insert(std::move(key));
   }
   return mine;
 }
@@ -137,14 +148,15 @@ runPlaced(const Artifact &artifact,
           " communicator must be given in RunOptions::communicator");
 
   auto start = Clock::now();
-  OneShotClient oneShot(artifact, options, report);
+  OneShotClient oneShot(artifact, options, report, /*wholeKeys=*/false);
   const ContextPtr &context = oneShot.context;
-  EvaluationKeys &keys = oneShot.keys;
+  oneShot.bootstrapKeys(artifact, options, report);
   std::vector<EvaluationKeys> deviceKeys(P);
   for (int d = 0; d < P; ++d)
     if (!given || given->rank() == d)
-      deviceKeys[d] = keysForDevice(artifact, context, keys, size_t(d));
-  keys = EvaluationKeys();
+      deviceKeys[d] = keysForDevice(artifact, context, oneShot, size_t(d),
+                                    options.compactKeys);
+  oneShot.keys = EvaluationKeys();
   report.stages.push_back({"key generation", secondsSince(start)});
 
   const bool client0 = !given || given->rank() == kClient;

@@ -255,20 +255,18 @@ bool artifactRelinearizes(const Artifact &artifact) {
   return false;
 }
 
-void generateKeys(const Artifact &artifact, const ContextPtr &context,
-                  const Seed &seed, ClientKeys &client, EvaluationKeys &keys,
-                  bool compactKeys) {
+std::vector<ProgramKeySpec> generateClientKeys(const Artifact &artifact,
+                                               const ContextPtr &context,
+                                               const Seed &seed,
+                                               ClientKeys &client) {
   KeyGenerator keygen(context, seed);
   client.secretKey = keygen.secretKey();
   client.publicKey = keygen.createPublicKey();
-  keys.keySet = keySetFingerprint(client.publicKey);
-  keys.relin.reset();
-  // Every key at the highest level the program uses it.
-  if (artifactRelinearizes(artifact)) {
-    keys.relin = keygen.createRelinKey(relinKeyLevel(artifact));
-    if (compactKeys)
-      keys.relin->dropUniform();
-  }
+  // Every key at the highest level the program uses it; the seeds in the
+  // order KeyGenerator::createRelinKey / createGaloisKey would draw them.
+  std::vector<ProgramKeySpec> specs;
+  if (artifactRelinearizes(artifact))
+    specs.push_back({0, relinKeyLevel(artifact), keygen.nextSeed()});
   std::map<uint64_t, unsigned> galoisLevels;
   for (size_t i = 0; i < artifact.rotations.size(); ++i) {
     uint64_t g = context->galoisElementForRotation(long(artifact.rotations[i]));
@@ -279,29 +277,64 @@ void generateKeys(const Artifact &artifact, const ContextPtr &context,
     uint64_t g = context->conjugationElement();
     galoisLevels[g] = std::max(galoisLevels[g], conjugationKeyLevel(artifact));
   }
-  keys.galois = GaloisKeys(context);
-  for (auto [g, level] : galoisLevels) {
-    KeySwitchKey key = keygen.createGaloisKey(g, level);
-    if (compactKeys)
-      key.dropUniform();
-    keys.galois.insert(std::move(key));
-  }
+  for (auto [g, level] : galoisLevels)
+    specs.push_back({g, level, keygen.nextSeed()});
+  return specs;
+}
+
+KeySwitchKey generateProgramKey(const SecretKey &secret,
+                                const ProgramKeySpec &spec, bool compactKeys) {
+  KeySwitchKey key = generateKeySwitchKey(
+      secret, keySwitchSource(secret, spec.galoisElement), spec.seed,
+      spec.galoisElement, spec.level);
+  if (compactKeys)
+    key.dropUniform();
+  return key;
+}
+
+size_t programKeyBytes(const Context &context, const ProgramKeySpec &spec) {
+  return size_t(2) * context.numDigits(spec.level) *
+         (spec.level + 1 + context.numSpecial()) * context.degree() *
+         sizeof(uint64_t);
+}
+
+void generateBootstrapKeys(const Artifact &artifact, const ContextPtr &context,
+                           const Seed &seed, const SecretKey &secret,
+                           EvaluationKeys &keys, bool compactKeys) {
   keys.bootstrapper.reset();
   keys.bootstrapPlan.reset();
   keys.bootstrapKeys.reset();
-  if (artifact.params.bootstrapLevel) {
-    auto plan = std::make_shared<const BootstrapPlan>(
-        context, bootstrapConfigOf(artifact));
-    if (plan->outputLevel() != artifact.params.bootstrapLevel)
-      fail("the artifact bootstraps to level ", artifact.params.bootstrapLevel,
-           " but its parameters give level ", plan->outputLevel());
-    keys.bootstrapPlan = plan;
-    keys.bootstrapKeys =
-        generateBootstrapKeys(*plan, client.secretKey, deriveSeed(seed, 77),
-                              compactKeys);
-    keys.bootstrapper =
-        std::make_shared<const Bootstrapper>(plan, keys.bootstrapKeys);
+  if (!artifact.params.bootstrapLevel)
+    return;
+  auto plan = std::make_shared<const BootstrapPlan>(
+      context, bootstrapConfigOf(artifact));
+  if (plan->outputLevel() != artifact.params.bootstrapLevel)
+    fail("the artifact bootstraps to level ", artifact.params.bootstrapLevel,
+         " but its parameters give level ", plan->outputLevel());
+  keys.bootstrapPlan = plan;
+  keys.bootstrapKeys = ckks::generateBootstrapKeys(
+      *plan, secret, deriveSeed(seed, 77), compactKeys);
+  keys.bootstrapper =
+      std::make_shared<const Bootstrapper>(plan, keys.bootstrapKeys);
+}
+
+void generateKeys(const Artifact &artifact, const ContextPtr &context,
+                  const Seed &seed, ClientKeys &client, EvaluationKeys &keys,
+                  bool compactKeys) {
+  std::vector<ProgramKeySpec> specs =
+      generateClientKeys(artifact, context, seed, client);
+  keys.keySet = keySetFingerprint(client.publicKey);
+  keys.relin.reset();
+  keys.galois = GaloisKeys(context);
+  for (const ProgramKeySpec &spec : specs) {
+    KeySwitchKey key = generateProgramKey(client.secretKey, spec, compactKeys);
+    if (spec.relinearization())
+      keys.relin = RelinKey(std::move(key));
+    else
+      keys.galois.insert(std::move(key));
   }
+  generateBootstrapKeys(artifact, context, seed, client.secretKey, keys,
+                        compactKeys);
 }
 
 size_t EvaluationKeys::programKeyBytes() const {

@@ -212,26 +212,31 @@ KeySwitchKey KeyGenerator::createKeySwitchKey(const RnsPoly &newSecret,
       maxLevel == kTopLevel ? context_->maxLevel() : maxLevel);
 }
 
-RelinKey KeyGenerator::createRelinKey(unsigned maxLevel) {
-  const Context &ctx = *context_;
+RnsPoly keySwitchSource(const SecretKey &secret, uint64_t galoisElement) {
+  const Context &ctx = *secret.context();
   ModuliSpan moduli = allModuli(ctx);
-  RnsPoly square(ctx.backend(), moduli.size());
-  ctx.backend().multiply(square.data(), secret_.ntt().data(),
-                         secret_.ntt().data(), moduli);
-  return RelinKey(createKeySwitchKey(square, 0, maxLevel));
+  RnsPoly source(ctx.backend(), moduli.size());
+  if (galoisElement == 0) {
+    ctx.backend().multiply(source.data(), secret.ntt().data(),
+                           secret.ntt().data(), moduli);
+    return source;
+  }
+  ctx.checkGaloisElement(galoisElement);
+  require(galoisElement != 1, "Galois element 1 is the identity: no key "
+                              "needed");
+  ctx.backend().permute(source.data(), secret.ntt().data(),
+                        ctx.galoisPermutation(galoisElement).data(),
+                        moduli.size());
+  return source;
+}
+
+RelinKey KeyGenerator::createRelinKey(unsigned maxLevel) {
+  return RelinKey(createKeySwitchKey(keySwitchSource(secret_, 0), 0, maxLevel));
 }
 
 KeySwitchKey KeyGenerator::createGaloisKey(uint64_t galoisElement,
                                            unsigned maxLevel) {
-  const Context &ctx = *context_;
-  ctx.checkGaloisElement(galoisElement);
-  require(galoisElement != 1, "Galois element 1 is the identity: no key "
-                              "needed");
-  ModuliSpan moduli = allModuli(ctx);
-  RnsPoly permuted(ctx.backend(), moduli.size());
-  ctx.backend().permute(permuted.data(), secret_.ntt().data(),
-                        ctx.galoisPermutation(galoisElement).data(),
-                        moduli.size());
+  RnsPoly permuted = keySwitchSource(secret_, galoisElement);
   return createKeySwitchKey(permuted, galoisElement, maxLevel);
 }
 

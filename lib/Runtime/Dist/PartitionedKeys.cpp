@@ -96,6 +96,16 @@ KeyRows KeyRows::forPlan(const Context &context, int numDevices, int rank,
   return r;
 }
 
+KeyRows KeyRows::upToLevel(const Context &context, unsigned level) const {
+  const unsigned top = context.maxLevel();
+  KeyRows held(context);
+  for (unsigned j = 0; j < context.numDigits(level); ++j)
+    for (uint32_t mod : moduli(j))
+      if (mod <= level || mod > top)
+        held.insert(j, mod);
+  return held;
+}
+
 void KeyRows::merge(const KeyRows &other) {
   require(other.numModuli_ == numModuli_ && other.rows_.size() == rows_.size(),
           "key row sets of different key shapes");
@@ -268,11 +278,7 @@ PartitionedKey partitionKey(const KeySwitchKey &key, const KeyRows &rows) {
   // q_0..q_m and the special primes: the requested rows beyond it are the
   // ones no key switch at levels <= m reads, and are left out.
   const unsigned top = ctx.maxLevel(), m = key.maxLevel();
-  KeyRows held(ctx);
-  for (unsigned j = 0; j < key.numDigits(); ++j)
-    for (uint32_t mod : rows.moduli(j))
-      if (mod <= m || mod > top)
-        held.insert(j, mod);
+  KeyRows held = rows.upToLevel(ctx, m);
   Backend &backend = ctx.backend();
   std::vector<RnsPoly> bs, as;
   for (unsigned j = 0; j < held.numDigits(); ++j) {
@@ -375,29 +381,17 @@ PartitionedKey generatePartitionedKey(const ckks::SecretKey &secret,
 PartitionedKey generatePartitionedRelinKey(const ckks::SecretKey &secret,
                                            const Seed &keySeed,
                                            const KeyRows &rows) {
-  const Context &ctx = *secret.context();
-  ModuliSpan moduli = ctx.extendedIndices(ctx.maxLevel());
-  RnsPoly square(ctx.backend(), moduli.size());
-  ctx.backend().multiply(square.data(), secret.ntt().data(),
-                         secret.ntt().data(), moduli);
-  return generatePartitionedKey(secret, square, keySeed, 0, rows);
+  return generatePartitionedKey(secret, ckks::keySwitchSource(secret, 0),
+                                keySeed, 0, rows);
 }
 
 PartitionedKey generatePartitionedGaloisKey(const ckks::SecretKey &secret,
                                             uint64_t galoisElement,
                                             const Seed &keySeed,
                                             const KeyRows &rows) {
-  const Context &ctx = *secret.context();
-  ctx.checkGaloisElement(galoisElement);
-  require(galoisElement != 1, "Galois element 1 is the identity: no key "
-                              "needed");
-  ModuliSpan moduli = ctx.extendedIndices(ctx.maxLevel());
-  RnsPoly permuted(ctx.backend(), moduli.size());
-  ctx.backend().permute(permuted.data(), secret.ntt().data(),
-                        ctx.galoisPermutation(galoisElement).data(),
-                        moduli.size());
-  return generatePartitionedKey(secret, permuted, keySeed, galoisElement,
-                                rows);
+  return generatePartitionedKey(
+      secret, ckks::keySwitchSource(secret, galoisElement), keySeed,
+      galoisElement, rows);
 }
 
 } // namespace dist

@@ -208,6 +208,14 @@ TEST(DistKeys, LevelLimitedKeysPartitionToTheirRows) {
                 expected.insert(j, mod);
           EXPECT_TRUE(sameKey(part, partitionKey(full, expected)))
               << label(dnum, P, alg) << " rank " << r;
+          // Generated from the seed with the rows up to level m: the same
+          // words, the whole key never made (what aegis-run does).
+          EXPECT_EQ(rows.upToLevel(ctx, m).count(), expected.count());
+          EXPECT_TRUE(sameKey(
+              generatePartitionedGaloisKey(st.s.keygen->secretKey(), g,
+                                           low.seed(), rows.upToLevel(ctx, m)),
+              part))
+              << label(dnum, P, alg) << " rank " << r << " generated";
           // A compact key (uniform halves dropped) partitions to the same
           // rows: the a rows come from the seed.
           KeySwitchKey compact = low;

@@ -131,6 +131,42 @@ void generateKeys(const Artifact &artifact, const ckks::ContextPtr &context,
                   const Seed &seed, ClientKeys &client, EvaluationKeys &keys,
                   bool compactKeys = false);
 
+/// One key-switching key of a program, before it is generated: its Galois
+/// element (0: relinearization), the highest level the program uses it at
+/// and its seed. Every row of the key is a function of these and the secret
+/// key, so a device's share can be generated without the whole key.
+struct ProgramKeySpec {
+  uint64_t galoisElement = 0;
+  unsigned level = 0;
+  Seed seed{};
+  bool relinearization() const { return galoisElement == 0; }
+};
+
+/// The client's part of generateKeys: the secret and public keys, and the
+/// specs of the program's keys with the seeds generateKeys draws for them
+/// (same order, so the keys built from the specs are generateKeys' keys bit
+/// for bit). No evaluation key is generated.
+std::vector<ProgramKeySpec> generateClientKeys(const Artifact &artifact,
+                                               const ckks::ContextPtr &context,
+                                               const Seed &seed,
+                                               ClientKeys &client);
+
+/// The whole key of `spec` (what generateKeys holds for it).
+ckks::KeySwitchKey generateProgramKey(const ckks::SecretKey &secret,
+                                      const ProgramKeySpec &spec,
+                                      bool compactKeys = false);
+
+/// Memory of the whole key of `spec` (uniform halves included).
+size_t programKeyBytes(const ckks::Context &context,
+                       const ProgramKeySpec &spec);
+
+/// The bootstrapping plan and keys of an artifact with bootstrap
+/// instructions (generateKeys' seed for them; nothing otherwise).
+void generateBootstrapKeys(const Artifact &artifact,
+                           const ckks::ContextPtr &context, const Seed &seed,
+                           const ckks::SecretKey &secret, EvaluationKeys &keys,
+                           bool compactKeys = false);
+
 /// A bootstrap instruction: bootstrapping holds for messages up to 8, so the
 /// message is divided by 2^headroom on the way in (by declaring a 2^headroom
 /// larger scale, which the bootstrapper's scale adjustment absorbs) and

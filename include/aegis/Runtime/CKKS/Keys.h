@@ -208,6 +208,10 @@ KeySwitchKey generateKeySwitchKey(const SecretKey &secret,
                                   const RnsPoly &newSecret, const Seed &seed,
                                   uint64_t galoisElement, unsigned maxLevel);
 
+/// The secret a key switches from, in NTT form over every modulus: s^2 for
+/// `galoisElement` 0 (relinearization), s(X^g) for a Galois element g.
+RnsPoly keySwitchSource(const SecretKey &secret, uint64_t galoisElement);
+
 } // namespace ckks
 } // namespace aegis
 

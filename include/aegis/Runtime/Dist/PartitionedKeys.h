@@ -66,6 +66,10 @@ public:
   }
   /// Adds every row of `other` (same context shape).
   void merge(const KeyRows &other);
+  /// The rows a key limited to `level` has among these: digits that meet
+  /// q_0..q_level, moduli q_0..q_level and the special primes (the rows no
+  /// key switch at levels <= `level` reads are left out).
+  KeyRows upToLevel(const ckks::Context &context, unsigned level) const;
   /// Rows held in digit j, and in all.
   size_t count(unsigned digit) const;
   size_t count() const;
