@@ -154,8 +154,8 @@ int parseOneShot(const CLI::App &app, Options &o) {
     o.outputs = a.all("--output");
     o.references = a.all("--reference");
     o.report = a.one("--report");
-  if (a.has("--trace"))
-    o.trace = a.one("--trace");
+    if (a.has("--trace"))
+      o.trace = a.one("--trace");
     o.progress = !a.on("--no-progress");
     o.allowOutOfRange = a.on("--allow-out-of-range");
     o.run.compactKeys = a.on("--compact-keys");

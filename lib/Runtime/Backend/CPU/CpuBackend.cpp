@@ -9,6 +9,8 @@
 
 #include "aegis/Runtime/Backend/Backend.h"
 
+#include "HostMemoryPool.h"
+
 #include "aegis/Runtime/Math/Ntt.h"
 #include "aegis/Runtime/Support/Error.h"
 #include "aegis/Runtime/Support/ThreadPool.h"
@@ -16,7 +18,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 namespace aegis {
@@ -25,61 +26,6 @@ namespace ckks {
 Backend::~Backend() = default;
 
 namespace {
-
-/// Keeps freed blocks by size for reuse; gives memory back to the system
-/// beyond `kMaxCachedBytes`.
-class HostMemoryPool {
-public:
-  static constexpr size_t kMaxCachedBytes = size_t(4) << 30;
-
-  ~HostMemoryPool() {
-    for (auto &entry : free_) {
-      for (uint64_t *p : entry.second) {
-        std::free(p);
-      }
-    }
-  }
-
-  uint64_t *allocate(size_t words) {
-    if (words == 0) {
-      return nullptr;
-    }
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto it = free_.find(words);
-      if (it != free_.end() && !it->second.empty()) {
-        uint64_t *p = it->second.back();
-        it->second.pop_back();
-        cachedBytes_ -= words * 8;
-        return p;
-      }
-    }
-    size_t bytes = (words * 8 + 63) / 64 * 64;
-    void *p = std::aligned_alloc(64, bytes);
-    if (p == nullptr) {
-      fail("out of host memory allocating ", bytes, " bytes");
-    }
-    return static_cast<uint64_t *>(p);
-  }
-
-  void deallocate(uint64_t *p, size_t words) {
-    if (p == nullptr) {
-      return;
-    }
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (cachedBytes_ + words * 8 > kMaxCachedBytes) {
-      std::free(p);
-      return;
-    }
-    free_[words].push_back(p);
-    cachedBytes_ += words * 8;
-  }
-
-private:
-  std::mutex mutex_;
-  std::unordered_map<size_t, std::vector<uint64_t *>> free_;
-  size_t cachedBytes_ = 0;
-};
 
 /// out[c] = sum_i y[i][c] * factors[i] (+ v[c] * negProduct) mod m; K > 0
 /// fixes the source count at compile time (fully unrolled), 0 loops over k.
