@@ -398,6 +398,34 @@ TEST(Artifact, RejectsUnknownOpcode) {
                "art.aegis: instruction 0 has unknown opcode 0");
 }
 
+// mul_i's sign (imm) is 0 or 1; a bootstrap's mode (b) is real (0) or
+// complex (1); and the plain engine evaluates both (a valid mul_i runs).
+TEST(Artifact, RejectsBadMulISignAndBootstrapMode) {
+  Artifact a = makeTestArtifact();
+  Instruction m;
+  m.op = Opcode::MulI;
+  m.a = a.program[0].result;
+  m.result = a.program[0].result;
+  m.imm = 2;
+  a.program.insert(a.program.begin() + 1, m);
+  EXPECT_ERROR(parseArtifact(serializeArtifactUnvalidated(a), kName),
+               "art.aegis: instruction 1 (mul_i) has sign 2 (0: i, 1: -i)");
+  a.program[1].imm = 1;
+  EXPECT_NO_THROW(validateArtifact(a, kName));
+  a = makeTestArtifact();
+  a.params.bootstrapLevel = 1;
+  a.params.nominalLogScale = 40;
+  Instruction b;
+  b.op = Opcode::Bootstrap;
+  b.a = a.program[0].result;
+  b.result = a.program[0].result;
+  b.b = 2;
+  a.program.insert(a.program.begin() + 1, b);
+  EXPECT_ERROR(parseArtifact(serializeArtifactUnvalidated(a), kName),
+               "art.aegis: instruction 1 (bootstrap) has mode 2 (0: real, 1: "
+               "complex)");
+}
+
 TEST(Artifact, RejectsRotationWithoutAListedKey) {
   Artifact a = makeTestArtifact();
   // Instruction 3 rotates by 1 (listed); make it rotate by 2.

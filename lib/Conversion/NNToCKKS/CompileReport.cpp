@@ -44,11 +44,15 @@ struct ProgramAnalysis {
   struct Family {
     /// The nn ops (their "<kind>#<n>" names) with key switches or bootstraps.
     llvm::DenseSet<Attribute> ops;
-    int64_t rotations = 0, relinearizations = 0, bootstraps = 0;
-    int64_t keySwitches() const { return rotations + relinearizations; }
+    int64_t rotations = 0, relinearizations = 0, conjugations = 0,
+            bootstraps = 0;
+    int64_t keySwitches() const {
+      return rotations + relinearizations + conjugations;
+    }
   };
   std::map<std::string, Family> kernels;
-  int64_t rotations = 0, relinearizations = 0, bootstraps = 0, rescales = 0,
+  int64_t rotations = 0, relinearizations = 0, conjugations = 0,
+          bootstraps = 0, complexBootstraps = 0, rescales = 0,
           plainProducts = 0, ops = 0, plaintexts = 0, peakLive = 0;
   std::map<int64_t, unsigned> rotationKeys;
   int64_t relinLevel = -1;
@@ -64,7 +68,7 @@ struct ProgramAnalysis {
       if (!isa<ck::CKKSDialect>(op->getDialect()))
         return;
       ++ops;
-      int64_t rot = 0, relin = 0, boot = 0;
+      int64_t rot = 0, relin = 0, conj = 0, boot = 0;
       if (auto r = dyn_cast<ck::RotateOp>(op)) {
         auto t = cast<ck::CiphertextType>(r.getInput().getType());
         int64_t S = t.getSlots(), k = r.getOffset();
@@ -76,8 +80,11 @@ struct ProgramAnalysis {
         auto t = cast<ck::CiphertextType>(r.getInput().getType());
         relinLevel = std::max<int64_t>(relinLevel, t.getLevel());
         relin = 1;
-      } else if (isa<ck::BootstrapOp>(op)) {
+      } else if (isa<ck::ConjugateOp>(op)) {
+        conj = 1;
+      } else if (auto b = dyn_cast<ck::BootstrapOp>(op)) {
         boot = 1;
+        complexBootstraps += b.getComplex() ? 1 : 0;
       } else if (isa<ck::RescaleOp>(op)) {
         ++rescales;
       } else if (isa<ck::MulPlainOp>(op)) {
@@ -86,7 +93,8 @@ struct ProgramAnalysis {
         plainProducts += int64_t(d.getInputs().size());
       }
       rotations += rot, relinearizations += relin, bootstraps += boot;
-      if (!rot && !relin && !boot)
+      conjugations += conj;
+      if (!rot && !relin && !conj && !boot)
         return;
       // The lowering locates every op of an nn op at "<kind>#<n>".
       auto name = dyn_cast<NameLoc>(op->getLoc());
@@ -99,6 +107,7 @@ struct ProgramAnalysis {
       }
       f->ops.insert(name.getName());
       f->rotations += rot, f->relinearizations += relin, f->bootstraps += boot;
+      f->conjugations += conj;
     });
     // Peak number of live ciphertexts (program order; inputs live from the
     // start), an upper bound of the evaluator's working set at top level.
@@ -244,19 +253,34 @@ struct CompileReportPass
        << "  nominal scale 2^" << scaleBits << ", per-product scale error <= "
        << llvm::format("%.1e", scaleErr) << "\n"
        << "  bootstraps " << a.bootstraps;
+    std::string packed =
+        a.complexBootstraps
+            ? std::to_string(a.complexBootstraps) +
+                  " of them complex, each refreshing two ciphertexts: " +
+                  std::to_string(a.bootstraps + a.complexBootstraps) +
+                  " refreshes"
+            : std::string();
     if (boot)
       os << " (refresh to level " << bootLevel << " of " << logQ.size() - 1
          << ", messages divided by 2^" << headroom
          << " around them; lower bound " << number("lower_bound")
-         << ": the longest path spends " << number("depth") << " levels, "
-         << bootLevel - 1 << " per refresh; " << note("placement")
+         << ": the longest path spends " << number("depth")
+         << " levels, " << bootLevel - 1 << " per refresh; "
+         << note("placement")
          << (misses ? ", " + std::to_string(misses) + " more on demand"
                     : std::string())
-         << ")";
+         << (packed.empty() ? "" : "; " + packed) << ")";
+    else if (!packed.empty())
+      os << " (" << packed << ")";
     os << "\n"
-       << "  key switches " << (a.rotations + a.relinearizations) << " ("
+       << "  key switches "
+       << (a.rotations + a.relinearizations + a.conjugations) << " ("
        << a.rotations << " rotations, " << a.relinearizations
-       << " relinearizations), " << a.plainProducts << " plaintext products, "
+       << " relinearizations"
+       << (a.conjugations
+               ? ", " + std::to_string(a.conjugations) + " conjugations"
+               : std::string())
+       << "), " << a.plainProducts << " plaintext products, "
        << a.rescales << " rescales\n"
        << "  rotation keys " << a.rotationKeys.size()
        << " (before the key budget) + relinearization: "
@@ -315,7 +339,7 @@ struct CompileReportPass
         for (Attribute line : approx)
           if (auto s = dyn_cast<StringAttr>(line))
             os << "  approx " << s.getValue() << "\n";
-    numKeySwitches = a.rotations + a.relinearizations;
+    numKeySwitches = a.rotations + a.relinearizations + a.conjugations;
     numBootstraps = a.bootstraps;
     // Nothing changed: the pass manager need not verify the program again
     // (seconds for the millions of ops of a long sequence).

@@ -96,6 +96,12 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
       llvm::cl::desc("mincut (default: whole-program placement) or greedy "
                      "(refresh on demand; see aegis-nn-to-ckks)"),
       llvm::cl::init("mincut")};
+  Option<bool> packBootstraps{
+      *this, "pack-bootstraps",
+      llvm::cl::desc("Refresh two independent ciphertexts with one complex "
+                     "bootstrap where the program allows "
+                     "(aegis-ckks-pack-bootstraps; default true)"),
+      llvm::cl::init(true)};
   Option<bool> sparseSlots{
       *this, "sparse-slots",
       llvm::cl::desc("With bootstrapping, pack into the fewest slots that "
@@ -144,7 +150,7 @@ void registerCompilePipeline() {
       "the rotation keys to a budget, emit; the stages: aegis-nn-fuse, "
       "aegis-nn-split-client, aegis-nn-calibrate, aegis-nn-select-parameters, "
       "aegis-nn-approximate, aegis-nn-place-bootstraps, aegis-nn-to-ckks, "
-      "aegis-ckks-report, "
+      "aegis-ckks-pack-bootstraps, aegis-ckks-report, "
       "aegis-ckks-rotation-key-budget, aegis-dist-place, "
       "aegis-dist-insert-collectives, aegis-ckks-emit-artifact "
       "(options: security=128|toy devices=N placement=P report-json=F "
@@ -185,6 +191,8 @@ void registerCompilePipeline() {
         LowerNNToCKKSOptions lower;
         lower.materialize = o.materialize;
         pm.addPass(createLowerNNToCKKS(lower));
+        if (o.packBootstraps)
+          pm.addPass(ckks::createPackBootstraps());
         if (o.report)
           pm.addPass(createCompileReport());
         ckks::RotationKeyBudgetOptions budget;

@@ -303,6 +303,7 @@ const char *opcodeName(Opcode op) {
   case Opcode::Bootstrap: return "bootstrap";
   case Opcode::Send: return "send";
   case Opcode::Recv: return "recv";
+  case Opcode::MulI: return "mul_i";
   }
   return nullptr;
 }
@@ -495,6 +496,12 @@ void validateArtifact(const Artifact &a, const std::string &name) {
     if (in.op == Opcode::Bootstrap && (in.imm < 0 || in.imm > 30))
       fail(name, ": ", where, "instruction ", i, " (bootstrap) has headroom 2^",
            in.imm);
+    if (in.op == Opcode::Bootstrap && in.b > 1)
+      fail(name, ": ", where, "instruction ", i,
+           " (bootstrap) has mode ", in.b, " (0: real, 1: complex)");
+    if (in.op == Opcode::MulI && in.imm != 0 && in.imm != 1)
+      fail(name, ": ", where, "instruction ", i, " (mul_i) has sign ", in.imm,
+           " (0: i, 1: -i)");
     if (in.op == Opcode::LevelDown && (in.imm < 0 || in.imm > int64_t(maxLevel)))
       fail(name, ": ", where, "instruction ", i, " (level_down) targets level ",
            in.imm);

@@ -81,14 +81,18 @@ public:
   Value conjugate(const Value &a) {
     return evaluator_.conjugate(a, keys_.galois);
   }
+  /// The constant +-i at scale 1 is the monomial +-X^(N/2): exact.
+  Value mulI(const Value &a, bool negative) {
+    return evaluator_.multiplyConstant(a, {0.0, negative ? -1.0 : 1.0}, 1.0);
+  }
   std::vector<Value> rotateHoisted(const Value &a,
                                    const std::vector<long> &steps) {
     return evaluator_.rotateHoisted(a, steps, keys_.galois);
   }
-  Value bootstrap(const Value &a, unsigned headroom) {
+  Value bootstrap(const Value &a, unsigned headroom, bool complex) {
     if (!keys_.bootstrapper)
       fail("the program bootstraps but no bootstrapping keys were generated");
-    return bootstrapWithHeadroom(*keys_.bootstrapper, a, headroom);
+    return bootstrapWithHeadroom(*keys_.bootstrapper, a, headroom, complex);
   }
   void stored(const Value *, const Value *) {}
 

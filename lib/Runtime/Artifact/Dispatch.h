@@ -137,7 +137,8 @@ struct HasHoisted<E, std::void_t<decltype(std::declval<E &>().rotateHoisted(
 template <typename E, typename = void> struct HasBootstrap : std::false_type {};
 template <typename E>
 struct HasBootstrap<E, std::void_t<decltype(std::declval<E &>().bootstrap(
-                           std::declval<const typename E::Value &>(), 0u))>>
+                           std::declval<const typename E::Value &>(), 0u,
+                           false))>>
     : std::true_type {};
 
 template <typename Engine>
@@ -176,9 +177,11 @@ evaluateInstruction(Engine &engine, const Artifact &artifact,
     return engine.rotate(a, long(in.imm));
   case Opcode::Conjugate:
     return engine.conjugate(a);
+  case Opcode::MulI:
+    return engine.mulI(a, in.imm == 1);
   case Opcode::Bootstrap:
     if constexpr (HasBootstrap<Engine>::value)
-      return engine.bootstrap(a, unsigned(in.imm));
+      return engine.bootstrap(a, unsigned(in.imm), in.b == 1);
     else
       fail("bootstrapping on several devices is not implemented yet; run "
            "this artifact on one device");

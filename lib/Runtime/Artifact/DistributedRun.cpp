@@ -111,11 +111,11 @@ public:
   /// device gathers the ciphertext, bootstraps it exactly as one device
   /// would (deterministic, so every device computes the same words) and
   /// keeps its limbs of the result. Traffic: one all-gather.
-  Value bootstrap(const Value &a, unsigned headroom) {
+  Value bootstrap(const Value &a, unsigned headroom, bool complex) {
     if (!bootstrapper_)
       fail("the program bootstraps but no bootstrapping keys were generated");
-    Ciphertext out =
-        bootstrapWithHeadroom(*bootstrapper_, dist::gather(a, comm_), headroom);
+    Ciphertext out = bootstrapWithHeadroom(
+        *bootstrapper_, dist::gather(a, comm_), headroom, complex);
     return dist::scatter(out, canonical(out.level()), comm_.rank());
   }
 
@@ -204,6 +204,12 @@ public:
   }
   Value conjugate(const Value &a) {
     return evaluator_.conjugate(a, keys_.galois, algorithm_);
+  }
+  /// +-X^(N/2) on the own limbs.
+  Value mulI(const Value &a, bool negative) {
+    Value r = a;
+    evaluator_.multiplyConstantInPlace(r, {0.0, negative ? -1.0 : 1.0}, 1.0);
+    return r;
   }
   /// One all-gather (input broadcast) shared by every step.
   std::vector<Value> rotateHoisted(const Value &a,

@@ -146,8 +146,17 @@ public:
   Value conjugate(const Value &a) {
     return map(a, [](auto x) { return std::conj(x); });
   }
-  /// Exact on cleartext slots: bootstrapping's own error is CKKS noise.
-  Value bootstrap(const Value &a, unsigned) { return a; }
+  Value mulI(const Value &a, bool negative) {
+    std::complex<double> i(0, negative ? -1 : 1);
+    return map(a, [&](auto x) { return x * i; });
+  }
+  /// Exact on cleartext slots: bootstrapping's own error is CKKS noise. A
+  /// real bootstrap keeps the real part, a complex one half the value.
+  Value bootstrap(const Value &a, unsigned, bool complex) {
+    if (complex)
+      return map(a, [](auto x) { return x * 0.5; });
+    return map(a, [](auto x) { return std::complex<double>(x.real(), 0); });
+  }
   void stored(const Value *, const Value *) {}
 
 private:

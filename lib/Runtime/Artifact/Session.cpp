@@ -349,13 +349,17 @@ size_t EvaluationKeys::bootstrapKeyBytes() const {
 }
 
 Ciphertext bootstrapWithHeadroom(const Bootstrapper &bootstrapper,
-                                 const Ciphertext &a, unsigned headroom) {
+                                 const Ciphertext &a, unsigned headroom,
+                                 bool complex) {
+  // Complex: in at 2^(h+1), out of the bootstrapper z / 2^(h+2), times
+  // 2^(h+1): z / 2.
+  const unsigned h = headroom + (complex ? 1 : 0);
   Ciphertext in = a;
-  in.setScale(std::ldexp(a.scale(), int(headroom)));
-  Ciphertext out = bootstrapper.bootstrap(in);
-  if (headroom)
+  in.setScale(std::ldexp(a.scale(), int(h)));
+  Ciphertext out = bootstrapper.bootstrap(in, nullptr, complex);
+  if (h)
     Evaluator(bootstrapper.plan().context())
-        .multiplyIntegerInPlace(out, int64_t(1) << headroom);
+        .multiplyIntegerInPlace(out, int64_t(1) << h);
   return out;
 }
 

@@ -337,7 +337,8 @@ std::vector<Ciphertext> Bootstrapper::evalMod(const Ciphertext &slots) const {
 }
 
 Ciphertext
-Bootstrapper::slotToCoeff(const std::vector<Ciphertext> &reduced) const {
+Bootstrapper::slotToCoeff(const std::vector<Ciphertext> &reduced,
+                          bool complex) const {
   const Evaluator &ev = evaluator_.evaluator();
   require(reduced.size() == (plan_->fullPacking() ? 2u : 1u),
           "SlotToCoeff expects ", plan_->fullPacking() ? 2 : 1,
@@ -355,18 +356,22 @@ Bootstrapper::slotToCoeff(const std::vector<Ciphertext> &reduced) const {
       u.setSlots(plan_->slots()); // n-periodic after the combining step
     }
   }
-  if (plan_->config().realSlots) {
+  if (plan_->config().realSlots && !complex) {
     ev.addInPlace(u, evaluator_.conjugate(u));
   }
   return u;
 }
 
 Ciphertext Bootstrapper::bootstrap(const Ciphertext &ct,
-                                   BootstrapTimings *timings) const {
+                                   BootstrapTimings *timings,
+                                   bool complex) const {
   const BootstrapPlan &plan = *plan_;
   const Context &ctx = *plan.context();
   const Evaluator &ev = evaluator_.evaluator();
   ev.checkOperand(ct, "bootstrapping input");
+  require(!complex || plan.config().realSlots,
+          "complex bootstrapping (half the message out) needs a real-slots "
+          "plan");
   require(ct.size() == 2,
           "bootstrapping expects a relinearized ciphertext, "
           "found ",
@@ -408,7 +413,7 @@ Ciphertext Bootstrapper::bootstrap(const Ciphertext &ct,
   std::vector<Ciphertext> reduced = evalMod(slotValues);
   t.evalMod = seconds(phase);
   phase = std::chrono::steady_clock::now();
-  Ciphertext out = slotToCoeff(reduced);
+  Ciphertext out = slotToCoeff(reduced, complex);
   t.slotToCoeff = seconds(phase);
   t.total = seconds(start);
   if (timings != nullptr) {

@@ -511,8 +511,12 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
           .Case<RelinearizeOp>([&](RelinearizeOp r) { in.op = ::aegis::Opcode::Relinearize; in.a = operand(0); atLevel(art.relinLevel, r.getInput()); return success(); })
           .Case<RescaleOp>([&](auto) { in.op = ::aegis::Opcode::Rescale; in.a = operand(0); return success(); })
           .Case<ConjugateOp>([&](ConjugateOp c) { in.op = ::aegis::Opcode::Conjugate; in.a = operand(0); art.conjugation = true; atLevel(art.conjugationLevel, c.getInput()); return success(); })
-          .Case<BootstrapOp>([&](auto) {
+          .Case<MulIOp>([&](MulIOp m) {
+            in.op = ::aegis::Opcode::MulI; in.a = operand(0);
+            in.imm = m.getNegate() ? 1 : 0; return success(); })
+          .Case<BootstrapOp>([&](BootstrapOp b) {
             in.op = ::aegis::Opcode::Bootstrap; in.a = operand(0);
+            in.b = b.getComplex() ? 1 : 0;
             if (auto h = module->getAttrOfType<IntegerAttr>(
                     CKKSDialect::kBootstrapHeadroomAttrName))
               in.imm = h.getInt();

@@ -467,3 +467,11 @@ func.func @dot_plain_result(%a: !ckks.ct<slots = 8, level = 1, logScale = 40>, %
   %0 = ckks.dot_plain %a by %p : (!ckks.ct<slots = 8, level = 1, logScale = 40>), (!ckks.pt<slots = 8, level = 1, logScale = 30>) -> !ckks.ct<slots = 8, level = 1, logScale = 80>
   return
 }
+
+// -----
+
+func.func @mul_i_changes_level(%a: !ckks.ct<slots = 8, level = 2, logScale = 40>) -> !ckks.ct<slots = 8, level = 1, logScale = 40> {
+  // expected-error @+1 {{'ckks.mul_i' op}}
+  %0 = ckks.mul_i %a : !ckks.ct<slots = 8, level = 2, logScale = 40> -> !ckks.ct<slots = 8, level = 1, logScale = 40>
+  return %0 : !ckks.ct<slots = 8, level = 1, logScale = 40>
+}

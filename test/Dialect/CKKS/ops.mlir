@@ -82,7 +82,14 @@ func.func @galois_and_bootstrap(%a: !ct, %z: !ckks.ct<slots = 8, level = 0, logS
   %2 = ckks.conjugate %1 : !ct -> !ct
   // CHECK: ckks.bootstrap %{{.*}} : !ct_L0_S40 -> !ct_L3_S40
   %3 = ckks.bootstrap %z : !ckks.ct<slots = 8, level = 0, logScale = 40> -> !ct
-  return %2, %3 : !ct, !ct
+  // CHECK: ckks.mul_i %{{.*}} : !ct_L0_S40 -> !ct_L0_S40
+  %4 = ckks.mul_i %z : !ckks.ct<slots = 8, level = 0, logScale = 40> -> !ckks.ct<slots = 8, level = 0, logScale = 40>
+  // CHECK: ckks.bootstrap %{{.*}} {complex} : !ct_L0_S40 -> !ct_L3_S40
+  %5 = ckks.bootstrap %4 {complex} : !ckks.ct<slots = 8, level = 0, logScale = 40> -> !ct
+  // CHECK: ckks.mul_i %{{.*}} {negate} : !ct_L3_S40 -> !ct_L3_S40
+  %6 = ckks.mul_i %5 {negate} : !ct -> !ct
+  %7 = ckks.add %3, %6 : (!ct, !ct) -> !ct
+  return %2, %7 : !ct, !ct
 }
 
 }

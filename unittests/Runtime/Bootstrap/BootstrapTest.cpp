@@ -67,6 +67,54 @@ TEST(Bootstrap, RealSlotsDropTheImaginaryNoise) {
             measurePrecision(values, viaComplex).meanBits);
 }
 
+// Two real ciphertexts refreshed by one bootstrap: packed as z = a + i b
+// (the monomial X^(N/2) is i, exact), bootstrapped in complex mode (the
+// result holds z / 2, the real projection's conjugation left out), then one
+// conjugation gives both: a = y + conj(y), b = -i (y - conj(y)). The same
+// key switches as one real bootstrap, about its precision.
+TEST(Bootstrap, ComplexModeRefreshesTwoRealCiphertexts) {
+  for (const char *preset : {"toy-n10", "toy-n10-sparse"}) {
+    BootstrapConfig config = bootstrapPreset(preset).config;
+    config.realSlots = true;
+    BootSetup s(bootstrapPreset(preset).spec, config);
+    const size_t n = s.plan->slots();
+    std::vector<Complex> a = randomValues(n, 31, /*real=*/true);
+    std::vector<Complex> b = randomValues(n, 32, /*real=*/true);
+    // Each alone must stay within the bound once packed (|a + i b| <= sqrt 2).
+    for (size_t i = 0; i < n; ++i)
+      a[i] *= 0.7, b[i] *= 0.7;
+    const Evaluator &ev = s.bootstrapper->evaluator().evaluator();
+    Ciphertext z = levelZero(s, a);
+    ev.addInPlace(z, ev.multiplyConstant(levelZero(s, b), {0, 1}, 1.0));
+    Ciphertext y = s.bootstrapper->bootstrap(z, nullptr, /*complex=*/true);
+    Ciphertext c = s.bootstrapper->evaluator().conjugate(y);
+    Ciphertext ra = ev.add(y, c);
+    Ciphertext rb = ev.multiplyConstant(ev.sub(y, c), {0, -1}, 1.0);
+    PrecisionStats pa = measurePrecision(a, s.decrypt(ra));
+    PrecisionStats pb = measurePrecision(b, s.decrypt(rb));
+    // One real bootstrap of a alone, for comparison.
+    PrecisionStats one = measurePrecision(
+        a, s.decrypt(s.bootstrapper->bootstrap(levelZero(s, a))));
+    EXPECT_GT(pa.meanBits, one.meanBits - 2) << preset;
+    EXPECT_GT(pb.meanBits, one.meanBits - 2) << preset;
+    EXPECT_GT(pa.worstBits, 15.0) << preset;
+    EXPECT_GT(pb.worstBits, 15.0) << preset;
+    // Half the message, not its real part: y alone decrypts to z / 2.
+    std::vector<Complex> half = s.decrypt(y), want(n);
+    for (size_t i = 0; i < n; ++i)
+      want[i] = Complex(a[i].real(), b[i].real()) * 0.5;
+    EXPECT_GT(measurePrecision(want, half).meanBits, 15.0) << preset;
+  }
+  // A plan without the real projection has no half to give.
+  BootSetup plain(bootstrapPreset("toy-n10"));
+  if (!plain.plan->config().realSlots) {
+    std::vector<Complex> v = randomValues(plain.plan->slots(), 33, true);
+    EXPECT_THROW(plain.bootstrapper->bootstrap(levelZero(plain, v), nullptr,
+                                               /*complex=*/true),
+                 Error);
+  }
+}
+
 TEST(Bootstrap, SparseSlots) {
   BootSetup s(bootstrapPreset("toy-n10-sparse"));
   const size_t n = s.plan->slots();

@@ -105,11 +105,15 @@ enum class Opcode : uint8_t {
   Rotate = 13,    // r = a rotated left by imm slots
   Conjugate = 14,
   Bootstrap = 15,  // r = a refreshed to level params.bootstrapLevel (nominal
-                   // scale); the message is divided by 2^imm around it
+                   // scale); the message is divided by 2^imm around it;
+                   // b = 1: complex (r holds half of a's complex message,
+                   // see bootstrapWithHeadroom), b = 0: its real part
   // Device programs only (Artifact::devicePrograms): moving a register
   // between devices.
   Send = 16, // register a goes to device imm (the register stays)
   Recv = 17, // r = the register device imm sends (the same number there)
+  MulI = 18, // r = i a (imm = 1: -i a), the monomial X^(N/2): no level, no
+             // scale change
 };
 
 const char *opcodeName(Opcode op);

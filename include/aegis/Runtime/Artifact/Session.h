@@ -171,9 +171,14 @@ void generateBootstrapKeys(const Artifact &artifact,
 /// message is divided by 2^headroom on the way in (by declaring a 2^headroom
 /// larger scale, which the bootstrapper's scale adjustment absorbs) and
 /// multiplied back by the integer 2^headroom on the way out (no level).
+/// `complex` (instruction field b = 1): the message may be complex (two
+/// real ciphertexts packed as a + i b); one more bit of headroom covers its
+/// larger coefficients, and the result holds half the message, z / 2
+/// (Bootstrapper::bootstrap), from which one conjugation gives a and b.
 ckks::Ciphertext bootstrapWithHeadroom(const ckks::Bootstrapper &bootstrapper,
                                        const ckks::Ciphertext &a,
-                                       unsigned headroom);
+                                       unsigned headroom,
+                                       bool complex = false);
 
 /// Throws (naming `name`) unless `keys` hold every key the program uses.
 void checkEvaluationKeys(const Artifact &artifact, const ckks::Context &context,

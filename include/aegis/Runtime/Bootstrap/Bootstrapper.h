@@ -126,8 +126,15 @@ public:
   /// outputScale() * s / inputScale(). Throws aegis::Error for a foreign
   /// context, an unrelinearized input, too many slots, or a level-0 scale
   /// above twice the input scale (the message would leave EvalMod's bands).
+  /// `complex`: the message may be complex, and with a real-slots plan
+  /// the result holds half of it, z / 2, not its real part: the final
+  /// conjugation the real projection spends is left out, so that one
+  /// conjugation of the result gives both parts, Re z = y + conj(y) and
+  /// Im z = -i (y - conj(y)) (two real ciphertexts refreshed by one
+  /// bootstrap, packed as a + i b). Needs config().realSlots.
   Ciphertext bootstrap(const Ciphertext &ct,
-                       BootstrapTimings *timings = nullptr) const;
+                       BootstrapTimings *timings = nullptr,
+                       bool complex = false) const;
 
   //===--- The phases (public for tests) ----------------------------------===//
   /// Level 0 under s -> level L under s (encapsulation, ModRaise, switch
@@ -136,7 +143,9 @@ public:
   Ciphertext coeffToSlot(const Ciphertext &raised) const;
   /// Full packing: two outputs (real and imaginary parts), otherwise one.
   std::vector<Ciphertext> evalMod(const Ciphertext &slots) const;
-  Ciphertext slotToCoeff(const std::vector<Ciphertext> &reduced) const;
+  /// `complex`: without the real projection (see bootstrap()).
+  Ciphertext slotToCoeff(const std::vector<Ciphertext> &reduced,
+                         bool complex = false) const;
 
 private:
   std::shared_ptr<const BootstrapPlan> plan_;

@@ -386,6 +386,12 @@ OpFoldResult RotateOp::fold(FoldAdaptor) {
   return {};
 }
 
+LogicalResult MulIOp::verify() {
+  if (failed(verifyResultType(*this, getInput().getType())))
+    return failure();
+  return verifyAgainstParams(*this);
+}
+
 LogicalResult ConjugateOp::verify() {
   CiphertextType in = getInput().getType();
   if (failed(verifyCanonical(*this, in, "relinearize it before conjugating")))

@@ -118,6 +118,26 @@ def CKKS_NegateOp : CKKS_Op<"negate", [Pure]> {
   let hasFolder = 1;
 }
 
+def CKKS_MulIOp : CKKS_Op<"mul_i", [Pure]> {
+  let summary = "Multiplies every slot by i (or -i): no level, no key switch";
+  let description = [{
+    The constant i is the monomial X^(N/2) (X^(N/2) is i at every slot's
+    root of unity), an exact product on every RNS limb: the level and the
+    scale stay. Packs two real ciphertexts as one complex one, `a + i b`
+    (a complex bootstrap then refreshes both, see `ckks.bootstrap`), and
+    takes an imaginary part back out.
+
+    ```mlir
+    %ib = ckks.mul_i %b : !ckks.ct<slots = 8, level = 0, logScale = 40> -> !ckks.ct<slots = 8, level = 0, logScale = 40>
+    %mb = ckks.mul_i %d {negate} : !ckks.ct<slots = 8, level = 9, logScale = 40> -> !ckks.ct<slots = 8, level = 9, logScale = 40>
+    ```
+  }];
+  let arguments = (ins CKKS_Ct:$input, UnitAttr:$negate);
+  let results = (outs CKKS_Ct:$output);
+  let assemblyFormat = "$input attr-dict `:` qualified(type($input)) `->` qualified(type($output))";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Ciphertext-plaintext arithmetic
 //===----------------------------------------------------------------------===//
@@ -322,8 +342,16 @@ def CKKS_BootstrapOp : CKKS_Op<"bootstrap", [Pure]> {
     ```mlir
     %b = ckks.bootstrap %c : !ckks.ct<slots = 8, level = 0, logScale = 40> -> !ckks.ct<slots = 8, level = 9, logScale = 40>
     ```
+
+    The slot values come out real (the real part of the input's). With
+    `complex`, the input may hold two real ciphertexts packed as `a + i b`
+    and the result holds half the complex message, `(a + i b) / 2`: the
+    conjugation that the real projection would spend is left out, so that
+    one `ckks.conjugate` of the result gives both parts, `a = y + conj(y)`
+    and `b = -i (y - conj(y))` (`aegis-ckks-pack-bootstraps`). Two
+    ciphertexts refreshed for the key switches of one bootstrap.
   }];
-  let arguments = (ins CKKS_Ct:$input);
+  let arguments = (ins CKKS_Ct:$input, UnitAttr:$complex);
   let results = (outs CKKS_Ct:$output);
   let assemblyFormat = "$input attr-dict `:` qualified(type($input)) `->` qualified(type($output))";
   let hasVerifier = 1;

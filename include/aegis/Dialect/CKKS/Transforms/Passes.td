@@ -86,6 +86,55 @@ def RotationKeyBudget : Pass<"aegis-ckks-rotation-key-budget", "::mlir::ModuleOp
   ];
 }
 
+def PackBootstraps : Pass<"aegis-ckks-pack-bootstraps", "::mlir::ModuleOp"> {
+  let summary = "Refreshes two independent ciphertexts with one bootstrap";
+  let description = [{
+    A real ciphertext uses only the real parts of its slots. Two of them, a
+    and b, fit one complex ciphertext z = a + i b (`ckks.mul_i` is exact and
+    free), and one `ckks.bootstrap {complex}` refreshes both: it yields
+    y = z / 2 without the conjugation the real projection of a bootstrap
+    spends, and one `ckks.conjugate` of y gives a = y + conj(y) and
+    b = -i (y - conj(y)). The pair costs the key switches of one bootstrap;
+    the second bootstrap is saved whole.
+
+    This pass pairs bootstraps of the entry function's body in program
+    order: each with the nearest later one (among the next `window`
+    bootstraps, at most `max-distance` ops away) whose input does not
+    depend on the first one's result, with the same result type and input
+    scale. The pair is placed where the later bootstrap was; the ops between
+    the two that depend on the earlier result move after it, in order (the
+    others do not depend on it, so the program stays in dependence order).
+    The two inputs are brought to the lower of their levels first. One more
+    bit of headroom covers the packed message's larger coefficients (the
+    runtime's complex bootstrap adds it).
+
+    Before:
+    ```mlir
+    %ra = ckks.bootstrap %a : !ct_L1 -> !ct_L9
+    %u = ckks.add_const %ra, 1.0 : !ct_L9 -> !ct_L9
+    %rb = ckks.bootstrap %b : !ct_L2 -> !ct_L9
+    ```
+    After:
+    ```mlir
+    %a1 = ckks.level_down %a ... ; %b1 = ckks.level_down %b : !ct_L2 -> !ct_L1
+    %ib = ckks.mul_i %b1 ; %z = ckks.add %a1, %ib
+    %y = ckks.bootstrap %z {complex} ; %c = ckks.conjugate %y
+    %ra = ckks.add %y, %c ; %d = ckks.sub %y, %c ; %rb = ckks.mul_i %d {negate}
+    %u = ckks.add_const %ra, 1.0
+    ```
+  }];
+  let options = [
+    Option<"window", "window", "unsigned", "8",
+           "How many later bootstraps to try as a partner">,
+    Option<"maxDistance", "max-distance", "unsigned", "100000",
+           "Most ops between two paired bootstraps">
+  ];
+  let statistics = [
+    Statistic<"bootstrapsBefore", "bootstraps-before", "Bootstraps before">,
+    Statistic<"pairs", "pairs", "Pairs refreshed by one complex bootstrap">
+  ];
+}
+
 def EmitArtifact : Pass<"aegis-ckks-emit-artifact", "::mlir::ModuleOp"> {
   let summary = "Writes the module's ckks program as an aegis-run artifact";
   let description = [{
