@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <string>
 
 using aegis::ckks::HostMemoryPool;
 
@@ -62,8 +63,15 @@ TEST(HostMemoryPool, BlocksBeyondTheBudgetAndAZeroBudgetKeepNothing) {
 TEST(HostMemoryPool, BudgetFromTheEnvironment) {
   ::setenv("AEGIS_HOST_POOL_MIB", "3", 1);
   EXPECT_EQ(HostMemoryPool::defaultBudget(), size_t(3) << 20);
-  ::setenv("AEGIS_HOST_POOL_MIB", "3x", 1);
-  EXPECT_EQ(HostMemoryPool::defaultBudget(), size_t(256) << 20);
+  for (const char *bad : {"3x", "", "-5", "lots"}) {
+    ::setenv("AEGIS_HOST_POOL_MIB", bad, 1);
+    testing::internal::CaptureStderr();
+    EXPECT_EQ(HostMemoryPool::defaultBudget(), size_t(256) << 20) << bad;
+    EXPECT_NE(testing::internal::GetCapturedStderr().find(
+                  "is not a number of MiB"),
+              std::string::npos)
+        << bad;
+  }
   ::unsetenv("AEGIS_HOST_POOL_MIB");
   EXPECT_EQ(HostMemoryPool::defaultBudget(), size_t(256) << 20);
 }

@@ -11,6 +11,7 @@
 #include "aegis/Runtime/Support/Error.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <iterator>
 #include <list>
@@ -92,15 +93,22 @@ public:
     return cachedBytes_;
   }
 
-  /// 256 MiB, or AEGIS_HOST_POOL_MIB.
+  /// 256 MiB, or AEGIS_HOST_POOL_MIB (a whole number of MiB; anything else
+  /// is reported on stderr and the default kept).
   static size_t defaultBudget() {
-    if (const char *env = std::getenv("AEGIS_HOST_POOL_MIB")) {
-      char *end = nullptr;
-      unsigned long long mib = std::strtoull(env, &end, 10);
-      if (end != env && *end == '\0')
-        return size_t(mib) << 20;
-    }
-    return size_t(256) << 20;
+    constexpr size_t kDefault = size_t(256) << 20;
+    const char *env = std::getenv("AEGIS_HOST_POOL_MIB");
+    if (!env)
+      return kDefault;
+    char *end = nullptr;
+    unsigned long long mib = std::strtoull(env, &end, 10);
+    if (end != env && *end == '\0' && env[0] != '-' && mib < (1ull << 40))
+      return size_t(mib) << 20;
+    std::fprintf(stderr,
+                 "aegis: warning: AEGIS_HOST_POOL_MIB='%s' is not a number of "
+                 "MiB; the memory pool keeps its default of 256 MiB\n",
+                 env);
+    return kDefault;
   }
 
 private:
