@@ -94,7 +94,21 @@ struct RotationKeyBudgetPass
       return bytes;
     };
     double bytesBefore = params ? keysAtLevels() : 0;
+    // The budget counts Galois keys: a program that conjugates (the
+    // unpacking of complex bootstraps) spends one on the conjugation.
+    bool conjugates = false;
+    module.walk([&](ConjugateOp) { conjugates = true; });
     size_t budget = maxKeys;
+    if (conjugates && budget > 0 && !uses.empty()) {
+      if (budget == 1) {
+        module.emitError() << "rotation-key budget: max-keys=1 is the "
+                              "conjugation key the program needs, none is "
+                              "left for its rotations; raise the budget "
+                              "(--aegis-compile's max-rotation-keys)";
+        return signalPassFailure();
+      }
+      --budget;
+    }
     if (maxKeyMiB > 0) {
       if (keyBytes == 0) {
         module.emitError() << "rotation-key budget: max-key-mib needs the "
@@ -146,7 +160,7 @@ struct RotationKeyBudgetPass
     }
     if (report)
       printReport(uses.size(), plan, after, bytesBefore,
-                  params ? keysAtLevels() : 0, budget);
+                  params ? keysAtLevels() : 0, budget, conjugates);
   }
 
   /// Every rotation by a non-key offset becomes the chain of its path; the
@@ -223,7 +237,7 @@ struct RotationKeyBudgetPass
   /// Key bytes are at the levels the keys are used, before and after.
   void printReport(size_t keysNeeded, const ::aegis::RotationKeyPlan &plan,
                    int64_t after, double bytesBefore, double bytesAfter,
-                   size_t budget) {
+                   size_t budget, bool conjugates) {
     auto mib = [&](double bytes) {
       return llvm::format("%.1f", bytes / 1048576.0);
     };
@@ -231,6 +245,9 @@ struct RotationKeyBudgetPass
     llvm::errs() << "  rotation-key budget ";
     if (budget == 0)
       llvm::errs() << "none";
+    else if (conjugates && budget != maxKeys)
+      llvm::errs() << maxKeys << " keys (" << budget
+                   << " for rotations, 1 for the conjugation)";
     else
       llvm::errs() << budget << " keys";
     llvm::errs() << ": " << keysNeeded << " keys";

@@ -66,3 +66,21 @@ module {
     return %4 : !ct
   }
 }
+
+// -----
+
+!ct = !ckks.ct<slots = 8, level = 1, logScale = 40>
+
+// The budget counts Galois keys: a program that also conjugates spends one
+// of the two on the conjugation, and the one left cannot reach 1 and 2
+// (without the conjugation, @within above fits two offsets in two keys).
+// expected-error @+1 {{rotation-key budget: a budget of 1 rotation keys cannot reach the 2 distinct rotations of this program}}
+module {
+  func.func @conjugates(%x: !ct) -> !ct {
+    %0 = ckks.rotate %x by 1 : !ct -> !ct
+    %1 = ckks.rotate %x by 2 : !ct -> !ct
+    %2 = ckks.add %0, %1 : (!ct, !ct) -> !ct
+    %3 = ckks.conjugate %2 : !ct -> !ct
+    return %3 : !ct
+  }
+}

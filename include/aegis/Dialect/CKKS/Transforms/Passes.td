@@ -44,6 +44,9 @@ def RotationKeyBudget : Pass<"aegis-ckks-rotation-key-budget", "::mlir::ModuleOp
     prefix is computed once). A budget that covers every offset changes
     nothing.
 
+    The budget counts Galois keys: a module that also conjugates (the
+    unpacking of `aegis-ckks-pack-bootstraps`) keeps one for the
+    conjugation, so `max-keys` bounds rotations and conjugation together.
     Offsets are taken modulo the slot count of each rotation; the module
     must rotate ciphertexts of one slot count. `ckks.rotation_keys`, when
     present, is updated. With `report`, one line of the compile report:
