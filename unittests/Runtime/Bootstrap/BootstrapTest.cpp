@@ -106,13 +106,13 @@ TEST(Bootstrap, ComplexModeRefreshesTwoRealCiphertexts) {
     EXPECT_GT(measurePrecision(want, half).meanBits, 15.0) << preset;
   }
   // A plan without the real projection has no half to give.
-  BootSetup plain(bootstrapPreset("toy-n10"));
-  if (!plain.plan->config().realSlots) {
-    std::vector<Complex> v = randomValues(plain.plan->slots(), 33, true);
-    EXPECT_THROW(plain.bootstrapper->bootstrap(levelZero(plain, v), nullptr,
-                                               /*complex=*/true),
-                 Error);
-  }
+  BootstrapConfig complexConfig = bootstrapPreset("toy-n10").config;
+  complexConfig.realSlots = false;
+  BootSetup plain(bootstrapPreset("toy-n10").spec, complexConfig);
+  std::vector<Complex> v = randomValues(plain.plan->slots(), 33, true);
+  EXPECT_THROW(plain.bootstrapper->bootstrap(levelZero(plain, v), nullptr,
+                                             /*complex=*/true),
+               Error);
 }
 
 TEST(Bootstrap, SparseSlots) {

@@ -52,7 +52,6 @@ struct PackBootstrapsPass
   }
 
   void packBlock(Block &block) {
-    llvm::DenseSet<Operation *> paired;
     size_t count = 0;
     for (Operation &op : block)
       count += isa<BootstrapOp>(op);
@@ -66,18 +65,19 @@ struct PackBootstrapsPass
     Operation *op = &block.front();
     while (op) {
       auto first = dyn_cast<BootstrapOp>(op);
-      if (!first || paired.contains(op) || first.getComplex()) {
+      // A complex bootstrap is a pair already.
+      if (!first || first.getComplex()) {
         op = op->getNextNode();
         continue;
       }
       std::vector<Operation *> dependents;
-      BootstrapOp later = partner(first, paired, dependents);
+      BootstrapOp later = partner(first, dependents);
       if (!later) {
         op = op->getNextNode();
         continue;
       }
       Operation *prev = op->getPrevNode();
-      paired.insert(pack(first, later, dependents));
+      pack(first, later, dependents);
       ++pairs;
       op = prev ? prev->getNextNode() : &block.front();
     }
@@ -88,7 +88,6 @@ struct PackBootstrapsPass
   /// does not depend on first's result. `dependents`: the ops between the
   /// two that do, in order.
   BootstrapOp partner(BootstrapOp first,
-                      const llvm::DenseSet<Operation *> &paired,
                       std::vector<Operation *> &dependents) {
     llvm::DenseSet<Value> tainted;
     tainted.insert(first.getOutput());
@@ -103,7 +102,7 @@ struct PackBootstrapsPass
       bool uses = llvm::any_of(op->getOperands(),
                                [&](Value v) { return tainted.contains(v); });
       auto b = dyn_cast<BootstrapOp>(op);
-      if (b && !paired.contains(op) && compatible(first, b)) {
+      if (b && compatible(first, b)) {
         ++tried;
         if (!uses)
           return b;
@@ -117,10 +116,9 @@ struct PackBootstrapsPass
     return {};
   }
 
-  /// Replaces the two by one complex bootstrap where `later` was; returns
-  /// the complex bootstrap.
-  Operation *pack(BootstrapOp first, BootstrapOp later,
-                  const std::vector<Operation *> &dependents) {
+  /// Replaces the two by one complex bootstrap where `later` was.
+  void pack(BootstrapOp first, BootstrapOp later,
+            const std::vector<Operation *> &dependents) {
     OpBuilder b(later);
     Location loc = later.getLoc();
     Value a = first.getInput(), c = later.getInput();
@@ -138,7 +136,7 @@ struct PackBootstrapsPass
     Type in = x.getType(), out = later.getOutput().getType();
     Value iw = MulIOp::create(b, loc, in, w, /*negate=*/false);
     Value z = AddOp::create(b, loc, in, x, iw);
-    auto y = BootstrapOp::create(b, loc, out, z, /*complex=*/true);
+    Value y = BootstrapOp::create(b, loc, out, z, /*complex=*/true);
     Value conj = ConjugateOp::create(b, loc, out, y);
     Value ra = AddOp::create(b, first.getLoc(), out, y, conj);
     Value d = SubOp::create(b, loc, out, y, conj);
@@ -153,7 +151,6 @@ struct PackBootstrapsPass
     }
     first.erase();
     later.erase();
-    return y;
   }
 };
 

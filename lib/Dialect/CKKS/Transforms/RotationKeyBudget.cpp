@@ -47,9 +47,16 @@ struct RotationKeyBudgetPass
     ModuleOp module = getOperation();
     SmallVector<RotateOp> rotations;
     std::set<int64_t> slotCounts;
-    module.walk([&](RotateOp op) {
-      rotations.push_back(op);
-      slotCounts.insert(op.getInput().getType().getSlots());
+    // The budget counts Galois keys: a program that conjugates (the
+    // unpacking of complex bootstraps) spends one on the conjugation.
+    bool conjugates = false;
+    module.walk([&](Operation *op) {
+      if (auto rot = dyn_cast<RotateOp>(op)) {
+        rotations.push_back(rot);
+        slotCounts.insert(rot.getInput().getType().getSlots());
+      } else if (isa<ConjugateOp>(op)) {
+        conjugates = true;
+      }
     });
     if (slotCounts.size() > 1) {
       module.emitError() << "rotation-key budget: the module rotates "
@@ -94,10 +101,6 @@ struct RotationKeyBudgetPass
       return bytes;
     };
     double bytesBefore = params ? keysAtLevels() : 0;
-    // The budget counts Galois keys: a program that conjugates (the
-    // unpacking of complex bootstraps) spends one on the conjugation.
-    bool conjugates = false;
-    module.walk([&](ConjugateOp) { conjugates = true; });
     size_t budget = maxKeys;
     if (conjugates && budget > 0 && !uses.empty()) {
       if (budget == 1) {
