@@ -134,6 +134,56 @@ TEST(Rotation, HoistedEqualsPlainBitForBit) {
   EXPECT_THROW(s.evaluator->rotateHoisted(c, {1, 7}, keys), Error);
 }
 
+TEST(Rotation, RotateAndSumIsTheSumWithOneModDown) {
+  TestSetup &s = shared();
+  NoiseModel noise(*s.context);
+  std::vector<long> steps = {1, 5, 0, -3, 100};
+  GaloisKeys keys = s.keygen->createGaloisKeys({1, 5, -3, 100});
+  std::vector<std::vector<Complex>> xs;
+  std::vector<Ciphertext> cts;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    xs.push_back(randomValues(1024, 40 + unsigned(i)));
+    cts.push_back(s.encrypt(xs.back()));
+  }
+  std::vector<const Ciphertext *> in;
+  for (const Ciphertext &c : cts)
+    in.push_back(&c);
+  Ciphertext sum = s.evaluator->rotateAndSum(in, steps, keys);
+  std::vector<Complex> want(1024, Complex(0));
+  for (size_t i = 0; i < steps.size(); ++i) {
+    std::vector<Complex> r = rotated(xs[i], steps[i]);
+    for (size_t j = 0; j < want.size(); ++j)
+      want[j] += r[j];
+  }
+  // One key switch's noise, not four: the ModDown rounds once.
+  EXPECT_LT(maxError(s.decrypt(sum), want),
+            5 * noise.fresh(s.scale()) +
+                noise.keySwitch(*s.context, s.top(), s.scale()));
+  // The separate rotations decrypt to the same values but differ in bits.
+  Ciphertext separate = s.evaluator->rotate(cts[0], steps[0], keys);
+  for (size_t i = 1; i < steps.size(); ++i)
+    s.evaluator->addInPlace(separate,
+                            s.evaluator->rotate(cts[i], steps[i], keys));
+  EXPECT_LT(maxError(s.decrypt(separate), s.decrypt(sum)), 1e-4);
+  EXPECT_NE(download(separate), download(sum));
+  // One input rotated alone is exactly rotate().
+  EXPECT_EQ(download(s.evaluator->rotateAndSum({&cts[1]}, {5}, keys)),
+            download(s.evaluator->rotate(cts[1], 5, keys)));
+  // Only zero steps: a plain sum, no key.
+  Ciphertext plainSum = s.evaluator->add(cts[0], cts[1]);
+  EXPECT_EQ(download(s.evaluator->rotateAndSum({&cts[0], &cts[1]}, {0, 0},
+                                               keys)),
+            download(plainSum));
+  // Bad operands: a missing key, mismatched counts or levels.
+  EXPECT_THROW(s.evaluator->rotateAndSum({&cts[0], &cts[1]}, {1, 7}, keys),
+               Error);
+  EXPECT_THROW(s.evaluator->rotateAndSum({&cts[0], &cts[1]}, {1}, keys),
+               Error);
+  Ciphertext low = s.evaluator->dropToLevel(cts[1], s.top() - 1);
+  EXPECT_THROW(s.evaluator->rotateAndSum({&cts[0], &low}, {1, 5}, keys),
+               Error);
+}
+
 class KeySwitchDigits : public ::testing::TestWithParam<unsigned> {};
 
 TEST_P(KeySwitchDigits, RelinearizeAndRotateWithinBound) {

@@ -721,62 +721,17 @@ TEST_P(DistKeySwitch, ConjugateAndRelinearizeAfterRepartition) {
   }
 }
 
-/// The single-device sequence rotateAndSum distributes: inner products of
-/// every rotated input accumulated in the extended basis, one ModDown.
-Ciphertext referenceRotateAndSum(const DistSetup &st,
-                                 const std::vector<Ciphertext> &inputs,
-                                 const std::vector<long> &steps) {
-  const Context &ctx = *st.s.context;
-  Backend &be = ctx.backend();
-  const KeySwitcher &ks = st.s.evaluator->keySwitcher();
-  const unsigned level = inputs[0].level();
-  const LimbRange all = ks.extendedRange(level);
-  ModuliSpan chain = ctx.chainIndices(level);
-  Ciphertext r(st.s.context, 2, level, inputs[0].scale(), inputs[0].slots());
-  be.fillZero(r[0].data(), r[0].numWords());
-  be.fillZero(r[1].data(), r[1].numWords());
-  RnsPoly acc0(be, all.size()), acc1(be, all.size());
-  RnsPoly permuted(be, level + 1);
-  bool accumulate = false;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    uint64_t g = ctx.galoisElementForRotation(steps[i]);
-    if (g == 1) {
-      be.add(r[0].data(), r[0].data(), inputs[i][0].data(), chain);
-      be.add(r[1].data(), r[1].data(), inputs[i][1].data(), chain);
-      continue;
-    }
-    const uint32_t *perm = ctx.galoisPermutation(g).data();
-    Decomposition d = ks.decompose(inputs[i][1], level);
-    std::vector<const uint64_t *> digits;
-    for (const RnsPoly &digit : d.digits) {
-      digits.push_back(digit.data());
-    }
-    ks.innerProduct(level, st.galois.at(g), 0,
-                    Span<const uint64_t *const>(digits), all, acc0.data(),
-                    acc1.data(), perm, accumulate);
-    accumulate = true;
-    be.permute(permuted.data(), inputs[i][0].data(), perm, level + 1);
-    be.add(r[0].data(), r[0].data(), permuted.data(), chain);
-  }
-  RnsPoly u0(be, level + 1), u1(be, level + 1);
-  ks.modDownSpecialToCoefficients(acc0.limb(level + 1));
-  ks.modDownSpecialToCoefficients(acc1.limb(level + 1));
-  ks.modDownChain(level, acc0.limb(level + 1), acc0.data(), {0, level + 1},
-                  u0.data());
-  ks.modDownChain(level, acc1.limb(level + 1), acc1.data(), {0, level + 1},
-                  u1.data());
-  be.add(r[0].data(), r[0].data(), u0.data(), chain);
-  be.add(r[1].data(), r[1].data(), u1.data(), chain);
-  return r;
-}
-
 TEST_P(DistKeySwitch, RotateAndSumOneReduction) {
   DistSetup &st = setup(GetParam());
   const Context &ctx = *st.s.context;
   const Evaluator &ev = *st.s.evaluator;
   std::vector<Ciphertext> inputs = {st.x, st.y, st.x, st.y};
   std::vector<long> steps = {1, 5, 0, -3};
-  Ciphertext want = referenceRotateAndSum(st, inputs, steps);
+  // The single-device sequence rotateAndSum distributes: inner products of
+  // every rotated input accumulated in the extended basis, one ModDown.
+  Ciphertext want = ev.rotateAndSum({&inputs[0], &inputs[1], &inputs[2],
+                                     &inputs[3]},
+                                    steps, st.galois);
   // It decrypts to the sum of the rotations.
   Ciphertext sum = ev.rotate(inputs[0], steps[0], st.galois);
   for (size_t i = 1; i < inputs.size(); ++i) {

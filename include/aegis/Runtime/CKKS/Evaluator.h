@@ -101,6 +101,14 @@ public:
   std::vector<Ciphertext> rotateHoisted(const Ciphertext &a,
                                         const std::vector<long> &steps,
                                         const GaloisKeys &keys) const;
+  /// sum_i rotate(inputs[i], steps[i]) with one ModDown: the key switches'
+  /// inner products accumulate in the extended basis and are brought down
+  /// once (a step of 0 adds its input as is). Inputs share level, scale and
+  /// slots. Not bit-identical to adding separate rotations (ModDown rounds),
+  /// but to dist::DistributedEvaluator::rotateAndSum on any device count.
+  Ciphertext rotateAndSum(const std::vector<const Ciphertext *> &inputs,
+                          const std::vector<long> &steps,
+                          const GaloisKeys &keys) const;
   /// The Galois automorphism of an already decomposed c1 (see
   /// KeySwitcher::decompose): building block of hoisting.
   Ciphertext applyGaloisDecomposed(const Ciphertext &a,
