@@ -4,6 +4,7 @@
 
 #include "aegis/Dialect/CKKS/IR/CKKSOps.h"
 #include "aegis/Dialect/Dist/IR/DistOps.h"
+#include "aegis/Support/Rotation.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Location.h"
@@ -446,7 +447,19 @@ void Planner::collectives(
     if (B == 1)
       continue;
     Value in = op->getNumOperands() ? op->getOperand(0) : Value();
-    if (isKeySwitch(op)) {
+    if (auto sum = dyn_cast<ck::RotateSumOp>(op)) {
+      // Input broadcast: each rotated term gathers its c1 (aegis-run's
+      // rotateAndSum starts them all at once; no gather is shared).
+      const int64_t slots = sum.getOutput().getType().getSlots();
+      for (auto [x, offset] : llvm::zip(sum.getInputs(), sum.getOffsets())) {
+        if (::aegis::canonicalRotation(offset, slots) == 0)
+          continue;
+        Collective c = make(Kind::AllGather, Source::KeySwitch, part, x, op,
+                            g, 1);
+        gather(c, g, limbsOf(levelOf(x)), 1);
+        fn(c);
+      }
+    } else if (isKeySwitch(op)) {
       if (hoist && isa<ck::RotateOp>(op) && !gathered.insert({in, g}).second)
         continue;
       Collective c = make(Kind::AllGather, Source::KeySwitch, part, in, op, g,
@@ -498,6 +511,9 @@ double Planner::opSeconds(Operation *op, int64_t limbs) const {
   double perLimb = 0;
   if (isKeySwitch(op))
     return 7.5e-3 * double(limbs + int64_t(special)) * scale;
+  if (auto sum = dyn_cast<ck::RotateSumOp>(op))
+    return 7.5e-3 * double(limbs + int64_t(special)) * scale *
+           double(std::max<int64_t>(1, sum.numKeySwitches()));
   if (isa<ck::BootstrapOp>(op))
     return 19.7 * scale;
   if (isa<ck::MulOp>(op))
@@ -571,12 +587,23 @@ StrategyResult Planner::evaluate(StringRef name, const Grid &grid,
         !isa<ck::CiphertextType>(op->getResult(0).getType()))
       return;
     int64_t g = placement.lookup(op->getResult(0));
-    if (isKeySwitch(op)) {
+    if (auto sum = dyn_cast<ck::RotateSumOp>(op)) {
+      unsigned level = sum.getOutput().getType().getLevel();
+      const int64_t slots = sum.getOutput().getType().getSlots();
+      for (int64_t offset : sum.getOffsets()) {
+        int64_t k = ::aegis::canonicalRotation(offset, slots);
+        if (k == 0)
+          continue;
+        unsigned &l = keys[g][k];
+        l = std::max(l, level);
+      }
+    } else if (isKeySwitch(op)) {
       unsigned level =
           cast<ck::CiphertextType>(op->getOperand(0).getType()).getLevel();
       int64_t id = INT64_MIN;
       if (auto rot = dyn_cast<ck::RotateOp>(op))
-        id = rot.getOffset();
+        id = ::aegis::canonicalRotation(rot.getOffset(),
+                                        rot.getInput().getType().getSlots());
       else if (isa<ck::ConjugateOp>(op))
         id = INT64_MIN + 1;
       unsigned &l = keys[g][id];

@@ -426,6 +426,50 @@ TEST(Artifact, RejectsBadMulISignAndBootstrapMode) {
                "complex)");
 }
 
+TEST(Artifact, RejectsMalformedRotateSumRuns) {
+  // Instructions 3-4 (rotate, add) become one run of two terms:
+  // r6 = rotate(r4, 1) + r4.
+  auto withRun = [] {
+    Artifact a = makeTestArtifact();
+    a.program[3] = {Opcode::RotateSum, 6, 4, 2, 1, 0, 0};
+    a.program[4] = {Opcode::RotateSum, 6, 4, 0, 0, 0, 0};
+    return a;
+  };
+  Artifact a = withRun();
+  EXPECT_NO_THROW(validateArtifact(a, kName));
+  EXPECT_NO_THROW(parseArtifact(serializeArtifactUnvalidated(a), kName));
+  a = withRun();
+  a.program[3].b = 3;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: instruction 3 (rotate_sum) starts a run past the "
+               "program's end (run length 3)");
+  a = withRun();
+  a.program[3].b = 1;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: instruction 4 (rotate_sum) is outside a run (run "
+               "length 0)");
+  a = withRun();
+  a.program[4].result = 5;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: instruction 4 breaks the rotate_sum run started at "
+               "instruction 3");
+  a = withRun();
+  a.program[3].value = 2;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: instruction 3 (rotate_sum) has key-switch "
+               "algorithm 2 (0: input broadcast, 1: output aggregation)");
+  a = withRun();
+  a.program[4].a = 6;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: instruction 4 (rotate_sum) reads the register its "
+               "run writes");
+  a = withRun();
+  a.program[4].imm = 3;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: the program rotates by 3 but the artifact lists no "
+               "key for it");
+}
+
 TEST(Artifact, RejectsRotationWithoutAListedKey) {
   Artifact a = makeTestArtifact();
   // Instruction 3 rotates by 1 (listed); make it rotate by 2.

@@ -102,6 +102,11 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
                      "bootstrap where the program allows "
                      "(aegis-ckks-pack-bootstraps; default true)"),
       llvm::cl::init(true)};
+  Option<bool> foldRotateSum{
+      *this, "fold-rotate-sum",
+      llvm::cl::desc("Sums of rotations as one rotate_sum with one ModDown "
+                     "(aegis-ckks-fold-rotate-sum; default true)"),
+      llvm::cl::init(true)};
   Option<bool> sparseSlots{
       *this, "sparse-slots",
       llvm::cl::desc("With bootstrapping, pack into the fewest slots that "
@@ -151,7 +156,8 @@ void registerCompilePipeline() {
       "aegis-nn-split-client, aegis-nn-calibrate, aegis-nn-select-parameters, "
       "aegis-nn-approximate, aegis-nn-place-bootstraps, aegis-nn-to-ckks, "
       "aegis-ckks-pack-bootstraps, aegis-ckks-report, "
-      "aegis-ckks-rotation-key-budget, aegis-dist-place, "
+      "aegis-ckks-rotation-key-budget, aegis-ckks-fold-rotate-sum, "
+      "aegis-dist-place, "
       "aegis-dist-insert-collectives, aegis-ckks-emit-artifact "
       "(options: security=128|toy devices=N placement=P report-json=F "
       "calibration=X.npy samples=N "
@@ -201,6 +207,11 @@ void registerCompilePipeline() {
         budget.report = o.report;
         budget.reuseWindow = o.rotationReuseWindow;
         pm.addPass(ckks::createRotationKeyBudget(budget));
+        if (o.foldRotateSum) {
+          ckks::FoldRotateSumOptions fold;
+          fold.report = o.report;
+          pm.addPass(ckks::createFoldRotateSum(fold));
+        }
         if (o.devices > 1) {
           dist::PlaceOptions place;
           place.devices = o.devices;

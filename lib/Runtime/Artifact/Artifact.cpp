@@ -304,6 +304,7 @@ const char *opcodeName(Opcode op) {
   case Opcode::Send: return "send";
   case Opcode::Recv: return "recv";
   case Opcode::MulI: return "mul_i";
+  case Opcode::RotateSum: return "rotate_sum";
   }
   return nullptr;
 }
@@ -546,7 +547,41 @@ void validateArtifact(const Artifact &a, const std::string &name) {
       i += in.b - 1;
     }
   };
+  // rotate_sum runs: the first of n carries n in b and the algorithm in
+  // value; the others b = 0 and the same result register.
+  auto checkRotateSums = [&](const std::vector<Instruction> &prog,
+                             const std::string &where) {
+    for (size_t i = 0; i < prog.size(); ++i) {
+      const Instruction &in = prog[i];
+      if (in.op != Opcode::RotateSum)
+        continue;
+      if (in.b == 0 || in.b > prog.size() - i)
+        fail(name, ": ", where, "instruction ", i, " (rotate_sum) ",
+             in.b == 0 ? "is outside a run" : "starts a run past the "
+                                              "program's end",
+             " (run length ", in.b, ")");
+      if (in.value != 0 && in.value != 1)
+        fail(name, ": ", where, "instruction ", i,
+             " (rotate_sum) has key-switch algorithm ", in.value,
+             " (0: input broadcast, 1: output aggregation)");
+      for (size_t j = 1; j < in.b; ++j) {
+        const Instruction &r = prog[i + j];
+        if (r.op != Opcode::RotateSum || r.b != 0 || r.result != in.result ||
+            r.value != 0)
+          fail(name, ": ", where, "instruction ", i + j,
+               " breaks the rotate_sum run started at instruction ", i);
+      }
+      for (size_t j = 0; j < in.b; ++j)
+        if (prog[i + j].a == in.result)
+          fail(name, ": ", where, "instruction ", i + j,
+               " (rotate_sum) reads the register its run writes");
+      i += in.b - 1;
+    }
+  };
   checkHoisted(a.program, "");
+  checkRotateSums(a.program, "");
+  for (size_t d = 0; d < a.devicePrograms.size(); ++d)
+    checkRotateSums(a.devicePrograms[d], "device " + std::to_string(d) + " ");
   for (size_t d = 0; d < a.devicePrograms.size(); ++d)
     checkHoisted(a.devicePrograms[d], "device " + std::to_string(d) + " ");
   for (size_t i = 0; i < a.program.size(); ++i)
@@ -618,13 +653,17 @@ void validateArtifact(const Artifact &a, const std::string &name) {
     if (r == 0 || r <= -int64_t(maxSlots) || r >= int64_t(maxSlots) ||
         !seen.insert(r).second)
       fail(name, ": invalid or repeated rotation key offset ", r);
+  auto rotatesWithoutKey = [&](const Instruction &in) {
+    return (in.op == Opcode::Rotate && !seen.count(in.imm)) ||
+           (in.op == Opcode::RotateSum && in.imm != 0 && !seen.count(in.imm));
+  };
   for (const Instruction &in : a.program)
-    if (in.op == Opcode::Rotate && !seen.count(in.imm))
+    if (rotatesWithoutKey(in))
       fail(name, ": the program rotates by ", in.imm,
            " but the artifact lists no key for it");
   for (const std::vector<Instruction> &prog : a.devicePrograms)
     for (const Instruction &in : prog)
-      if ((in.op == Opcode::Rotate && !seen.count(in.imm)) ||
+      if (rotatesWithoutKey(in) ||
           (in.op == Opcode::Bootstrap && !p.bootstrapLevel))
         fail(name, ": a device program ", opcodeName(in.op),
              "s beyond the artifact's keys and parameters");

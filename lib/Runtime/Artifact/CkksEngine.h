@@ -81,6 +81,11 @@ public:
   Value conjugate(const Value &a) {
     return evaluator_.conjugate(a, keys_.galois);
   }
+  /// One ModDown for the whole sum (the algorithm is a limb-split choice).
+  Value rotateSum(const std::vector<const Value *> &inputs,
+                  const std::vector<long> &steps, bool) {
+    return evaluator_.rotateAndSum(inputs, steps, keys_.galois);
+  }
   /// The constant +-i at scale 1 is the monomial +-X^(N/2): exact.
   Value mulI(const Value &a, bool negative) {
     return evaluator_.multiplyConstant(a, {0.0, negative ? -1.0 : 1.0}, 1.0);

@@ -25,6 +25,10 @@
 //     Value levelDown(const Value &a, unsigned level);
 //     Value rotate(const Value &a, long steps);
 //     Value conjugate(const Value &a);
+//     // sum_j rotate(*inputs[j], steps[j]) with one ModDown; `aggregate`:
+//     // the compiler chose output aggregation for it (limb-split engines)
+//     Value rotateSum(const std::vector<const Value *> &inputs,
+//                     const std::vector<long> &steps, bool aggregate);
 //     Value bootstrap(const Value &a, unsigned headroom);  // optional
 //     // Called when `fresh` replaces `old` in a register (either may be
 //     // null: a first write, a register freed after its last read): memory
@@ -82,6 +86,18 @@ private:
 inline bool isKeySwitch(Opcode op) {
   return op == Opcode::Relinearize || op == Opcode::Rotate ||
          op == Opcode::Conjugate;
+}
+
+/// The registers a rotate_sum run starting at `k` reads and its steps.
+inline void rotateSumTerms(const std::vector<Instruction> &program, size_t k,
+                           std::vector<uint32_t> &regs,
+                           std::vector<long> &steps) {
+  regs.clear();
+  steps.clear();
+  for (size_t j = 0; j < program[k].b; ++j) {
+    regs.push_back(program[k + j].a);
+    steps.push_back(long(program[k + j].imm));
+  }
 }
 
 /// The artifact's scale rules, shared by the encrypted engines (see
@@ -187,7 +203,8 @@ evaluateInstruction(Engine &engine, const Artifact &artifact,
            "this artifact on one device");
   case Opcode::Send:
   case Opcode::Recv:
-    break; // runProgram handles them
+  case Opcode::RotateSum:
+    break; // runProgram handles them (a rotate_sum is a run)
   }
   fail("instruction ", k, " has an unknown opcode ", int(in.op));
 }
@@ -290,6 +307,38 @@ void runProgram(Engine &engine, const Artifact &artifact,
       traceCompute("rotate x" + std::to_string(n), in, t0, t1);
       report.keySwitches += n;
       release(in.a, k + n - 1, ~0u);
+      k += n - 1;
+      if (progress && options.progress)
+        options.progress(k + 1, program.size());
+      continue;
+    }
+    // A rotate_sum run: n terms, one result (validateArtifact checks it).
+    if (in.op == Opcode::RotateSum) {
+      const size_t n = in.b;
+      std::vector<uint32_t> inputs;
+      std::vector<long> steps;
+      rotateSumTerms(program, k, inputs, steps);
+      std::vector<const typename Engine::Value *> values;
+      size_t keySwitches = 0;
+      for (size_t j = 0; j < n; ++j) {
+        values.push_back(&*regs[inputs[j]]);
+        keySwitches += steps[j] != 0;
+      }
+      typename Engine::Value r =
+          engine.rotateSum(values, steps, in.value == 1);
+      engine.stored(regs[in.result] ? &*regs[in.result] : nullptr, &r);
+      regs[in.result] = std::move(r);
+      for (size_t j = 0; j < n; ++j)
+        release(inputs[j], k + j, in.result);
+      auto t1 = Clock::now();
+      timer.add(in.op, std::chrono::duration<double>(t1 - t0).count());
+      traceCompute("rotate_sum x" + std::to_string(n), in, t0, t1);
+      if (in.region) {
+        regionSeconds[in.region - 1] +=
+            std::chrono::duration<double>(t1 - t0).count();
+        regionUsed[in.region - 1] = true;
+      }
+      report.keySwitches += keySwitches;
       k += n - 1;
       if (progress && options.progress)
         options.progress(k + 1, program.size());

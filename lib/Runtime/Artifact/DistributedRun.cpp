@@ -205,6 +205,18 @@ public:
   Value conjugate(const Value &a) {
     return evaluator_.conjugate(a, keys_.galois, algorithm_);
   }
+  /// The compiler's choice: one reduction for every term (output
+  /// aggregation), or the plan's algorithm.
+  Value rotateSum(const std::vector<const Value *> &inputs,
+                  const std::vector<long> &steps, bool aggregate) {
+    std::vector<Value> terms;
+    terms.reserve(inputs.size());
+    for (const Value *v : inputs)
+      terms.push_back(*v);
+    return evaluator_.rotateAndSum(
+        terms, steps, keys_.galois,
+        aggregate ? KeySwitchAlgorithm::OutputAggregation : algorithm_);
+  }
   /// +-X^(N/2) on the own limbs.
   Value mulI(const Value &a, bool negative) {
     Value r = a;

@@ -146,6 +146,18 @@ public:
   Value conjugate(const Value &a) {
     return map(a, [](auto x) { return std::conj(x); });
   }
+  Value rotateSum(const std::vector<const Value *> &inputs,
+                  const std::vector<long> &steps, bool) {
+    Value r(inputs[0]->size(), 0.0);
+    for (size_t j = 0; j < inputs.size(); ++j) {
+      require(inputs[j]->size() == r.size(),
+              "rotate_sum terms of different slot counts");
+      Value t = rotate(*inputs[j], steps[j]);
+      for (size_t i = 0; i < r.size(); ++i)
+        r[i] += t[i];
+    }
+    return r;
+  }
   Value mulI(const Value &a, bool negative) {
     std::complex<double> i(0, negative ? -1 : 1);
     return map(a, [&](auto x) { return x * i; });

@@ -101,7 +101,8 @@ EvaluationKeys keysForDevice(const Artifact &artifact, const ContextPtr &context
   for (const Instruction &in : artifact.devicePrograms[d]) {
     if (in.op == Opcode::Relinearize)
       used.insert(0);
-    else if (in.op == Opcode::Rotate)
+    else if (in.op == Opcode::Rotate ||
+             (in.op == Opcode::RotateSum && in.imm != 0))
       used.insert(context->galoisElementForRotation(long(in.imm)));
     else if (in.op == Opcode::Conjugate)
       used.insert(context->conjugationElement());

@@ -492,6 +492,38 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
         }
         continue;
       }
+      // A sum of rotations with one ModDown: a run of one instruction per
+      // term (Artifact.h, RotateSum).
+      if (auto sum = dyn_cast<RotateSumOp>(op)) {
+        const int64_t slots = sum.getOutput().getType().getSlots();
+        const unsigned level = sum.getOutput().getType().getLevel();
+        const uint32_t result = regOf(sum.getOutput());
+        const uint32_t n = uint32_t(sum.getInputs().size());
+        auto algorithm = op.getAttrOfType<StringAttr>(
+            mlir::aegis::dist::DistDialect::kKeySwitchAttrName);
+        for (auto [j, x] : llvm::enumerate(sum.getInputs())) {
+          auto input = regs.find(x);
+          if (input == regs.end())
+            return sum.emitOpError()
+                   << "uses a value that is not a ciphertext of the program";
+          ::aegis::Instruction t;
+          t.op = ::aegis::Opcode::RotateSum;
+          t.a = input->second;
+          t.imm = ::aegis::canonicalRotation(sum.getOffsets()[j], slots);
+          t.result = result;
+          t.region = regionOf(op);
+          if (j == 0) {
+            t.b = n;
+            t.value = algorithm && algorithm.getValue() == "aggregate" ? 1 : 0;
+          }
+          if (t.imm != 0) {
+            uint32_t &keyLevel = rotations[t.imm];
+            keyLevel = std::max(keyLevel, level);
+          }
+          art.program.push_back(t);
+        }
+        continue;
+      }
       ::aegis::Instruction in;
       bool ok = true;
       auto operand = [&](unsigned i) {

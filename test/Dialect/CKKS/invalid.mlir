@@ -380,6 +380,38 @@ func.func @rotate_too_far(%a: !ckks.ct<slots = 8, level = 3, logScale = 40>) {
 
 // -----
 
+func.func @rotate_sum_counts(%a: !ckks.ct<slots = 8, level = 3, logScale = 40>) {
+  // expected-error @+1 {{'ckks.rotate_sum' op expects one offset per input (at least one), got 2 inputs and 1 offsets}}
+  %0 = ckks.rotate_sum %a, %a by [1] : (!ckks.ct<slots = 8, level = 3, logScale = 40>, !ckks.ct<slots = 8, level = 3, logScale = 40>) -> !ckks.ct<slots = 8, level = 3, logScale = 40>
+  return
+}
+
+// -----
+
+func.func @rotate_sum_types(%a: !ckks.ct<slots = 8, level = 3, logScale = 40>, %b: !ckks.ct<slots = 8, level = 2, logScale = 40>) {
+  // expected-error @+1 {{'ckks.rotate_sum' op expects every input of the result's type '!ckks.ct<slots = 8, level = 3, logScale = 40>', got '!ckks.ct<slots = 8, level = 2, logScale = 40>'}}
+  %0 = ckks.rotate_sum %a, %b by [1, 2] : (!ckks.ct<slots = 8, level = 3, logScale = 40>, !ckks.ct<slots = 8, level = 2, logScale = 40>) -> !ckks.ct<slots = 8, level = 3, logScale = 40>
+  return
+}
+
+// -----
+
+func.func @rotate_sum_too_far(%a: !ckks.ct<slots = 8, level = 3, logScale = 40>) {
+  // expected-error @+1 {{'ckks.rotate_sum' op expects |offset| < 8 (the slot count), got 8}}
+  %0 = ckks.rotate_sum %a, %a by [1, 8] : (!ckks.ct<slots = 8, level = 3, logScale = 40>, !ckks.ct<slots = 8, level = 3, logScale = 40>) -> !ckks.ct<slots = 8, level = 3, logScale = 40>
+  return
+}
+
+// -----
+
+func.func @rotate_sum_size3(%a: !ckks.ct<slots = 8, level = 3, logScale = 80, size = 3>) {
+  // expected-error @+1 {{'ckks.rotate_sum' op expects a size-2 ciphertext, got size 3; relinearize it before rotating}}
+  %0 = ckks.rotate_sum %a by [1] : (!ckks.ct<slots = 8, level = 3, logScale = 80, size = 3>) -> !ckks.ct<slots = 8, level = 3, logScale = 80, size = 3>
+  return
+}
+
+// -----
+
 func.func @rotate_size3(%a: !ckks.ct<slots = 8, level = 3, logScale = 80, size = 3>) {
   // expected-error @+1 {{'ckks.rotate' op expects a size-2 ciphertext, got size 3; relinearize it before rotating}}
   %0 = ckks.rotate %a by 1 : !ckks.ct<slots = 8, level = 3, logScale = 80, size = 3> -> !ckks.ct<slots = 8, level = 3, logScale = 80, size = 3>

@@ -78,6 +78,8 @@ func.func @galois_and_bootstrap(%a: !ct, %z: !ckks.ct<slots = 8, level = 0, logS
   %0 = ckks.rotate %a by 3 : !ct -> !ct
   // CHECK: ckks.rotate %{{.*}} by -7 : !ct_L3_S40 -> !ct_L3_S40
   %1 = ckks.rotate %0 by -7 : !ct -> !ct
+  // CHECK: ckks.rotate_sum %{{.*}}, %{{.*}} by [2, 0] : (!ct_L3_S40, !ct_L3_S40) -> !ct_L3_S40
+  %s = ckks.rotate_sum %0, %a by [2, 0] : (!ct, !ct) -> !ct
   // CHECK: ckks.conjugate %{{.*}} : !ct_L3_S40 -> !ct_L3_S40
   %2 = ckks.conjugate %1 : !ct -> !ct
   // CHECK: ckks.bootstrap %{{.*}} : !ct_L0_S40 -> !ct_L3_S40

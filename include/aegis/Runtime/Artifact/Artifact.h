@@ -114,6 +114,13 @@ enum class Opcode : uint8_t {
   Recv = 17, // r = the register device imm sends (the same number there)
   MulI = 18, // r = i a (imm = 1: -i a), the monomial X^(N/2): no level, no
              // scale change
+  // r = sum_j rotate(a_j, imm_j) with one ModDown (ckks.rotate_sum): a run
+  // of n consecutive rotate_sum instructions, one per term (a_j, imm_j; an
+  // imm of 0 adds a_j as is), all writing the same r; the first carries n
+  // in b (the others 0) and in `value` how limb-split devices key-switch
+  // the run: 0 one all-gather per term (input broadcast), 1 one reduction
+  // for all of them (output aggregation, digit-aligned partitions).
+  RotateSum = 19,
 };
 
 const char *opcodeName(Opcode op);

@@ -369,6 +369,34 @@ static int64_t normalizeOffset(int64_t offset, int64_t slots) {
   return ::aegis::canonicalRotation(offset, slots);
 }
 
+LogicalResult RotateSumOp::verify() {
+  if (getInputs().empty() ||
+      int64_t(getInputs().size()) != int64_t(getOffsets().size()))
+    return emitOpError() << "expects one offset per input (at least one), got "
+                         << getInputs().size() << " inputs and "
+                         << getOffsets().size() << " offsets";
+  auto type = getOutput().getType();
+  for (Value x : getInputs())
+    if (x.getType() != type)
+      return emitOpError() << "expects every input of the result's type "
+                           << type << ", got " << x.getType();
+  if (failed(verifyCanonical(*this, type, "relinearize it before rotating")))
+    return failure();
+  int64_t slots = type.getSlots();
+  for (int64_t offset : getOffsets())
+    if (offset <= -slots || offset >= slots)
+      return emitOpError() << "expects |offset| < " << slots
+                           << " (the slot count), got " << offset;
+  return verifyAgainstParams(*this);
+}
+
+int64_t RotateSumOp::numKeySwitches() {
+  int64_t slots = getOutput().getType().getSlots(), n = 0;
+  for (int64_t offset : getOffsets())
+    n += normalizeOffset(offset, slots) != 0;
+  return n;
+}
+
 OpFoldResult RotateOp::fold(FoldAdaptor) {
   int64_t slots = getInput().getType().getSlots();
   if (normalizeOffset(getOffsetAttr().getInt(), slots) == 0)

@@ -32,6 +32,11 @@ struct CollectRotationKeysPass
             ::aegis::canonicalRotation(rotate.getOffsetAttr().getInt(), slots);
         if (r != 0)
           offsets.insert(r);
+      } else if (auto sum = dyn_cast<RotateSumOp>(op)) {
+        int64_t slots = sum.getOutput().getType().getSlots();
+        for (int64_t offset : sum.getOffsets())
+          if (int64_t r = ::aegis::canonicalRotation(offset, slots))
+            offsets.insert(r);
       } else if (isa<ConjugateOp>(op)) {
         conjugation = true;
       }

@@ -318,6 +318,37 @@ def CKKS_RotateOp : CKKS_Op<"rotate", [Pure]> {
   let hasFolder = 1;
 }
 
+def CKKS_RotateSumOp : CKKS_Op<"rotate_sum", [Pure]> {
+  let summary = "Sum of rotations with one ModDown (one key switch per nonzero offset)";
+  let description = [{
+    `sum_i rotate(inputs[i], offsets[i])`, where the key switches'
+    inner products accumulate in the extended basis and are brought down
+    once: the giant steps of a matrix product (a rotate-and-sum) as one op.
+    It decrypts to the sum of the rotations but its bits are its own (a
+    ModDown rounds), the same on every device count: on limb-split devices
+    it runs as one rotate-and-sum whose key switches share one reduction
+    when `dist.keyswitch = "aggregate"` (output aggregation), or as one
+    all-gather per input (input broadcast). Formed by
+    `aegis-ckks-fold-rotate-sum`; every input is a canonical ciphertext of
+    the result's type, an offset of 0 adds its input as is.
+
+    ```mlir
+    %s = ckks.rotate_sum %a, %b by [4, 8] : (!ckks.ct<slots = 8, level = 3, logScale = 40>, !ckks.ct<slots = 8, level = 3, logScale = 40>) -> !ckks.ct<slots = 8, level = 3, logScale = 40>
+    ```
+  }];
+  let arguments = (ins Variadic<CKKS_Ct>:$inputs, DenseI64ArrayAttr:$offsets);
+  let results = (outs CKKS_Ct:$output);
+  let assemblyFormat = [{
+    $inputs `by` $offsets attr-dict `:` `(` qualified(type($inputs)) `)`
+    `->` qualified(type($output))
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Offsets that need a key switch (nonzero modulo the slot count).
+    int64_t numKeySwitches();
+  }];
+}
+
 def CKKS_ConjugateOp : CKKS_Op<"conjugate", [Pure]> {
   let summary = "Complex-conjugates every slot (one key switch)";
   let description = [{

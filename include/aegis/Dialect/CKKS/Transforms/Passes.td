@@ -89,6 +89,51 @@ def RotationKeyBudget : Pass<"aegis-ckks-rotation-key-budget", "::mlir::ModuleOp
   ];
 }
 
+def FoldRotateSum : Pass<"aegis-ckks-fold-rotate-sum", "::mlir::ModuleOp"> {
+  let summary = "Folds sums of rotations into ckks.rotate_sum (one ModDown)";
+  let description = [{
+    A sum of rotated ciphertexts (the giant steps of a matrix product, a
+    rotate-and-sum) pays one ModDown per rotation when each rotation is
+    key-switched alone. `ckks.rotate_sum` accumulates the key switches'
+    inner products in the extended basis and brings them down once; on
+    limb-split devices the whole sum can then be aggregated by one
+    reduction (output aggregation) instead of one all-gather per rotation.
+
+    This pass finds every tree of `ckks.add` whose inner adds are used only
+    by the tree, takes its leaves that are rotations used only by the tree
+    (of distinct inputs: rotations of one input are already hoisted, one
+    ModUp for all), and when there are at least `min-rotations` of them
+    replaces the tree by one `ckks.rotate_sum` over all its leaves (the
+    other leaves with offset 0) at the tree's root. The result decrypts to
+    the same values; its bits differ from the separate rotations' (a
+    ModDown rounds), so the pass runs before the program is emitted and
+    every device count runs the same `rotate_sum`.
+
+    Before:
+    ```mlir
+    %r1 = ckks.rotate %a by 4 : !ct -> !ct
+    %r2 = ckks.rotate %b by 8 : !ct -> !ct
+    %s = ckks.add %r1, %r2 : (!ct, !ct) -> !ct
+    %t = ckks.add %s, %c : (!ct, !ct) -> !ct
+    ```
+    After:
+    ```mlir
+    %t = ckks.rotate_sum %a, %b, %c by [4, 8, 0] : (!ct, !ct, !ct) -> !ct
+    ```
+  }];
+  let options = [
+    Option<"minRotations", "min-rotations", "unsigned", "2",
+           "Fewest rotations a sum must have to be folded">,
+    Option<"report", "report", "bool", "false",
+           "Print the compile report's rotate-and-sum line">
+  ];
+  let statistics = [
+    Statistic<"sums", "sums", "Sums folded into one rotate_sum">,
+    Statistic<"foldedRotations", "rotations",
+              "Rotations folded (each saves a ModDown but the first)">
+  ];
+}
+
 def PackBootstraps : Pass<"aegis-ckks-pack-bootstraps", "::mlir::ModuleOp"> {
   let summary = "Refreshes two independent ciphertexts with one bootstrap";
   let description = [{

@@ -73,6 +73,11 @@ def Dist_Dialect : Dialect {
         "dist.hoist_rotations";
     /// On the first rotation of a hoisted run: the run's length.
     static constexpr ::llvm::StringLiteral kHoistedAttrName = "dist.hoisted";
+    /// On a ckks.rotate_sum of a limb-split group: "aggregate" (output
+    /// aggregation: one reduction for every term) or "broadcast" (input
+    /// broadcast: one all-gather per term), chosen by aegis-dist-place.
+    static constexpr ::llvm::StringLiteral kKeySwitchAttrName =
+        "dist.keyswitch";
   }];
 }
 
