@@ -27,6 +27,10 @@ const char *kindName(Kind k) {
     return "all_to_all";
   case Kind::Transfer:
     return "transfer";
+  case Kind::ReduceScatter:
+    return "reduce_scatter";
+  case Kind::AllReduce:
+    return "all_reduce";
   }
   return "?";
 }
@@ -86,8 +90,15 @@ Part partOf(Operation *op) {
   return Part::Other;
 }
 
-Planner::Planner(func::FuncOp main, ck::ParamsAttr params)
-    : main(main), params(params) {
+Planner::Planner(func::FuncOp main, ck::ParamsAttr params, KeySwitchMode mode)
+    : main(main), params(params), mode_(mode) {
+  if (mode == KeySwitchMode::Aggregate || mode == KeySwitchMode::AggregateAll)
+    digitAligned_ = true;
+  else if (mode == KeySwitchMode::Recorded)
+    if (auto module = main->getParentOfType<ModuleOp>())
+      if (auto p = module->getAttrOfType<StringAttr>(
+              DistDialect::kPartitionAttrName))
+        digitAligned_ = p.getValue() == "digit_aligned";
   n = int64_t(1) << params.getLogN();
   special = unsigned(params.getLogP().size());
   dnum = std::max(1u, params.getDnum());
@@ -157,7 +168,73 @@ int64_t Planner::distinctArgs(int64_t ArgInfo::*field) const {
   return int64_t(seen.size());
 }
 
-int64_t Planner::ownerOf(int64_t limb, int64_t L, int64_t B) {
+int64_t Planner::share(int64_t L, int64_t B, int64_t b) const {
+  if (!digitAligned_)
+    return L / B + (b < L % B ? 1 : 0);
+  // Whole digits of alpha limbs, the digits balanced over the devices.
+  const int64_t digits = (L + alpha - 1) / alpha;
+  auto end = [&](int64_t d) { // one past device d's last digit
+    int64_t e = (d + 1) * (digits / B) + std::min<int64_t>(d + 1, digits % B);
+    return std::min<int64_t>(e * alpha, L);
+  };
+  return end(b) - (b == 0 ? 0 : end(b - 1));
+}
+
+int64_t Planner::maxShare(int64_t L, int64_t B) const {
+  int64_t most = 0;
+  for (int64_t b = 0; b < B; ++b)
+    most = std::max(most, share(L, B, b));
+  return most;
+}
+
+int64_t Planner::numRotateSums() const {
+  int64_t count = 0;
+  main.walk([&](ck::RotateSumOp) { ++count; });
+  return count;
+}
+
+int64_t Planner::aggregationBytes(unsigned level, int64_t B, int64_t b,
+                                  bool allReduce) const {
+  const int64_t L = limbsOf(level);
+  if (!allReduce) // the other devices' chain limbs of acc0 and acc1
+    return 2 * (L - share(L, B, b)) * n * 8;
+  // All-reduce of 2K special limbs: reduce-scatter over a balanced split of
+  // the words, then all-gather of the reduced slices.
+  const int64_t words = 2 * int64_t(special) * n;
+  const int64_t mine = words / B + (b < words % B ? 1 : 0);
+  return (words + (B - 2) * mine) * 8;
+}
+
+int64_t Planner::broadcastBytes(Operation *op, int64_t B, int64_t b) const {
+  auto sum = cast<ck::RotateSumOp>(op);
+  const int64_t L = limbsOf(sum.getOutput().getType().getLevel());
+  return sum.numKeySwitches() * (B - 1) * share(L, B, b) * n * 8;
+}
+
+bool Planner::aggregates(Operation *op, int64_t B) const {
+  if (B <= 1 || !isa<ck::RotateSumOp>(op) || !digitAligned_)
+    return false;
+  if (mode_ == KeySwitchMode::Recorded) {
+    auto a = op->getAttrOfType<StringAttr>(DistDialect::kKeySwitchAttrName);
+    return a && a.getValue() == "aggregate";
+  }
+  if (mode_ == KeySwitchMode::AggregateAll)
+    return true;
+  if (mode_ != KeySwitchMode::Aggregate)
+    return false;
+  // The busiest device's bytes either way.
+  const unsigned level =
+      cast<ck::RotateSumOp>(op).getOutput().getType().getLevel();
+  int64_t gathers = 0, reduction = 0;
+  for (int64_t b = 0; b < B; ++b) {
+    gathers = std::max(gathers, broadcastBytes(op, B, b));
+    reduction = std::max(reduction, aggregationBytes(level, B, b, false) +
+                                        aggregationBytes(level, B, b, true));
+  }
+  return reduction < gathers;
+}
+
+int64_t Planner::ownerOf(int64_t limb, int64_t L, int64_t B) const {
   int64_t start = 0;
   for (int64_t b = 0; b < B; ++b) {
     int64_t c = share(L, B, b);
@@ -168,12 +245,26 @@ int64_t Planner::ownerOf(int64_t limb, int64_t L, int64_t B) {
   return B - 1;
 }
 
-int64_t Planner::keyRowBytes(unsigned level, int64_t B, int64_t b) const {
+int64_t Planner::keyRowBytes(unsigned level, int64_t B, int64_t b,
+                             bool broadcast, bool aggregate) const {
   // Input-broadcast rows: every digit meeting q_0..q_level, over the
-  // device's own chain limbs and the special primes (docs/Distributed.md).
-  int64_t L = limbsOf(level);
-  int64_t digits = (L + alpha - 1) / alpha;
-  return digits * (share(L, B, b) + int64_t(special)) * 2 * n * 8;
+  // device's own chain limbs and the special primes; output-aggregation
+  // rows: the device's own digits over every chain limb and the special
+  // primes (docs/Distributed.md, "Keys partitioned with the ciphertexts").
+  const int64_t L = limbsOf(level), K = int64_t(special);
+  const int64_t digits = (L + alpha - 1) / alpha;
+  const int64_t own = share(L, B, b);
+  // Own digits (digit-aligned: the own limbs are whole digits).
+  const int64_t ownDigits = aggregate ? (own + alpha - 1) / alpha : 0;
+  int64_t rows = 0;
+  if (broadcast)
+    rows += digits * (own + K);
+  if (aggregate) {
+    rows += ownDigits * (L + K);
+    if (broadcast) // counted twice: the own digits' own limbs and specials
+      rows -= ownDigits * (own + K);
+  }
+  return rows * 2 * n * 8;
 }
 
 static bool isKeySwitch(Operation *op) {
@@ -447,7 +538,22 @@ void Planner::collectives(
     if (B == 1)
       continue;
     Value in = op->getNumOperands() ? op->getOperand(0) : Value();
-    if (auto sum = dyn_cast<ck::RotateSumOp>(op)) {
+    if (auto sum = dyn_cast<ck::RotateSumOp>(op); sum && aggregates(op, B)) {
+      // Output aggregation: every device's partial inner products of all
+      // terms, reduced once (after the op's own work, before its result).
+      const unsigned level = sum.getOutput().getType().getLevel();
+      for (Kind k : {Kind::ReduceScatter, Kind::AllReduce}) {
+        Collective c = make(k, Source::KeySwitch, part, sum.getOutput(), op,
+                            g, 2);
+        c.beforeConsumer = false;
+        for (int64_t b = 0; b < B; ++b) {
+          int64_t bytes = aggregationBytes(level, B, b, k == Kind::AllReduce);
+          c.sent[grid.device(g, b)] = bytes;
+          c.received[grid.device(g, b)] = bytes;
+        }
+        fn(c);
+      }
+    } else if (auto sum = dyn_cast<ck::RotateSumOp>(op)) {
       // Input broadcast: each rotated term gathers its c1 (aegis-run's
       // rotateAndSum starts them all at once; no gather is shared).
       const int64_t slots = sum.getOutput().getType().getSlots();
@@ -580,7 +686,11 @@ StrategyResult Planner::evaluate(StringRef name, const Grid &grid,
 
   // Memory: key rows per group (each key at the highest level its group
   // uses it), encoded plaintexts per group, live ciphertexts.
-  std::vector<std::map<int64_t, unsigned>> keys(G); // key id -> level
+  struct KeyUse {
+    unsigned level = 0;
+    bool broadcast = false, aggregate = false;
+  };
+  std::vector<std::map<int64_t, KeyUse>> keys(G); // key id -> use
   std::vector<llvm::DenseMap<Value, unsigned>> plaintexts(G);
   main.walk([&](Operation *op) {
     if (op->getNumResults() != 1 ||
@@ -590,12 +700,14 @@ StrategyResult Planner::evaluate(StringRef name, const Grid &grid,
     if (auto sum = dyn_cast<ck::RotateSumOp>(op)) {
       unsigned level = sum.getOutput().getType().getLevel();
       const int64_t slots = sum.getOutput().getType().getSlots();
+      const bool aggregate = aggregates(op, B);
       for (int64_t offset : sum.getOffsets()) {
         int64_t k = ::aegis::canonicalRotation(offset, slots);
         if (k == 0)
           continue;
-        unsigned &l = keys[g][k];
-        l = std::max(l, level);
+        KeyUse &u = keys[g][k];
+        u.level = std::max(u.level, level);
+        (aggregate ? u.aggregate : u.broadcast) = true;
       }
     } else if (isKeySwitch(op)) {
       unsigned level =
@@ -606,8 +718,9 @@ StrategyResult Planner::evaluate(StringRef name, const Grid &grid,
                                         rot.getInput().getType().getSlots());
       else if (isa<ck::ConjugateOp>(op))
         id = INT64_MIN + 1;
-      unsigned &l = keys[g][id];
-      l = std::max(l, level);
+      KeyUse &u = keys[g][id];
+      u.level = std::max(u.level, level);
+      u.broadcast = true;
     }
     for (Value v : op->getOperands())
       if (auto pt = dyn_cast<ck::PlaintextType>(v.getType()))
@@ -616,8 +729,9 @@ StrategyResult Planner::evaluate(StringRef name, const Grid &grid,
   for (int64_t g = 0; g < G; ++g)
     for (int64_t b = 0; b < B; ++b) {
       int64_t d = grid.device(g, b);
-      for (auto [id, level] : keys[g])
-        r.keyBytes[d] += keyRowBytes(level, B, b);
+      for (auto [id, use] : keys[g])
+        r.keyBytes[d] +=
+            keyRowBytes(use.level, B, b, use.broadcast, use.aggregate);
       for (auto [v, level] : plaintexts[g])
         r.plaintextBytes[d] += share(limbsOf(level), B, b) * n * 8;
     }
@@ -730,7 +844,7 @@ StrategyResult Planner::evaluate(StringRef name, const Grid &grid,
     if (!op->getOperands().empty())
       if (auto t = dyn_cast<ck::CiphertextType>(op->getOperand(0).getType()))
         level = std::max(level, t.getLevel());
-    limbs = share(limbsOf(level), B, 0);
+    limbs = maxShare(limbsOf(level), B);
     double end = start + opSeconds(op, isa<ck::BootstrapOp>(op)
                                            ? limbsOf(level)
                                            : limbs);

@@ -25,10 +25,15 @@
 
 namespace mlir::aegis::dist {
 
-enum class Kind { AllGather, Broadcast, AllToAll, Transfer };
+/// ReduceScatter and AllReduce: the reduction of an output-aggregation key
+/// switch (a ckks.rotate_sum with dist.keyswitch = "aggregate"), inside the
+/// op: its partial inner products are not ciphertexts, so no start / wait
+/// pair stands for them in the IR.
+enum class Kind { AllGather, Broadcast, AllToAll, Transfer, ReduceScatter,
+                  AllReduce };
 enum class Source { KeySwitch, Rescale, Bootstrap, Model, IO };
 enum class Part { Ffn, Attention, Other };
-constexpr int kNumKinds = 4, kNumSources = 5, kNumParts = 3;
+constexpr int kNumKinds = 6, kNumSources = 5, kNumParts = 3;
 const char *kindName(Kind k);
 const char *sourceName(Source s);
 const char *partName(Part p);
@@ -79,6 +84,11 @@ struct StrategyResult {
   std::vector<int64_t> keyBytes, plaintextBytes, ciphertextPeak;
   double time = 0;
   int64_t collectives = 0, transfers = 0;
+  /// Key switching of the rotate_sums: "broadcast" or "aggregate" (with
+  /// digit-aligned limb ranges), how many were aggregated, and the bytes
+  /// the busiest device would send with input broadcast everywhere.
+  std::string keySwitch = "broadcast";
+  int64_t aggregated = 0, broadcastSent = 0;
   static int64_t maxOf(const std::vector<int64_t> &v) {
     int64_t m = 0;
     for (int64_t x : v)
@@ -87,10 +97,39 @@ struct StrategyResult {
   }
 };
 
+/// How limb-split groups key-switch the sums of rotations
+/// (ckks.rotate_sum) and partition ciphertexts.
+enum class KeySwitchMode {
+  /// Balanced limb ranges; every key switch by input broadcast (one
+  /// all-gather of the switched polynomial).
+  Broadcast,
+  /// Digit-aligned limb ranges; each rotate_sum by output aggregation (one
+  /// reduce-scatter + one all-reduce for all its terms) where that sends
+  /// fewer bytes than its terms' all-gathers, every other key switch by
+  /// input broadcast.
+  Aggregate,
+  /// Digit-aligned limb ranges; every rotate_sum by output aggregation.
+  AggregateAll,
+  /// As recorded by aegis-dist-place (module dist.partition, op
+  /// dist.keyswitch).
+  Recorded,
+};
+
 /// The ckks program of one function and its parameters.
 class Planner {
 public:
-  Planner(func::FuncOp main, ckks::ParamsAttr params);
+  Planner(func::FuncOp main, ckks::ParamsAttr params,
+          KeySwitchMode mode = KeySwitchMode::Broadcast);
+
+  KeySwitchMode mode() const { return mode_; }
+  func::FuncOp function() const { return main; }
+  /// Whether ciphertexts are split by digit-aligned limb ranges.
+  bool digitAligned() const { return digitAligned_; }
+  /// Whether `op` (a ckks.rotate_sum on a group of B > 1 devices) is
+  /// key-switched by output aggregation.
+  bool aggregates(Operation *op, int64_t B) const;
+  /// The program's sums of rotations (ckks.rotate_sum).
+  int64_t numRotateSums() const;
 
   /// Group of every ciphertext value (arguments and op results) under a
   /// strategy (limb, token, head, joint) on `grid`.
@@ -118,16 +157,31 @@ public:
 
 private:
   int64_t limbsOf(unsigned level) const { return int64_t(level) + 1; }
-  /// Limbs device b of a group of B holds of a ciphertext with L limbs.
-  static int64_t share(int64_t L, int64_t B, int64_t b) {
-    return L / B + (b < L % B ? 1 : 0);
-  }
-  static int64_t ownerOf(int64_t limb, int64_t L, int64_t B);
-  int64_t keyRowBytes(unsigned level, int64_t B, int64_t b) const;
+  /// Limbs device b of a group of B holds of a ciphertext with L limbs:
+  /// balanced ranges, or whole digits balanced over the devices
+  /// (aegis-run's LimbPartition::balanced / digitAligned).
+  int64_t share(int64_t L, int64_t B, int64_t b) const;
+  /// The most limbs any device of the group holds.
+  int64_t maxShare(int64_t L, int64_t B) const;
+  int64_t ownerOf(int64_t limb, int64_t L, int64_t B) const;
+  /// Key rows device b holds of a key used at `level`: for input-broadcast
+  /// key switches (`broadcast`), for output aggregation (`aggregate`), or
+  /// both (the union).
+  int64_t keyRowBytes(unsigned level, int64_t B, int64_t b,
+                      bool broadcast = true, bool aggregate = false) const;
+  /// Bytes each device of a group sends (= receives) in the reduction of an
+  /// output aggregation at `level` (reduce-scatter of the chain limbs of
+  /// both accumulators, all-reduce of their special limbs).
+  int64_t aggregationBytes(unsigned level, int64_t B, int64_t b,
+                           bool allReduce) const;
+  /// Bytes device b sends for the all-gathers of a rotate_sum's terms.
+  int64_t broadcastBytes(Operation *sum, int64_t B, int64_t b) const;
   double opSeconds(Operation *op, int64_t limbs) const;
 
   mutable func::FuncOp main;
   ckks::ParamsAttr params;
+  KeySwitchMode mode_ = KeySwitchMode::Broadcast;
+  bool digitAligned_ = false;
   int64_t n = 0;
   unsigned special = 0, dnum = 1, alpha = 1;
   /// Per ciphertext argument: the first row and feature of its elements and

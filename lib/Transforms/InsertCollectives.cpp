@@ -54,7 +54,7 @@ void InsertCollectivesPass::runOnOperation() {
                           "static positive axes";
     return signalPassFailure();
   }
-  Planner planner(main, params);
+  Planner planner(main, params, KeySwitchMode::Recorded);
   FailureOr<Planner::Placement> placement = planner.recorded(g);
   if (failed(placement))
     return signalPassFailure();
@@ -118,6 +118,10 @@ void InsertCollectivesPass::runOnOperation() {
                                       b.getI64IntegerAttr(c.from),
                                       b.getI64IntegerAttr(c.to));
       break;
+    case Kind::ReduceScatter:
+    case Kind::AllReduce:
+      llvm_unreachable("the reduction of an aggregated key switch is inside "
+                       "its op");
     }
     ++numStarts;
     for (int64_t s : c.sent)
@@ -126,6 +130,13 @@ void InsertCollectivesPass::runOnOperation() {
   };
 
   for (const Collective &c : list) {
+    // Output aggregation reduces partial products inside the rotate_sum
+    // (dist.keyswitch = "aggregate"): nothing to insert, bytes counted.
+    if (c.kind == Kind::ReduceScatter || c.kind == Kind::AllReduce) {
+      for (int64_t s : c.sent)
+        bytesSent += uint64_t(s);
+      continue;
+    }
     // Ciphertext versions live on the group that uses them; a transfer's
     // source is the sender's version.
     int64_t group = c.kind == Kind::Transfer ? c.from : c.group;

@@ -43,7 +43,41 @@ struct PlacePass : impl::PlaceBase<PlacePass> {
   std::optional<StrategyResult> evaluate(const Planner &planner,
                                          StringRef name, const LinkModel &link,
                                          std::string &why);
+  /// `evaluate` with the key-switching choice of `keyswitch` on limb-split
+  /// groups: `aggregating` models digit-aligned ranges and output
+  /// aggregation of the rotate_sums (null: the program has none).
+  std::optional<StrategyResult> evaluateKeySwitching(
+      const Planner &broadcasting, const Planner *aggregating, StringRef name,
+      const LinkModel &link, std::string &why);
 };
+
+std::optional<StrategyResult> PlacePass::evaluateKeySwitching(
+    const Planner &broadcasting, const Planner *aggregating, StringRef name,
+    const LinkModel &link, std::string &why) {
+  const bool limbSplit = name == "limb" || name == "joint";
+  StringRef choice = keySwitch;
+  if (!limbSplit || !aggregating || choice == "broadcast")
+    return evaluate(broadcasting, name, link, why);
+  std::optional<StrategyResult> agg = evaluate(*aggregating, name, link, why);
+  if (!agg)
+    return agg;
+  for (Operation &op : aggregating->function().getBody().front())
+    agg->aggregated += aggregating->aggregates(&op, agg->grid.perGroup);
+  std::optional<StrategyResult> bc = evaluate(broadcasting, name, link, why);
+  agg->broadcastSent = bc ? StrategyResult::maxOf(bc->sent) : 0;
+  if (agg->aggregated == 0)
+    return bc;
+  agg->keySwitch = "aggregate";
+  if (choice == "aggregate" || !bc)
+    return agg;
+  // auto: the faster, then the one sending less.
+  const int64_t aggSent = StrategyResult::maxOf(agg->sent);
+  if (agg->time < bc->time ||
+      (agg->time == bc->time && aggSent < agg->broadcastSent))
+    return agg;
+  bc->broadcastSent = StrategyResult::maxOf(bc->sent);
+  return bc;
+}
 
 std::optional<StrategyResult> PlacePass::evaluate(const Planner &planner,
                                                   StringRef name,
@@ -133,7 +167,21 @@ void PlacePass::runOnOperation() {
     return signalPassFailure();
   }
 
+  StringRef ksChoice = keySwitch;
+  if (ksChoice != "auto" && ksChoice != "broadcast" &&
+      ksChoice != "aggregate") {
+    module.emitError() << "aegis-dist-place: keyswitch='" << ksChoice
+                       << "' is not one of auto, broadcast, aggregate";
+    return signalPassFailure();
+  }
   Planner planner(main, params);
+  // Digit-aligned ranges and output aggregation, for programs with sums of
+  // rotations.
+  std::optional<Planner> aggregating;
+  if (ksChoice != "broadcast" && planner.numRotateSums() > 0)
+    aggregating.emplace(main, params, ksChoice == "aggregate"
+                                          ? KeySwitchMode::AggregateAll
+                                          : KeySwitchMode::Aggregate);
   StrategyResult single =
       planner.evaluate("single", Grid{1, 1}, planner.assign("limb", {1, 1}),
                        link);
@@ -152,7 +200,8 @@ void PlacePass::runOnOperation() {
   std::vector<std::pair<std::string, std::string>> skipped;
   for (StringRef name : names) {
     std::string why;
-    if (auto r = evaluate(planner, name, link, why))
+    if (auto r = evaluateKeySwitching(
+            planner, aggregating ? &*aggregating : nullptr, name, link, why))
       results.push_back(std::move(*r));
     else
       skipped.push_back({name.str(), why});
@@ -195,6 +244,22 @@ void PlacePass::runOnOperation() {
     }
     for (auto &[name, why] : skipped)
       llvm::errs() << "  " << name << ": not applicable (" << why << ")\n";
+    for (const StrategyResult &r : results)
+      if (r.keySwitch == "aggregate")
+        llvm::errs() << "  " << r.name << ": output aggregation for "
+                     << r.aggregated << " rotate-and-sums (digit-aligned "
+                     << "limb ranges): " << mib(r.broadcastSent)
+                     << " sent with input broadcast -> "
+                     << mib(StrategyResult::maxOf(r.sent)) << " ("
+                     << llvm::format("%+.1f",
+                                     r.broadcastSent
+                                         ? 100.0 *
+                                               double(StrategyResult::maxOf(
+                                                          r.sent) -
+                                                      r.broadcastSent) /
+                                               double(r.broadcastSent)
+                                         : 0.0)
+                     << "%)\n";
     llvm::errs() << "  one device: " << mib(StrategyResult::maxOf(single.memory))
                  << ", modelled " << llvm::format("%.3f", single.time)
                  << " s; chosen: "
@@ -244,6 +309,8 @@ void PlacePass::runOnOperation() {
              {"ciphertexts_peak", r.ciphertextPeak},
              {"total", r.memory}}},
            {"collectives", kinds},
+           {"keyswitch", r.keySwitch},
+           {"aggregated_rotate_sums", r.aggregated},
            {"fits_capacity", m(r.memory) <= capacity}});
     }
     nlohmann::ordered_json notApplicable = nlohmann::ordered_json::object();
@@ -313,6 +380,23 @@ void PlacePass::runOnOperation() {
     module->setAttr(DistDialect::kHoistAttrName, b.getUnitAttr());
   else
     module->removeAttr(DistDialect::kHoistAttrName);
+  // The key switching of the rotate_sums.
+  const bool aggregate = chosen->keySwitch == "aggregate";
+  if (aggregate)
+    module->setAttr(DistDialect::kPartitionAttrName,
+                    b.getStringAttr("digit_aligned"));
+  else
+    module->removeAttr(DistDialect::kPartitionAttrName);
+  numAggregated = 0;
+  main.walk([&](ck::RotateSumOp sum) {
+    if (aggregate && aggregating->aggregates(sum, chosen->grid.perGroup)) {
+      sum->setAttr(DistDialect::kKeySwitchAttrName,
+                   b.getStringAttr("aggregate"));
+      ++numAggregated;
+    } else {
+      sum->removeAttr(DistDialect::kKeySwitchAttrName);
+    }
+  });
   Planner::Placement groups = planner.assign(chosen->name, chosen->grid);
   llvm::DenseMap<int64_t, Attribute> attrs;
   auto attrFor = [&](int64_t g) {

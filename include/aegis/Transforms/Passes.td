@@ -34,6 +34,23 @@ def Place : Pass<"aegis-dist-place", "::mlir::ModuleOp"> {
       fits `capacity-gib`; `compare`: the same choice, after printing the
       side-by-side table.
 
+    Key switching on limb-split groups (`keyswitch`): a sum of rotations
+    (`ckks.rotate_sum`) can be key-switched by *output aggregation*: every
+    device computes the partial inner products of its own digits for all
+    terms and one reduce-scatter + one all-reduce combine them, instead of
+    one all-gather per term (*input broadcast*). It needs ciphertexts split
+    by whole digits. `keyswitch=auto` (default) evaluates the limb and joint
+    strategies both ways, balanced limb ranges with input broadcast
+    everywhere, and digit-aligned ranges with each rotate_sum aggregated
+    where that sends fewer bytes than its all-gathers, and keeps the one of
+    least modelled time (then fewest bytes); `broadcast` / `aggregate`
+    force one. The choice is recorded as the module attribute
+    `dist.partition = "digit_aligned"` and `dist.keyswitch = "aggregate"`
+    on each aggregated rotate_sum (the reduction happens inside the op, on
+    partial products that are not ciphertexts, so no start / wait pair
+    stands for it); the report lists the reduce-scatters and all-reduces
+    among the collectives.
+
     Cost model, per device: bytes sent per collective (the formulas of
     docs/Distributed.md), split by kind, by source (key switching, rescale,
     bootstrap, model, client i/o) and by model part (ffn: linear layers and
@@ -85,9 +102,14 @@ def Place : Pass<"aegis-dist-place", "::mlir::ModuleOp"> {
     Option<"report", "report", "bool", "false",
            "Print the placement table to stderr">,
     Option<"reportJson", "report-json", "std::string", "\"\"",
-           "Write the placement report as JSON to this file">
+           "Write the placement report as JSON to this file">,
+    Option<"keySwitch", "keyswitch", "std::string", "\"auto\"",
+           "Key switching of rotate_sums on limb-split groups: auto, "
+           "broadcast (input broadcast) or aggregate (output aggregation)">
   ];
   let statistics = [
+    Statistic<"numAggregated", "aggregated",
+              "rotate_sums key-switched by output aggregation">,
     Statistic<"numCollectives", "collectives",
               "Collectives of the chosen placement">,
     Statistic<"numTransfers", "transfers",

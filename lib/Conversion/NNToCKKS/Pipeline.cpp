@@ -38,6 +38,12 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
                      "aegis-run executes), token, head, joint, auto or "
                      "compare (see aegis-dist-place)"),
       llvm::cl::init("limb")};
+  Option<std::string> keySwitch{
+      *this, "keyswitch",
+      llvm::cl::desc("With devices > 1: key switching of the sums of "
+                     "rotations on limb-split devices: auto (default), "
+                     "broadcast or aggregate (see aegis-dist-place)"),
+      llvm::cl::init("auto")};
   Option<std::string> link{
       *this, "link",
       llvm::cl::desc("Link model of the placement report: nvlink or pcie"),
@@ -217,6 +223,7 @@ void registerCompilePipeline() {
           place.devices = o.devices;
           place.placement = o.placement;
           place.link = o.link;
+          place.keySwitch = o.keySwitch;
           place.capacityGiB = o.capacityGiB;
           place.report = o.report;
           place.reportJson = o.reportJson;

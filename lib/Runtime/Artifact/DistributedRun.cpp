@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace aegis {
 namespace detail {
@@ -59,6 +60,17 @@ struct DeviceKeys {
   }
 };
 
+/// How ciphertexts are partitioned: by whole digits (as output aggregation
+/// needs) when the compiler chose output aggregation for a rotate_sum of
+/// the program, else as the run's key-switching algorithm wants.
+KeySwitchAlgorithm partitioningOf(const Artifact &artifact,
+                                  KeySwitchAlgorithm algorithm) {
+  for (const Instruction &in : artifact.program)
+    if (in.op == Opcode::RotateSum && in.b > 0 && in.value == 1)
+      return KeySwitchAlgorithm::OutputAggregation;
+  return algorithm;
+}
+
 /// Device `rank`'s rows of the program's keys under the default plan, for
 /// ciphertexts at levels up to the highest input level (levels only go
 /// down on several devices: no bootstrapping there), generated from each
@@ -76,12 +88,44 @@ DeviceKeys generateForDevice(const Artifact &artifact,
   }
   top = artifact.inputs.empty() ? context->maxLevel()
                                 : std::min(top, context->maxLevel());
-  dist::KeyRows rows =
-      dist::KeyRows::forPlan(*context, numDevices, rank, algorithm, top);
+  // Keys the rotate_sums the compiler aggregated read (their own digits'
+  // rows), and keys every other key switch reads (their own limbs' rows;
+  // on digit-aligned ranges when any rotate_sum aggregates).
+  const KeySwitchAlgorithm partitioning = partitioningOf(artifact, algorithm);
+  std::set<uint64_t> aggregated, broadcast;
+  for (size_t k = 0; k < artifact.program.size(); ++k) {
+    const Instruction &in = artifact.program[k];
+    if (in.op == Opcode::Relinearize)
+      broadcast.insert(0);
+    else if (in.op == Opcode::Conjugate)
+      broadcast.insert(context->conjugationElement());
+    else if (in.op == Opcode::Rotate)
+      broadcast.insert(context->galoisElementForRotation(long(in.imm)));
+    else if (in.op == Opcode::RotateSum && in.b > 0)
+      for (size_t j = 0; j < in.b && k + j < artifact.program.size(); ++j)
+        if (artifact.program[k + j].imm != 0)
+          (in.value == 1 ? aggregated : broadcast)
+              .insert(context->galoisElementForRotation(
+                  long(artifact.program[k + j].imm)));
+  }
+  dist::KeyRows rows = dist::KeyRows::forPlan(*context, numDevices, rank,
+                                              partitioning, algorithm, top);
+  dist::KeyRows aggregationRows =
+      aggregated.empty()
+          ? dist::KeyRows(*context)
+          : dist::KeyRows::forPlan(*context, numDevices, rank,
+                                   KeySwitchAlgorithm::OutputAggregation, top);
   DeviceKeys r;
   r.galois = dist::PartitionedGaloisKeys(context);
   for (const ProgramKeySpec &spec : specs) {
-    dist::KeyRows held = rows.upToLevel(*context, spec.level);
+    const uint64_t g = spec.galoisElement;
+    // A key only aggregated rotate_sums read needs no broadcast rows.
+    dist::KeyRows wanted(*context);
+    if (broadcast.count(g) || !aggregated.count(g))
+      wanted.merge(rows);
+    if (aggregated.count(g))
+      wanted.merge(aggregationRows);
+    dist::KeyRows held = wanted.upToLevel(*context, spec.level);
     if (spec.relinearization())
       r.relin = dist::generatePartitionedRelinKey(secret, spec.seed, held);
     else
@@ -92,6 +136,7 @@ DeviceKeys generateForDevice(const Artifact &artifact,
 }
 
 /// Registers as limb shares; one per rank.
+
 class DistEngine {
 public:
   using Value = DistributedCiphertext;
@@ -99,8 +144,9 @@ public:
   DistEngine(const Artifact &artifact, const ContextPtr &context,
              comm::Communicator &comm, const DeviceKeys &keys,
              KeySwitchAlgorithm algorithm)
-      : context_(context), comm_(comm), keys_(keys),
-        algorithm_(algorithm), evaluator_(context, comm), plaintexts_(artifact, context),
+      : context_(context), comm_(comm), keys_(keys), algorithm_(algorithm),
+        partitioning_(partitioningOf(artifact, algorithm)),
+        evaluator_(context, comm), plaintexts_(artifact, context),
         rules_{artifact, *context} {
     if (keys.bootstrapPlan)
       bootstrapper_ = std::make_unique<Bootstrapper>(keys.bootstrapPlan,
@@ -122,7 +168,7 @@ public:
   /// The partition every register at `level` has under the default plan.
   LimbPartition canonical(unsigned level) const {
     return dist::canonicalPartition(*context_, level, comm_.size(),
-                                    algorithm_);
+                                    partitioning_);
   }
   Value place(Value v) const {
     LimbPartition target = canonical(v.level());
@@ -250,7 +296,9 @@ private:
   ContextPtr context_;
   comm::Communicator &comm_;
   const DeviceKeys &keys_;
-  KeySwitchAlgorithm algorithm_;
+  /// Single key switches; ciphertext partitions (digit-aligned when a
+  /// rotate_sum aggregates).
+  KeySwitchAlgorithm algorithm_, partitioning_;
   dist::DistributedEvaluator evaluator_;
   detail::PlaintextCache plaintexts_;
   ScaleRules rules_;

@@ -137,6 +137,7 @@ Results runOperations(const ParameterSpec &spec, bool cuda) {
   for (size_t i = 0; i < hoisted.size(); ++i) {
     r["hoisted." + std::to_string(i)] = wordsOf(hoisted[i]);
   }
+  r["rotate_sum"] = wordsOf(ev.rotateAndSum({&x, &y, &x}, {1, 2, 0}, galois));
   Plaintext dec = decryptor.decrypt(rescaled);
   r["decrypt"] = wordsOf(dec.poly());
   // The decoded values too (decoding is host code fed by backend memory).
