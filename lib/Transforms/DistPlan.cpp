@@ -92,13 +92,7 @@ Part partOf(Operation *op) {
 
 Planner::Planner(func::FuncOp main, ck::ParamsAttr params, KeySwitchMode mode)
     : main(main), params(params), mode_(mode) {
-  if (mode == KeySwitchMode::Aggregate || mode == KeySwitchMode::AggregateAll)
-    digitAligned_ = true;
-  else if (mode == KeySwitchMode::Recorded)
-    if (auto module = main->getParentOfType<ModuleOp>())
-      if (auto p = module->getAttrOfType<StringAttr>(
-              DistDialect::kPartitionAttrName))
-        digitAligned_ = p.getValue() == "digit_aligned";
+
   n = int64_t(1) << params.getLogN();
   special = unsigned(params.getLogP().size());
   dnum = std::max(1u, params.getDnum());
@@ -168,16 +162,31 @@ int64_t Planner::distinctArgs(int64_t ArgInfo::*field) const {
   return int64_t(seen.size());
 }
 
-int64_t Planner::share(int64_t L, int64_t B, int64_t b) const {
-  if (!digitAligned_)
-    return L / B + (b < L % B ? 1 : 0);
-  // Whole digits of alpha limbs, the digits balanced over the devices.
+int64_t Planner::digitEnd(int64_t L, int64_t B, int64_t b) const {
+  // Whole digits of alpha limbs, the digits balanced over the devices
+  // (aegis-run's LimbPartition::digitAligned).
   const int64_t digits = (L + alpha - 1) / alpha;
-  auto end = [&](int64_t d) { // one past device d's last digit
-    int64_t e = (d + 1) * (digits / B) + std::min<int64_t>(d + 1, digits % B);
-    return std::min<int64_t>(e * alpha, L);
-  };
-  return end(b) - (b == 0 ? 0 : end(b - 1));
+  int64_t e = (b + 1) * (digits / B) + std::min<int64_t>(b + 1, digits % B);
+  return std::min<int64_t>(e * alpha, L);
+}
+
+int64_t Planner::digitShare(int64_t L, int64_t B, int64_t b) const {
+  return digitEnd(L, B, b) - (b == 0 ? 0 : digitEnd(L, B, b - 1));
+}
+
+int64_t Planner::toDigitAligned(int64_t L, int64_t B, int64_t b,
+                                bool back) const {
+  // Limbs device b holds under one split and not under the other: what it
+  // sends (per polynomial) when a ciphertext changes split.
+  int64_t bBegin = 0;
+  for (int64_t d = 0; d < b; ++d)
+    bBegin += share(L, B, d);
+  const int64_t bEnd = bBegin + share(L, B, b);
+  const int64_t dBegin = b == 0 ? 0 : digitEnd(L, B, b - 1),
+                dEnd = digitEnd(L, B, b);
+  const int64_t overlap = std::max<int64_t>(
+      0, std::min(bEnd, dEnd) - std::max(bBegin, dBegin));
+  return (back ? dEnd - dBegin : bEnd - bBegin) - overlap;
 }
 
 int64_t Planner::maxShare(int64_t L, int64_t B) const {
@@ -197,7 +206,7 @@ int64_t Planner::aggregationBytes(unsigned level, int64_t B, int64_t b,
                                   bool allReduce) const {
   const int64_t L = limbsOf(level);
   if (!allReduce) // the other devices' chain limbs of acc0 and acc1
-    return 2 * (L - share(L, B, b)) * n * 8;
+    return 2 * (L - digitShare(L, B, b)) * n * 8;
   // All-reduce of 2K special limbs: reduce-scatter over a balanced split of
   // the words, then all-gather of the reduced slices.
   const int64_t words = 2 * int64_t(special) * n;
@@ -211,8 +220,24 @@ int64_t Planner::broadcastBytes(Operation *op, int64_t B, int64_t b) const {
   return sum.numKeySwitches() * (B - 1) * share(L, B, b) * n * 8;
 }
 
+int64_t Planner::aggregateBytes(Operation *op, int64_t B, int64_t b) const {
+  auto sum = cast<ck::RotateSumOp>(op);
+  const unsigned level = sum.getOutput().getType().getLevel();
+  const int64_t L = limbsOf(level);
+  llvm::SmallPtrSet<void *, 8> distinct;
+  for (Value v : sum.getInputs())
+    distinct.insert(v.getAsOpaquePointer());
+  // Every distinct term to whole-digit ranges, the result back (2
+  // polynomials each), and the reduction.
+  return (int64_t(distinct.size()) * toDigitAligned(L, B, b, false) +
+          toDigitAligned(L, B, b, true)) *
+             2 * n * 8 +
+         aggregationBytes(level, B, b, false) +
+         aggregationBytes(level, B, b, true);
+}
+
 bool Planner::aggregates(Operation *op, int64_t B) const {
-  if (B <= 1 || !isa<ck::RotateSumOp>(op) || !digitAligned_)
+  if (B <= 1 || !isa<ck::RotateSumOp>(op))
     return false;
   if (mode_ == KeySwitchMode::Recorded) {
     auto a = op->getAttrOfType<StringAttr>(DistDialect::kKeySwitchAttrName);
@@ -223,18 +248,19 @@ bool Planner::aggregates(Operation *op, int64_t B) const {
   if (mode_ != KeySwitchMode::Aggregate)
     return false;
   // The busiest device's bytes either way.
-  const unsigned level =
-      cast<ck::RotateSumOp>(op).getOutput().getType().getLevel();
   int64_t gathers = 0, reduction = 0;
   for (int64_t b = 0; b < B; ++b) {
     gathers = std::max(gathers, broadcastBytes(op, B, b));
-    reduction = std::max(reduction, aggregationBytes(level, B, b, false) +
-                                        aggregationBytes(level, B, b, true));
+    reduction = std::max(reduction, aggregateBytes(op, B, b));
   }
   return reduction < gathers;
 }
 
-int64_t Planner::ownerOf(int64_t limb, int64_t L, int64_t B) const {
+int64_t Planner::share(int64_t L, int64_t B, int64_t b) {
+  return L / B + (b < L % B ? 1 : 0);
+}
+
+int64_t Planner::ownerOf(int64_t limb, int64_t L, int64_t B) {
   int64_t start = 0;
   for (int64_t b = 0; b < B; ++b) {
     int64_t c = share(L, B, b);
@@ -254,16 +280,14 @@ int64_t Planner::keyRowBytes(unsigned level, int64_t B, int64_t b,
   const int64_t L = limbsOf(level), K = int64_t(special);
   const int64_t digits = (L + alpha - 1) / alpha;
   const int64_t own = share(L, B, b);
-  // Own digits (digit-aligned: the own limbs are whole digits).
-  const int64_t ownDigits = aggregate ? (own + alpha - 1) / alpha : 0;
+  // Own digits of the whole-digit split.
+  const int64_t ownDigits =
+      aggregate ? (digitShare(L, B, b) + alpha - 1) / alpha : 0;
   int64_t rows = 0;
   if (broadcast)
     rows += digits * (own + K);
-  if (aggregate) {
-    rows += ownDigits * (L + K);
-    if (broadcast) // counted twice: the own digits' own limbs and specials
-      rows -= ownDigits * (own + K);
-  }
+  if (aggregate) // rows of both sets counted once: the union's bound
+    rows += ownDigits * (L + K) - (broadcast ? ownDigits * K : 0);
   return rows * 2 * n * 8;
 }
 
@@ -539,9 +563,33 @@ void Planner::collectives(
       continue;
     Value in = op->getNumOperands() ? op->getOperand(0) : Value();
     if (auto sum = dyn_cast<ck::RotateSumOp>(op); sum && aggregates(op, B)) {
-      // Output aggregation: every device's partial inner products of all
-      // terms, reduced once (after the op's own work, before its result).
+      // Output aggregation: each distinct term moves to whole-digit ranges
+      // (the limbs whose owner changes), every device's partial inner
+      // products of all terms are reduced once, and the result moves back
+      // to balanced ranges.
       const unsigned level = sum.getOutput().getType().getLevel();
+      const int64_t L = limbsOf(level);
+      auto move = [&](Value v, bool back) {
+        Collective c = make(Kind::AllToAll, Source::KeySwitch, part, v, op, g,
+                            2);
+        c.beforeConsumer = !back;
+        bool any = false;
+        for (int64_t b = 0; b < B; ++b) {
+          int64_t bytes = toDigitAligned(L, B, b, back) * 2 * poly;
+          c.sent[grid.device(g, b)] = bytes;
+          any |= bytes != 0;
+        }
+        // What each device receives: the limbs it gains.
+        for (int64_t b = 0; b < B; ++b)
+          c.received[grid.device(g, b)] =
+              toDigitAligned(L, B, b, !back) * 2 * poly;
+        if (any)
+          fn(c);
+      };
+      llvm::SmallPtrSet<void *, 8> moved;
+      for (Value x : sum.getInputs())
+        if (moved.insert(x.getAsOpaquePointer()).second)
+          move(x, false);
       for (Kind k : {Kind::ReduceScatter, Kind::AllReduce}) {
         Collective c = make(k, Source::KeySwitch, part, sum.getOutput(), op,
                             g, 2);
@@ -553,6 +601,7 @@ void Planner::collectives(
         }
         fn(c);
       }
+      move(sum.getOutput(), true);
     } else if (auto sum = dyn_cast<ck::RotateSumOp>(op)) {
       // Input broadcast: each rotated term gathers its c1 (aegis-run's
       // rotateAndSum starts them all at once; no gather is shared).

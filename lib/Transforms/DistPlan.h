@@ -98,20 +98,20 @@ struct StrategyResult {
 };
 
 /// How limb-split groups key-switch the sums of rotations
-/// (ckks.rotate_sum) and partition ciphertexts.
+/// (ckks.rotate_sum). Ciphertexts are always split by balanced limb ranges;
+/// an aggregated rotate_sum moves its terms to whole-digit ranges first
+/// (only the limbs whose owner changes) and its result back.
 enum class KeySwitchMode {
-  /// Balanced limb ranges; every key switch by input broadcast (one
-  /// all-gather of the switched polynomial).
+  /// Every key switch by input broadcast (one all-gather of the switched
+  /// polynomial per rotated term).
   Broadcast,
-  /// Digit-aligned limb ranges; each rotate_sum by output aggregation (one
-  /// reduce-scatter + one all-reduce for all its terms) where that sends
-  /// fewer bytes than its terms' all-gathers, every other key switch by
-  /// input broadcast.
+  /// Each rotate_sum by output aggregation (one reduce-scatter + one
+  /// all-reduce for all its terms) where that sends fewer bytes than its
+  /// terms' all-gathers, every other key switch by input broadcast.
   Aggregate,
-  /// Digit-aligned limb ranges; every rotate_sum by output aggregation.
+  /// Every rotate_sum by output aggregation.
   AggregateAll,
-  /// As recorded by aegis-dist-place (module dist.partition, op
-  /// dist.keyswitch).
+  /// As recorded by aegis-dist-place (dist.keyswitch on the ops).
   Recorded,
 };
 
@@ -123,8 +123,6 @@ public:
 
   KeySwitchMode mode() const { return mode_; }
   func::FuncOp function() const { return main; }
-  /// Whether ciphertexts are split by digit-aligned limb ranges.
-  bool digitAligned() const { return digitAligned_; }
   /// Whether `op` (a ckks.rotate_sum on a group of B > 1 devices) is
   /// key-switched by output aggregation.
   bool aggregates(Operation *op, int64_t B) const;
@@ -157,13 +155,22 @@ public:
 
 private:
   int64_t limbsOf(unsigned level) const { return int64_t(level) + 1; }
-  /// Limbs device b of a group of B holds of a ciphertext with L limbs:
-  /// balanced ranges, or whole digits balanced over the devices
-  /// (aegis-run's LimbPartition::balanced / digitAligned).
-  int64_t share(int64_t L, int64_t B, int64_t b) const;
+  /// Limbs device b of a group of B holds of a ciphertext with L limbs
+  /// (aegis-run's LimbPartition::balanced).
+  static int64_t share(int64_t L, int64_t B, int64_t b);
   /// The most limbs any device of the group holds.
   int64_t maxShare(int64_t L, int64_t B) const;
-  int64_t ownerOf(int64_t limb, int64_t L, int64_t B) const;
+  static int64_t ownerOf(int64_t limb, int64_t L, int64_t B);
+  /// Whole-digit split (LimbPartition::digitAligned): one past device b's
+  /// last limb, and its limbs.
+  int64_t digitEnd(int64_t L, int64_t B, int64_t b) const;
+  int64_t digitShare(int64_t L, int64_t B, int64_t b) const;
+  /// Limbs device b sends (per polynomial) when a ciphertext moves from
+  /// balanced to whole-digit ranges (`back`: the other way).
+  int64_t toDigitAligned(int64_t L, int64_t B, int64_t b, bool back) const;
+  /// Bytes device b sends for an aggregated rotate_sum: its terms to
+  /// whole-digit ranges, the reduction, the result back.
+  int64_t aggregateBytes(Operation *sum, int64_t B, int64_t b) const;
   /// Key rows device b holds of a key used at `level`: for input-broadcast
   /// key switches (`broadcast`), for output aggregation (`aggregate`), or
   /// both (the union).
@@ -181,7 +188,6 @@ private:
   mutable func::FuncOp main;
   ckks::ParamsAttr params;
   KeySwitchMode mode_ = KeySwitchMode::Broadcast;
-  bool digitAligned_ = false;
   int64_t n = 0;
   unsigned special = 0, dnum = 1, alpha = 1;
   /// Per ciphertext argument: the first row and feature of its elements and

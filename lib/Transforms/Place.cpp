@@ -247,8 +247,8 @@ void PlacePass::runOnOperation() {
     for (const StrategyResult &r : results)
       if (r.keySwitch == "aggregate")
         llvm::errs() << "  " << r.name << ": output aggregation for "
-                     << r.aggregated << " rotate-and-sums (digit-aligned "
-                     << "limb ranges): " << mib(r.broadcastSent)
+                     << r.aggregated << " rotate-and-sums: "
+                     << mib(r.broadcastSent)
                      << " sent with input broadcast -> "
                      << mib(StrategyResult::maxOf(r.sent)) << " ("
                      << llvm::format("%+.1f",
@@ -382,11 +382,6 @@ void PlacePass::runOnOperation() {
     module->removeAttr(DistDialect::kHoistAttrName);
   // The key switching of the rotate_sums.
   const bool aggregate = chosen->keySwitch == "aggregate";
-  if (aggregate)
-    module->setAttr(DistDialect::kPartitionAttrName,
-                    b.getStringAttr("digit_aligned"));
-  else
-    module->removeAttr(DistDialect::kPartitionAttrName);
   numAggregated = 0;
   main.walk([&](ck::RotateSumOp sum) {
     if (aggregate && aggregating->aggregates(sum, chosen->grid.perGroup)) {

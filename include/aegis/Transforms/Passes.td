@@ -38,18 +38,19 @@ def Place : Pass<"aegis-dist-place", "::mlir::ModuleOp"> {
     (`ckks.rotate_sum`) can be key-switched by *output aggregation*: every
     device computes the partial inner products of its own digits for all
     terms and one reduce-scatter + one all-reduce combine them, instead of
-    one all-gather per term (*input broadcast*). It needs ciphertexts split
-    by whole digits. `keyswitch=auto` (default) evaluates the limb and joint
-    strategies both ways, balanced limb ranges with input broadcast
-    everywhere, and digit-aligned ranges with each rotate_sum aggregated
-    where that sends fewer bytes than its all-gathers, and keeps the one of
-    least modelled time (then fewest bytes); `broadcast` / `aggregate`
-    force one. The choice is recorded as the module attribute
-    `dist.partition = "digit_aligned"` and `dist.keyswitch = "aggregate"`
-    on each aggregated rotate_sum (the reduction happens inside the op, on
-    partial products that are not ciphertexts, so no start / wait pair
-    stands for it); the report lists the reduce-scatters and all-reduces
-    among the collectives.
+    one all-gather per term (*input broadcast*). It needs its terms split
+    by whole digits: they move there first (an all-to-all of the limbs
+    whose owner changes; none when the balanced ranges already are whole
+    digits) and the result moves back. `keyswitch=auto` (default) evaluates
+    the limb and joint strategies both ways, input broadcast everywhere,
+    and each rotate_sum aggregated where that (moves included) sends fewer
+    bytes than its all-gathers, and keeps the one of least modelled time,
+    then fewest bytes; `broadcast` / `aggregate` force one. The choice is
+    recorded as `dist.keyswitch = "aggregate"` on each aggregated
+    rotate_sum (the reduction happens inside the op, on partial products
+    that are not ciphertexts, so no start / wait pair stands for it; the
+    moves are `dist.all_to_all_start` with `source = "keyswitch"`); the
+    report lists the reduce-scatters and all-reduces among the collectives.
 
     Cost model, per device: bytes sent per collective (the formulas of
     docs/Distributed.md), split by kind, by source (key switching, rescale,

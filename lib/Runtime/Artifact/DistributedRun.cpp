@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 namespace aegis {
@@ -60,17 +61,6 @@ struct DeviceKeys {
   }
 };
 
-/// How ciphertexts are partitioned: by whole digits (as output aggregation
-/// needs) when the compiler chose output aggregation for a rotate_sum of
-/// the program, else as the run's key-switching algorithm wants.
-KeySwitchAlgorithm partitioningOf(const Artifact &artifact,
-                                  KeySwitchAlgorithm algorithm) {
-  for (const Instruction &in : artifact.program)
-    if (in.op == Opcode::RotateSum && in.b > 0 && in.value == 1)
-      return KeySwitchAlgorithm::OutputAggregation;
-  return algorithm;
-}
-
 /// Device `rank`'s rows of the program's keys under the default plan, for
 /// ciphertexts at levels up to the highest input level (levels only go
 /// down on several devices: no bootstrapping there), generated from each
@@ -89,12 +79,29 @@ DeviceKeys generateForDevice(const Artifact &artifact,
   top = artifact.inputs.empty() ? context->maxLevel()
                                 : std::min(top, context->maxLevel());
   // Keys the rotate_sums the compiler aggregated read (their own digits'
-  // rows), and keys every other key switch reads (their own limbs' rows;
-  // on digit-aligned ranges when any rotate_sum aggregates).
-  const KeySwitchAlgorithm partitioning = partitioningOf(artifact, algorithm);
-  std::set<uint64_t> aggregated, broadcast;
+  // rows under the whole-digit split of each level they are used at), and
+  // keys every other key switch reads (their own limbs' rows). Register
+  // levels follow the instructions (the artifact is validated).
+  std::vector<unsigned> level(artifact.numRegisters, 0);
+  for (const TensorSlot &t : artifact.inputs)
+    for (uint32_t reg : t.regs)
+      level[reg] = t.level;
+  std::set<uint64_t> broadcast;
+  std::map<uint64_t, std::set<unsigned>> aggregated; // key -> levels
   for (size_t k = 0; k < artifact.program.size(); ++k) {
     const Instruction &in = artifact.program[k];
+    unsigned l = level[in.a];
+    if (in.op == Opcode::Rescale)
+      l = l == 0 ? 0 : l - 1;
+    else if (in.op == Opcode::LevelDown)
+      l = unsigned(in.imm);
+    else if (in.op == Opcode::Bootstrap)
+      l = artifact.params.bootstrapLevel;
+    else if (in.op == Opcode::Add || in.op == Opcode::Sub ||
+             in.op == Opcode::Mul)
+      l = std::min(l, level[in.b]);
+    if (in.op != Opcode::Send)
+      level[in.result] = l;
     if (in.op == Opcode::Relinearize)
       broadcast.insert(0);
     else if (in.op == Opcode::Conjugate)
@@ -102,29 +109,34 @@ DeviceKeys generateForDevice(const Artifact &artifact,
     else if (in.op == Opcode::Rotate)
       broadcast.insert(context->galoisElementForRotation(long(in.imm)));
     else if (in.op == Opcode::RotateSum && in.b > 0)
-      for (size_t j = 0; j < in.b && k + j < artifact.program.size(); ++j)
-        if (artifact.program[k + j].imm != 0)
-          (in.value == 1 ? aggregated : broadcast)
-              .insert(context->galoisElementForRotation(
-                  long(artifact.program[k + j].imm)));
+      for (size_t j = 0; j < in.b && k + j < artifact.program.size(); ++j) {
+        const Instruction &term = artifact.program[k + j];
+        if (term.imm == 0)
+          continue;
+        uint64_t g = context->galoisElementForRotation(long(term.imm));
+        if (in.value == 1)
+          aggregated[g].insert(level[term.a]);
+        else
+          broadcast.insert(g);
+      }
   }
-  dist::KeyRows rows = dist::KeyRows::forPlan(*context, numDevices, rank,
-                                              partitioning, algorithm, top);
-  dist::KeyRows aggregationRows =
-      aggregated.empty()
-          ? dist::KeyRows(*context)
-          : dist::KeyRows::forPlan(*context, numDevices, rank,
-                                   KeySwitchAlgorithm::OutputAggregation, top);
+  dist::KeyRows rows =
+      dist::KeyRows::forPlan(*context, numDevices, rank, algorithm, top);
   DeviceKeys r;
   r.galois = dist::PartitionedGaloisKeys(context);
   for (const ProgramKeySpec &spec : specs) {
     const uint64_t g = spec.galoisElement;
     // A key only aggregated rotate_sums read needs no broadcast rows.
     dist::KeyRows wanted(*context);
-    if (broadcast.count(g) || !aggregated.count(g))
+    auto agg = aggregated.find(g);
+    if (broadcast.count(g) || agg == aggregated.end())
       wanted.merge(rows);
-    if (aggregated.count(g))
-      wanted.merge(aggregationRows);
+    if (agg != aggregated.end())
+      for (unsigned l : agg->second)
+        wanted.merge(dist::KeyRows::needed(
+            *context,
+            LimbPartition::digitAligned(*context, std::min(l, top), numDevices),
+            rank, KeySwitchAlgorithm::OutputAggregation));
     dist::KeyRows held = wanted.upToLevel(*context, spec.level);
     if (spec.relinearization())
       r.relin = dist::generatePartitionedRelinKey(secret, spec.seed, held);
@@ -145,7 +157,6 @@ public:
              comm::Communicator &comm, const DeviceKeys &keys,
              KeySwitchAlgorithm algorithm)
       : context_(context), comm_(comm), keys_(keys), algorithm_(algorithm),
-        partitioning_(partitioningOf(artifact, algorithm)),
         evaluator_(context, comm), plaintexts_(artifact, context),
         rules_{artifact, *context} {
     if (keys.bootstrapPlan)
@@ -168,7 +179,7 @@ public:
   /// The partition every register at `level` has under the default plan.
   LimbPartition canonical(unsigned level) const {
     return dist::canonicalPartition(*context_, level, comm_.size(),
-                                    partitioning_);
+                                    algorithm_);
   }
   Value place(Value v) const {
     LimbPartition target = canonical(v.level());
@@ -251,17 +262,35 @@ public:
   Value conjugate(const Value &a) {
     return evaluator_.conjugate(a, keys_.galois, algorithm_);
   }
-  /// The compiler's choice: one reduction for every term (output
-  /// aggregation), or the plan's algorithm.
+  /// The compiler's choice: the plan's algorithm, or output aggregation
+  /// (one reduction for every term): the terms move to whole-digit ranges
+  /// (each distinct register once, only the limbs whose owner changes),
+  /// the result back to the plan's ranges.
   Value rotateSum(const std::vector<const Value *> &inputs,
                   const std::vector<long> &steps, bool aggregate) {
     std::vector<Value> terms;
     terms.reserve(inputs.size());
-    for (const Value *v : inputs)
-      terms.push_back(*v);
-    return evaluator_.rotateAndSum(
-        terms, steps, keys_.galois,
-        aggregate ? KeySwitchAlgorithm::OutputAggregation : algorithm_);
+    if (!aggregate || algorithm_ == KeySwitchAlgorithm::OutputAggregation) {
+      for (const Value *v : inputs)
+        terms.push_back(*v);
+      return evaluator_.rotateAndSum(terms, steps, keys_.galois, algorithm_);
+    }
+    const unsigned level = inputs[0]->level();
+    LimbPartition digits =
+        LimbPartition::digitAligned(*context_, level, comm_.size());
+    std::map<const Value *, size_t> moved;
+    for (const Value *v : inputs) {
+      auto [it, fresh] = moved.insert({v, terms.size()});
+      if (!fresh) {
+        terms.push_back(terms[it->second]);
+        continue;
+      }
+      terms.push_back(v->partition() == digits
+                          ? *v
+                          : dist::repartition(*v, digits, comm_));
+    }
+    return place(evaluator_.rotateAndSum(terms, steps, keys_.galois,
+                                         KeySwitchAlgorithm::OutputAggregation));
   }
   /// +-X^(N/2) on the own limbs.
   Value mulI(const Value &a, bool negative) {
@@ -296,9 +325,7 @@ private:
   ContextPtr context_;
   comm::Communicator &comm_;
   const DeviceKeys &keys_;
-  /// Single key switches; ciphertext partitions (digit-aligned when a
-  /// rotate_sum aggregates).
-  KeySwitchAlgorithm algorithm_, partitioning_;
+  KeySwitchAlgorithm algorithm_;
   dist::DistributedEvaluator evaluator_;
   detail::PlaintextCache plaintexts_;
   ScaleRules rules_;

@@ -85,18 +85,12 @@ KeyRows KeyRows::needed(const Context &context, const LimbPartition &partition,
 
 KeyRows KeyRows::forPlan(const Context &context, int numDevices, int rank,
                          KeySwitchAlgorithm algorithm, unsigned maxLevel) {
-  return forPlan(context, numDevices, rank, algorithm, algorithm, maxLevel);
-}
-
-KeyRows KeyRows::forPlan(const Context &context, int numDevices, int rank,
-                         KeySwitchAlgorithm partitioning,
-                         KeySwitchAlgorithm algorithm, unsigned maxLevel) {
   require(maxLevel <= context.maxLevel(), "level ", maxLevel,
           " exceeds the maximum level ", context.maxLevel());
   KeyRows r(context);
   for (unsigned level = 0; level <= maxLevel; ++level) {
     r.merge(needed(context,
-                   canonicalPartition(context, level, numDevices, partitioning),
+                   canonicalPartition(context, level, numDevices, algorithm),
                    rank, algorithm));
   }
   return r;

@@ -17,11 +17,12 @@
 // RUN: aegis-run %t/four.aegis --input %t/x.npy --output %t/o4.npy --report %t/run4.json > /dev/null
 // RUN: cmp %t/o.npy %t/o4.npy
 // RUN: %python %S/compare_bytes.py %t/plan4.json %t/run4.json | FileCheck %s --check-prefix=BYTES4
-// Output aggregation (keyswitch=aggregate): ciphertexts split by whole
-// digits, the rotate_sum's key switches reduced once (a reduce-scatter and
-// an all-reduce inside the op, no all-gather); the same bits, and the
-// predicted bytes again equal the measured ones, also on 4 devices where
-// the 3 digits leave one device without limbs.
+// Output aggregation (keyswitch=aggregate): each term moves to whole-digit
+// limb ranges (an all-to-all of the limbs whose owner changes), the
+// rotate_sum's key switches are reduced once (a reduce-scatter and an
+// all-reduce inside the op, no all-gather) and the result moves back; the
+// same bits, and the predicted bytes again equal the measured ones, also
+// on 4 devices where the 3 digits leave one device without limbs.
 // RUN: aegis-opt %s --aegis-dist-place="devices=2 placement=limb keyswitch=aggregate report-json=%t/agg2.json" --aegis-dist-insert-collectives --aegis-ckks-emit-artifact="output=%t/agg2.aegis security=toy" -o /dev/null 2>/dev/null
 // RUN: aegis-run %t/agg2.aegis --input %t/x.npy --output %t/a2.npy --report %t/runa2.json > /dev/null
 // RUN: cmp %t/o.npy %t/a2.npy
@@ -33,13 +34,16 @@
 // RUN: %python -c "import json,sys; s=json.load(open(sys.argv[1]))['placement']['strategies'][0]; print(s['keyswitch'], s['aggregated_rotate_sums'], s['collectives']['reduce_scatter'], s['collectives']['all_reduce'], s['collectives']['all_gather'])" %t/agg2.json | FileCheck %s --check-prefix=AGGJSON
 // AGGJSON: aggregate 1 1 1 0
 // RUN: aegis-opt %s --aegis-dist-place="devices=2 placement=limb keyswitch=aggregate" --aegis-dist-insert-collectives | FileCheck %s --check-prefix=AGGIR
-// AGGIR: dist.partition = "digit_aligned"
 // AGGIR-NOT: dist.all_gather_start
-// AGGIR: ckks.rotate_sum {{.*}} by [1, 3, 0] {dist.keyswitch = "aggregate"
+// AGGIR: %[[A:.*]] = dist.all_to_all_start %{{.*}} {sent = array<i64: 0, 32768>, source = "keyswitch"}
+// AGGIR: %[[B:.*]] = dist.all_to_all_start %{{.*}} {sent = array<i64: 0, 32768>, source = "keyswitch"}
+// AGGIR: %[[WA:.*]] = dist.wait %[[A]]
+// AGGIR: %[[WB:.*]] = dist.wait %[[B]]
+// AGGIR: %[[S:.*]] = ckks.rotate_sum %[[WA]], %[[WB]], %[[WA]] by [1, 3, 0] {dist.keyswitch = "aggregate"
+// AGGIR: dist.all_to_all_start %[[S]] on @devices {sent = array<i64: 32768, 0>, source = "keyswitch"}
 // By default (keyswitch=auto) the cost model keeps input broadcast here:
 // two small gathers cost less than the reduction.
 // RUN: aegis-opt %s --aegis-dist-place="devices=2 placement=limb" | FileCheck %s --check-prefix=AUTO
-// AUTO-NOT: dist.partition
 // AUTO-NOT: dist.keyswitch
 // RUN: not aegis-opt %s --aegis-dist-place="devices=2 keyswitch=fast" 2>&1 | FileCheck %s --check-prefix=BADKS
 // BADKS: error: aegis-dist-place: keyswitch='fast' is not one of auto, broadcast, aggregate

@@ -55,12 +55,6 @@ public:
   static KeyRows forPlan(const ckks::Context &context, int numDevices,
                          int rank, KeySwitchAlgorithm algorithm,
                          unsigned maxLevel);
-  /// The same with ciphertexts partitioned as for `partitioning` (balanced
-  /// or digit-aligned) and key-switched by `algorithm` (input broadcast on
-  /// digit-aligned ranges: a program mixing both algorithms).
-  static KeyRows forPlan(const ckks::Context &context, int numDevices,
-                         int rank, KeySwitchAlgorithm partitioning,
-                         KeySwitchAlgorithm algorithm, unsigned maxLevel);
 
   unsigned numDigits() const { return unsigned(rows_.size()); }
   unsigned numModuli() const { return numModuli_; }

@@ -78,11 +78,7 @@ def Dist_Dialect : Dialect {
     /// broadcast: one all-gather per term), chosen by aegis-dist-place.
     static constexpr ::llvm::StringLiteral kKeySwitchAttrName =
         "dist.keyswitch";
-    /// Module attribute: "digit_aligned" when limb-split ciphertexts are
-    /// split by whole key-switching digits (what output aggregation needs);
-    /// absent: balanced limb ranges.
-    static constexpr ::llvm::StringLiteral kPartitionAttrName =
-        "dist.partition";
+
   }];
 }
 
