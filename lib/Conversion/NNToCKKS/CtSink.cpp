@@ -77,6 +77,7 @@ int32_t MLIRSink::dotPlain(const Ct &r, llvm::ArrayRef<Ct> xs,
 
 int32_t MLIRSink::plaintext(const std::vector<double> *values, unsigned level,
                             unsigned logScale) {
+  ++emitted;
   auto type = RankedTensorType::get({slots}, b.getF64Type());
   Value c;
   llvm::ArrayRef<double> data;

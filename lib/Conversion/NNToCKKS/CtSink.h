@@ -93,10 +93,17 @@ public:
   virtual bool countsOnly() const { return false; }
   /// The lowest level of any ciphertext produced so far.
   unsigned lowestLevel() const { return minLevel; }
+  /// Ops emitted so far (ciphertext operations and plaintexts): the flat
+  /// IR the MLIR sink builds, which a counting run measures before it is.
+  int64_t opsEmitted() const { return emitted; }
 
 protected:
-  void noteResult(const Ct &r) { minLevel = std::min(minLevel, r.level); }
+  void noteResult(const Ct &r) {
+    minLevel = std::min(minLevel, r.level);
+    ++emitted;
+  }
   unsigned minLevel = ~0u;
+  int64_t emitted = 0;
 };
 
 /// Counts and tracks levels; creates nothing.
@@ -113,6 +120,7 @@ public:
     return next++;
   }
   int32_t plaintext(const std::vector<double> *, unsigned, unsigned) override {
+    ++emitted;
     return nextPt++;
   }
   bool wantsValues() const override { return false; }

@@ -29,6 +29,11 @@ using ::aegis::nn::Shape;
 using ::aegis::nn::Tensor;
 
 /// "12.3": bytes in GB to three digits, for diagnostics.
+/// Memory a compile spends per flat ckks op (the op, its types and
+/// location, the passes' bookkeeping): BERT-base at 2048 tokens peaked at
+/// 3.11 GB for 3.87 million ops (docs/BENCHMARKS.md).
+static constexpr uint64_t kIRBytesPerOp = 800;
+
 static std::string gigabytes(uint64_t bytes) {
   char text[32];
   std::snprintf(text, sizeof(text), "%.3g", double(bytes) / 1e9);
@@ -204,10 +209,18 @@ FailureOr<func::FuncOp> Driver::lower(func::FuncOp entry, int64_t slots,
   };
 
   std::map<std::string, int> opCounts;
+  // The flat IR grows with the sequence (attention: quadratically); every
+  // run, counting ones included, refuses before it outgrows the memory
+  // limit: the first sizing run (aegis-nn-select-parameters) stops a
+  // hopeless compile before the IR is built.
+  const uint64_t irLimit = L.memoryLimit;
+  Operation *largest = nullptr;
+  int64_t largestOps = 0;
   for (Operation &opRef : entry.getBody().front()) {
     Operation *op = &opRef;
     if (isa<nnd::ConstantOp>(op))
       continue;
+    const int64_t emitted0 = sink.opsEmitted();
     // Every ckks op implementing this nn op is located at "<op>#<n>": the
     // artifact's regions, aegis-run's time per layer.
     std::string kind = op->getName().stripDialect().str();
@@ -572,6 +585,32 @@ FailureOr<func::FuncOp> Driver::lower(func::FuncOp entry, int64_t slots,
     }
     if (failed(result))
       return cleanup();
+    if (sink.opsEmitted() - emitted0 > largestOps) {
+      largestOps = sink.opsEmitted() - emitted0;
+      largest = op;
+    }
+    if (uint64_t(sink.opsEmitted()) * kIRBytesPerOp > irLimit) {
+      std::string shape;
+      llvm::raw_string_ostream os(shape);
+      if (!largest)
+        largest = op;
+      if (largest->getNumResults())
+        os << largest->getResult(0).getType();
+      op->emitError()
+          << "cannot lower to CKKS: the flat ckks program would exceed the "
+          << gigabytes(irLimit) << " GB memory limit ("
+          << ::mlir::aegis::nn::kMemoryLimitEnv
+          << ", default three quarters of this machine's memory): "
+          << sink.opsEmitted() << " ciphertext ops and plaintexts so far, "
+          << "about " << gigabytes(uint64_t(sink.opsEmitted()) * kIRBytesPerOp)
+          << " GB at " << kIRBytesPerOp << " bytes each, while lowering "
+          << op->getName() << "; the largest kernel is "
+          << largest->getName() << " -> " << shape << " (" << largestOps
+          << " ops: " << slots << " slots, token tile " << tokensPadded
+          << "); compile a shorter sequence (--aegis-input-shape) or raise "
+          << ::mlir::aegis::nn::kMemoryLimitEnv;
+      return cleanup();
+    }
     if (L.overMemoryLimit()) {
       op->emitError() << "cannot lower to CKKS: the encoded constants need "
                          "more than "
