@@ -70,10 +70,16 @@ std::optional<StrategyResult> PlacePass::evaluateKeySwitching(
   agg->keySwitch = "aggregate";
   if (choice == "aggregate" || !bc)
     return agg;
-  // auto: the faster, then the one sending less.
+  // auto: one that fits the capacity (aggregation holds more key rows),
+  // then the faster, then the one sending less.
+  const int64_t capacity = int64_t(capacityGiB * 1024 * 1024 * 1024);
+  const bool aggFits = StrategyResult::maxOf(agg->memory) <= capacity,
+             bcFits = StrategyResult::maxOf(bc->memory) <= capacity;
   const int64_t aggSent = StrategyResult::maxOf(agg->sent);
-  if (agg->time < bc->time ||
-      (agg->time == bc->time && aggSent < agg->broadcastSent))
+  if (aggFits != bcFits ? aggFits
+                        : (agg->time < bc->time ||
+                           (agg->time == bc->time &&
+                            aggSent < agg->broadcastSent)))
     return agg;
   bc->broadcastSent = StrategyResult::maxOf(bc->sent);
   return bc;
