@@ -296,7 +296,13 @@ int run(Options &o) {
       std::printf("    %-24s %10.3f s\n", r.stage.c_str(), r.seconds);
   }
   if (!report.deviceStats.empty()) {
-    if (report.placed)
+    if (report.placed && artifact.groupSize > 1)
+      std::printf("%d devices (%s communicator), the artifact's own device "
+                  "programs: %zu groups of %u devices, each splitting its "
+                  "ciphertexts by limbs (limb shares moved between groups)\n",
+                  report.devices, report.commBackend.c_str(),
+                  artifact.devicePrograms.size(), artifact.groupSize);
+    else if (report.placed)
       std::printf("%d devices (%s communicator), the artifact's own device "
                   "programs (whole ciphertexts moved between devices)\n",
                   report.devices, report.commBackend.c_str());

@@ -588,9 +588,17 @@ void validateArtifact(const Artifact &a, const std::string &name) {
     checkInstruction(a.program[i], i, defined, "", false);
   if (a.devices > 4096)
     fail(name, ": corrupt artifact: placed for ", a.devices, " devices");
-  if (!a.devicePrograms.empty() && a.devices != a.devicePrograms.size())
+  if (a.groupSize > 4096)
+    fail(name, ": corrupt artifact: ", a.groupSize, " devices per program");
+  if (a.groupSize > 1 && a.devicePrograms.empty())
+    fail(name, ": the artifact has ", a.groupSize,
+         " devices per program but no device programs");
+  if (!a.devicePrograms.empty() &&
+      a.devices != a.devicePrograms.size() * std::max(1u, a.groupSize))
     fail(name, ": the artifact is placed for ", a.devices, " devices but has ",
-         a.devicePrograms.size(), " device programs");
+         a.devicePrograms.size(), " device programs",
+         a.groupSize > 1 ? " of " + std::to_string(a.groupSize) + " devices"
+                         : std::string());
   if (!a.devicePrograms.empty()) {
     const size_t P = a.devicePrograms.size();
     if (P < 2)

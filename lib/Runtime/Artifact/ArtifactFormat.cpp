@@ -172,7 +172,8 @@ std::vector<uint8_t> buildMetadata(const Artifact &a, bool withVersion,
       a.numRegisters, b.CreateVector(std::vector<flatbuffers::Offset<fb::DeviceProgram>>{program}),
       b.CreateVector(regions), client, vec(b, a.rotationLevels), a.relinLevel,
       a.conjugationLevel,
-      devicePrograms.empty() ? 0 : b.CreateVector(devicePrograms), a.devices);
+      devicePrograms.empty() ? 0 : b.CreateVector(devicePrograms), a.devices,
+      a.groupSize);
   fb::FinishArtifactBuffer(b, root);
   require(b.GetSize() <= kMaxMetadataBytes, "the artifact's metadata is ",
           b.GetSize(), " bytes, beyond FlatBuffers' 2 GiB");
@@ -358,6 +359,7 @@ public:
     };
     readProgram(programs->Get(0), a.program);
     a.devices = m.devices();
+    a.groupSize = m.group_size();
     if (const auto *placed = m.device_programs()) {
       if (placed->size() > 4096)
         fail(name_, ": corrupt artifact: ", placed->size(),

@@ -15,9 +15,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Dispatch.h"
+#include "DistEngine.h"
 #include "OneShot.h"
-#include "PlaintextCache.h"
 
 #include "aegis/Runtime/Artifact/Session.h"
 #include "aegis/Runtime/Artifact/Trace.h"
@@ -49,17 +48,7 @@ constexpr int kMaxIdleDeviceCount = 8;
 
 constexpr int kRoot = 0;
 
-/// One device's part of the evaluation keys.
-struct DeviceKeys {
-  std::optional<dist::PartitionedKey> relin;
-  dist::PartitionedGaloisKeys galois;
-  /// Bootstrapping (whole keys: a bootstrap runs on a gathered ciphertext).
-  std::shared_ptr<const BootstrapPlan> bootstrapPlan;
-  std::shared_ptr<const BootstrapKeys> bootstrapKeys;
-  uint64_t bytes() const {
-    return (relin ? relin->bytes() : 0) + galois.bytes();
-  }
-};
+} // namespace
 
 /// Device `rank`'s rows of the program's keys under the default plan, for
 /// ciphertexts at levels up to the highest input level (levels only go
@@ -67,6 +56,7 @@ struct DeviceKeys {
 /// key's seed: the same words as the rows of the whole key, which never
 /// exists.
 DeviceKeys generateForDevice(const Artifact &artifact,
+                             const std::vector<Instruction> &program,
                              const ContextPtr &context,
                              const ckks::SecretKey &secret,
                              const std::vector<ProgramKeySpec> &specs,
@@ -88,8 +78,8 @@ DeviceKeys generateForDevice(const Artifact &artifact,
       level[reg] = t.level;
   std::set<uint64_t> broadcast;
   std::map<uint64_t, std::set<unsigned>> aggregated; // key -> levels
-  for (size_t k = 0; k < artifact.program.size(); ++k) {
-    const Instruction &in = artifact.program[k];
+  for (size_t k = 0; k < program.size(); ++k) {
+    const Instruction &in = program[k];
     unsigned l = level[in.a];
     if (in.op == Opcode::Rescale)
       l = l == 0 ? 0 : l - 1;
@@ -109,8 +99,8 @@ DeviceKeys generateForDevice(const Artifact &artifact,
     else if (in.op == Opcode::Rotate)
       broadcast.insert(context->galoisElementForRotation(long(in.imm)));
     else if (in.op == Opcode::RotateSum && in.b > 0)
-      for (size_t j = 0; j < in.b && k + j < artifact.program.size(); ++j) {
-        const Instruction &term = artifact.program[k + j];
+      for (size_t j = 0; j < in.b && k + j < program.size(); ++j) {
+        const Instruction &term = program[k + j];
         if (term.imm == 0)
           continue;
         uint64_t g = context->galoisElementForRotation(long(term.imm));
@@ -147,192 +137,6 @@ DeviceKeys generateForDevice(const Artifact &artifact,
   return r;
 }
 
-/// Registers as limb shares; one per rank.
-
-class DistEngine {
-public:
-  using Value = DistributedCiphertext;
-
-  DistEngine(const Artifact &artifact, const ContextPtr &context,
-             comm::Communicator &comm, const DeviceKeys &keys,
-             KeySwitchAlgorithm algorithm)
-      : context_(context), comm_(comm), keys_(keys), algorithm_(algorithm),
-        evaluator_(context, comm), plaintexts_(artifact, context),
-        rules_{artifact, *context} {
-    if (keys.bootstrapPlan)
-      bootstrapper_ = std::make_unique<Bootstrapper>(keys.bootstrapPlan,
-                                                     keys.bootstrapKeys);
-  }
-
-  /// Bootstrapping couples every limb (ModRaise, the transforms): each
-  /// device gathers the ciphertext, bootstraps it exactly as one device
-  /// would (deterministic, so every device computes the same words) and
-  /// keeps its limbs of the result. Traffic: one all-gather.
-  Value bootstrap(const Value &a, unsigned headroom, bool complex) {
-    if (!bootstrapper_)
-      fail("the program bootstraps but no bootstrapping keys were generated");
-    Ciphertext out = bootstrapWithHeadroom(
-        *bootstrapper_, dist::gather(a, comm_), headroom, complex);
-    return dist::scatter(out, canonical(out.level()), comm_.rank());
-  }
-
-  /// The partition every register at `level` has under the default plan.
-  LimbPartition canonical(unsigned level) const {
-    return dist::canonicalPartition(*context_, level, comm_.size(),
-                                    algorithm_);
-  }
-  Value place(Value v) const {
-    LimbPartition target = canonical(v.level());
-    if (v.partition() == target) {
-      return v;
-    }
-    return dist::repartition(v, target, comm_);
-  }
-
-  Value add(const Value &a, const Value &b) {
-    Value r = a;
-    evaluator_.addInPlace(r, b);
-    return r;
-  }
-  Value sub(const Value &a, const Value &b) {
-    Value r = a;
-    evaluator_.subInPlace(r, b);
-    return r;
-  }
-  Value negate(const Value &a) {
-    Value r = a;
-    evaluator_.negateInPlace(r);
-    return r;
-  }
-  Value addPlain(const Value &a, const ArtifactConstant &c) {
-    Value r = a;
-    evaluator_.addPlainInPlace(r, encode(c, a, a.scale()));
-    return r;
-  }
-  Value subPlain(const Value &a, const ArtifactConstant &c) {
-    Value r = a;
-    evaluator_.subPlainInPlace(r, encode(c, a, a.scale()));
-    return r;
-  }
-  Value mulPlain(const Value &a, const ArtifactConstant &c, double logScale) {
-    Value r = a;
-    evaluator_.multiplyPlainInPlace(
-        r, encode(c, a, rules_.constantScale(a.level(), logScale)));
-    return r;
-  }
-  Value addConst(const Value &a, double value) {
-    Value r = a;
-    evaluator_.addConstantInPlace(r, value);
-    return r;
-  }
-  Value mulConst(const Value &a, double value, double logScale) {
-    Value r = a;
-    if (logScale == 0) {
-      evaluator_.multiplyIntegerInPlace(r, int64_t(std::llround(value)));
-    } else {
-      evaluator_.multiplyConstantInPlace(
-          r, value, rules_.constantScale(a.level(), logScale));
-    }
-    return r;
-  }
-  Value mul(const Value &a, const Value &b) {
-    return evaluator_.multiply(a, b);
-  }
-  Value relinearize(const Value &a) {
-    require(keys_.relin.has_value(),
-            "relinearize needs a relinearization key");
-    Value r = a;
-    evaluator_.relinearizeInPlace(r, *keys_.relin, algorithm_);
-    return r;
-  }
-  Value rescale(const Value &a, size_t k) {
-    Value r = a;
-    evaluator_.rescaleInPlace(r);
-    r.setScale(rules_.afterRescale(r.scale(), k));
-    return place(std::move(r));
-  }
-  Value levelDown(const Value &a, unsigned level) {
-    Value r = a;
-    evaluator_.dropToLevelInPlace(r, level);
-    return place(std::move(r));
-  }
-  Value rotate(const Value &a, long steps) {
-    return evaluator_.rotate(a, steps, keys_.galois, algorithm_);
-  }
-  Value conjugate(const Value &a) {
-    return evaluator_.conjugate(a, keys_.galois, algorithm_);
-  }
-  /// The compiler's choice: the plan's algorithm, or output aggregation
-  /// (one reduction for every term): the terms move to whole-digit ranges
-  /// (each distinct register once, only the limbs whose owner changes),
-  /// the result back to the plan's ranges.
-  Value rotateSum(const std::vector<const Value *> &inputs,
-                  const std::vector<long> &steps, bool aggregate) {
-    std::vector<Value> terms;
-    terms.reserve(inputs.size());
-    if (!aggregate || algorithm_ == KeySwitchAlgorithm::OutputAggregation) {
-      for (const Value *v : inputs)
-        terms.push_back(*v);
-      return evaluator_.rotateAndSum(terms, steps, keys_.galois, algorithm_);
-    }
-    const unsigned level = inputs[0]->level();
-    LimbPartition digits =
-        LimbPartition::digitAligned(*context_, level, comm_.size());
-    std::map<const Value *, size_t> moved;
-    for (const Value *v : inputs) {
-      auto [it, fresh] = moved.insert({v, terms.size()});
-      if (!fresh) {
-        terms.push_back(terms[it->second]);
-        continue;
-      }
-      terms.push_back(v->partition() == digits
-                          ? *v
-                          : dist::repartition(*v, digits, comm_));
-    }
-    return place(evaluator_.rotateAndSum(terms, steps, keys_.galois,
-                                         KeySwitchAlgorithm::OutputAggregation));
-  }
-  /// +-X^(N/2) on the own limbs.
-  Value mulI(const Value &a, bool negative) {
-    Value r = a;
-    evaluator_.multiplyConstantInPlace(r, {0.0, negative ? -1.0 : 1.0}, 1.0);
-    return r;
-  }
-  /// One all-gather (input broadcast) shared by every step.
-  std::vector<Value> rotateHoisted(const Value &a,
-                                   const std::vector<long> &steps) {
-    return evaluator_.rotateHoisted(a, steps, keys_.galois, algorithm_);
-  }
-  void stored(const Value *old, const Value *fresh) {
-    if (old != nullptr) {
-      comm_.stats().recordFree(bytes(*old));
-    }
-    if (fresh != nullptr) {
-      comm_.stats().recordAllocation(bytes(*fresh));
-    }
-  }
-  uint64_t bytes(const Value &v) const {
-    return uint64_t(v.size()) * v.numLocalLimbs() * context_->degree() * 8;
-  }
-
-private:
-  /// The full plaintext of constant `c` (each device uses its own limbs).
-  const Plaintext &encode(const ArtifactConstant &c, const Value &a,
-                          double scale) {
-    return plaintexts_.encode(c, a.level(), scale, a.slots());
-  }
-
-  ContextPtr context_;
-  comm::Communicator &comm_;
-  const DeviceKeys &keys_;
-  KeySwitchAlgorithm algorithm_;
-  dist::DistributedEvaluator evaluator_;
-  detail::PlaintextCache plaintexts_;
-  ScaleRules rules_;
-  std::unique_ptr<Bootstrapper> bootstrapper_;
-};
-
-} // namespace
 
 std::vector<Ciphertext>
 evaluateDistributed(const Artifact &artifact, const ContextPtr &context,
@@ -447,7 +251,7 @@ runDistributed(const Artifact &artifact,
   std::vector<DeviceKeys> deviceKeys(numDevices);
   for (int r = 0; r < numDevices; ++r) {
     if (!given || given->rank() == r) {
-      deviceKeys[r] = generateForDevice(artifact, context,
+      deviceKeys[r] = generateForDevice(artifact, artifact.program, context,
                                         oneShot.client.secretKey, oneShot.specs,
                                         numDevices, r, options.keySwitch);
       deviceKeys[r].bootstrapPlan = oneShot.keys.bootstrapPlan;

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CkksEngine.h"
+#include "DistEngine.h"
 #include "Dispatch.h"
 #include "OneShot.h"
 
@@ -63,6 +64,92 @@ Ciphertext recvCiphertext(comm::Communicator &comm, const ContextPtr &context,
     comm.recv(c[i].data(), words, source);
   return c;
 }
+
+/// A limb share: a 4-word header (level, polynomials, slots, scale), then
+/// each polynomial's local limbs. The receiver's share has the partition
+/// `partitionOf(level)` and the sender's position in it.
+void sendShare(comm::Communicator &comm, const DistributedCiphertext &c,
+               int dest) {
+  uint64_t header[4] = {c.level(), c.size(), uint64_t(c.slots()), 0};
+  double scale = c.scale();
+  std::memcpy(&header[3], &scale, sizeof(scale));
+  comm.send(header, 4, dest);
+  const size_t words = size_t(c.numLocalLimbs()) * c.context()->degree();
+  for (unsigned i = 0; i < c.size(); ++i)
+    comm.send(c.poly(i), words, dest);
+}
+
+DistributedCiphertext
+recvShare(comm::Communicator &comm, const ContextPtr &context, int position,
+          const std::function<LimbPartition(unsigned)> &partitionOf,
+          int source) {
+  uint64_t header[4];
+  comm.recv(header, 4, source);
+  double scale;
+  std::memcpy(&scale, &header[3], sizeof(scale));
+  require(header[0] <= context->maxLevel() &&
+              (header[1] == 2 || header[1] == 3) && header[2] >= 1 &&
+              header[2] <= context->degree() / 2,
+          "device ", source, " sent a malformed limb share header (level ",
+          header[0], ", ", header[1], " polynomials, ", header[2], " slots)");
+  DistributedCiphertext c(context, partitionOf(unsigned(header[0])), position,
+                          unsigned(header[1]), unsigned(header[0]), scale,
+                          size_t(header[2]));
+  const size_t words = size_t(c.numLocalLimbs()) * context->degree();
+  for (unsigned i = 0; i < c.size(); ++i)
+    comm.recv(c.poly(i), words, source);
+  return c;
+}
+
+/// A whole ciphertext from the limb shares of every device of a group.
+Ciphertext assemble(const ContextPtr &context,
+                    const std::vector<DistributedCiphertext> &shares) {
+  const DistributedCiphertext &first = shares.front();
+  Ciphertext c(context, first.size(), first.level(), first.scale(),
+               first.slots());
+  const size_t n = context->degree();
+  for (const DistributedCiphertext &s : shares)
+    for (unsigned i = 0; i < c.size(); ++i)
+      context->backend().copy(c[i].data() + size_t(s.range().begin) * n,
+                              s.poly(i), size_t(s.numLocalLimbs()) * n);
+  return c;
+}
+
+/// A joint placement's engine: a group's limb-split engine plus moves of
+/// this device's share to the device at the same position of another
+/// group (over the world communicator); memory is accounted on the world's
+/// statistics.
+class JointEngine : public DistEngine {
+public:
+  JointEngine(const Artifact &artifact, const ContextPtr &context,
+              comm::Communicator &group, comm::Communicator &world,
+              const DeviceKeys &keys, KeySwitchAlgorithm algorithm)
+      : DistEngine(artifact, context, group, keys, algorithm),
+        context_(context), group_(group), world_(world) {}
+
+  void send(const Value &a, int toGroup) {
+    sendShare(world_, a, toGroup * group_.size() + group_.rank());
+  }
+  Value recv(int fromGroup) {
+    return recvShare(
+        world_, context_, group_.rank(),
+        [&](unsigned level) { return canonical(level); },
+        fromGroup * group_.size() + group_.rank());
+  }
+  void stored(const Value *old, const Value *fresh) {
+    if (old)
+      world_.stats().recordFree(bytesOf(*old));
+    if (fresh)
+      world_.stats().recordAllocation(bytesOf(*fresh));
+  }
+
+private:
+  uint64_t bytesOf(const Value &v) const {
+    return uint64_t(v.size()) * v.numLocalLimbs() * context_->degree() * 8;
+  }
+  ContextPtr context_;
+  comm::Communicator &group_, &world_;
+};
 
 /// The single-device engine plus moves between devices.
 class PlacedEngine : public CkksEngine {
@@ -125,12 +212,156 @@ EvaluationKeys keysForDevice(const Artifact &artifact, const ContextPtr &context
   return mine;
 }
 
+/// The whole program's key switches (this device ran its share of it).
+size_t programKeySwitches(const Artifact &artifact) {
+  size_t n = 0;
+  for (const Instruction &in : artifact.program)
+    n += isKeySwitch(in.op) || (in.op == Opcode::RotateSum && in.imm != 0);
+  return n;
+}
+
+/// A joint placement (grid G x B): program g runs on devices g B .. g B +
+/// B - 1, which split every ciphertext by limbs (the limb-split engine on
+/// the group's communicator); Send / Recv move each device's share to the
+/// device at the same position of the other group; the client (device 0)
+/// sends every device of an input's group its share and gathers the
+/// outputs' shares.
+std::vector<std::vector<double>>
+runJoint(const Artifact &artifact,
+         const std::vector<std::vector<double>> &inputs,
+         const RunOptions &options, RunReport &report) {
+  const int G = int(artifact.devicePrograms.size());
+  const int B = int(artifact.groupSize);
+  const int P = G * B;
+  comm::Communicator *given = options.communicator;
+  const int launched =
+      given ? given->size() : (options.devices ? options.devices : P);
+  // Every rank checks the same numbers before any message.
+  require(launched == P, "the artifact is placed on ", P, " devices (", G,
+          " groups of ", B, ") but ", launched,
+          given ? " ranks were launched (mpirun -np " : " were requested (--devices=",
+          launched, "); launch it on ", P);
+  require(given || options.comm == comm::BackendKind::Threads, "the ",
+          comm::backendName(options.comm),
+          " communicator must be given in RunOptions::communicator");
+
+  auto start = Clock::now();
+  OneShotClient oneShot(artifact, options, report, /*wholeKeys=*/false);
+  const ContextPtr &context = oneShot.context;
+  oneShot.bootstrapKeys(artifact, options, report);
+  std::vector<DeviceKeys> deviceKeys(P);
+  for (int d = 0; d < P; ++d) {
+    if (given && given->rank() != d)
+      continue;
+    deviceKeys[d] = generateForDevice(
+        artifact, artifact.devicePrograms[size_t(d / B)], context,
+        oneShot.client.secretKey, oneShot.specs, B, d % B, options.keySwitch);
+    deviceKeys[d].bootstrapPlan = oneShot.keys.bootstrapPlan;
+    deviceKeys[d].bootstrapKeys = oneShot.keys.bootstrapKeys;
+  }
+  oneShot.keys = EvaluationKeys();
+  report.stages.push_back({"key generation", secondsSince(start)});
+  const bool client0 = !given || given->rank() == kClient;
+  std::vector<Ciphertext> cts;
+  if (client0)
+    cts = oneShot.encrypt(artifact, inputs, report);
+
+  std::vector<Ciphertext> results;
+  auto body = [&](comm::Communicator &world, comm::Communicator &group) {
+    world.stats().reset();
+    group.stats().reset();
+    const int me = world.rank(), g = me / B, b = me % B;
+    const DeviceKeys &mine = deviceKeys[size_t(me)];
+    world.stats().recordAllocation(mine.bytes());
+    RunReport local;
+    std::vector<std::optional<DistributedCiphertext>> regs(
+        artifact.numRegisters);
+    JointEngine engine(artifact, context, group, world, mine,
+                       options.keySwitch);
+    auto partitionOf = [&](unsigned level) { return engine.canonical(level); };
+    auto t0 = Clock::now();
+    size_t next = 0;
+    for (const TensorSlot &t : artifact.inputs)
+      for (size_t i = 0; i < t.regs.size(); ++i, ++next) {
+        const int owner = int(t.deviceOf(i));
+        if (me == kClient) {
+          for (int bb = 0; bb < B; ++bb) {
+            DistributedCiphertext share =
+                dist::scatter(cts[next], partitionOf(t.level), bb);
+            if (owner * B + bb == kClient)
+              regs[t.regs[i]] = std::move(share);
+            else
+              sendShare(world, share, owner * B + bb);
+          }
+        } else if (g == owner) {
+          regs[t.regs[i]] = recvShare(world, context, b, partitionOf, kClient);
+        }
+        if (regs[t.regs[i]])
+          engine.stored(nullptr, &*regs[t.regs[i]]);
+      }
+    local.stages.push_back({"scatter inputs", secondsSince(t0)});
+    if (options.trace)
+      options.trace->record(me, "scatter inputs", "comm", t0, Clock::now());
+    t0 = Clock::now();
+    runProgram(engine, artifact, artifact.devicePrograms[size_t(g)], regs,
+               options, local, me == kClient, me);
+    local.stages.push_back({"evaluate", secondsSince(t0)});
+    t0 = Clock::now();
+    std::vector<Ciphertext> out;
+    for (const TensorSlot &t : artifact.outputs)
+      for (size_t i = 0; i < t.regs.size(); ++i) {
+        const int owner = int(t.deviceOf(i));
+        if (me == kClient) {
+          std::vector<DistributedCiphertext> shares;
+          for (int bb = 0; bb < B; ++bb)
+            shares.push_back(owner * B + bb == kClient
+                                 ? *regs[t.regs[i]]
+                                 : recvShare(world, context, bb, partitionOf,
+                                             owner * B + bb));
+          out.push_back(assemble(context, shares));
+        } else if (g == owner) {
+          sendShare(world, *regs[t.regs[i]], kClient);
+        }
+      }
+    local.stages.push_back({"gather outputs", secondsSince(t0)});
+    if (options.trace)
+      options.trace->record(me, "gather outputs", "comm", t0, Clock::now());
+    // One device's traffic: its group's collectives and its moves.
+    world.stats().absorb(group.stats().snapshot());
+    std::vector<comm::CommStatsSnapshot> stats = comm::gatherStats(world);
+    if (me == kClient) {
+      results = std::move(out);
+      local.instructions = artifact.program.size();
+      local.keySwitches = programKeySwitches(artifact);
+      local.devices = world.size();
+      local.commBackend = comm::backendName(world.backend());
+      local.keySwitch = options.keySwitch;
+      local.placed = true;
+      local.deviceStats = std::move(stats);
+      adoptRootReport(report, std::move(local));
+    }
+  };
+  if (given) {
+    // MPI: the groups are a split of the world (collective on every rank).
+    std::unique_ptr<comm::Communicator> group =
+        given->split(given->rank() / B, given->rank() % B);
+    body(*given, *group);
+  } else {
+    comm::runOnThreadsGrouped(P, B, body);
+  }
+  if (!client0)
+    return {};
+  return oneShot.decrypt(artifact, results, options, report);
+}
+
 } // namespace
 
 std::vector<std::vector<double>>
 runPlaced(const Artifact &artifact,
           const std::vector<std::vector<double>> &inputs,
           const RunOptions &options, RunReport &report) {
+  if (artifact.groupSize > 1)
+    return runJoint(artifact, inputs, options, report);
   const int P = int(artifact.devicePrograms.size());
   require(options.backend == ExecutionBackend::Cpu,
           "a placed artifact runs on the cpu backend (--backend=",
@@ -215,9 +446,7 @@ runPlaced(const Artifact &artifact,
       results = std::move(out);
       // The whole program's counts (this device ran its share of it).
       local.instructions = artifact.program.size();
-      local.keySwitches = 0;
-      for (const Instruction &in : artifact.program)
-        local.keySwitches += isKeySwitch(in.op);
+      local.keySwitches = programKeySwitches(artifact);
       local.devices = comm.size();
       local.commBackend = comm::backendName(comm.backend());
       local.keySwitch = options.keySwitch;

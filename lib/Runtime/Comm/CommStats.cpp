@@ -55,6 +55,17 @@ void CommStats::recordFree(uint64_t bytes) {
   } while (!memoryInUse_.compare_exchange_weak(current, current - bytes));
 }
 
+void CommStats::absorb(const CommStatsSnapshot &other) {
+  for (size_t k = 0; k < kNumCollectiveKinds; ++k) {
+    kinds_[k].count += other.kinds[k].count;
+    kinds_[k].bytesSent += other.kinds[k].bytesSent;
+    kinds_[k].bytesReceived += other.kinds[k].bytesReceived;
+    kinds_[k].waitSeconds += other.kinds[k].waitSeconds;
+  }
+  controlBytesSent_ += other.controlBytesSent;
+  controlBytesReceived_ += other.controlBytesReceived;
+}
+
 CommStatsSnapshot CommStats::snapshot() const {
   CommStatsSnapshot s;
   s.rank = rank_;

@@ -179,6 +179,12 @@ Communicator::Communicator(int rank, int size, BackendKind backend,
 
 Communicator::~Communicator() = default;
 
+std::unique_ptr<Communicator> Communicator::split(int, int) {
+  fail("the ", backendName(backend()),
+       " communicator cannot split into groups (threads: "
+       "runOnThreadsGrouped; MPI: split)");
+}
+
 std::string Communicator::self() const { return formatMessage("rank ", rank_); }
 
 void Communicator::validate(const CollectiveCall &call) const {

@@ -199,6 +199,25 @@ public:
         options.heartbeats);
   }
 
+  /// MPI_Comm_split of this communicator, duplicated three times like the
+  /// world's (headers, data, point to point).
+  std::unique_ptr<Communicator> split(int color, int key) override {
+    MPI_Comm sub;
+    check(MPI_Comm_split(headers_, color, key, &sub), "MPI_Comm_split");
+    int rank = 0, size = 0;
+    check(MPI_Comm_rank(sub, &rank), "MPI_Comm_rank");
+    check(MPI_Comm_size(sub, &size), "MPI_Comm_size");
+    MPI_Comm comms[3];
+    for (MPI_Comm &comm : comms) {
+      check(MPI_Comm_dup(sub, &comm), "MPI_Comm_dup");
+      check(MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN),
+            "MPI_Comm_set_errhandler");
+    }
+    check(MPI_Comm_free(&sub), "MPI_Comm_free");
+    return std::make_unique<MpiCommunicator>(rank, size, comms[0], comms[1],
+                                             comms[2], window_, options());
+  }
+
   ~MpiCommunicator() override {
     // Normal runs have nothing pending here. After a failure, receives are
     // cancelled (they would write into freed buffers); sends are released.

@@ -364,4 +364,59 @@ void runOnThreads(int size, const std::function<void(Communicator &)> &fn,
   }
 }
 
+void runOnThreadsGrouped(
+    int size, int groupSize,
+    const std::function<void(Communicator &, Communicator &)> &fn,
+    const CommOptions &options) {
+  require(groupSize >= 1 && size >= groupSize && size % groupSize == 0,
+          "runOnThreadsGrouped: ", size, " ranks do not split into groups of ",
+          groupSize);
+  std::shared_ptr<ThreadGroup> world = createThreadGroup(size);
+  std::vector<std::shared_ptr<ThreadGroup>> groups;
+  for (int g = 0; g < size / groupSize; ++g)
+    groups.push_back(createThreadGroup(groupSize));
+  auto abortAll = [&](const std::string &error) {
+    world->setAbort(error);
+    for (auto &g : groups)
+      g->setAbort(error);
+  };
+  std::vector<std::string> errors(static_cast<size_t>(size));
+  std::vector<std::thread> threads;
+  threads.reserve(size_t(size));
+  for (int r = 0; r < size; ++r) {
+    threads.emplace_back([&, r] {
+      std::unique_ptr<Communicator> comm, group;
+      std::string &error = errors[size_t(r)];
+      try {
+        comm = createThreadCommunicator(world, r, options);
+        group = createThreadCommunicator(groups[size_t(r / groupSize)],
+                                         r % groupSize, options);
+        fn(*comm, *group);
+      } catch (const PeerFailure &e) {
+        error = e.what();
+      } catch (const CollectiveMismatch &e) {
+        error = e.what();
+        abortAll(error);
+      } catch (const std::exception &e) {
+        error = formatMessage("rank ", r, " failed: ", e.what());
+        abortAll(error);
+      } catch (...) {
+        error = formatMessage("rank ", r,
+                              " failed: an exception that is not a "
+                              "std::exception");
+        abortAll(error);
+      }
+      group.reset();
+      comm.reset();
+    });
+  }
+  for (std::thread &t : threads)
+    t.join();
+  if (world->aborted())
+    fail(world->abortMessage());
+  for (const std::string &error : errors)
+    if (!error.empty())
+      fail(error);
+}
+
 } // namespace aegis::comm

@@ -212,8 +212,10 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
              << "security must be 128 or toy, got '" << security << "'";
     // A placed program: limb (one stream, aegis-run splits every
     // ciphertext by limbs), token or head (one stream per device, whole
-    // ciphertexts moved by Send / Recv).
-    int64_t placedDevices = 0, placedGrid = 0;
+    // ciphertexts moved by Send / Recv), joint (one stream per group of
+    // devices, each splitting its ciphertexts by limbs; Send / Recv move
+    // every device's limb share to the same position of the other group).
+    int64_t placedDevices = 0, placedGrid = 0, groupSize = 0;
     if (auto strategy = module->getAttrOfType<StringAttr>(
             mlir::aegis::dist::DistDialect::kStrategyAttrName)) {
       auto grid = module.lookupSymbol<shard::GridOp>("devices");
@@ -222,16 +224,11 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
                << "the program is placed ('" << strategy.getValue()
                << "') but has no 2-D shard.grid @devices";
       int64_t groups = grid.getShape()[0], perGroup = grid.getShape()[1];
-      if (groups > 1 && perGroup > 1)
-        return emitError(module.getLoc())
-               << "the program is placed for the '" << strategy.getValue()
-               << "' strategy (grid " << groups << "x" << perGroup
-               << "), whose per-device programs the artifact cannot carry yet "
-                  "(limb, token and head placements run); compile with "
-                  "placement=limb, token or head, or without output for the "
-                  "report only";
-      if (groups > 1)
+      if (groups > 1) {
         placedDevices = groups;
+        if (perGroup > 1)
+          groupSize = perGroup;
+      }
       placedGrid = groups * perGroup;
     }
     auto params = module->getAttrOfType<ParamsAttr>(CKKSDialect::kParamsAttrName);
@@ -624,6 +621,7 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
     art.numRegisters = nextReg;
     if (placedGrid > 1)
       art.devices = uint32_t(placedGrid);
+    art.groupSize = uint32_t(groupSize);
     if (placedDevices) {
       // Device of every register: arguments by their placement, results by
       // the instruction writing them.

@@ -674,3 +674,50 @@ TEST(CommValidation, NonStandardExceptionIsReported) {
 }
 
 } // namespace
+
+// Sub-groups (a joint placement's groups): each group's collectives run
+// among its ranks only, beside the world's; a rank failing inside its group
+// stops the other group too, though it waits on a collective of its own.
+TEST(CommGroups, GroupsCollectApartAndFailTogether) {
+  std::mutex mutex;
+  std::vector<uint64_t> groupSums(4), worldSums(4);
+  runOnThreadsGrouped(4, 2, [&](Communicator &world, Communicator &group) {
+    EXPECT_EQ(world.size(), 4);
+    EXPECT_EQ(group.size(), 2);
+    EXPECT_EQ(group.rank(), world.rank() % 2);
+    std::vector<uint64_t> mine = {uint64_t(world.rank() + 1)};
+    std::vector<uint64_t> g(2), w(4);
+    group.allGather(mine.data(), g.data(), 1);
+    world.allGather(mine.data(), w.data(), 1);
+    std::lock_guard<std::mutex> lock(mutex);
+    groupSums[size_t(world.rank())] = g[0] + g[1];
+    worldSums[size_t(world.rank())] = w[0] + w[1] + w[2] + w[3];
+  });
+  EXPECT_EQ(groupSums, (std::vector<uint64_t>{3, 3, 7, 7}));
+  EXPECT_EQ(worldSums, (std::vector<uint64_t>{10, 10, 10, 10}));
+  EXPECT_THROW(runOnThreadsGrouped(4, 3, [](Communicator &, Communicator &) {}),
+               Error);
+
+  auto begin = Clock::now();
+  std::string overall;
+  try {
+    runOnThreadsGrouped(
+        4, 2,
+        [](Communicator &world, Communicator &group) {
+          if (world.rank() == 0)
+            throw Error("rank 0 gives up");
+          // Ranks 2 and 3 wait on their own group's collective; rank 1 on
+          // rank 0's group.
+          std::vector<uint64_t> in = {1}, out(2);
+          group.allGather(in.data(), out.data(), 1);
+          group.allGather(in.data(), out.data(), 1);
+          group.barrier();
+          world.barrier();
+        },
+        withTimeout(60));
+  } catch (const Error &e) {
+    overall = e.what();
+  }
+  EXPECT_TRUE(contains(overall, "rank 0 gives up")) << overall;
+  EXPECT_LT(secondsSince(begin), 30.0);
+}

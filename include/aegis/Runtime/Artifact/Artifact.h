@@ -303,6 +303,11 @@ struct Artifact {
   /// artifact on this many devices (or on one: the whole program) and
   /// refuses any other count.
   uint32_t devices = 0;
+  /// Devices per device program: 0 or 1, each program is one device's
+  /// (token, head placements); B > 1, a joint placement: program g runs on
+  /// devices g B .. g B + B - 1, which split every ciphertext by limbs
+  /// (devices = programs x B). Inputs and outputs then name programs.
+  uint32_t groupSize = 0;
   /// Names of the model ops the program implements ("attention#1", ...).
   std::vector<std::string> regions;
   /// Empty unless the model starts from integer inputs: then the model's

@@ -87,6 +87,11 @@ public:
     return kinds_[static_cast<size_t>(kind)];
   }
   CommStatsSnapshot snapshot() const;
+  /// Adds another communicator's traffic, wait and control counters of the
+  /// same rank (memory is each communicator's own): one device's figures
+  /// when it talks over several communicators (a joint placement's group
+  /// and world).
+  void absorb(const CommStatsSnapshot &other);
   /// Clears the traffic and wait counters; the high-water mark restarts at
   /// the memory now in use.
   void reset();

@@ -261,6 +261,12 @@ public:
   };
   virtual std::vector<SilentPeer> silentPeers() const { return {}; }
 
+  /// A communicator of the ranks that pass the same `color` (collective:
+  /// every rank calls it), ordered by `key`: a joint placement's groups.
+  /// MPI splits its communicator; the threads backend makes groups with
+  /// runOnThreadsGrouped instead, and other backends refuse.
+  virtual std::unique_ptr<Communicator> split(int color, int key);
+
 protected:
   Communicator(int rank, int size, BackendKind backend, CommOptions options);
 

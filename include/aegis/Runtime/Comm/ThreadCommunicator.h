@@ -40,6 +40,16 @@ std::unique_ptr<Communicator> createThreadCommunicator(
 void runOnThreads(int size, const std::function<void(Communicator &)> &fn,
                   const CommOptions &options = CommOptions::fromEnvironment());
 
+/// runOnThreads with sub-groups: fn(world, group) on `size` threads, where
+/// `group` is the communicator of the `groupSize` consecutive ranks the
+/// thread belongs to (world rank r is rank r % groupSize of group
+/// r / groupSize; size a multiple of groupSize). A failure on any rank
+/// aborts the world and every group, so no rank is left waiting.
+void runOnThreadsGrouped(
+    int size, int groupSize,
+    const std::function<void(Communicator &world, Communicator &group)> &fn,
+    const CommOptions &options = CommOptions::fromEnvironment());
+
 } // namespace aegis::comm
 
 #endif // AEGIS_RUNTIME_COMM_THREADCOMMUNICATOR_H

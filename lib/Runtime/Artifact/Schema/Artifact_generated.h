@@ -901,7 +901,8 @@ struct Artifact FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
     VT_RELIN_LEVEL = 30,
     VT_CONJUGATION_LEVEL = 32,
     VT_DEVICE_PROGRAMS = 34,
-    VT_DEVICES = 36
+    VT_DEVICES = 36,
+    VT_GROUP_SIZE = 38
   };
   const flatbuffers::String *compiler_version() const {
     return GetPointer<const flatbuffers::String *>(VT_COMPILER_VERSION);
@@ -954,6 +955,9 @@ struct Artifact FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   uint32_t devices() const {
     return GetField<uint32_t>(VT_DEVICES, 0);
   }
+  uint32_t group_size() const {
+    return GetField<uint32_t>(VT_GROUP_SIZE, 0);
+  }
   bool Verify(flatbuffers::Verifier &verifier) const {
     return VerifyTableStart(verifier) &&
            VerifyOffset(verifier, VT_COMPILER_VERSION) &&
@@ -991,6 +995,7 @@ struct Artifact FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
            verifier.VerifyVector(device_programs()) &&
            verifier.VerifyVectorOfTables(device_programs()) &&
            VerifyField<uint32_t>(verifier, VT_DEVICES, 4) &&
+           VerifyField<uint32_t>(verifier, VT_GROUP_SIZE, 4) &&
            verifier.EndTable();
   }
 };
@@ -1050,6 +1055,9 @@ struct ArtifactBuilder {
   void add_devices(uint32_t devices) {
     fbb_.AddElement<uint32_t>(Artifact::VT_DEVICES, devices, 0);
   }
+  void add_group_size(uint32_t group_size) {
+    fbb_.AddElement<uint32_t>(Artifact::VT_GROUP_SIZE, group_size, 0);
+  }
   explicit ArtifactBuilder(flatbuffers::FlatBufferBuilder &_fbb)
         : fbb_(_fbb) {
     start_ = fbb_.StartTable();
@@ -1079,8 +1087,10 @@ inline flatbuffers::Offset<Artifact> CreateArtifact(
     int32_t relin_level = -1,
     int32_t conjugation_level = -1,
     flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<aegis::fb::DeviceProgram>>> device_programs = 0,
-    uint32_t devices = 0) {
+    uint32_t devices = 0,
+    uint32_t group_size = 0) {
   ArtifactBuilder builder_(_fbb);
+  builder_.add_group_size(group_size);
   builder_.add_devices(devices);
   builder_.add_device_programs(device_programs);
   builder_.add_conjugation_level(conjugation_level);
@@ -1119,7 +1129,8 @@ inline flatbuffers::Offset<Artifact> CreateArtifactDirect(
     int32_t relin_level = -1,
     int32_t conjugation_level = -1,
     const std::vector<flatbuffers::Offset<aegis::fb::DeviceProgram>> *device_programs = nullptr,
-    uint32_t devices = 0) {
+    uint32_t devices = 0,
+    uint32_t group_size = 0) {
   auto compiler_version__ = compiler_version ? _fbb.CreateString(compiler_version) : 0;
   auto compiler_commit__ = compiler_commit ? _fbb.CreateString(compiler_commit) : 0;
   auto rotations__ = rotations ? _fbb.CreateVector<int64_t>(*rotations) : 0;
@@ -1148,7 +1159,8 @@ inline flatbuffers::Offset<Artifact> CreateArtifactDirect(
       relin_level,
       conjugation_level,
       device_programs__,
-      devices);
+      devices,
+      group_size);
 }
 
 inline const aegis::fb::Artifact *GetArtifact(const void *buf) {
