@@ -816,6 +816,35 @@ Artifact placedArtifact() {
 
 } // namespace
 
+TEST(Artifact, JointGroupsRoundTripAndAreChecked) {
+  // The placed test artifact as a joint placement: 2 programs of 2 devices.
+  Artifact a = placedArtifact();
+  a.devices = 4;
+  a.groupSize = 2;
+  Artifact back = parseArtifact(serializeArtifact(a), kName);
+  EXPECT_EQ(back.groupSize, 2u);
+  EXPECT_EQ(back.devices, 4u);
+  EXPECT_NE(artifactContentFingerprint(a),
+            artifactContentFingerprint(placedArtifact()));
+  a.groupSize = 0;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: the artifact is placed for 4 devices but has 2 "
+               "device programs");
+  a = placedArtifact();
+  a.groupSize = 2;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: the artifact is placed for 2 devices but has 2 "
+               "device programs of 2 devices");
+  a = makeTestArtifact();
+  a.groupSize = 2;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: the artifact has 2 devices per program but no "
+               "device programs");
+  a.groupSize = 5000;
+  EXPECT_ERROR(validateArtifact(a, kName),
+               "art.aegis: corrupt artifact: 5000 devices per program");
+}
+
 TEST(Artifact, DeviceProgramsRoundTripAndAreChecked) {
   Artifact a = placedArtifact();
   Artifact back = parseArtifact(serializeArtifact(a), kName);
