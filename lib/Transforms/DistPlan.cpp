@@ -92,7 +92,6 @@ Part partOf(Operation *op) {
 
 Planner::Planner(func::FuncOp main, ck::ParamsAttr params, KeySwitchMode mode)
     : main(main), params(params), mode_(mode) {
-
   n = int64_t(1) << params.getLogN();
   special = unsigned(params.getLogP().size());
   dnum = std::max(1u, params.getDnum());

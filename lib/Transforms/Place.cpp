@@ -44,8 +44,8 @@ struct PlacePass : impl::PlaceBase<PlacePass> {
                                          StringRef name, const LinkModel &link,
                                          std::string &why);
   /// `evaluate` with the key-switching choice of `keyswitch` on limb-split
-  /// groups: `aggregating` models digit-aligned ranges and output
-  /// aggregation of the rotate_sums (null: the program has none).
+  /// groups: `aggregating` models output aggregation of the rotate_sums
+  /// (their terms moved to whole-digit ranges; null: the program has none).
   std::optional<StrategyResult> evaluateKeySwitching(
       const Planner &broadcasting, const Planner *aggregating, StringRef name,
       const LinkModel &link, std::string &why);
@@ -181,8 +181,7 @@ void PlacePass::runOnOperation() {
     return signalPassFailure();
   }
   Planner planner(main, params);
-  // Digit-aligned ranges and output aggregation, for programs with sums of
-  // rotations.
+  // Output aggregation of the sums of rotations, for programs with some.
   std::optional<Planner> aggregating;
   if (ksChoice != "broadcast" && planner.numRotateSums() > 0)
     aggregating.emplace(main, params, ksChoice == "aggregate"

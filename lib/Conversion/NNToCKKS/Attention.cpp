@@ -106,6 +106,30 @@ FailureOr<std::pair<Fit, Fit>> Lowering::attentionFits(nnd::AttentionOp op) {
       newton = nConst, e = eConst;
     }
   }
+  // A wider fit may reach the error in fewer levels: a degree of 2^k - 1
+  // spends k levels, each Newton (Goldschmidt) step one. Keep the fit of
+  // least depth (the lower degree on a tie: fewer products).
+  if (invDegree > 0 && e <= approxError) {
+    int depth = ceilLog2(invDegree + 1) + newton;
+    for (int degree : {63, 127}) {
+      if (degree <= invDegree)
+        continue;
+      ChebyshevSeries wide = ::aegis::fitChebyshev(finv, rlo, rhi, degree);
+      double rel = 0;
+      for (int i = 0; i <= 1024; ++i) {
+        double x = rlo + (rhi - rlo) * i / 1024.0;
+        rel = std::max(rel, std::fabs(wide.evaluate(x) * x - 1));
+      }
+      if (!(rel < 0.9))
+        continue;
+      double eWide = 1;
+      int n = steps(rel, 6, eWide);
+      if (eWide <= approxError && ceilLog2(degree + 1) + n < depth) {
+        depth = ceilLog2(degree + 1) + n;
+        invDegree = degree, newton = n, e = eWide;
+      }
+    }
+  }
   if (e > approxError) {
     (void)fail(op, "softmax denominators span [" + std::to_string(rlo) + ", " +
                        std::to_string(rhi) +
@@ -299,10 +323,10 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
   }
   if (!(fitExp->lo < fitExp->hi) || fitExp->degree < 1 ||
       fitExp->degree > 255 || !(fitInv->lo > 0 && fitInv->lo < fitInv->hi) ||
-      fitInv->degree < 0 || fitInv->degree > 63 || fitInv->newton < 0 ||
+      fitInv->degree < 0 || fitInv->degree > 127 || fitInv->newton < 0 ||
       fitInv->newton > 40)
     return fail(op, "has a ckks.approx_exp or ckks.approx_inverse out of "
-                    "range (intervals; degrees 1..255 and 0..63; at most 40 "
+                    "range (intervals; degrees 1..255 and 0..127; at most 40 "
                     "Newton steps)");
   auto fexp = [](double x) { return std::exp(x); };
   auto finv = [](double x) { return 1.0 / x; };

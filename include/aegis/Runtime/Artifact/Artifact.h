@@ -118,8 +118,10 @@ enum class Opcode : uint8_t {
   // of n consecutive rotate_sum instructions, one per term (a_j, imm_j; an
   // imm of 0 adds a_j as is), all writing the same r; the first carries n
   // in b (the others 0) and in `value` how limb-split devices key-switch
-  // the run: 0 one all-gather per term (input broadcast), 1 one reduction
-  // for all of them (output aggregation, digit-aligned partitions).
+  // the run: 0 as the run's plan (input broadcast: one all-gather per
+  // rotated term), 1 output aggregation, the compiler's choice (the terms
+  // move to whole-digit limb ranges, one reduce-scatter and one all-reduce
+  // for all of them, the result moves back).
   RotateSum = 19,
 };
 

@@ -326,9 +326,9 @@ def CKKS_RotateSumOp : CKKS_Op<"rotate_sum", [Pure]> {
     once: the giant steps of a matrix product (a rotate-and-sum) as one op.
     It decrypts to the sum of the rotations but its bits are its own (a
     ModDown rounds), the same on every device count: on limb-split devices
-    it runs as one rotate-and-sum whose key switches share one reduction
-    when `dist.keyswitch = "aggregate"` (output aggregation), or as one
-    all-gather per input (input broadcast). Formed by
+    its key switches share one reduction when `dist.keyswitch =
+    "aggregate"` (output aggregation, chosen by aegis-dist-place), else
+    each rotated input is all-gathered (input broadcast). Formed by
     `aegis-ckks-fold-rotate-sum`; every input is a canonical ciphertext of
     the result's type, an offset of 0 adds its input as is.
 
