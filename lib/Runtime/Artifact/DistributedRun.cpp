@@ -36,11 +36,6 @@
 namespace aegis {
 namespace detail {
 
-using namespace ckks;
-using dist::DistributedCiphertext;
-using dist::KeySwitchAlgorithm;
-using dist::LimbPartition;
-
 namespace {
 
 /// Devices that may run even when they hold no limbs (see runDistributed).

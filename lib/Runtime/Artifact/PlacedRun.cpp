@@ -212,6 +212,24 @@ EvaluationKeys keysForDevice(const Artifact &artifact, const ContextPtr &context
   return mine;
 }
 
+/// A placed artifact runs on exactly its P devices (`layout` says how they
+/// group). Every rank checks the same numbers before any message: all
+/// refuse together and none is left waiting.
+void requireLaunch(const RunOptions &options, int P,
+                   const std::string &layout) {
+  comm::Communicator *given = options.communicator;
+  const int launched =
+      given ? given->size() : (options.devices ? options.devices : P);
+  require(launched == P, "the artifact is placed on ", P, " devices (",
+          layout, ") but ", launched,
+          given ? " ranks were launched (mpirun -np "
+                : " were requested (--devices=",
+          launched, "); launch it on ", P);
+  require(given || options.comm == comm::BackendKind::Threads, "the ",
+          comm::backendName(options.comm),
+          " communicator must be given in RunOptions::communicator");
+}
+
 /// The whole program's key switches (this device ran its share of it).
 size_t programKeySwitches(const Artifact &artifact) {
   size_t n = 0;
@@ -234,16 +252,8 @@ runJoint(const Artifact &artifact,
   const int B = int(artifact.groupSize);
   const int P = G * B;
   comm::Communicator *given = options.communicator;
-  const int launched =
-      given ? given->size() : (options.devices ? options.devices : P);
-  // Every rank checks the same numbers before any message.
-  require(launched == P, "the artifact is placed on ", P, " devices (", G,
-          " groups of ", B, ") but ", launched,
-          given ? " ranks were launched (mpirun -np " : " were requested (--devices=",
-          launched, "); launch it on ", P);
-  require(given || options.comm == comm::BackendKind::Threads, "the ",
-          comm::backendName(options.comm),
-          " communicator must be given in RunOptions::communicator");
+  requireLaunch(options, P,
+                std::to_string(G) + " groups of " + std::to_string(B));
 
   auto start = Clock::now();
   OneShotClient oneShot(artifact, options, report, /*wholeKeys=*/false);
@@ -367,17 +377,7 @@ runPlaced(const Artifact &artifact,
           "a placed artifact runs on the cpu backend (--backend=",
           executionBackendName(options.backend), ")");
   comm::Communicator *given = options.communicator;
-  const int launched = given ? given->size()
-                             : (options.devices ? options.devices : P);
-  // Every rank checks the same numbers before any message: all refuse
-  // together and none is left waiting.
-  require(launched == P, "the artifact is placed on ", P,
-          " devices (one program each) but ", launched,
-          given ? " ranks were launched (mpirun -np " : " were requested (--devices=",
-          launched, "); launch it on ", P);
-  require(given || options.comm == comm::BackendKind::Threads, "the ",
-          comm::backendName(options.comm),
-          " communicator must be given in RunOptions::communicator");
+  requireLaunch(options, P, "one program each");
 
   auto start = Clock::now();
   OneShotClient oneShot(artifact, options, report, /*wholeKeys=*/false);
