@@ -23,7 +23,6 @@
 #include "aegis/Runtime/Support/Error.h"
 
 #include <cmath>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>

@@ -37,11 +37,40 @@ namespace {
 
 constexpr int kClient = 0;
 
-void sendCiphertext(comm::Communicator &comm, const Ciphertext &c, int dest) {
-  uint64_t header[4] = {c.level(), c.size(), uint64_t(c.slots()), 0};
-  double scale = c.scale();
-  std::memcpy(&header[3], &scale, sizeof(scale));
+/// What precedes a moved ciphertext or limb share: 4 words (level,
+/// polynomials, slots, scale).
+struct MoveHeader {
+  unsigned level = 0, size = 2;
+  size_t slots = 0;
+  double scale = 0;
+};
+
+void sendHeader(comm::Communicator &comm, const MoveHeader &h, int dest) {
+  uint64_t header[4] = {h.level, h.size, uint64_t(h.slots), 0};
+  std::memcpy(&header[3], &h.scale, sizeof(h.scale));
   comm.send(header, 4, dest);
+}
+
+/// Receives and checks a header; `what` names the payload in the error.
+MoveHeader recvHeader(comm::Communicator &comm, const ContextPtr &context,
+                      int source, const char *what) {
+  uint64_t header[4];
+  comm.recv(header, 4, source);
+  require(header[0] <= context->maxLevel() &&
+              (header[1] == 2 || header[1] == 3) && header[2] >= 1 &&
+              header[2] <= context->degree() / 2,
+          "device ", source, " sent a malformed ", what, " header (level ",
+          header[0], ", ", header[1], " polynomials, ", header[2], " slots)");
+  MoveHeader h;
+  h.level = unsigned(header[0]);
+  h.size = unsigned(header[1]);
+  h.slots = size_t(header[2]);
+  std::memcpy(&h.scale, &header[3], sizeof(h.scale));
+  return h;
+}
+
+void sendCiphertext(comm::Communicator &comm, const Ciphertext &c, int dest) {
+  sendHeader(comm, {c.level(), c.size(), c.slots(), c.scale()}, dest);
   const size_t words = size_t(c.level() + 1) * c.context()->degree();
   for (unsigned i = 0; i < c.size(); ++i)
     comm.send(c[i].data(), words, dest);
@@ -49,31 +78,20 @@ void sendCiphertext(comm::Communicator &comm, const Ciphertext &c, int dest) {
 
 Ciphertext recvCiphertext(comm::Communicator &comm, const ContextPtr &context,
                           int source) {
-  uint64_t header[4];
-  comm.recv(header, 4, source);
-  double scale;
-  std::memcpy(&scale, &header[3], sizeof(scale));
-  require(header[0] <= context->maxLevel() && (header[1] == 2 || header[1] == 3) &&
-              header[2] >= 1 && header[2] <= context->degree() / 2,
-          "device ", source, " sent a malformed ciphertext header (level ",
-          header[0], ", ", header[1], " polynomials, ", header[2], " slots)");
-  Ciphertext c(context, unsigned(header[1]), unsigned(header[0]), scale,
-               size_t(header[2]));
-  const size_t words = size_t(header[0] + 1) * context->degree();
+  MoveHeader h = recvHeader(comm, context, source, "ciphertext");
+  Ciphertext c(context, h.size, h.level, h.scale, h.slots);
+  const size_t words = size_t(h.level + 1) * context->degree();
   for (unsigned i = 0; i < c.size(); ++i)
     comm.recv(c[i].data(), words, source);
   return c;
 }
 
-/// A limb share: a 4-word header (level, polynomials, slots, scale), then
-/// each polynomial's local limbs. The receiver's share has the partition
-/// `partitionOf(level)` and the sender's position in it.
+/// A limb share: the header, then each polynomial's local limbs. The
+/// receiver's share has the partition `partitionOf(level)` and the
+/// sender's position in it.
 void sendShare(comm::Communicator &comm, const DistributedCiphertext &c,
                int dest) {
-  uint64_t header[4] = {c.level(), c.size(), uint64_t(c.slots()), 0};
-  double scale = c.scale();
-  std::memcpy(&header[3], &scale, sizeof(scale));
-  comm.send(header, 4, dest);
+  sendHeader(comm, {c.level(), c.size(), c.slots(), c.scale()}, dest);
   const size_t words = size_t(c.numLocalLimbs()) * c.context()->degree();
   for (unsigned i = 0; i < c.size(); ++i)
     comm.send(c.poly(i), words, dest);
@@ -83,18 +101,9 @@ DistributedCiphertext
 recvShare(comm::Communicator &comm, const ContextPtr &context, int position,
           const std::function<LimbPartition(unsigned)> &partitionOf,
           int source) {
-  uint64_t header[4];
-  comm.recv(header, 4, source);
-  double scale;
-  std::memcpy(&scale, &header[3], sizeof(scale));
-  require(header[0] <= context->maxLevel() &&
-              (header[1] == 2 || header[1] == 3) && header[2] >= 1 &&
-              header[2] <= context->degree() / 2,
-          "device ", source, " sent a malformed limb share header (level ",
-          header[0], ", ", header[1], " polynomials, ", header[2], " slots)");
-  DistributedCiphertext c(context, partitionOf(unsigned(header[0])), position,
-                          unsigned(header[1]), unsigned(header[0]), scale,
-                          size_t(header[2]));
+  MoveHeader h = recvHeader(comm, context, source, "limb share");
+  DistributedCiphertext c(context, partitionOf(h.level), position, h.size,
+                          h.level, h.scale, h.slots);
   const size_t words = size_t(c.numLocalLimbs()) * context->degree();
   for (unsigned i = 0; i < c.size(); ++i)
     comm.recv(c.poly(i), words, source);
@@ -230,12 +239,23 @@ void requireLaunch(const RunOptions &options, int P,
           " communicator must be given in RunOptions::communicator");
 }
 
-/// The whole program's key switches (this device ran its share of it).
-size_t programKeySwitches(const Artifact &artifact) {
-  size_t n = 0;
+/// The client's report of a placed run: the whole program's counts (the
+/// client ran its share of it) and every device's traffic.
+void adoptPlacedReport(const Artifact &artifact, const RunOptions &options,
+                       const comm::Communicator &world,
+                       std::vector<comm::CommStatsSnapshot> stats,
+                       RunReport local, RunReport &report) {
+  local.instructions = artifact.program.size();
+  local.keySwitches = 0;
   for (const Instruction &in : artifact.program)
-    n += isKeySwitch(in.op) || (in.op == Opcode::RotateSum && in.imm != 0);
-  return n;
+    local.keySwitches +=
+        isKeySwitch(in.op) || (in.op == Opcode::RotateSum && in.imm != 0);
+  local.devices = world.size();
+  local.commBackend = comm::backendName(world.backend());
+  local.keySwitch = options.keySwitch;
+  local.placed = true;
+  local.deviceStats = std::move(stats);
+  adoptRootReport(report, std::move(local));
 }
 
 /// A joint placement (grid G x B): program g runs on devices g B .. g B +
@@ -341,14 +361,8 @@ runJoint(const Artifact &artifact,
     std::vector<comm::CommStatsSnapshot> stats = comm::gatherStats(world);
     if (me == kClient) {
       results = std::move(out);
-      local.instructions = artifact.program.size();
-      local.keySwitches = programKeySwitches(artifact);
-      local.devices = world.size();
-      local.commBackend = comm::backendName(world.backend());
-      local.keySwitch = options.keySwitch;
-      local.placed = true;
-      local.deviceStats = std::move(stats);
-      adoptRootReport(report, std::move(local));
+      adoptPlacedReport(artifact, options, world, std::move(stats),
+                        std::move(local), report);
     }
   };
   if (given) {
@@ -444,15 +458,8 @@ runPlaced(const Artifact &artifact,
     std::vector<comm::CommStatsSnapshot> stats = comm::gatherStats(comm);
     if (me == kClient) {
       results = std::move(out);
-      // The whole program's counts (this device ran its share of it).
-      local.instructions = artifact.program.size();
-      local.keySwitches = programKeySwitches(artifact);
-      local.devices = comm.size();
-      local.commBackend = comm::backendName(comm.backend());
-      local.keySwitch = options.keySwitch;
-      local.placed = true;
-      local.deviceStats = std::move(stats);
-      adoptRootReport(report, std::move(local));
+      adoptPlacedReport(artifact, options, comm, std::move(stats),
+                        std::move(local), report);
     }
   };
   if (given)
