@@ -204,8 +204,8 @@ int64_t Planner::numRotateSums() const {
 int64_t Planner::aggregationBytes(unsigned level, int64_t B, int64_t b,
                                   bool allReduce) const {
   const int64_t L = limbsOf(level);
-  if (!allReduce) // the other devices' chain limbs of acc0 and acc1
-    return 2 * (L - digitShare(L, B, b)) * n * 8;
+  if (!allReduce) // the other devices' chain limbs of acc0 and acc1, scattered
+    return 2 * (L - share(L, B, b)) * n * 8; // onto the balanced ranges
   // All-reduce of 2K special limbs: reduce-scatter over a balanced split of
   // the words, then all-gather of the reduced slices.
   const int64_t words = 2 * int64_t(special) * n;
@@ -223,16 +223,23 @@ int64_t Planner::aggregateBytes(Operation *op, int64_t B, int64_t b) const {
   auto sum = cast<ck::RotateSumOp>(op);
   const unsigned level = sum.getOutput().getType().getLevel();
   const int64_t L = limbsOf(level);
-  llvm::SmallPtrSet<void *, 8> distinct;
-  for (Value v : sum.getInputs())
-    distinct.insert(v.getAsOpaquePointer());
-  // Every distinct term to whole-digit ranges, the result back (2
-  // polynomials each), and the reduction.
-  return (int64_t(distinct.size()) * toDigitAligned(L, B, b, false) +
-          toDigitAligned(L, B, b, true)) *
-             2 * n * 8 +
+  // The c1 of every distinct rotated term to whole-digit ranges, and the
+  // reduction (onto the balanced ranges: nothing moves back).
+  return int64_t(rotatedTerms(sum).size()) * toDigitAligned(L, B, b, false) *
+             n * 8 +
          aggregationBytes(level, B, b, false) +
          aggregationBytes(level, B, b, true);
+}
+
+SmallVector<Value, 4> Planner::rotatedTerms(Operation *op) {
+  auto sum = cast<ck::RotateSumOp>(op);
+  SmallVector<Value, 4> terms;
+  const int64_t slots = sum.getOutput().getType().getSlots();
+  for (auto [x, offset] : llvm::zip(sum.getInputs(), sum.getOffsets()))
+    if (::aegis::canonicalRotation(offset, slots) != 0 &&
+        !llvm::is_contained(terms, x))
+      terms.push_back(x);
+  return terms;
 }
 
 bool Planner::aggregates(Operation *op, int64_t B) const {
@@ -562,33 +569,26 @@ void Planner::collectives(
       continue;
     Value in = op->getNumOperands() ? op->getOperand(0) : Value();
     if (auto sum = dyn_cast<ck::RotateSumOp>(op); sum && aggregates(op, B)) {
-      // Output aggregation: each distinct term moves to whole-digit ranges
-      // (the limbs whose owner changes), every device's partial inner
-      // products of all terms are reduced once, and the result moves back
-      // to balanced ranges.
+      // Output aggregation: the c1 of each distinct rotated term moves to
+      // whole-digit ranges (the limbs whose owner changes; c0 is rotated
+      // where it is), and every device's partial inner products of all
+      // terms are reduced once, scattered onto the balanced ranges the
+      // result keeps (the reduction fused with the move back).
       const unsigned level = sum.getOutput().getType().getLevel();
       const int64_t L = limbsOf(level);
-      auto move = [&](Value v, bool back) {
-        Collective c = make(Kind::AllToAll, Source::KeySwitch, part, v, op, g,
-                            2);
-        c.beforeConsumer = !back;
+      for (Value x : rotatedTerms(sum)) {
+        Collective c = make(Kind::AllToAll, Source::KeySwitch, part, x, op, g,
+                            1);
         bool any = false;
         for (int64_t b = 0; b < B; ++b) {
-          int64_t bytes = toDigitAligned(L, B, b, back) * 2 * poly;
-          c.sent[grid.device(g, b)] = bytes;
-          any |= bytes != 0;
+          c.sent[grid.device(g, b)] = toDigitAligned(L, B, b, false) * poly;
+          // What each device receives: the limbs it gains.
+          c.received[grid.device(g, b)] = toDigitAligned(L, B, b, true) * poly;
+          any |= c.sent[grid.device(g, b)] != 0;
         }
-        // What each device receives: the limbs it gains.
-        for (int64_t b = 0; b < B; ++b)
-          c.received[grid.device(g, b)] =
-              toDigitAligned(L, B, b, !back) * 2 * poly;
         if (any)
           fn(c);
-      };
-      llvm::SmallPtrSet<void *, 8> moved;
-      for (Value x : sum.getInputs())
-        if (moved.insert(x.getAsOpaquePointer()).second)
-          move(x, false);
+      }
       for (Kind k : {Kind::ReduceScatter, Kind::AllReduce}) {
         Collective c = make(k, Source::KeySwitch, part, sum.getOutput(), op,
                             g, 2);
@@ -600,7 +600,6 @@ void Planner::collectives(
         }
         fn(c);
       }
-      move(sum.getOutput(), true);
     } else if (auto sum = dyn_cast<ck::RotateSumOp>(op)) {
       // Input broadcast: each rotated term gathers its c1 (aegis-run's
       // rotateAndSum starts them all at once; no gather is shared).

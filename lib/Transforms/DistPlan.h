@@ -168,9 +168,12 @@ private:
   /// Limbs device b sends (per polynomial) when a ciphertext moves from
   /// balanced to whole-digit ranges (`back`: the other way).
   int64_t toDigitAligned(int64_t L, int64_t B, int64_t b, bool back) const;
-  /// Bytes device b sends for an aggregated rotate_sum: its terms to
-  /// whole-digit ranges, the reduction, the result back.
+  /// Bytes device b sends for an aggregated rotate_sum: the c1 of its
+  /// rotated terms to whole-digit ranges and the reduction (scattered onto
+  /// the balanced ranges the result keeps).
   int64_t aggregateBytes(Operation *sum, int64_t B, int64_t b) const;
+  /// The distinct inputs of `sum` it key-switches (offset not 0 mod slots).
+  static SmallVector<Value, 4> rotatedTerms(Operation *sum);
   /// Key rows device b holds of a key used at `level`: for input-broadcast
   /// key switches (`broadcast`), for output aggregation (`aggregate`), or
   /// both (the union).
@@ -178,7 +181,8 @@ private:
                       bool broadcast = true, bool aggregate = false) const;
   /// Bytes each device of a group sends (= receives) in the reduction of an
   /// output aggregation at `level` (reduce-scatter of the chain limbs of
-  /// both accumulators, all-reduce of their special limbs).
+  /// both accumulators onto the balanced ranges, all-reduce of their special
+  /// limbs).
   int64_t aggregationBytes(unsigned level, int64_t B, int64_t b,
                            bool allReduce) const;
   /// Bytes device b sends for the all-gathers of a rotate_sum's terms.

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <optional>
 
 namespace mlir::aegis::dist {
@@ -51,6 +52,9 @@ struct PlacePass : impl::PlaceBase<PlacePass> {
       const LinkModel &link, std::string &why);
 };
 
+/// Modelled times this close (relative) are the same time to auto.
+constexpr double kSameTime = 1e-3;
+
 std::optional<StrategyResult> PlacePass::evaluateKeySwitching(
     const Planner &broadcasting, const Planner *aggregating, StringRef name,
     const LinkModel &link, std::string &why) {
@@ -71,15 +75,19 @@ std::optional<StrategyResult> PlacePass::evaluateKeySwitching(
   if (choice == "aggregate" || !bc)
     return agg;
   // auto: one that fits the capacity (aggregation holds more key rows),
-  // then the faster, then the one sending less.
+  // then the faster, then the one sending less. Times within 0.1% count as
+  // equal: the model is not that precise, and a reduction inside the op
+  // that the gathers would have overlapped can cost microseconds of a
+  // multi-second program.
   const int64_t capacity = int64_t(capacityGiB * 1024 * 1024 * 1024);
   const bool aggFits = StrategyResult::maxOf(agg->memory) <= capacity,
              bcFits = StrategyResult::maxOf(bc->memory) <= capacity;
   const int64_t aggSent = StrategyResult::maxOf(agg->sent);
+  const bool sameTime =
+      std::abs(agg->time - bc->time) <= kSameTime * std::max(agg->time, bc->time);
   if (aggFits != bcFits ? aggFits
-                        : (agg->time < bc->time ||
-                           (agg->time == bc->time &&
-                            aggSent < agg->broadcastSent)))
+                        : (sameTime ? aggSent < agg->broadcastSent
+                                    : agg->time < bc->time))
     return agg;
   bc->broadcastSent = StrategyResult::maxOf(bc->sent);
   return bc;

@@ -179,34 +179,15 @@ public:
     return evaluator_.conjugate(a, keys_.galois, algorithm_);
   }
   /// The compiler's choice: the plan's algorithm, or output aggregation
-  /// (one reduction for every term): the terms move to whole-digit ranges
-  /// (each distinct register once, only the limbs whose owner changes),
-  /// the result back to the plan's ranges.
+  /// (one reduction for every term): each distinct term's c1 moves to
+  /// whole-digit ranges (only the limbs whose owner changes), the partial
+  /// inner products are reduce-scattered onto the plan's ranges, where the
+  /// result is.
   Value rotateSum(const std::vector<const Value *> &inputs,
                   const std::vector<long> &steps, bool aggregate) {
-    std::vector<Value> terms;
-    terms.reserve(inputs.size());
-    if (!aggregate || algorithm_ == KeySwitchAlgorithm::OutputAggregation) {
-      for (const Value *v : inputs)
-        terms.push_back(*v);
-      return evaluator_.rotateAndSum(terms, steps, keys_.galois, algorithm_);
-    }
-    const unsigned level = inputs[0]->level();
-    LimbPartition digits =
-        LimbPartition::digitAligned(*context_, level, comm_.size());
-    std::map<const Value *, size_t> moved;
-    for (const Value *v : inputs) {
-      auto [it, fresh] = moved.insert({v, terms.size()});
-      if (!fresh) {
-        terms.push_back(terms[it->second]);
-        continue;
-      }
-      terms.push_back(v->partition() == digits
-                          ? *v
-                          : dist::repartition(*v, digits, comm_));
-    }
-    return place(evaluator_.rotateAndSum(terms, steps, keys_.galois,
-                                         KeySwitchAlgorithm::OutputAggregation));
+    return evaluator_.rotateAndSum(
+        inputs, steps, keys_.galois,
+        aggregate ? KeySwitchAlgorithm::OutputAggregation : algorithm_);
   }
   /// +-X^(N/2) on the own limbs.
   Value mulI(const Value &a, bool negative) {

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
 
 namespace aegis {
 namespace dist {
@@ -177,10 +178,39 @@ Ciphertext gather(const DistributedCiphertext &ct, comm::Communicator &comm) {
   return full;
 }
 
-DistributedCiphertext repartition(const DistributedCiphertext &ct,
-                                  const LimbPartition &target,
-                                  comm::Communicator &comm) {
-  const LimbPartition &source = ct.partition();
+namespace {
+/// Words of one polynomial device `rank` sends to (receives from) each rank
+/// when a ciphertext changes from `source` to `target`.
+void repartitionCounts(const LimbPartition &source,
+                       const LimbPartition &target, int rank, size_t n,
+                       std::vector<size_t> &sendCounts,
+                       std::vector<size_t> &recvCounts) {
+  auto overlap = [](LimbRange a, LimbRange b) -> size_t {
+    unsigned lo = std::max(a.begin, b.begin), hi = std::min(a.end, b.end);
+    return lo < hi ? hi - lo : 0;
+  };
+  // Old range r meets new ranges 0..P-1 in increasing order, so the slices
+  // sent are consecutive pieces of the local data; likewise received.
+  sendCounts.clear();
+  recvCounts.clear();
+  for (int p = 0; p < source.numDevices(); ++p) {
+    sendCounts.push_back(overlap(source.range(rank), target.range(p)) * n);
+    recvCounts.push_back(overlap(source.range(p), target.range(rank)) * n);
+  }
+}
+
+std::vector<const DistributedCiphertext *>
+pointersTo(const std::vector<DistributedCiphertext> &values) {
+  std::vector<const DistributedCiphertext *> r;
+  r.reserve(values.size());
+  for (const DistributedCiphertext &v : values) {
+    r.push_back(&v);
+  }
+  return r;
+}
+
+void checkRepartition(const LimbPartition &source, const LimbPartition &target,
+                      const comm::Communicator &comm) {
   require(source.numDevices() == comm.size() &&
               target.numDevices() == comm.size(),
           "repartition: the partitions have ", source.numDevices(), " and ",
@@ -189,24 +219,37 @@ DistributedCiphertext repartition(const DistributedCiphertext &ct,
   require(source.numLimbs() == target.numLimbs(),
           "repartition: ", source.numLimbs(), " limbs cannot become ",
           target.numLimbs());
-  const int rank = comm.rank();
-  const size_t n = ct.context()->degree();
-  auto overlap = [](LimbRange a, LimbRange b) -> size_t {
-    unsigned lo = std::max(a.begin, b.begin), hi = std::min(a.end, b.end);
-    return lo < hi ? hi - lo : 0;
-  };
-  // Old range r meets new ranges 0..P-1 in increasing order, so the slices
-  // sent are consecutive pieces of the local data; likewise received.
+}
+} // namespace
+
+DistributedCiphertext repartition(const DistributedCiphertext &ct,
+                                  const LimbPartition &target,
+                                  comm::Communicator &comm) {
+  checkRepartition(ct.partition(), target, comm);
   std::vector<size_t> sendCounts, recvCounts;
-  for (int p = 0; p < comm.size(); ++p) {
-    sendCounts.push_back(overlap(source.range(rank), target.range(p)) * n);
-    recvCounts.push_back(overlap(source.range(p), target.range(rank)) * n);
-  }
-  DistributedCiphertext r(ct.context(), target, rank, ct.size(), ct.level(),
-                          ct.scale(), ct.slots());
+  repartitionCounts(ct.partition(), target, comm.rank(),
+                    ct.context()->degree(), sendCounts, recvCounts);
+  DistributedCiphertext r(ct.context(), target, comm.rank(), ct.size(),
+                          ct.level(), ct.scale(), ct.slots());
   for (unsigned i = 0; i < ct.size(); ++i) {
     comm.allToAllV(ct.poly(i), sendCounts, r.poly(i), recvCounts);
   }
+  return r;
+}
+
+DistributedCiphertext repartitionPoly(const DistributedCiphertext &ct,
+                                      unsigned poly,
+                                      const LimbPartition &target,
+                                      comm::Communicator &comm) {
+  checkRepartition(ct.partition(), target, comm);
+  require(poly < ct.size(), "repartitionPoly: polynomial ", poly, " of a ",
+          ct.size(), "-polynomial ciphertext");
+  std::vector<size_t> sendCounts, recvCounts;
+  repartitionCounts(ct.partition(), target, comm.rank(),
+                    ct.context()->degree(), sendCounts, recvCounts);
+  DistributedCiphertext r(ct.context(), target, comm.rank(), ct.size(),
+                          ct.level(), ct.scale(), ct.slots());
+  comm.allToAllV(ct.poly(poly), sendCounts, r.poly(poly), recvCounts);
   return r;
 }
 
@@ -818,27 +861,23 @@ std::vector<DistributedCiphertext> DistributedEvaluator::rotateHoistedWith(
 }
 
 DistributedCiphertext DistributedEvaluator::rotateAndSumWith(
-    const std::vector<DistributedCiphertext> &inputs,
+    const std::vector<const DistributedCiphertext *> &inputs,
     const std::vector<long> &steps, const detail::GaloisSource &keys,
     KeySwitchAlgorithm algorithm) const {
   require(!inputs.empty() && inputs.size() == steps.size(),
           "rotateAndSum needs one step per input and at least one input, got ",
           inputs.size(), " inputs and ", steps.size(), " steps");
-  const DistributedCiphertext &first = inputs[0];
-  for (const DistributedCiphertext &a : inputs) {
-    checkPair(first, a);
-    local_.checkSameScale(first.scale(), a.scale());
-    require(a.size() == 2,
+  const DistributedCiphertext &first = *inputs[0];
+  for (const DistributedCiphertext *a : inputs) {
+    checkPair(first, *a);
+    local_.checkSameScale(first.scale(), a->scale());
+    require(a->size() == 2,
             "automorphisms expect a relinearized ciphertext, "
             "found ",
-            a.size(), " polynomials");
+            a->size(), " polynomials");
   }
   require(keys.context() == context_, "Galois keys belong to another context");
   bool aggregate = algorithm == KeySwitchAlgorithm::OutputAggregation;
-  require(!aggregate ||
-              first.partition().isDigitAligned(*context_, first.level()),
-          "output aggregation needs a digit-aligned partition (digits of ",
-          context_->digitSize(), " limbs)");
   std::vector<uint64_t> elements;
   bool anyKeySwitch = false;
   for (long step : steps) {
@@ -846,6 +885,20 @@ DistributedCiphertext DistributedEvaluator::rotateAndSumWith(
     if (elements.back() != 1) {
       (void)keys.at(elements.back());
       anyKeySwitch = true;
+    }
+  }
+  // Output aggregation ModUps whole digits: off a digit-aligned partition,
+  // each distinct rotated input's c1 moves to one (c0 stays).
+  std::map<const DistributedCiphertext *, DistributedCiphertext> moved;
+  if (aggregate &&
+      !first.partition().isDigitAligned(*context_, first.level())) {
+    LimbPartition digits = LimbPartition::digitAligned(
+        *context_, first.level(), first.partition().numDevices());
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (elements[i] != 1 && !moved.count(inputs[i])) {
+        moved.emplace(inputs[i],
+                      repartitionPoly(*inputs[i], 1, digits, comm_));
+      }
     }
   }
   Backend &backend = context_->backend();
@@ -868,13 +921,13 @@ DistributedCiphertext DistributedEvaluator::rotateAndSumWith(
   if (!aggregate) {
     for (size_t i = 0; i < inputs.size(); ++i) {
       if (elements[i] != 1) {
-        requests[i] = startGatherCoefficients(inputs[i], 1, gathered[i]);
+        requests[i] = startGatherCoefficients(*inputs[i], 1, gathered[i]);
       }
     }
   }
   bool accumulate = false;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const DistributedCiphertext &a = inputs[i];
+    const DistributedCiphertext &a = *inputs[i];
     if (elements[i] == 1) {
       local_.addLimbs(r.limbs(), a.limbs());
       continue;
@@ -883,7 +936,9 @@ DistributedCiphertext DistributedEvaluator::rotateAndSumWith(
         context_->galoisPermutation(elements[i]).data();
     const detail::KeySource key = keys.at(elements[i]);
     if (aggregate) {
-      partialAggregate(a, 1, key, permutation, acc0, acc1, accumulate);
+      auto m = moved.find(&a);
+      partialAggregate(m == moved.end() ? a : m->second, 1, key, permutation,
+                       acc0, acc1, accumulate);
     } else {
       comm_.wait(requests[i]);
       innerLocal(a, modUpLocal(a, gathered[i]), key, permutation, acc0, acc1,
@@ -899,6 +954,8 @@ DistributedCiphertext DistributedEvaluator::rotateAndSumWith(
   }
   RnsPoly u0(backend, own), u1(backend, own);
   if (aggregate) {
+    // Reduce-scattered onto the inputs' partition: the ModDown of a chain
+    // limb needs only that limb's sum and the all-reduced special limbs.
     reduceModDown(first, acc0, acc1, u0.data(), u1.data());
   } else {
     modDownLocal(first, acc0, acc1, u0.data(), u1.data());
@@ -1037,11 +1094,27 @@ DistributedCiphertext DistributedEvaluator::rotateAndSum(
     const std::vector<DistributedCiphertext> &inputs,
     const std::vector<long> &steps, const ckks::GaloisKeys &keys,
     KeySwitchAlgorithm algorithm) const {
+  return rotateAndSumWith(pointersTo(inputs), steps, {&keys, nullptr},
+                          algorithm);
+}
+
+DistributedCiphertext DistributedEvaluator::rotateAndSum(
+    const std::vector<const DistributedCiphertext *> &inputs,
+    const std::vector<long> &steps, const ckks::GaloisKeys &keys,
+    KeySwitchAlgorithm algorithm) const {
   return rotateAndSumWith(inputs, steps, {&keys, nullptr}, algorithm);
 }
 
 DistributedCiphertext DistributedEvaluator::rotateAndSum(
     const std::vector<DistributedCiphertext> &inputs,
+    const std::vector<long> &steps, const PartitionedGaloisKeys &keys,
+    KeySwitchAlgorithm algorithm) const {
+  return rotateAndSumWith(pointersTo(inputs), steps, {nullptr, &keys},
+                          algorithm);
+}
+
+DistributedCiphertext DistributedEvaluator::rotateAndSum(
+    const std::vector<const DistributedCiphertext *> &inputs,
     const std::vector<long> &steps, const PartitionedGaloisKeys &keys,
     KeySwitchAlgorithm algorithm) const {
   return rotateAndSumWith(inputs, steps, {nullptr, &keys}, algorithm);

@@ -779,6 +779,62 @@ TEST_P(DistKeySwitch, RotateAndSumOneReduction) {
   }
 }
 
+// Output aggregation from balanced ranges: each distinct rotated input's c1
+// moves to whole-digit ranges (c0 stays), the reduction scatters onto the
+// balanced ranges, where the result is: the same bits, the moves' bytes, and
+// the reduction's over the balanced shares.
+TEST_P(DistKeySwitch, RotateAndSumAggregatesFromBalancedRanges) {
+  DistSetup &st = setup(GetParam());
+  const Context &ctx = *st.s.context;
+  const Evaluator &ev = *st.s.evaluator;
+  std::vector<Ciphertext> inputs = {st.x, st.y, st.x, st.y};
+  std::vector<long> steps = {1, 5, 0, -3};
+  Ciphertext want = ev.rotateAndSum({&inputs[0], &inputs[1], &inputs[2],
+                                     &inputs[3]},
+                                    steps, st.galois);
+  const unsigned limbs = st.s.top() + 1;
+  for (int P : kDeviceCounts) {
+    LimbPartition part = LimbPartition::balanced(limbs, P);
+    LimbPartition digits = LimbPartition::digitAligned(ctx, st.s.top(), P);
+    std::vector<RankResult> res = runDistributed(
+        st, P, part,
+        [&](DistributedEvaluator &eval, const LimbPartition &p, int rank) {
+          // x and y once each, as registers are (the same objects twice).
+          DistributedCiphertext x = scatter(st.x, p, rank),
+                                y = scatter(st.y, p, rank);
+          DistributedCiphertext r = eval.rotateAndSum(
+              {&x, &y, &x, &y}, steps, st.galois,
+              KeySwitchAlgorithm::OutputAggregation);
+          EXPECT_TRUE(r.partition() == p);
+          return std::vector<DistributedCiphertext>{r};
+        });
+    for (int r = 0; r < P; ++r) {
+      std::string what = "P=" + std::to_string(P) + " rank " +
+                         std::to_string(r);
+      expectSameBits(res[r].gathered[0], want, what);
+      LimbRange mine = part.range(r), aligned = digits.range(r);
+      unsigned overlap =
+          std::max(mine.begin, aligned.begin) <
+                  std::min(mine.end, aligned.end)
+              ? std::min(mine.end, aligned.end) -
+                    std::max(mine.begin, aligned.begin)
+              : 0;
+      // Two distinct inputs, one polynomial each.
+      EXPECT_EQ(res[r].traffic.of(CollectiveKind::AllToAll).bytesSent,
+                2 * uint64_t(mine.size() - overlap) * st.n() * 8)
+          << what;
+      EXPECT_EQ(res[r].traffic.of(CollectiveKind::AllToAll).bytesReceived,
+                2 * uint64_t(aligned.size() - overlap) * st.n() * 8)
+          << what;
+      EXPECT_EQ(res[r].traffic.of(CollectiveKind::ReduceScatter).count, 1u)
+          << what;
+      EXPECT_EQ(res[r].traffic.of(CollectiveKind::ReduceScatter).bytesSent,
+                uint64_t(2) * (limbs - mine.size()) * st.n() * 8)
+          << what;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Digits, DistKeySwitch, ::testing::Values(1u, 2u, 3u));
 
 TEST(DistKeySwitchErrors, MissingGaloisKeyThrowsOnEveryRank) {

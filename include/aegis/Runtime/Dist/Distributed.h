@@ -119,6 +119,12 @@ ckks::Ciphertext gather(const DistributedCiphertext &ct,
 DistributedCiphertext repartition(const DistributedCiphertext &ct,
                                   const LimbPartition &target,
                                   comm::Communicator &comm);
+/// Polynomial `poly` of `ct` under `target` (one all-to-all-v of the limbs
+/// that change owner); the result's other polynomials are left unset.
+DistributedCiphertext repartitionPoly(const DistributedCiphertext &ct,
+                                      unsigned poly,
+                                      const LimbPartition &target,
+                                      comm::Communicator &comm);
 
 /// The root's full ciphertext -> every rank's limb share under `partition`:
 /// a broadcast of the metadata (size, level, scale, slots: 4 words), then one
@@ -243,6 +249,16 @@ public:
   rotateAndSum(const std::vector<DistributedCiphertext> &inputs,
                const std::vector<long> &steps, const ckks::GaloisKeys &keys,
                KeySwitchAlgorithm algorithm) const;
+  /// The same over inputs on any partition, with output aggregation from
+  /// it: each distinct input's c1 (the only polynomial a key switch's basis
+  /// conversion reads) moves to whole-digit ranges, c0 is rotated where it
+  /// is, and the partial inner products are reduce-scattered straight onto
+  /// the inputs' partition, where the result is (no move back). Input
+  /// broadcast as above. Same bits as rotateAndSum.
+  DistributedCiphertext
+  rotateAndSum(const std::vector<const DistributedCiphertext *> &inputs,
+               const std::vector<long> &steps, const ckks::GaloisKeys &keys,
+               KeySwitchAlgorithm algorithm) const;
 
   /// The same key switches with this device's rows of the keys
   /// (PartitionedKeys.h): same bits as with the full keys. The key must hold
@@ -269,6 +285,11 @@ public:
                const std::vector<long> &steps,
                const PartitionedGaloisKeys &keys,
                KeySwitchAlgorithm algorithm) const;
+  DistributedCiphertext
+  rotateAndSum(const std::vector<const DistributedCiphertext *> &inputs,
+               const std::vector<long> &steps,
+               const PartitionedGaloisKeys &keys,
+               KeySwitchAlgorithm algorithm) const;
 
 private:
   void relinearizeWith(DistributedCiphertext &a, const detail::KeySource &key,
@@ -284,7 +305,7 @@ private:
                     const detail::GaloisSource &keys,
                     KeySwitchAlgorithm algorithm) const;
   DistributedCiphertext
-  rotateAndSumWith(const std::vector<DistributedCiphertext> &inputs,
+  rotateAndSumWith(const std::vector<const DistributedCiphertext *> &inputs,
                    const std::vector<long> &steps,
                    const detail::GaloisSource &keys,
                    KeySwitchAlgorithm algorithm) const;
