@@ -576,24 +576,27 @@ FailureOr<Packed> Lowering::attention(nnd::AttentionOp op, const Packed &q,
     // Block d of the output gets sum_p w[t, p] v[t + r0 + p, d]: weight p
     // is at block p, so shift k = p - d brings weights (rotated k blocks
     // down) and the value rotated by r0 + k (r0 + k - dh past the head's
-    // end) together at block d.
+    // end) together at block d. No product is rotated afterwards, so all
+    // G x dh of them are summed unrelinearized (3 polynomials each) and the
+    // sum is relinearized and rescaled once: one key switch per group
+    // instead of one per product.
     Ct acc;
     for (int64_t gi = 0; gi < G; ++gi) {
       auto [j, r0] = runs[gi];
       for (int64_t k = 0; k < dh; ++k) {
         Ct w = rotate(weights[gi], k * Tp);
         if (headPerCt) {
-          acc = add(acc, mul(w, diagonal(1, j, r0, k, 0, dh)));
+          acc = add(acc, mulLazy(w, diagonal(1, j, r0, k, 0, dh)));
           continue;
         }
-        Ct term = mulLazy(w, diagonal(1, j, r0, k, 0, dh - k));
+        acc = add(acc, mulLazy(w, diagonal(1, j, r0, k, 0, dh - k)));
         if (k > 0)
-          term = add(term, mulLazy(rotate(weights[gi], (k - dh) * Tp),
-                                   diagonal(1, j, r0, k, dh - k, dh)));
-        acc = add(acc, relinRescale(term));
+          acc = add(acc, mulLazy(rotate(weights[gi], (k - dh) * Tp),
+                                 diagonal(1, j, r0, k, dh - k, dh)));
       }
     }
-    outCts[cq] = add(outCts[cq], acc);
+    if (acc)
+      outCts[cq] = add(outCts[cq], relinRescale(acc));
   }
   // Ciphertexts of q that hold no head of the output stay empty: drop.
   Packed result;
