@@ -154,6 +154,11 @@ void PlacePass::runOnOperation() {
                           "compare";
     return signalPassFailure();
   }
+  // One-device hoisted runs (aegis-ckks-hoist-rotations) give way to the
+  // runs aegis-dist-insert-collectives co-schedules with their gathers.
+  module.walk([](ck::RotateOp rot) {
+    rot->removeAttr(ck::CKKSDialect::kHoistedAttrName);
+  });
   LinkModel link;
   if (!LinkModel::preset(this->link, link)) {
     module.emitError() << "aegis-dist-place: link='" << this->link

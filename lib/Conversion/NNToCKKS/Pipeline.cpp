@@ -113,6 +113,12 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
       llvm::cl::desc("Sums of rotations as one rotate_sum with one ModDown "
                      "(aegis-ckks-fold-rotate-sum; default true)"),
       llvm::cl::init(true)};
+  Option<bool> hoistRotations{
+      *this, "hoist-rotations",
+      llvm::cl::desc("On one device, runs of rotations of one ciphertext "
+                     "share one ModUp (aegis-ckks-hoist-rotations; default "
+                     "true)"),
+      llvm::cl::init(true)};
   Option<bool> sparseSlots{
       *this, "sparse-slots",
       llvm::cl::desc("With bootstrapping, pack into the fewest slots that "
@@ -163,7 +169,7 @@ void registerCompilePipeline() {
       "aegis-nn-approximate, aegis-nn-place-bootstraps, aegis-nn-to-ckks, "
       "aegis-ckks-pack-bootstraps, aegis-ckks-report, "
       "aegis-ckks-rotation-key-budget, aegis-ckks-fold-rotate-sum, "
-      "aegis-dist-place, "
+      "aegis-ckks-hoist-rotations (one device), aegis-dist-place, "
       "aegis-dist-insert-collectives, aegis-ckks-emit-artifact "
       "(options: security=128|toy devices=N placement=P report-json=F "
       "calibration=X.npy samples=N "
@@ -217,6 +223,13 @@ void registerCompilePipeline() {
           ckks::FoldRotateSumOptions fold;
           fold.report = o.report;
           pm.addPass(ckks::createFoldRotateSum(fold));
+        }
+        // Several devices: aegis-dist-insert-collectives forms its own runs
+        // (one all-gather each).
+        if (o.devices == 1 && o.hoistRotations) {
+          ckks::HoistRotationsOptions hoist;
+          hoist.report = o.report;
+          pm.addPass(ckks::createHoistRotations(hoist));
         }
         if (o.devices > 1) {
           dist::PlaceOptions place;

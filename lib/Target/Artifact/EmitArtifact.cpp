@@ -597,9 +597,16 @@ FailureOr<::aegis::Artifact> buildArtifact(ModuleOp module,
         return op.emitOpError() << "uses a value that is not a ciphertext of the program";
       in.result = regOf(op.getResult(0));
       in.region = regionOf(op);
-      // The first rotation of a co-scheduled hoisted run carries its length.
+      // The first rotation of a hoisted run carries its length: one
+      // co-scheduled by aegis-dist-insert-collectives (one all-gather) on
+      // placed programs, one of aegis-ckks-hoist-rotations (one ModUp) on
+      // one device.
       if (auto n = op.getAttrOfType<IntegerAttr>(
               mlir::aegis::dist::DistDialect::kHoistedAttrName))
+        in.b = uint32_t(n.getInt());
+      else if (auto n = op.getAttrOfType<IntegerAttr>(
+                   CKKSDialect::kHoistedAttrName);
+               n && placedGrid <= 1)
         in.b = uint32_t(n.getInt());
       art.program.push_back(in);
     }

@@ -507,3 +507,20 @@ func.func @mul_i_changes_level(%a: !ckks.ct<slots = 8, level = 2, logScale = 40>
   %0 = ckks.mul_i %a : !ckks.ct<slots = 8, level = 2, logScale = 40> -> !ckks.ct<slots = 8, level = 1, logScale = 40>
   return %0 : !ckks.ct<slots = 8, level = 1, logScale = 40>
 }
+
+// -----
+
+func.func @hoisted_not_rotation(%a: !ckks.ct<slots = 8, level = 2, logScale = 40>) -> !ckks.ct<slots = 8, level = 2, logScale = 40> {
+  // expected-error @+1 {{'ckks.hoisted' must be an integer >= 2 on a ckks.rotate}}
+  %0 = ckks.negate %a {ckks.hoisted = 2 : i64} : !ckks.ct<slots = 8, level = 2, logScale = 40> -> !ckks.ct<slots = 8, level = 2, logScale = 40>
+  return %0 : !ckks.ct<slots = 8, level = 2, logScale = 40>
+}
+
+// -----
+
+func.func @hoisted_run_broken(%a: !ckks.ct<slots = 8, level = 2, logScale = 40>, %b: !ckks.ct<slots = 8, level = 2, logScale = 40>) -> (!ckks.ct<slots = 8, level = 2, logScale = 40>, !ckks.ct<slots = 8, level = 2, logScale = 40>) {
+  // expected-error @+1 {{'ckks.hoisted' = 2: op 1 after it is not a rotation of the same ciphertext}}
+  %0 = ckks.rotate %a by 1 {ckks.hoisted = 2 : i64} : !ckks.ct<slots = 8, level = 2, logScale = 40> -> !ckks.ct<slots = 8, level = 2, logScale = 40>
+  %1 = ckks.rotate %b by 2 : !ckks.ct<slots = 8, level = 2, logScale = 40> -> !ckks.ct<slots = 8, level = 2, logScale = 40>
+  return %0, %1 : !ckks.ct<slots = 8, level = 2, logScale = 40>, !ckks.ct<slots = 8, level = 2, logScale = 40>
+}

@@ -71,7 +71,7 @@ LogicalResult CKKSDialect::verifyOperationAttribute(Operation *op,
       kBootstrapLevelsAttrName, kBootstrapPlanAttrName,
       kRefreshDepthAttrName,   kApproxAttrName,
       kApproxExpAttrName,      kApproxInverseAttrName,
-      kCompileNotesAttrName};
+      kCompileNotesAttrName,   kHoistedAttrName};
   if (!llvm::is_contained(known, name)) {
     InFlightDiagnostic d = op->emitError()
                            << "unknown ckks attribute '" << name
@@ -79,6 +79,26 @@ LogicalResult CKKSDialect::verifyOperationAttribute(Operation *op,
     for (auto [i, k] : llvm::enumerate(known))
       d << (i ? ", '" : "'") << k << "'";
     return d;
+  }
+  // A hoisted run: this rotation and the n - 1 ops after it rotate one
+  // ciphertext.
+  if (name == kHoistedAttrName) {
+    auto v = dyn_cast<IntegerAttr>(attr.getValue());
+    auto first = dyn_cast<RotateOp>(op);
+    if (!first || !v || v.getInt() < 2)
+      return op->emitError() << "'" << name
+                             << "' must be an integer >= 2 on a ckks.rotate";
+    Operation *next = op;
+    for (int64_t i = 1; i < v.getInt(); ++i) {
+      next = next->getNextNode();
+      auto rot = dyn_cast_or_null<RotateOp>(next);
+      if (!rot || rot.getInput() != first.getInput())
+        return op->emitError()
+               << "'" << name << "' = " << v.getInt()
+               << ": op " << i
+               << " after it is not a rotation of the same ciphertext";
+    }
+    return success();
   }
   // The greedy bootstrap placement's per-op depth sits on nn ops.
   if (name == kRefreshDepthAttrName) {

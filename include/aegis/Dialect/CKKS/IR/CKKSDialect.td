@@ -73,6 +73,9 @@ def CKKS_Dialect : Dialect {
     /// bootstraps (written by aegis-nn-to-ckks; absent: 3).
     static constexpr ::llvm::StringLiteral kBootstrapTransformLevelsAttrName =
         "ckks.bootstrap_transform_levels";
+    /// On the first rotation of a run of rotations of one ciphertext that
+    /// share one ModUp (aegis-ckks-hoist-rotations): the run's length.
+    static constexpr ::llvm::StringLiteral kHoistedAttrName = "ckks.hoisted";
     /// The decisions of aegis-nn-select-parameters on the nn module, read by
     /// the passes after it (docs/Lowering.md, "The pipeline"): "128" or
     /// "toy"; {slots, token_tile}; {margin, max_error} of the polynomial

@@ -134,6 +134,55 @@ def FoldRotateSum : Pass<"aegis-ckks-fold-rotate-sum", "::mlir::ModuleOp"> {
   ];
 }
 
+def HoistRotations : Pass<"aegis-ckks-hoist-rotations", "::mlir::ModuleOp"> {
+  let summary = "Runs of rotations of one ciphertext share one ModUp";
+  let description = [{
+    A rotation key-switches its input's c1: ModUp (basis conversion of
+    every digit to the extended basis), an inner product with the key, a
+    ModDown. The ModUp depends on the input only (the automorphism is
+    applied to the decomposed digits), so rotations of one ciphertext by
+    several offsets can share it (hoisting), with the same bits as
+    rotating one by one.
+
+    This pass, for one device (several devices: aegis-dist-insert-collectives
+    co-schedules its own runs, one all-gather each), groups the rotations
+    of each ciphertext in program order into runs: a rotation joins the
+    run of its input begun at most `window` ops earlier if that run has
+    fewer than `max-run` rotations, else it begins one. It moves the later
+    rotations of a run right after the first (they read only the input,
+    which is defined there) and marks the first with `ckks.hoisted = n`, the
+    run's length; the artifact emitter writes the run as one hoisted run,
+    which aegis-run executes with one ModUp. The window and run length
+    bound how much longer the moved results live (memory).
+
+    Before:
+    ```mlir
+    %r1 = ckks.rotate %a by 4 : !ct -> !ct
+    %p = ckks.mul_plain %r1, %w : (!ct, !pt) -> !ct
+    %r2 = ckks.rotate %a by 8 : !ct -> !ct
+    ```
+    After:
+    ```mlir
+    %r1 = ckks.rotate %a by 4 {ckks.hoisted = 2 : i64} : !ct -> !ct
+    %r2 = ckks.rotate %a by 8 : !ct -> !ct
+    %p = ckks.mul_plain %r1, %w : (!ct, !pt) -> !ct
+    ```
+  }];
+  let options = [
+    Option<"window", "window", "unsigned", "256",
+           "Ops between a run's first rotation and a later one it takes">,
+    Option<"maxRun", "max-run", "unsigned", "16",
+           "Most rotations in one run (at least 2)">,
+    Option<"report", "report", "bool", "false",
+           "Print the compile report's hoisting line">
+  ];
+  let statistics = [
+    Statistic<"runs", "runs", "Runs of at least two rotations">,
+    Statistic<"hoisted", "hoisted", "Rotations in those runs">,
+    Statistic<"modUpsSaved", "modups-saved", "ModUps saved (run lengths - 1)">
+  ];
+}
+
 def PackBootstraps : Pass<"aegis-ckks-pack-bootstraps", "::mlir::ModuleOp"> {
   let summary = "Refreshes two independent ciphertexts with one bootstrap";
   let description = [{
