@@ -108,6 +108,12 @@ struct CompileOptions : public PassPipelineOptions<CompileOptions> {
                      "bootstrap where the program allows "
                      "(aegis-ckks-pack-bootstraps; default true)"),
       llvm::cl::init(true)};
+  Option<unsigned> packMaxDistance{
+      *this, "pack-max-distance",
+      llvm::cl::desc("Most ops between two bootstraps packed into one "
+                     "(aegis-ckks-pack-bootstraps max-distance; default "
+                     "1000)"),
+      llvm::cl::init(1000)};
   Option<bool> foldRotateSum{
       *this, "fold-rotate-sum",
       llvm::cl::desc("Sums of rotations as one rotate_sum with one ModDown "
@@ -209,8 +215,11 @@ void registerCompilePipeline() {
         LowerNNToCKKSOptions lower;
         lower.materialize = o.materialize;
         pm.addPass(createLowerNNToCKKS(lower));
-        if (o.packBootstraps)
-          pm.addPass(ckks::createPackBootstraps());
+        if (o.packBootstraps) {
+          ckks::PackBootstrapsOptions pack;
+          pack.maxDistance = o.packMaxDistance;
+          pm.addPass(ckks::createPackBootstraps(pack));
+        }
         if (o.report)
           pm.addPass(createCompileReport());
         ckks::RotationKeyBudgetOptions budget;

@@ -721,17 +721,24 @@ TEST_P(DistKeySwitch, ConjugateAndRelinearizeAfterRepartition) {
   }
 }
 
+/// The sum of rotations both rotate-and-sum tests distribute: x, y, x, y by
+/// `kSumSteps`, on one device (inner products of every rotated input
+/// accumulated in the extended basis, one ModDown).
+static const std::vector<long> kSumSteps = {1, 5, 0, -3};
+static Ciphertext singleDeviceRotateAndSum(const DistSetup &st) {
+  const Ciphertext *inputs[] = {&st.x, &st.y, &st.x, &st.y};
+  return st.s.evaluator->rotateAndSum(
+      std::vector<const Ciphertext *>(std::begin(inputs), std::end(inputs)),
+      kSumSteps, st.galois);
+}
+
 TEST_P(DistKeySwitch, RotateAndSumOneReduction) {
   DistSetup &st = setup(GetParam());
   const Context &ctx = *st.s.context;
   const Evaluator &ev = *st.s.evaluator;
   std::vector<Ciphertext> inputs = {st.x, st.y, st.x, st.y};
-  std::vector<long> steps = {1, 5, 0, -3};
-  // The single-device sequence rotateAndSum distributes: inner products of
-  // every rotated input accumulated in the extended basis, one ModDown.
-  Ciphertext want = ev.rotateAndSum({&inputs[0], &inputs[1], &inputs[2],
-                                     &inputs[3]},
-                                    steps, st.galois);
+  const std::vector<long> &steps = kSumSteps;
+  Ciphertext want = singleDeviceRotateAndSum(st);
   // It decrypts to the sum of the rotations.
   Ciphertext sum = ev.rotate(inputs[0], steps[0], st.galois);
   for (size_t i = 1; i < inputs.size(); ++i) {
@@ -786,12 +793,8 @@ TEST_P(DistKeySwitch, RotateAndSumOneReduction) {
 TEST_P(DistKeySwitch, RotateAndSumAggregatesFromBalancedRanges) {
   DistSetup &st = setup(GetParam());
   const Context &ctx = *st.s.context;
-  const Evaluator &ev = *st.s.evaluator;
-  std::vector<Ciphertext> inputs = {st.x, st.y, st.x, st.y};
-  std::vector<long> steps = {1, 5, 0, -3};
-  Ciphertext want = ev.rotateAndSum({&inputs[0], &inputs[1], &inputs[2],
-                                     &inputs[3]},
-                                    steps, st.galois);
+  const std::vector<long> &steps = kSumSteps;
+  Ciphertext want = singleDeviceRotateAndSum(st);
   const unsigned limbs = st.s.top() + 1;
   for (int P : kDeviceCounts) {
     LimbPartition part = LimbPartition::balanced(limbs, P);

@@ -205,6 +205,14 @@ def PackBootstraps : Pass<"aegis-ckks-pack-bootstraps", "::mlir::ModuleOp"> {
     bit of headroom covers the packed message's larger coefficients (the
     runtime's complex bootstrap adds it).
 
+    The moved dependents wait for the later bootstrap, and everything they
+    read stays alive meanwhile: `max-distance` (1000 ops) bounds that. Far
+    pairs (thousands of dependents, across token tiles at long sequences)
+    cost more memory than the bootstrap they save: BERT-base at 2048 tokens
+    paired 145 bootstraps 8,000-26,600 ops apart, which took its modelled
+    one-device memory from 5.3 to 37 GiB and made the token placement move
+    232 GiB per device instead of 1 GiB (docs/BENCHMARKS.md).
+
     Before:
     ```mlir
     %ra = ckks.bootstrap %a : !ct_L1 -> !ct_L9
@@ -223,8 +231,9 @@ def PackBootstraps : Pass<"aegis-ckks-pack-bootstraps", "::mlir::ModuleOp"> {
   let options = [
     Option<"window", "window", "unsigned", "8",
            "How many later bootstraps to try as a partner">,
-    Option<"maxDistance", "max-distance", "unsigned", "100000",
-           "Most ops between two paired bootstraps">
+    Option<"maxDistance", "max-distance", "unsigned", "1000",
+           "Most ops between two paired bootstraps (the ops that depend on "
+           "the first wait for the second)">
   ];
   let statistics = [
     Statistic<"bootstrapsBefore", "bootstraps-before", "Bootstraps before">,
