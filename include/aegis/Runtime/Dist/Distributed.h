@@ -243,18 +243,20 @@ public:
   /// the extended basis and one ModDown at the end (one rounding instead of
   /// one per rotation). Bit-exact with the same single-device sequence
   /// (KeySwitcher::innerProduct with accumulation, then ModDown). With
-  /// output aggregation it moves one reduction whatever the input count;
+  /// output aggregation it moves one reduction whatever the input count
+  /// (and, off a digit-aligned partition, each rotated input's c1: below);
   /// input broadcast moves one all-gather per rotated input.
   DistributedCiphertext
   rotateAndSum(const std::vector<DistributedCiphertext> &inputs,
                const std::vector<long> &steps, const ckks::GaloisKeys &keys,
                KeySwitchAlgorithm algorithm) const;
-  /// The same over inputs on any partition, with output aggregation from
-  /// it: each distinct input's c1 (the only polynomial a key switch's basis
-  /// conversion reads) moves to whole-digit ranges, c0 is rotated where it
-  /// is, and the partial inner products are reduce-scattered straight onto
-  /// the inputs' partition, where the result is (no move back). Input
-  /// broadcast as above. Same bits as rotateAndSum.
+  /// The same over inputs given by address (an input named twice moves
+  /// once). Output aggregation works from any partition: off a
+  /// digit-aligned one, each distinct rotated input's c1 (the only
+  /// polynomial a key switch's basis conversion reads) moves to whole-digit
+  /// ranges, c0 is rotated where it is, and the partial inner products are
+  /// reduce-scattered straight onto the inputs' partition, where the result
+  /// is (no move back). Same bits either way.
   DistributedCiphertext
   rotateAndSum(const std::vector<const DistributedCiphertext *> &inputs,
                const std::vector<long> &steps, const ckks::GaloisKeys &keys,
