@@ -145,17 +145,15 @@ public:
         [&](unsigned level) { return canonical(level); },
         fromGroup * group_.size() + group_.rank());
   }
+  /// Memory is counted on the world's statistics (the run's report).
   void stored(const Value *old, const Value *fresh) {
     if (old)
-      world_.stats().recordFree(bytesOf(*old));
+      world_.stats().recordFree(bytes(*old));
     if (fresh)
-      world_.stats().recordAllocation(bytesOf(*fresh));
+      world_.stats().recordAllocation(bytes(*fresh));
   }
 
 private:
-  uint64_t bytesOf(const Value &v) const {
-    return uint64_t(v.size()) * v.numLocalLimbs() * context_->degree() * 8;
-  }
   ContextPtr context_;
   comm::Communicator &group_, &world_;
 };
